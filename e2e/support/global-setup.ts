@@ -1,0 +1,7 @@
+import { ensureBuilt } from '../../src/cli/build.ts'
+import { REPO_ROOT } from '../../test/support/opencode-server.ts'
+
+/** Builds the production app once before the e2e run (the tests serve dist/). */
+export default function globalSetup(): void {
+  ensureBuilt(REPO_ROOT)
+}

@@ -1,0 +1,323 @@
+/**
+ * Typed REST access to `opencode serve`, wrapping the SDK's v2 client
+ * (`@opencode-ai/sdk/v2/client`, `createOpencodeClient`). Every call that concerns a project takes
+ * the project's absolute `directory`, sent as the `directory` query parameter (OpenCode routes the
+ * request to that project instance). Components never call this directly: stores do.
+ *
+ * Every method throws an `Error` whose message is the server's error message (the SDK's
+ * `throwOnError` wraps non-2xx bodies) or a network error; `cause.status` holds the HTTP status.
+ */
+import { createOpencodeClient, type OpencodeClient } from '@opencode-ai/sdk/v2/client'
+import type {
+  Agent,
+  AgentPartInput,
+  Command,
+  Config,
+  FilePartInput,
+  Message,
+  Part,
+  Path,
+  PermissionRequest,
+  Project,
+  Provider,
+  QuestionAnswer,
+  QuestionRequest,
+  Session,
+  SessionStatus,
+  SnapshotFileDiff,
+  TextPartInput,
+  Todo,
+} from '@opencode-ai/sdk/v2/types'
+import type { ServerConfig } from '../../sw/protocol.ts'
+
+/** A message with its parts, as `GET /session/{id}/message` returns it. */
+export interface MessageWithParts {
+  info: Message
+  parts: Part[]
+}
+
+/** One page of messages: the newest `limit` messages before `before`, oldest first. */
+export interface MessagePage {
+  messages: MessageWithParts[]
+  /**
+   * Opaque cursor for the next (older) page, from the `X-Next-Cursor` response header of
+   * `GET /session/{id}/message?limit=N`; `undefined` when there is nothing older.
+   */
+  nextCursor?: string
+}
+
+/** Providers of a project: `GET /config/providers` plus the connected ids of `GET /provider`. */
+export interface ProvidersInfo {
+  providers: Provider[]
+  /** Default model id per provider id. */
+  defaults: Record<string, string>
+  /** Ids of providers with credentials (`GET /provider` → `connected`); empty when unknown. */
+  connected: string[]
+}
+
+/** A model reference as the prompt endpoints take it. */
+export interface ModelRef {
+  providerID: string
+  modelID: string
+}
+
+/** Body of a prompt (`POST /session/{id}/prompt_async`). */
+export interface PromptInput {
+  /** Client-generated `msg_…` id: a retried send with the same id never duplicates the message. */
+  messageID: string
+  parts: Array<TextPartInput | FilePartInput | AgentPartInput>
+  agent?: string
+  model?: ModelRef
+  variant?: string
+}
+
+/** Body of a slash command (`POST /session/{id}/command`). */
+export interface CommandInput {
+  messageID: string
+  command: string
+  arguments: string
+  agent?: string
+  /** `provider/model` string, the format of this endpoint. */
+  model?: string
+  files?: FilePartInput[]
+}
+
+/** Reply to a permission request (`POST /permission/{requestID}/reply`). */
+export type PermissionReply = 'once' | 'always' | 'reject'
+
+/** The REST surface the app uses; one instance per server. */
+export interface OpencodeApi {
+  readonly baseUrl: string
+  /** `GET /project`: every project the server knows. */
+  listProjects(signal?: AbortSignal): Promise<Project[]>
+  /** `GET /path`: home/state/config/worktree/directory paths (no `directory`: the server's own). */
+  getPath(directory?: string, signal?: AbortSignal): Promise<Path>
+  /** `GET /config` for a project. */
+  getConfig(directory: string, signal?: AbortSignal): Promise<Config>
+  /** `GET /config/providers` + `GET /provider` (connected ids; failure there is tolerated). */
+  getProviders(directory: string, signal?: AbortSignal): Promise<ProvidersInfo>
+  /** `GET /agent`. */
+  listAgents(directory: string, signal?: AbortSignal): Promise<Agent[]>
+  /** `GET /command`. */
+  listCommands(directory: string, signal?: AbortSignal): Promise<Command[]>
+  /** `GET /session`: every session of the project (children included). */
+  listSessions(directory: string, signal?: AbortSignal): Promise<Session[]>
+  /** `GET /session/status`: status by session id (absent = idle). */
+  sessionStatus(directory: string, signal?: AbortSignal): Promise<Record<string, SessionStatus>>
+  /** `GET /permission`: pending permission requests. */
+  listPermissions(directory: string, signal?: AbortSignal): Promise<PermissionRequest[]>
+  /** `GET /question`: pending question requests. */
+  listQuestions(directory: string, signal?: AbortSignal): Promise<QuestionRequest[]>
+  /** `GET /session/{id}`. */
+  getSession(directory: string, sessionID: string, signal?: AbortSignal): Promise<Session>
+  /** `GET /session/{id}/message?limit=N[&before=cursor]`. */
+  listMessages(directory: string, sessionID: string, page: { limit: number; before?: string }, signal?: AbortSignal): Promise<MessagePage>
+  /** `GET /session/{id}/diff`. */
+  sessionDiff(directory: string, sessionID: string, signal?: AbortSignal): Promise<SnapshotFileDiff[]>
+  /** `GET /session/{id}/todo`. */
+  sessionTodos(directory: string, sessionID: string, signal?: AbortSignal): Promise<Todo[]>
+  /** `POST /session`. */
+  createSession(directory: string, input?: { title?: string; parentID?: string }): Promise<Session>
+  /** `PATCH /session/{id}` with a new title. */
+  renameSession(directory: string, sessionID: string, title: string): Promise<Session>
+  /** `DELETE /session/{id}`. */
+  deleteSession(directory: string, sessionID: string): Promise<void>
+  /** `POST /session/{id}/fork` (optionally at a message: that message and later ones are left out). */
+  forkSession(directory: string, sessionID: string, messageID?: string): Promise<Session>
+  /** `POST /session/{id}/share`. */
+  shareSession(directory: string, sessionID: string): Promise<Session>
+  /** `DELETE /session/{id}/share`. */
+  unshareSession(directory: string, sessionID: string): Promise<Session>
+  /** `POST /session/{id}/summarize` (compaction). */
+  summarizeSession(directory: string, sessionID: string, model: ModelRef): Promise<void>
+  /** `POST /session/{id}/abort`. */
+  abortSession(directory: string, sessionID: string): Promise<void>
+  /** `POST /session/{id}/revert` to a message. */
+  revertSession(directory: string, sessionID: string, messageID: string, partID?: string): Promise<Session>
+  /** `POST /session/{id}/unrevert`. */
+  unrevertSession(directory: string, sessionID: string): Promise<Session>
+  /** `POST /session/{id}/init` (writes AGENTS.md). */
+  initSession(directory: string, sessionID: string, input: { messageID: string; model: ModelRef }): Promise<void>
+  /** `POST /session/{id}/prompt_async`: returns at once (204); the reply streams as events. */
+  promptAsync(directory: string, sessionID: string, input: PromptInput): Promise<void>
+  /** `POST /session/{id}/command`: runs a slash command (the request lasts until the reply ends). */
+  command(directory: string, sessionID: string, input: CommandInput): Promise<void>
+  /** `POST /permission/{requestID}/reply`. */
+  replyPermission(directory: string, requestID: string, reply: PermissionReply, message?: string): Promise<void>
+  /** `POST /question/{requestID}/reply` with one answer (list of labels) per question. */
+  replyQuestion(directory: string, requestID: string, answers: QuestionAnswer[]): Promise<void>
+  /** `POST /question/{requestID}/reject`. */
+  rejectQuestion(directory: string, requestID: string): Promise<void>
+  /** `GET /find/file?query=`: relative paths of matching files. */
+  findFiles(directory: string, query: string, signal?: AbortSignal): Promise<string[]>
+}
+
+/** Options of {@link createOpencodeApi}. */
+export interface OpencodeApiOptions {
+  /** Fetch implementation (tests pass a fake); defaults to the global `fetch` at call time. */
+  fetch?: typeof fetch
+}
+
+/**
+ * Basic-auth header value for servers started with `OPENCODE_SERVER_PASSWORD`
+ * (user defaults to `opencode`, OpenCode's default). `undefined` when no password is set.
+ */
+export function basicAuthHeader(server: Pick<ServerConfig, 'username' | 'password'>): string | undefined {
+  if (!server.password) return undefined
+  const raw = `${server.username || 'opencode'}:${server.password}`
+  const bytes = new TextEncoder().encode(raw)
+  let binary = ''
+  for (const b of bytes) binary += String.fromCharCode(b)
+  return `Basic ${btoa(binary)}`
+}
+
+/** Removes trailing slashes from a server URL. */
+export function normalizeServerUrl(url: string): string {
+  return url.trim().replace(/\/+$/, '')
+}
+
+const THROW = { throwOnError: true } as const
+
+/**
+ * Creates the typed API for one server.
+ * @param server base URL and optional Basic-auth credentials.
+ */
+export function createOpencodeApi(server: ServerConfig, options: OpencodeApiOptions = {}): OpencodeApi {
+  const baseUrl = normalizeServerUrl(server.url)
+  const headers: Record<string, string> = {}
+  const auth = basicAuthHeader(server)
+  if (auth) headers.authorization = auth
+  const fetchImpl: typeof fetch = (input, init) => (options.fetch ?? globalThis.fetch)(input, init)
+  const client: OpencodeClient = createOpencodeClient({ baseUrl, headers, fetch: fetchImpl })
+
+  return {
+    baseUrl,
+    async listProjects(signal) {
+      return (await client.project.list({}, { ...THROW, signal })).data
+    },
+    async getPath(directory, signal) {
+      return (await client.path.get(directory ? { directory } : {}, { ...THROW, signal })).data
+    },
+    async getConfig(directory, signal) {
+      return (await client.config.get({ directory }, { ...THROW, signal })).data
+    },
+    async getProviders(directory, signal) {
+      const configured = (await client.config.providers({ directory }, { ...THROW, signal })).data
+      let connected: string[] = []
+      try {
+        connected = (await client.provider.list({ directory }, { ...THROW, signal })).data.connected
+      } catch {
+        // `GET /provider` is optional for the picker: without it no provider is marked connected.
+      }
+      return { providers: configured.providers, defaults: configured.default, connected }
+    },
+    async listAgents(directory, signal) {
+      return (await client.app.agents({ directory }, { ...THROW, signal })).data
+    },
+    async listCommands(directory, signal) {
+      return (await client.command.list({ directory }, { ...THROW, signal })).data
+    },
+    async listSessions(directory, signal) {
+      return (await client.session.list({ directory }, { ...THROW, signal })).data
+    },
+    async sessionStatus(directory, signal) {
+      return (await client.session.status({ directory }, { ...THROW, signal })).data
+    },
+    async listPermissions(directory, signal) {
+      return (await client.permission.list({ directory }, { ...THROW, signal })).data
+    },
+    async listQuestions(directory, signal) {
+      return (await client.question.list({ directory }, { ...THROW, signal })).data
+    },
+    async getSession(directory, sessionID, signal) {
+      return (await client.session.get({ directory, sessionID }, { ...THROW, signal })).data
+    },
+    async listMessages(directory, sessionID, page, signal) {
+      const res = await client.session.messages(
+        { directory, sessionID, limit: page.limit, ...(page.before ? { before: page.before } : {}) },
+        { ...THROW, signal },
+      )
+      const next = res.response.headers.get('x-next-cursor')
+      return { messages: res.data, nextCursor: next || undefined }
+    },
+    async sessionDiff(directory, sessionID, signal) {
+      return (await client.session.diff({ directory, sessionID }, { ...THROW, signal })).data
+    },
+    async sessionTodos(directory, sessionID, signal) {
+      return (await client.session.todo({ directory, sessionID }, { ...THROW, signal })).data
+    },
+    async createSession(directory, input = {}) {
+      return (await client.session.create({ directory, ...input }, THROW)).data
+    },
+    async renameSession(directory, sessionID, title) {
+      return (await client.session.update({ directory, sessionID, title }, THROW)).data
+    },
+    async deleteSession(directory, sessionID) {
+      await client.session.delete({ directory, sessionID }, THROW)
+    },
+    async forkSession(directory, sessionID, messageID) {
+      return (await client.session.fork({ directory, sessionID, ...(messageID ? { messageID } : {}) }, THROW)).data
+    },
+    async shareSession(directory, sessionID) {
+      return (await client.session.share({ directory, sessionID }, THROW)).data
+    },
+    async unshareSession(directory, sessionID) {
+      return (await client.session.unshare({ directory, sessionID }, THROW)).data
+    },
+    async summarizeSession(directory, sessionID, model) {
+      await client.session.summarize({ directory, sessionID, providerID: model.providerID, modelID: model.modelID }, THROW)
+    },
+    async abortSession(directory, sessionID) {
+      await client.session.abort({ directory, sessionID }, THROW)
+    },
+    async revertSession(directory, sessionID, messageID, partID) {
+      return (await client.session.revert({ directory, sessionID, messageID, ...(partID ? { partID } : {}) }, THROW)).data
+    },
+    async unrevertSession(directory, sessionID) {
+      return (await client.session.unrevert({ directory, sessionID }, THROW)).data
+    },
+    async initSession(directory, sessionID, input) {
+      await client.session.init(
+        { directory, sessionID, messageID: input.messageID, providerID: input.model.providerID, modelID: input.model.modelID },
+        THROW,
+      )
+    },
+    async promptAsync(directory, sessionID, input) {
+      await client.session.promptAsync({ directory, sessionID, ...input }, THROW)
+    },
+    async command(directory, sessionID, input) {
+      await client.session.command(
+        {
+          directory,
+          sessionID,
+          messageID: input.messageID,
+          command: input.command,
+          arguments: input.arguments,
+          ...(input.agent ? { agent: input.agent } : {}),
+          ...(input.model ? { model: input.model } : {}),
+          ...(input.files?.length ? { parts: input.files } : {}),
+        },
+        THROW,
+      )
+    },
+    async replyPermission(directory, requestID, reply, message) {
+      await client.permission.reply({ directory, requestID, reply, ...(message ? { message } : {}) }, THROW)
+    },
+    async replyQuestion(directory, requestID, answers) {
+      await client.question.reply({ directory, requestID, answers }, THROW)
+    },
+    async rejectQuestion(directory, requestID) {
+      await client.question.reject({ directory, requestID }, THROW)
+    },
+    async findFiles(directory, query, signal) {
+      return (await client.find.files({ directory, query, limit: 50 }, { ...THROW, signal })).data
+    },
+  }
+}
+
+/** The message of an unknown thrown value, for status lines and toasts. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message
+  if (typeof err === 'string') return err
+  return 'Unknown error'
+}

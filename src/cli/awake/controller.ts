@@ -1,0 +1,226 @@
+/**
+ * The decision core of relay-awake: holds the power assertion while protection is enabled AND
+ * (a session of the watched OpenCode server is busy OR an unexpired lease says busy).
+ *
+ * Timing: becoming busy acquires at once; becoming idle releases after `graceMs` (default 750 ms)
+ * so busy/idle flapping does not spawn a process per flip — the release still happens well within
+ * 2 s of idle. Disabling releases at once. Leases expire `ttlMs` after their last renewal.
+ */
+import { systemClock, type Clock, type Timer } from './clock.ts'
+import type { AwakePlatform, PowerAssertion } from './power.ts'
+import type { BusySession, WatcherState } from './watcher.ts'
+
+/** A lease as stored, one per owner (the request's `Origin`, or `cli` without one). */
+export interface Lease {
+  owner: string
+  reason?: string
+  /** Epoch ms after which the lease no longer counts. */
+  expiresAt: number
+}
+
+/** Body of `POST /lease`, validated by the HTTP layer. */
+export interface LeaseRequest {
+  /** true renews/creates the lease, false drops it at once. */
+  busy: boolean
+  /** Shown in `reasons` (≤ 200 chars). */
+  reason?: string
+  /** Lifetime from now, ms; default `leaseMs`, clamped to [100, max(leaseMs, 120 000)]. */
+  ttlMs?: number
+}
+
+/** The watched server as reported in status. */
+export interface ServerSource {
+  url: string
+  state(): WatcherState
+  lastError(): string | undefined
+  busySessions(): BusySession[]
+}
+
+/**
+ * Body of `GET /status`.
+ * `since` (epoch ms) is present only while `held`. `reasons` are the current causes, e.g.
+ * `session ses_… busy`, `lease (http://localhost:5173): relay worker`. `error` is the last power
+ * backend failure or the watched server's connection error.
+ */
+export interface AwakeStatus {
+  running: true
+  held: boolean
+  since?: number
+  reasons: string[]
+  enabled: boolean
+  platform: AwakePlatform
+  supported: boolean
+  server?: string
+  serverState?: WatcherState
+  serverError?: string
+  busySessions: string[]
+  leases: Lease[]
+  error?: string
+  /** Pid of the relay-awake process. */
+  pid: number
+}
+
+/** Options of {@link AwakeController}. */
+export interface AwakeControllerOptions {
+  power: PowerAssertion
+  clock?: Clock
+  /** Default lease lifetime, ms (CLI `--lease-ms`, default 15 000). */
+  leaseMs?: number
+  /** Delay between becoming idle and releasing, ms (default 750). */
+  graceMs?: number
+  /** Protection state at start (default true). */
+  enabled?: boolean
+  /** The watched server, if any (`--server`). */
+  server?: ServerSource
+  /** One-line notes (acquired, released). */
+  log?: (line: string) => void
+}
+
+const MIN_LEASE_MS = 100
+const MAX_LEASE_MS = 120_000
+
+/** Combines session busy state, leases and the enabled switch into acquire/release calls. */
+export class AwakeController {
+  private enabled: boolean
+  private readonly leases = new Map<string, Lease>()
+  private wantHeld = false
+  private since: number | undefined
+  private releaseTimer: Timer | undefined
+  private expiryTimer: Timer | undefined
+  private disposed = false
+  private readonly power: PowerAssertion
+  private readonly clock: Clock
+  private readonly leaseMs: number
+  private readonly graceMs: number
+  private readonly server: ServerSource | undefined
+  private readonly log: (line: string) => void
+
+  constructor(opts: AwakeControllerOptions) {
+    this.power = opts.power
+    this.clock = opts.clock ?? systemClock
+    this.leaseMs = opts.leaseMs ?? 15_000
+    this.graceMs = opts.graceMs ?? 750
+    this.enabled = opts.enabled ?? true
+    this.server = opts.server
+    this.log = opts.log ?? (() => {})
+  }
+
+  /** Re-evaluates after the watched sessions changed (the watcher's `onChange`). */
+  sessionsChanged(): void {
+    this.evaluate()
+  }
+
+  /** Turns protection on or off; off releases at once. */
+  setEnabled(enabled: boolean): void {
+    this.enabled = enabled
+    this.evaluate()
+  }
+
+  /** Creates, renews (`busy: true`) or drops (`busy: false`) the lease of `owner`. */
+  lease(owner: string, req: LeaseRequest): void {
+    if (!req.busy) this.leases.delete(owner)
+    else {
+      const ttl = Math.min(Math.max(req.ttlMs ?? this.leaseMs, MIN_LEASE_MS), Math.max(this.leaseMs, MAX_LEASE_MS))
+      this.leases.set(owner, { owner, reason: req.reason, expiresAt: this.clock.now() + ttl })
+    }
+    this.evaluate()
+  }
+
+  /** Current causes for holding the assertion (sessions first, then leases). */
+  reasons(): string[] {
+    const out: string[] = []
+    for (const s of this.server?.busySessions() ?? []) out.push(`session ${s.sessionID} ${s.status}`)
+    for (const l of this.leases.values()) out.push(l.reason ? `lease (${l.owner}): ${l.reason}` : `lease (${l.owner})`)
+    return out
+  }
+
+  /** Snapshot for `GET /status`. */
+  status(): AwakeStatus {
+    this.pruneLeases()
+    const held = this.power.held()
+    const status: AwakeStatus = {
+      running: true,
+      held,
+      reasons: this.reasons(),
+      enabled: this.enabled,
+      platform: this.power.platform,
+      supported: this.power.supported,
+      busySessions: (this.server?.busySessions() ?? []).map((s) => s.sessionID),
+      leases: [...this.leases.values()],
+      pid: process.pid,
+    }
+    if (held && this.since !== undefined) status.since = this.since
+    if (this.server) {
+      status.server = this.server.url
+      status.serverState = this.server.state()
+      const serverError = this.server.lastError()
+      if (serverError) status.serverError = serverError
+    }
+    const error = this.power.lastError()
+    if (error) status.error = error
+    return status
+  }
+
+  /** Cancels timers and releases the assertion; later calls do nothing. */
+  dispose(): void {
+    this.disposed = true
+    this.releaseTimer?.cancel()
+    this.expiryTimer?.cancel()
+    this.releaseTimer = undefined
+    this.expiryTimer = undefined
+    this.releaseNow()
+  }
+
+  private pruneLeases(): void {
+    const now = this.clock.now()
+    for (const [owner, l] of this.leases) if (l.expiresAt <= now) this.leases.delete(owner)
+  }
+
+  private evaluate(): void {
+    if (this.disposed) return
+    this.pruneLeases()
+    const busy = (this.server?.busySessions().length ?? 0) > 0 || this.leases.size > 0
+    if (this.enabled && busy) {
+      this.releaseTimer?.cancel()
+      this.releaseTimer = undefined
+      if (!this.wantHeld) {
+        this.wantHeld = true
+        this.since = this.clock.now()
+        const why = this.reasons().join(', ')
+        this.log(`acquiring (${why})`)
+        this.power.acquire(`relay-awake: ${why}`)
+      }
+    } else if (this.wantHeld) {
+      if (!this.enabled) this.releaseNow()
+      else if (!this.releaseTimer) {
+        this.releaseTimer = this.clock.setTimeout(() => {
+          this.releaseTimer = undefined
+          this.releaseNow()
+        }, this.graceMs)
+      }
+    }
+    this.scheduleExpiry()
+  }
+
+  private releaseNow(): void {
+    this.releaseTimer?.cancel()
+    this.releaseTimer = undefined
+    if (!this.wantHeld) return
+    this.wantHeld = false
+    this.since = undefined
+    this.log('releasing (idle)')
+    this.power.release()
+  }
+
+  private scheduleExpiry(): void {
+    this.expiryTimer?.cancel()
+    this.expiryTimer = undefined
+    let next = Infinity
+    for (const l of this.leases.values()) next = Math.min(next, l.expiresAt)
+    if (next === Infinity) return
+    this.expiryTimer = this.clock.setTimeout(() => {
+      this.expiryTimer = undefined
+      this.evaluate()
+    }, Math.max(0, next - this.clock.now()))
+  }
+}

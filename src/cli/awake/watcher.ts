@@ -1,0 +1,332 @@
+/**
+ * Watches an OpenCode server's own SSE stream, `GET {server}/global/event` (`opencode serve`;
+ * frames are `GlobalEvent` of `@opencode-ai/sdk/v2`: `{directory, payload: {id, type, properties}}`),
+ * and tracks which sessions are busy:
+ *
+ * - `session.status` with `properties.status.type` `busy` or `retry` → busy; `idle` → idle.
+ * - `session.idle` and `session.deleted` → idle.
+ * - `server.instance.disposed` (`properties.directory`) → every session of that directory idle;
+ *   `global.disposed` → all idle.
+ * - `server.heartbeat` (sent every 10 s by the server) only feeds the watchdog.
+ *
+ * Reconnect policy: exponential backoff with full jitter, 0.5 s → 8 s cap ({@link SSE_BACKOFF});
+ * the attempt counter resets once a frame arrives on the new stream. A watchdog aborts a stream
+ * that has been silent for `watchdogMs` (default 30 s, three missed heartbeats).
+ *
+ * Catch-up rule (deliberately simple): OpenCode does not replay statuses on `/global/event`, and
+ * `GET /session/status` is per directory. So when the stream drops, EVERY session is considered
+ * idle, and a session only counts as busy again once a new `session.status` busy frame arrives on
+ * the next stream. A dead server runs nothing, so this never keeps a machine awake for a server
+ * that is gone; the cost is that a session that stays busy across a reconnect is not seen until
+ * its next status change. The app's `/lease` covers that gap.
+ */
+import { createParser } from 'eventsource-parser'
+import { SSE_BACKOFF, fullJitterDelay, type BackoffPolicy } from './backoff.ts'
+import { sleep, systemClock, type Clock, type Timer } from './clock.ts'
+
+/** One busy session as tracked from `session.status`. */
+export interface BusySession {
+  sessionID: string
+  /** Project directory from the frame's `directory` ('' when absent). */
+  directory: string
+  /** `busy`, or `retry` (the model call is being retried: still working). */
+  status: 'busy' | 'retry'
+  /** Epoch ms when the session was first seen busy on this stream. */
+  since: number
+}
+
+/**
+ * What a `/global/event` frame means to relay-awake, narrowed from the raw JSON by
+ * {@link parseGlobalEventFrame}. `other` is any valid frame that does not change busy state.
+ */
+export type WatchedEvent =
+  | { type: 'session-status'; directory: string; sessionID: string; status: 'busy' | 'retry' | 'idle' }
+  | { type: 'session-idle'; directory: string; sessionID: string }
+  | { type: 'instance-disposed'; directory: string }
+  | { type: 'global-disposed' }
+  | { type: 'heartbeat' }
+  | { type: 'other'; eventType: string }
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/**
+ * Parses one SSE `data` field from `GET /global/event`.
+ * Accepts the global envelope `{directory, payload: {type, properties}}` and, for robustness, a
+ * bare `{type, properties}` payload (the per-instance `GET /event` shape).
+ * @returns the narrowed event, or undefined for malformed JSON or unknown shapes (never throws).
+ */
+export function parseGlobalEventFrame(data: string): WatchedEvent | undefined {
+  let raw: unknown
+  try {
+    raw = JSON.parse(data)
+  } catch {
+    return undefined
+  }
+  if (!isRecord(raw)) return undefined
+  const payload = isRecord(raw.payload) ? raw.payload : raw
+  const directory = typeof raw.directory === 'string' ? raw.directory : ''
+  const type = payload.type
+  if (typeof type !== 'string') return undefined
+  const props = isRecord(payload.properties) ? payload.properties : {}
+  const sessionID = typeof props.sessionID === 'string' ? props.sessionID : undefined
+  switch (type) {
+    case 'session.status': {
+      const status = isRecord(props.status) ? props.status.type : undefined
+      if (sessionID === undefined) return undefined
+      if (status === 'busy' || status === 'retry' || status === 'idle') return { type: 'session-status', directory, sessionID, status }
+      return undefined
+    }
+    case 'session.idle':
+    case 'session.deleted': {
+      const id = sessionID ?? (isRecord(props.info) && typeof props.info.id === 'string' ? props.info.id : undefined)
+      return id === undefined ? undefined : { type: 'session-idle', directory, sessionID: id }
+    }
+    case 'server.instance.disposed': {
+      const dir = typeof props.directory === 'string' ? props.directory : directory
+      return { type: 'instance-disposed', directory: dir }
+    }
+    case 'global.disposed':
+      return { type: 'global-disposed' }
+    case 'server.heartbeat':
+      return { type: 'heartbeat' }
+    default:
+      return { type: 'other', eventType: type }
+  }
+}
+
+/** Connection state of the watched stream. */
+export type WatcherState = 'connecting' | 'connected' | 'reconnecting' | 'stopped'
+
+/** Options of {@link SessionWatcher}. */
+export interface SessionWatcherOptions {
+  /** Base URL of `opencode serve`, e.g. `http://127.0.0.1:4096` (a trailing slash is dropped). */
+  server: string
+  /** Basic-auth password (`OPENCODE_SERVER_PASSWORD` of the server); none → no Authorization header. */
+  password?: string
+  /** Basic-auth user; OpenCode's default is `opencode`. */
+  username?: string
+  /** Called after every change of the busy set or of the connection state. */
+  onChange: () => void
+  clock?: Clock
+  /** Uniform `[0,1)` source for the jitter. */
+  random?: () => number
+  backoff?: BackoffPolicy
+  /** Abort a stream silent for this long, ms. Default 30 000 (server heartbeat: 10 s). */
+  watchdogMs?: number
+  /** Injectable fetch; default the global one. */
+  fetch?: typeof fetch
+  /** One-line notes (connected, dropped, retry delay). */
+  log?: (line: string) => void
+}
+
+/**
+ * Keeps one SSE connection to `{server}/global/event` with reconnect, and exposes the busy
+ * sessions. `start()` begins the loop; `stop()` aborts it (idempotent).
+ */
+export class SessionWatcher {
+  private readonly sessions = new Map<string, BusySession>()
+  private currentState: WatcherState = 'connecting'
+  private error: string | undefined
+  private attempt = 0
+  private nextRetry: number | undefined
+  private stopped = false
+  private abort: AbortController | undefined
+  private readonly stopSignal = new AbortController()
+  private readonly server: string
+  private readonly clock: Clock
+  private readonly random: () => number
+  private readonly backoff: BackoffPolicy
+  private readonly watchdogMs: number
+  private readonly fetchFn: typeof fetch
+  private readonly log: (line: string) => void
+
+  constructor(private readonly opts: SessionWatcherOptions) {
+    this.server = opts.server.replace(/\/+$/, '')
+    this.clock = opts.clock ?? systemClock
+    this.random = opts.random ?? Math.random
+    this.backoff = opts.backoff ?? SSE_BACKOFF
+    this.watchdogMs = opts.watchdogMs ?? 30_000
+    this.fetchFn = opts.fetch ?? fetch
+    this.log = opts.log ?? (() => {})
+  }
+
+  /** The watched server's base URL. */
+  get url(): string {
+    return this.server
+  }
+
+  /** Current connection state. */
+  state(): WatcherState {
+    return this.currentState
+  }
+
+  /** Last connection failure (HTTP status, network error, watchdog), cleared on a healthy stream. */
+  lastError(): string | undefined {
+    return this.error
+  }
+
+  /** Epoch ms of the next reconnect attempt while `reconnecting`. */
+  nextRetryAt(): number | undefined {
+    return this.nextRetry
+  }
+
+  /** Busy sessions, sorted by session id. */
+  busySessions(): BusySession[] {
+    return [...this.sessions.values()].sort((a, b) => a.sessionID.localeCompare(b.sessionID))
+  }
+
+  /** Starts the connect/read/reconnect loop in the background. */
+  start(): void {
+    void this.loop()
+  }
+
+  /** Stops the loop and aborts the open stream; busy state is cleared. Idempotent. */
+  stop(): void {
+    if (this.stopped) return
+    this.stopped = true
+    this.stopSignal.abort()
+    this.abort?.abort()
+    this.sessions.clear()
+    this.setState('stopped')
+  }
+
+  /** Applies one parsed event to the busy set (exposed for unit tests). */
+  apply(event: WatchedEvent): void {
+    let changed = false
+    switch (event.type) {
+      case 'session-status':
+        if (event.status === 'idle') changed = this.sessions.delete(event.sessionID)
+        else {
+          const prev = this.sessions.get(event.sessionID)
+          if (!prev || prev.status !== event.status) {
+            this.sessions.set(event.sessionID, {
+              sessionID: event.sessionID,
+              directory: event.directory,
+              status: event.status,
+              since: prev?.since ?? this.clock.now(),
+            })
+            changed = true
+          }
+        }
+        break
+      case 'session-idle':
+        changed = this.sessions.delete(event.sessionID)
+        break
+      case 'instance-disposed':
+        for (const [id, s] of this.sessions) {
+          if (s.directory === event.directory) {
+            this.sessions.delete(id)
+            changed = true
+          }
+        }
+        break
+      case 'global-disposed':
+        changed = this.clearSessions()
+        break
+      case 'heartbeat':
+      case 'other':
+        break
+    }
+    if (changed) this.opts.onChange()
+  }
+
+  private clearSessions(): boolean {
+    const had = this.sessions.size > 0
+    this.sessions.clear()
+    return had
+  }
+
+  private setState(state: WatcherState): void {
+    if (this.currentState === state) return
+    this.currentState = state
+    this.opts.onChange()
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        await this.connectOnce()
+        if (!this.stopped) this.error = 'stream ended'
+      } catch (err) {
+        if (!this.stopped) this.error = err instanceof Error ? err.message : String(err)
+      }
+      if (this.stopped) return
+      // Catch-up rule: a dropped stream means every session is idle until re-reported.
+      if (this.clearSessions()) this.opts.onChange()
+      const delay = fullJitterDelay(this.attempt, this.backoff, this.random)
+      this.attempt += 1
+      this.nextRetry = this.clock.now() + delay
+      this.setState('reconnecting')
+      this.log(`server stream lost (${this.error ?? 'unknown'}); retry ${this.attempt} in ${(delay / 1000).toFixed(1)} s`)
+      await sleep(this.clock, delay, this.stopSignal.signal)
+      this.nextRetry = undefined
+    }
+  }
+
+  /** Opens one stream and reads it until it ends, errors, or the watchdog fires. */
+  private async connectOnce(): Promise<void> {
+    const abort = new AbortController()
+    this.abort = abort
+    if (this.currentState !== 'reconnecting') this.setState('connecting')
+    const headers: Record<string, string> = { accept: 'text/event-stream' }
+    if (this.opts.password !== undefined) {
+      const user = this.opts.username ?? 'opencode'
+      headers.authorization = `Basic ${Buffer.from(`${user}:${this.opts.password}`).toString('base64')}`
+    }
+    let watchdog: Timer | undefined
+    const armWatchdog = (): void => {
+      watchdog?.cancel()
+      watchdog = this.clock.setTimeout(() => abort.abort(new Error(`watchdog: no data for ${this.watchdogMs} ms`)), this.watchdogMs)
+    }
+    try {
+      armWatchdog()
+      const res = await this.fetchFn(`${this.server}/global/event`, { headers, signal: abort.signal })
+      if (!res.ok || !res.body) {
+        await res.body?.cancel().catch(() => {})
+        throw new Error(res.status === 401 ? 'HTTP 401 from server: wrong or missing --password' : `HTTP ${res.status} from server`)
+      }
+      this.setState('connected')
+      this.log(`connected to ${this.server}/global/event`)
+      let healthy = false
+      const parser = createParser({
+        onEvent: (message) => {
+          if (!healthy) {
+            healthy = true
+            this.attempt = 0
+            this.error = undefined
+          }
+          const event = parseGlobalEventFrame(message.data)
+          if (event) this.apply(event)
+        },
+      })
+      const reader = res.body.getReader()
+      const decoder = new TextDecoder()
+      const onAbort = (): void => void reader.cancel().catch(() => {})
+      abort.signal.addEventListener('abort', onAbort, { once: true })
+      try {
+        for (;;) {
+          const { done, value } = await reader.read()
+          if (done) break
+          armWatchdog()
+          parser.feed(decoder.decode(value, { stream: true }))
+        }
+      } finally {
+        abort.signal.removeEventListener('abort', onAbort)
+      }
+      if (abort.signal.aborted) throw abortReason(abort.signal)
+    } catch (err) {
+      if (abort.signal.aborted) throw abortReason(abort.signal)
+      throw err
+    } finally {
+      watchdog?.cancel()
+      this.abort = undefined
+    }
+  }
+}
+
+function abortReason(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason
+  return reason instanceof Error ? reason : new Error('aborted')
+}

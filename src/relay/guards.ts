@@ -1,0 +1,28 @@
+/** Runtime guard for messages arriving from the relay (a port or BroadcastChannel gives `unknown`). */
+import type { RelayToTab } from '../../sw/protocol.ts'
+
+const TYPES = new Set(['status', 'subscribed', 'events', 'reset', 'resync', 'notify'])
+
+/**
+ * Narrows `x` to `RelayToTab` by its `type` and the fields each variant needs. The relay is our
+ * own code on the same origin, so this is a structural check, not a deep validation of payloads.
+ */
+export function isRelayToTab(x: unknown): x is RelayToTab {
+  if (typeof x !== 'object' || x === null || !('type' in x) || typeof x.type !== 'string' || !TYPES.has(x.type)) return false
+  switch (x.type) {
+    case 'status':
+      return 'status' in x && typeof x.status === 'object' && x.status !== null
+    case 'subscribed':
+      return 'from' in x && typeof x.from === 'number' && 'head' in x && typeof x.head === 'number'
+    case 'events':
+      return 'events' in x && Array.isArray(x.events)
+    case 'reset':
+      return 'head' in x && typeof x.head === 'number' && 'reason' in x && typeof x.reason === 'string'
+    case 'resync':
+      return 'directory' in x && typeof x.directory === 'string'
+    case 'notify':
+      return 'title' in x && typeof x.title === 'string' && 'tag' in x && typeof x.tag === 'string'
+    default:
+      return false
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * The tab side of the relay: one interface, two implementations (as PowerSync does):
+ * `SharedWorkerRelay` talks to the SharedWorker; `LeaderTabRelay` is the fallback where
+ * `SharedWorker` is missing (a leader tab elected through Web Locks runs the relay and fans out
+ * over BroadcastChannel). Stores depend on this interface only.
+ */
+import type { RelayedEvent, RelayStatus, ServerConfig } from '../../sw/protocol.ts'
+
+export type { RelayedEvent, RelayStatus, ServerConfig }
+
+/** Callbacks a tab registers; each returns an unsubscribe function. */
+export interface RelayClient {
+  /** Which implementation is running. */
+  readonly mode: 'shared-worker' | 'leader-tab'
+  /** Latest status broadcast by the relay (state `idle` before the first one arrives). */
+  status(): RelayStatus
+  onStatus(cb: (status: RelayStatus) => void): () => void
+  /** Batches of events in cursor order, replayed then live. */
+  onEvents(cb: (events: RelayedEvent[]) => void): () => void
+  /** The relay cannot replay from this tab's cursor: re-bootstrap over REST, then continue from `head`. */
+  onReset(cb: (info: { reason: string; head: number }) => void): () => void
+  /** A directory's state may have changed wholesale (server restart, instance disposed): re-read it over REST. */
+  onResync(cb: (info: { directory: string; reason: string }) => void): () => void
+  /** The relay picked this tab to show a system notification. */
+  onNotify(cb: (n: { title: string; body: string; tag: string }) => void): () => void
+  /**
+   * Subscribes from `cursor` (the last cursor this tab applied) or `'head'` (live only).
+   * Resolves with the range the relay will replay: events with cursor > `from`, up to `head` and beyond.
+   */
+  subscribe(cursor: number | 'head'): Promise<{ from: number; head: number }>
+  /** Points the relay at another server (every tab follows). */
+  configure(server: ServerConfig): void
+  /** Reconnect now, skipping the backoff wait. */
+  reconnect(): void
+  /** Reports long work in flight for sleep protection (renewed by the caller). */
+  busyLease(busy: boolean, reason?: string): void
+  /** Detaches this tab (also done automatically on pagehide). */
+  close(): void
+}

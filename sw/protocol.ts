@@ -1,0 +1,114 @@
+/**
+ * The relay protocol: every message that crosses a port between a tab and the relay (a
+ * SharedWorker, or the leader tab in the BroadcastChannel fallback) is one of the discriminated
+ * unions below, narrowed by `type`. Nothing else is ever posted.
+ *
+ * Lib-neutral on purpose: compiled both by the app (DOM lib) and by `sw/` (WebWorker lib).
+ */
+import type { Event as OpencodeEvent } from '@opencode-ai/sdk/v2/types'
+
+export type { OpencodeEvent }
+
+/** Where the relay connects, as configured by a tab. */
+export interface ServerConfig {
+  /** Base URL of `opencode serve`, without a trailing slash, e.g. `http://127.0.0.1:4096`. */
+  url: string
+  /** Basic-auth user for servers started with `OPENCODE_SERVER_PASSWORD` (OpenCode's default: `opencode`). */
+  username?: string
+  /** Basic-auth password; absent for servers without a password. */
+  password?: string
+}
+
+/** Connection states of the single upstream SSE stream (`GET /global/event`). */
+export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'offline'
+
+/** What every tab is told about the upstream connection and the event log. */
+export interface RelayStatus {
+  state: ConnectionState
+  /** Human-readable reason of the last failure (HTTP status, network error, bad frame, watchdog). */
+  lastError?: string
+  /** Epoch ms of the next reconnect attempt while `reconnecting`/`offline`. */
+  nextRetryAt?: number
+  /** Epoch ms when the current stream was opened (state `connected`). */
+  connectedAt?: number
+  /** Number of reconnect attempts since the last healthy connection. */
+  attempt: number
+  /** Server URL the relay is using. */
+  server?: string
+  /** Storage health: `ok: false` when IndexedDB writes fail (quota, deleted DB); the live stream keeps flowing. */
+  storage: { ok: boolean; error?: string }
+  /** A catch-up from the server is running after a gap. */
+  catchingUp: boolean
+  /** Bad frames skipped since the relay started (malformed JSON, unknown shapes). */
+  badFrames: number
+  /** Whether the relay runs in a SharedWorker or in an elected leader tab. */
+  mode: 'shared-worker' | 'leader-tab'
+}
+
+/**
+ * One event as the relay stores and fans it out.
+ * `cursor` is local to this origin's log: strictly increasing, never reused.
+ */
+export interface RelayedEvent {
+  /** Local, monotonically increasing position in the event log. */
+  cursor: number
+  /** The server's event id (`evt_…`), the deduplication key. */
+  id: string
+  /** Directory (project instance) the event belongs to; `global` for server-wide events. */
+  directory: string
+  /** The event, in the shape of the SDK's `Event` union (sync events are converted to it). */
+  payload: OpencodeEvent
+  /** True when the event was recovered after a gap (`POST /sync/history` or a REST snapshot) rather than seen live. */
+  recovered?: boolean
+  /** Epoch ms when the relay received it. */
+  receivedAt: number
+}
+
+/** Messages a tab sends to the relay. */
+export type TabToRelay =
+  | {
+      type: 'hello'
+      /** Random id of the tab, unique per page load. */
+      tabId: string
+      /** Name of the Web Lock the tab holds for its lifetime; the relay waits on it to notice the tab closed. */
+      lockName: string
+      /** Server to use; the relay switches to it if it differs from the current one. */
+      server: ServerConfig
+      visible: boolean
+    }
+  | {
+      type: 'subscribe'
+      /**
+       * The cursor the tab last applied; the relay replays the log after it, then streams live.
+       * `'head'` means: nothing to replay, stream what comes after the current head.
+       */
+      cursor: number | 'head'
+    }
+  | { type: 'visibility'; visible: boolean }
+  /** Which session the tab shows (none: both absent); the relay skips notifications for sessions a visible tab shows. */
+  | { type: 'view'; directory?: string; sessionID?: string }
+  /** Origin-wide settings the relay needs: system notifications are opt-in. */
+  | { type: 'settings'; notifications: boolean }
+  | { type: 'configure'; server: ServerConfig }
+  /** Ask the relay to reconnect now (e.g. the user clicked "retry"). */
+  | { type: 'reconnect' }
+  /** The app reports long work in flight (for sleep protection), renewed as a lease. */
+  | { type: 'busy-lease'; busy: boolean; reason?: string }
+  | { type: 'bye' }
+
+/** Messages the relay sends to a tab. */
+export type RelayToTab =
+  | { type: 'status'; status: RelayStatus }
+  /** Answer to `subscribe`: replay starts after `from`; `head` is the newest cursor at that moment. */
+  | { type: 'subscribed'; from: number; head: number }
+  /** A batch of events in cursor order (batched per ~16 ms). */
+  | { type: 'events'; events: RelayedEvent[] }
+  /**
+   * The tab's cursor is older than what the log still holds (retention dropped it, or the database
+   * was reset): the tab must re-bootstrap over REST and continue from `head`.
+   */
+  | { type: 'reset'; reason: string; head: number }
+  /** A directory's durable state may have changed wholesale (server restart, instance disposed): re-read it over REST. */
+  | { type: 'resync'; directory: string; reason: string }
+  /** The relay asks this tab to show a system notification (it picks one tab for every notification). */
+  | { type: 'notify'; title: string; body: string; tag: string }

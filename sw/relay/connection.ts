@@ -1,0 +1,583 @@
+/**
+ * The ONE upstream SSE connection of the relay: `GET /global/event` of `opencode serve`, read
+ * with `fetch` and `eventsource-parser` (so Basic-auth headers can be sent, which `EventSource`
+ * cannot do). Every frame is parsed with {@link parseFrame} and handed to the relay.
+ *
+ * Reliability, in one place:
+ * - reconnect with exponential backoff and full jitter ({@link computeBackoffMs});
+ * - a watchdog: OpenCode sends `server.heartbeat` every 10 s, so {@link ConnectionOptions.watchdogMs}
+ *   (25 s) of silence means a dead stream (sleeping laptop, half-open TCP, stuck proxy);
+ * - malformed, oversize and undecodable frames are reported and skipped, never fatal;
+ * - at most one fetch at a time: every attempt has a generation number, and starting an attempt
+ *   aborts the previous one first; results of a stale generation are ignored.
+ *
+ * Only APIs common to DOM and WebWorker are used (fetch, AbortController, TextDecoder, ReadableStream).
+ */
+import { createParser, type EventSourceParser, type ParseError } from 'eventsource-parser'
+import { parseFrame, type UpstreamFrame } from './frames.ts'
+import type { ConnectionState } from '../protocol.ts'
+
+/** Injected time source and timers (ms), so tests can drive time by hand. */
+export interface Clock {
+  /** Epoch ms. */
+  now(): number
+  /** Runs `fn` once after `ms` milliseconds; returns a handle for {@link Clock.clearTimeout}. */
+  setTimeout(fn: () => void, ms: number): unknown
+  /** Cancels a timer; ignores handles that already fired or were cleared. */
+  clearTimeout(handle: unknown): void
+}
+
+/** Everything the connection takes from its environment. */
+export interface ConnectionDeps {
+  fetch: typeof fetch
+  clock: Clock
+  /** Uniform random number in [0, 1), used for the backoff jitter. */
+  random: () => number
+}
+
+/** Target and tuning of the connection. All durations in ms, sizes as noted. */
+export interface ConnectionOptions {
+  /** Full URL of OpenCode's `GET /global/event`, e.g. `http://127.0.0.1:4096/global/event`. */
+  url: string
+  /** Extra request headers, e.g. `{ Authorization: 'Basic …' }` for `OPENCODE_SERVER_PASSWORD`. */
+  headers?: Record<string, string>
+  /** Backoff base: the cap of the first retry's delay. Default 500 ms. */
+  minDelayMs?: number
+  /** Backoff cap. Default 8000 ms. */
+  maxDelayMs?: number
+  /** Silence (no bytes at all) after which the stream is declared dead. Default 25 000 ms (the server heartbeats every 10 s). */
+  watchdogMs?: number
+  /** A connection that lived this long before it dropped resets the backoff attempt to 0. Default 5000 ms. */
+  healthyAfterMs?: number
+  /**
+   * Largest frame kept, default 16 MiB. Measured on the decoded text (UTF-16 code units, which are
+   * never more than the UTF-8 bytes), as the SSE parser's pending line plus the event's data.
+   */
+  maxFrameBytes?: number
+}
+
+/** Callbacks of the connection. A handler that throws is logged and ignored: it never kills the stream. */
+export interface ConnectionHandlers {
+  /** A parsed frame (bus event or sync twin), in stream order. */
+  onFrame(frame: UpstreamFrame): void
+  /** Every state transition, with a fresh snapshot. */
+  onState(snapshot: ConnectionSnapshot): void
+  /** A frame or SSE line was skipped: bad JSON, bad envelope, unknown SSE field, oversize frame. */
+  onBadFrame(error: string): void
+  /** A 2xx `text/event-stream` response arrived; `reconnect` is false only for the first one since `start()`. */
+  onOpen(info: { reconnect: boolean }): void
+}
+
+/** State of the connection; field names match `RelayStatus` in `sw/protocol.ts`. */
+export interface ConnectionSnapshot {
+  state: ConnectionState
+  /** Reason of the last failure (HTTP status, network error, watchdog, stream end); cleared on a successful open. */
+  lastError?: string
+  /** Epoch ms of the next attempt, while `reconnecting`. */
+  nextRetryAt?: number
+  /** Epoch ms when the current stream opened, while `connected`. */
+  connectedAt?: number
+  /** Reconnect attempts since the last healthy connection (see {@link ConnectionOptions.healthyAfterMs}). */
+  attempt: number
+}
+
+/** Lowest delay before a retry, in ms: keeps a `random()` near 0 from retrying in a hot loop. */
+export const RETRY_FLOOR_MS = 50
+
+/**
+ * Delay before retry number `attempt` (0-based), in ms: exponential backoff with FULL jitter
+ * ("Exponential Backoff And Jitter", AWS Architecture Blog, 2015):
+ * `cap = min(maxDelayMs, minDelayMs * 2^attempt)`, delay uniform in `[floor, cap]` where
+ * `floor = min(50 ms, cap)`. The floor is our one deviation from pure full jitter (uniform in
+ * `[0, cap]`): with many clients jitter spreads reconnects, but a single client that draws
+ * `random() ≈ 0` several times would otherwise hammer a server that just went down.
+ *
+ * @param rnd a uniform draw in [0, 1) (clamped to it)
+ */
+export function computeBackoffMs(attempt: number, rnd: number, minDelayMs: number, maxDelayMs: number): number {
+  const exp = Math.min(Math.max(attempt, 0), 30)
+  const cap = Math.min(maxDelayMs, minDelayMs * 2 ** exp)
+  const floor = Math.min(RETRY_FLOOR_MS, cap)
+  const r = Number.isFinite(rnd) ? Math.min(Math.max(rnd, 0), 1) : 0
+  return floor + r * (cap - floor)
+}
+
+/**
+ * Delay after a 401/403, in ms: the cap with "equal jitter", uniform in `[maxDelayMs / 2, maxDelayMs]`.
+ * A wrong password will not fix itself in 50 ms, but the user may fix it at any moment, so we keep
+ * retrying slowly rather than giving up.
+ */
+export function computeAuthBackoffMs(rnd: number, maxDelayMs: number): number {
+  const r = Number.isFinite(rnd) ? Math.min(Math.max(rnd, 0), 1) : 0
+  return maxDelayMs / 2 + (r * maxDelayMs) / 2
+}
+
+/** Real timers and `fetch` of the current global scope (window or worker). */
+export function systemDeps(): ConnectionDeps {
+  return {
+    // Called unbound on purpose: a native fetch invoked as a method of another object throws "Illegal invocation".
+    fetch: (input, init) => fetch(input, init),
+    clock: {
+      now: () => Date.now(),
+      // The handle is a canceller, so this works whatever the host's timer id type is (number, Node Timeout).
+      setTimeout: (fn, ms) => {
+        const id = setTimeout(fn, ms)
+        return () => clearTimeout(id)
+      },
+      clearTimeout: (handle) => {
+        if (typeof handle === 'function') handle()
+      },
+    },
+    random: () => Math.random(),
+  }
+}
+
+const DEFAULTS = {
+  minDelayMs: 500,
+  maxDelayMs: 8000,
+  watchdogMs: 25_000,
+  healthyAfterMs: 5000,
+  maxFrameBytes: 16 * 1024 * 1024,
+} as const
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  408: 'Request Timeout',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+}
+
+/** `HTTP 401 Unauthorized (check the server password)` and the like. */
+function httpError(status: number, statusText: string): string {
+  const text = statusText || STATUS_TEXT[status] || ''
+  const hint =
+    status === 401 || status === 403
+      ? ' (check the server password)'
+      : status === 404
+        ? ' (no /global/event here: is this an OpenCode server?)'
+        : ''
+  return `HTTP ${status}${text ? ` ${text}` : ''}${hint}`
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) return err.message || err.name
+  return String(err)
+}
+
+/** Logs a handler's exception; handlers never break the connection. */
+function reportHandlerError(handler: string, err: unknown): void {
+  console.error(`[relay] connection ${handler} handler threw:`, err)
+}
+
+const LF = 10
+const CR = 13
+
+/**
+ * SSE framing of one response body: decoded text in, `data` strings out, with a memory cap.
+ *
+ * Oversize frames: `eventsource-parser` is created with `maxBufferSize = maxFrameChars`; when the
+ * pending line plus the event's data exceed it, the parser drops its buffers and reports
+ * `max-buffer-size-exceeded`. We then reset it, report the frame as bad, and discard all further
+ * text until the next blank line (the end of that SSE event; `\n\n`, `\r\r` or `\r\n\r\n`, also
+ * split across chunks), then resume parsing after it. Memory stays bounded by the cap plus one chunk.
+ */
+class SseFramer {
+  private readonly parser: EventSourceParser
+  private overflowed = false
+  private skipping = false
+  /** While skipping: the last character seen ended a line. */
+  private atLineStart = false
+  /** While skipping: the last character seen was a CR (a following LF belongs to the same line end). */
+  private pendingCR = false
+
+  constructor(
+    private readonly maxFrameChars: number,
+    private readonly onData: (data: string) => void,
+    private readonly onBad: (error: string) => void,
+  ) {
+    this.parser = createParser({
+      maxBufferSize: maxFrameChars,
+      onEvent: (message) => {
+        // The parser checks its cap only at the end of a chunk, so one huge chunk can hold a whole oversize event.
+        if (message.data.length > maxFrameChars) this.onBad(`frame larger than ${maxFrameChars} characters skipped`)
+        else this.onData(message.data)
+      },
+      onError: (error: ParseError) => {
+        if (error.type === 'max-buffer-size-exceeded') this.overflowed = true
+        else this.onBad(`SSE parse error: ${error.message}${error.line ? ` in line: ${error.line.slice(0, 80)}` : ''}`)
+      },
+    })
+  }
+
+  /** Feeds decoded text; calls `onData` for every complete event. */
+  push(text: string): void {
+    if (this.skipping) {
+      const rest = this.skipToBlankLine(text)
+      if (rest === undefined || rest === '') return
+      text = rest
+    }
+    this.overflowed = false
+    this.parser.feed(text)
+    if (!this.overflowed) return
+    this.parser.reset()
+    this.skipping = true
+    const last = text.charCodeAt(text.length - 1)
+    this.atLineStart = last === LF || last === CR
+    this.pendingCR = last === CR
+    this.onBad(`frame larger than ${this.maxFrameChars} characters skipped`)
+  }
+
+  /** Consumes `text` up to and including the next blank line; returns what follows, or `undefined` if none yet. */
+  private skipToBlankLine(text: string): string | undefined {
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i)
+      if (this.pendingCR) {
+        this.pendingCR = false
+        if (c === LF) continue
+      }
+      if (c === LF || c === CR) {
+        if (this.atLineStart) {
+          this.skipping = false
+          let end = i + 1
+          if (c === CR && text.charCodeAt(end) === LF) end++
+          // A CR at the very end may be followed by an LF in the next chunk: the parser then
+          // sees one empty line, which dispatches nothing.
+          return text.slice(end)
+        }
+        this.atLineStart = true
+        this.pendingCR = c === CR
+      } else {
+        this.atLineStart = false
+      }
+    }
+    return undefined
+  }
+}
+
+/**
+ * The single upstream SSE stream (`GET /global/event`) with reconnect, backoff, watchdog and
+ * online/offline handling. See the module comment for the guarantees.
+ *
+ * States: `idle` (before `start()`, after `stop()`), `connecting` (request sent, awaiting the
+ * response head), `connected` (reading the stream), `reconnecting` (waiting for the backoff timer),
+ * `offline` (the browser said so: no retry timer until `setOnline(true)`).
+ *
+ * Offline policy: `setOnline(false)` does not tear down a live (or in-flight) stream — the browser's
+ * offline signal is unreliable and the server is often on loopback, which works offline; a dead
+ * stream is caught by the watchdog. It only replaces backoff waits by the `offline` state.
+ */
+export class SseConnection {
+  private readonly opts: Required<Omit<ConnectionOptions, 'url' | 'headers'>>
+  private url: string
+  private headers: Record<string, string>
+  private state: ConnectionState = 'idle'
+  private lastError: string | undefined
+  private nextRetryAt: number | undefined
+  private connectedAt: number | undefined
+  private attempt = 0
+  private online = true
+  /** Successful opens since `start()`. */
+  private opens = 0
+  /** Generation of the current attempt; bumped whenever an attempt is torn down. */
+  private gen = 0
+  private controller: AbortController | undefined
+  private reader: ReadableStreamDefaultReader<Uint8Array> | undefined
+  private retryTimer: unknown
+  private watchdogTimer: unknown
+  /** Epoch ms of the last bytes received (or of the request, while connecting). */
+  private lastActivity = 0
+
+  /**
+   * @param options target and tuning (see {@link ConnectionOptions})
+   * @param deps fetch, clock and random source
+   * @param handlers callbacks; they may call back into the connection (e.g. `stop()` from `onFrame`)
+   */
+  constructor(
+    options: ConnectionOptions,
+    private readonly deps: ConnectionDeps,
+    private readonly handlers: ConnectionHandlers,
+  ) {
+    this.url = options.url
+    this.headers = { ...options.headers }
+    this.opts = {
+      minDelayMs: options.minDelayMs ?? DEFAULTS.minDelayMs,
+      maxDelayMs: options.maxDelayMs ?? DEFAULTS.maxDelayMs,
+      watchdogMs: options.watchdogMs ?? DEFAULTS.watchdogMs,
+      healthyAfterMs: options.healthyAfterMs ?? DEFAULTS.healthyAfterMs,
+      maxFrameBytes: options.maxFrameBytes ?? DEFAULTS.maxFrameBytes,
+    }
+  }
+
+  /** Opens the stream. Idempotent: does nothing unless `idle`. Connects even when offline (an initial try is not a retry). */
+  start(): void {
+    if (this.state !== 'idle') return
+    this.attempt = 0
+    this.opens = 0
+    this.lastError = undefined
+    this.connect()
+  }
+
+  /** Aborts the stream, cancels every timer, and goes `idle`. */
+  stop(): void {
+    if (this.state === 'idle') return
+    this.teardown()
+    this.clearRetryTimer()
+    this.attempt = 0
+    this.lastError = undefined
+    this.setState('idle')
+  }
+
+  /**
+   * Skips the backoff wait: when `reconnecting` or `offline`, connects at once. When `connecting`
+   * or `connected`, does nothing unless `force`, which aborts the current attempt and reconnects
+   * (`lastError` then records `reason`). Does nothing when `idle`.
+   */
+  reconnectNow(reason: string, force = false): void {
+    switch (this.state) {
+      case 'idle':
+        return
+      case 'reconnecting':
+      case 'offline':
+        this.connect()
+        return
+      case 'connecting':
+      case 'connected':
+        if (!force) return
+        this.lastError = `reconnect requested: ${reason}`
+        this.connect()
+        return
+    }
+  }
+
+  /** Switches server: stores the target, and unless `idle` aborts the stream and connects to it at once with a fresh backoff. */
+  setTarget(url: string, headers?: Record<string, string>): void {
+    this.url = url
+    this.headers = { ...headers }
+    if (this.state === 'idle') return
+    this.attempt = 0
+    this.lastError = undefined
+    this.connect()
+  }
+
+  /**
+   * Browser connectivity. Offline: a pending backoff wait is cancelled and the state becomes
+   * `offline` (also after any later failure) until online again; a live stream is kept (see the
+   * class comment). Online again (a change from offline): connects at once when not connected.
+   */
+  setOnline(online: boolean): void {
+    const was = this.online
+    this.online = online
+    if (this.state === 'idle') return
+    if (!online && this.state === 'reconnecting') {
+      this.clearRetryTimer()
+      this.setState('offline')
+    } else if (online && !was && (this.state === 'offline' || this.state === 'reconnecting')) {
+      this.connect()
+    }
+  }
+
+  /** A copy of the current state. */
+  snapshot(): ConnectionSnapshot {
+    const s: ConnectionSnapshot = { state: this.state, attempt: this.attempt }
+    if (this.lastError !== undefined) s.lastError = this.lastError
+    if (this.nextRetryAt !== undefined) s.nextRetryAt = this.nextRetryAt
+    if (this.connectedAt !== undefined) s.connectedAt = this.connectedAt
+    return s
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  /** Moves to `state` (with its timestamps; others are cleared) and tells `onState`. */
+  private setState(state: ConnectionState, times: { nextRetryAt?: number; connectedAt?: number } = {}): void {
+    this.state = state
+    this.nextRetryAt = state === 'reconnecting' ? times.nextRetryAt : undefined
+    this.connectedAt = state === 'connected' ? times.connectedAt : undefined
+    try {
+      this.handlers.onState(this.snapshot())
+    } catch (err) {
+      reportHandlerError('onState', err)
+    }
+  }
+
+  /** Aborts the current attempt (if any) and makes its pending results stale. */
+  private teardown(): void {
+    this.gen++
+    this.controller?.abort()
+    this.controller = undefined
+    const reader = this.reader
+    this.reader = undefined
+    if (reader) reader.cancel().catch(() => undefined)
+    if (this.watchdogTimer !== undefined) {
+      this.deps.clock.clearTimeout(this.watchdogTimer)
+      this.watchdogTimer = undefined
+    }
+  }
+
+  private clearRetryTimer(): void {
+    if (this.retryTimer !== undefined) {
+      this.deps.clock.clearTimeout(this.retryTimer)
+      this.retryTimer = undefined
+    }
+  }
+
+  /** Starts a new attempt now, after tearing down any current one (so never two fetches at once). */
+  private connect(): void {
+    this.teardown()
+    this.clearRetryTimer()
+    const gen = this.gen
+    const controller = new AbortController()
+    this.controller = controller
+    this.lastActivity = this.deps.clock.now()
+    this.armWatchdog(gen, this.opts.watchdogMs)
+    this.setState('connecting')
+    if (gen !== this.gen) return // onState handler changed course
+    this.run(gen, controller.signal).catch((err: unknown) => this.fail(gen, `internal error: ${describe(err)}`))
+  }
+
+  private armWatchdog(gen: number, ms: number): void {
+    this.watchdogTimer = this.deps.clock.setTimeout(() => {
+      this.watchdogTimer = undefined
+      if (gen !== this.gen) return
+      const silent = this.deps.clock.now() - this.lastActivity
+      if (silent < this.opts.watchdogMs) {
+        this.armWatchdog(gen, this.opts.watchdogMs - silent)
+        return
+      }
+      const seconds = Math.round(this.opts.watchdogMs / 1000)
+      this.fail(gen, this.state === 'connected' ? `no heartbeat for ${seconds} s` : `no response for ${seconds} s`)
+    }, ms)
+  }
+
+  /**
+   * Ends attempt `gen` with `error` and schedules the next one (no-op if `gen` is stale).
+   * The backoff attempt resets when the stream had stayed open for `healthyAfterMs`.
+   */
+  private fail(gen: number, error: string, auth = false): void {
+    if (gen !== this.gen) return
+    const now = this.deps.clock.now()
+    if (this.connectedAt !== undefined && now - this.connectedAt >= this.opts.healthyAfterMs) this.attempt = 0
+    this.teardown()
+    this.lastError = error
+    if (!this.online) {
+      this.setState('offline')
+      return
+    }
+    const rnd = this.deps.random()
+    const delay = auth
+      ? computeAuthBackoffMs(rnd, this.opts.maxDelayMs)
+      : computeBackoffMs(this.attempt, rnd, this.opts.minDelayMs, this.opts.maxDelayMs)
+    this.attempt++
+    this.clearRetryTimer()
+    this.retryTimer = this.deps.clock.setTimeout(() => {
+      this.retryTimer = undefined
+      if (this.state === 'reconnecting') this.connect()
+    }, delay)
+    this.setState('reconnecting', { nextRetryAt: now + delay })
+  }
+
+  private deliver(gen: number, data: string): void {
+    if (gen !== this.gen) return
+    const parsed = parseFrame(data)
+    if (parsed.ok) {
+      try {
+        this.handlers.onFrame(parsed.frame)
+      } catch (err) {
+        reportHandlerError('onFrame', err)
+      }
+    } else {
+      this.bad(gen, parsed.error)
+    }
+  }
+
+  private bad(gen: number, error: string): void {
+    if (gen !== this.gen) return
+    try {
+      this.handlers.onBadFrame(error)
+    } catch (err) {
+      reportHandlerError('onBadFrame', err)
+    }
+  }
+
+  /** One attempt: request, checks of the response head, then the read loop. */
+  private async run(gen: number, signal: AbortSignal): Promise<void> {
+    const fetchFn = this.deps.fetch
+    let response: Response
+    try {
+      response = await fetchFn(this.url, {
+        method: 'GET',
+        headers: { Accept: 'text/event-stream', ...this.headers },
+        cache: 'no-store',
+        signal,
+      })
+    } catch (err) {
+      this.fail(gen, `network error: ${describe(err)}`)
+      return
+    }
+    const body = response.body
+    const discard = () => {
+      if (body && !body.locked) body.cancel().catch(() => undefined)
+    }
+    if (gen !== this.gen) {
+      discard()
+      return
+    }
+    if (!response.ok) {
+      discard()
+      this.fail(gen, httpError(response.status, response.statusText), response.status === 401 || response.status === 403)
+      return
+    }
+    const contentType = (response.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase()
+    if (contentType !== 'text/event-stream') {
+      discard()
+      this.fail(gen, `expected text/event-stream, got ${contentType || 'no content type'}`)
+      return
+    }
+    if (!body) {
+      this.fail(gen, 'response has no body')
+      return
+    }
+    const reader = body.getReader()
+    this.reader = reader
+    this.lastActivity = this.deps.clock.now()
+    this.opens++
+    this.lastError = undefined
+    this.setState('connected', { connectedAt: this.lastActivity })
+    if (gen !== this.gen) return
+    try {
+      this.handlers.onOpen({ reconnect: this.opens > 1 })
+    } catch (err) {
+      reportHandlerError('onOpen', err)
+    }
+    if (gen !== this.gen) return
+
+    const decoder = new TextDecoder('utf-8', { fatal: false })
+    const framer = new SseFramer(
+      this.opts.maxFrameBytes,
+      (data) => this.deliver(gen, data),
+      (error) => this.bad(gen, error),
+    )
+    try {
+      for (;;) {
+        const { done, value } = await reader.read()
+        if (gen !== this.gen) return
+        if (done) break
+        this.lastActivity = this.deps.clock.now()
+        framer.push(decoder.decode(value, { stream: true }))
+        if (gen !== this.gen) return
+      }
+      const tail = decoder.decode()
+      if (tail) framer.push(tail)
+    } catch (err) {
+      this.fail(gen, `stream error: ${describe(err)}`)
+      return
+    }
+    this.fail(gen, 'stream ended by server')
+  }
+}

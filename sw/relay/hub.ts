@@ -1,0 +1,509 @@
+/**
+ * The relay hub: owns the single upstream SSE connection, the event log and one `TabSession` per
+ * connected tab. It runs unchanged inside the SharedWorker and, in the fallback, inside the leader
+ * tab; only the transport of `TabEndpoint` differs.
+ *
+ * Pipeline: upstream frame → (sync twin → seq tracking + bus shape) → pending batch → one
+ * IndexedDB transaction per flush (~16 ms) → every subscribed tab is pumped from its cursor.
+ * Replay and live delivery are the same code path (`TabSession.pump`), so a tab can never see a
+ * gap or a duplicate: it always receives exactly the log entries after the cursor it last got.
+ */
+import type { Event as SdkEvent } from '@opencode-ai/sdk/v2/types'
+import type { RelayedEvent, RelayStatus, RelayToTab, ServerConfig, TabToRelay } from '../protocol.ts'
+import { authHeaders, catchUpDirectory, relayRestClient, type SeqRow } from './catch-up.ts'
+import { SseConnection, type Clock, type ConnectionSnapshot } from './connection.ts'
+import type { EventLog } from './event-log.ts'
+import { syncToBusEvent, type UpstreamFrame } from './frames.ts'
+
+/** A tab as the hub sees it: something to post protocol messages to. */
+export interface TabEndpoint {
+  post(msg: RelayToTab): void
+}
+
+/** Dependencies of the hub, injected so it runs in a worker, a tab or a unit test. */
+export interface HubDeps {
+  fetch: typeof fetch
+  clock: Clock
+  random: () => number
+  /** Opens the event log for a server URL (one log per server). */
+  openLog: (server: ServerConfig) => Promise<EventLog>
+  mode: RelayStatus['mode']
+  /** Waits until the lock named `lockName` is released (the tab closed); undefined where Web Locks are missing. */
+  waitForLockRelease?: (lockName: string) => Promise<void>
+  /** Forwards busy leases (sleep protection); optional. */
+  onBusyLease?: (busy: boolean, reason: string | undefined) => void
+}
+
+/** Tunables (ms / counts). */
+export interface HubOptions {
+  /** Batch window for persistence and fan-out, ms. Default 16. */
+  flushMs: number
+  /** Max events per `events` message to a tab. Default 2000. */
+  maxBatch: number
+  /** Compaction period, ms. Default 60 s. */
+  compactEveryMs: number
+}
+
+const DEFAULTS: HubOptions = { flushMs: 16, maxBatch: 2000, compactEveryMs: 60_000 }
+
+/** Event types that are transport noise, never stored. */
+const TRANSIENT = new Set(['server.connected', 'server.heartbeat'])
+
+/** One connected tab: its endpoint, its cursor and what it shows (for notifications). */
+export class TabSession {
+  /** Cursor of the last event posted to this tab; undefined until it subscribes. */
+  sent: number | undefined
+  visible = true
+  lastVisibleAt = 0
+  viewing: { directory: string; sessionID: string } | undefined
+  private pumping = false
+  private again = false
+  closed = false
+
+  constructor(
+    readonly hub: RelayHub,
+    readonly endpoint: TabEndpoint,
+    readonly tabId: string,
+  ) {}
+
+  /** Sends every log entry after `sent`, in order; re-entrant calls coalesce. */
+  async pump(): Promise<void> {
+    if (this.pumping) {
+      this.again = true
+      return
+    }
+    this.pumping = true
+    try {
+      do {
+        this.again = false
+        const log = this.hub.log
+        while (log && !this.closed && this.sent !== undefined && this.sent < log.head()) {
+          const events = await log.readAfter(this.sent, this.hub.options.maxBatch)
+          if (events.length === 0) break
+          if (this.sent === undefined || this.closed) break
+          const first = events[0].cursor
+          const oldest = await log.oldestCursor()
+          if (this.sent + 1 < first && this.sent + 1 < oldest) {
+            // Retention dropped entries this tab never got: it must re-bootstrap.
+            const head = log.head()
+            this.sent = head
+            this.endpoint.post({ type: 'reset', reason: 'event log no longer holds this tab’s cursor', head })
+            break
+          }
+          this.endpoint.post({ type: 'events', events })
+          this.sent = events[events.length - 1].cursor
+        }
+      } while (this.again && !this.closed)
+    } finally {
+      this.pumping = false
+    }
+  }
+
+  /** Handles one protocol message from this tab. */
+  async receive(msg: TabToRelay): Promise<void> {
+    switch (msg.type) {
+      case 'hello':
+        this.visible = msg.visible
+        if (msg.visible) this.lastVisibleAt = this.hub.deps.clock.now()
+        await this.hub.configure(msg.server)
+        this.endpoint.post({ type: 'status', status: this.hub.status() })
+        return
+      case 'subscribe':
+        await this.hub.subscribe(this, msg.cursor)
+        return
+      case 'visibility': {
+        const wasHidden = !this.visible
+        this.visible = msg.visible
+        if (msg.visible) {
+          this.lastVisibleAt = this.hub.deps.clock.now()
+          if (wasHidden) this.hub.nudge('a tab became visible')
+        }
+        return
+      }
+      case 'view':
+        this.viewing = msg.sessionID && msg.directory ? { directory: msg.directory, sessionID: msg.sessionID } : undefined
+        return
+      case 'settings':
+        this.hub.notifications = msg.notifications
+        return
+      case 'configure':
+        await this.hub.configure(msg.server)
+        return
+      case 'reconnect':
+        this.hub.nudge('asked by a tab', true)
+        return
+      case 'busy-lease':
+        this.hub.deps.onBusyLease?.(msg.busy, msg.reason)
+        return
+      case 'bye':
+        this.hub.dropTab(this)
+        return
+    }
+  }
+}
+
+/**
+ * The relay. Create one per worker (or leader tab), call `connectTab` for every tab.
+ * Errors never escape to the caller: they become `status.lastError` / `status.storage.error`.
+ */
+export class RelayHub {
+  readonly options: HubOptions
+  log: EventLog | undefined
+  notifications = false
+  private readonly tabs = new Set<TabSession>()
+  private connection: SseConnection | undefined
+  private server: ServerConfig | undefined
+  private pending: Array<Omit<RelayedEvent, 'cursor'>> = []
+  private pendingSeqs = new Map<string, SeqRow>()
+  private seqs = new Map<string, SeqRow>()
+  private flushTimer: unknown
+  private flushing: Promise<void> = Promise.resolve()
+  private conn: ConnectionSnapshot = { state: 'idle', attempt: 0 }
+  private storage: RelayStatus['storage'] = { ok: true }
+  private catchingUp = false
+  private badFrames = 0
+  private lastEventAt = 0
+  private lastCompact = 0
+  private configuring: Promise<void> | undefined
+  /** Sessions the hub has seen busy, and top-level-ness, for notifications. */
+  private busy = new Set<string>()
+  private parents = new Map<string, string | undefined>()
+
+  constructor(
+    readonly deps: HubDeps,
+    options: Partial<HubOptions> = {},
+  ) {
+    this.options = { ...DEFAULTS, ...options }
+  }
+
+  /** Registers a tab; the returned session's `receive` takes its messages. */
+  connectTab(endpoint: TabEndpoint, tabId: string, lockName?: string): TabSession {
+    const tab = new TabSession(this, endpoint, tabId)
+    this.tabs.add(tab)
+    if (lockName && this.deps.waitForLockRelease) {
+      void this.deps.waitForLockRelease(lockName).then(() => this.dropTab(tab))
+    }
+    return tab
+  }
+
+  /** Forgets a tab (closed: its Web Lock was released, or it said bye). */
+  dropTab(tab: TabSession): void {
+    tab.closed = true
+    this.tabs.delete(tab)
+  }
+
+  /** Number of tabs connected. */
+  tabCount(): number {
+    return this.tabs.size
+  }
+
+  /** Current status as broadcast to tabs. */
+  status(): RelayStatus {
+    return {
+      ...this.conn,
+      server: this.server?.url,
+      storage: this.storage,
+      catchingUp: this.catchingUp,
+      badFrames: this.badFrames,
+      mode: this.deps.mode,
+    }
+  }
+
+  /** Points the relay at a server; a different URL opens that server's log and resets every tab. */
+  async configure(server: ServerConfig): Promise<void> {
+    while (this.configuring) await this.configuring
+    const same =
+      this.server &&
+      this.server.url === server.url &&
+      this.server.password === server.password &&
+      this.server.username === server.username
+    if (same) return
+    this.configuring = this.switchServer(server)
+    try {
+      await this.configuring
+    } finally {
+      this.configuring = undefined
+    }
+  }
+
+  private async switchServer(server: ServerConfig): Promise<void> {
+    const urlChanged = this.server?.url !== server.url
+    this.server = server
+    if (urlChanged) {
+      await this.flushing
+      this.pending = []
+      this.log?.close()
+      this.log = await this.deps.openLog(server)
+      this.seqs.clear()
+      for (const row of await this.log.getSeqs()) this.seqs.set(seqKey(row), row)
+      const head = this.log.head()
+      for (const tab of this.tabs) {
+        if (tab.sent !== undefined) {
+          tab.sent = head
+          tab.endpoint.post({ type: 'reset', reason: 'server changed', head })
+        }
+      }
+    }
+    const url = `${server.url}/global/event`
+    if (!this.connection) {
+      this.connection = new SseConnection(
+        { url, headers: authHeaders(server) },
+        { fetch: this.deps.fetch, clock: this.deps.clock, random: this.deps.random },
+        {
+          onFrame: (frame) => this.onFrame(frame),
+          onState: (snap) => {
+            this.conn = snap
+            this.broadcastStatus()
+          },
+          onBadFrame: (error) => {
+            this.badFrames++
+            this.conn = { ...this.conn, lastError: `bad frame skipped: ${error}` }
+            this.broadcastStatus()
+          },
+          onOpen: (info) => void this.onOpen(info.reconnect),
+        },
+      )
+      this.connection.start()
+    } else {
+      this.connection.setTarget(url, authHeaders(server))
+    }
+  }
+
+  /** Subscribes a tab from `cursor` (replay then live) or from the head. */
+  async subscribe(tab: TabSession, cursor: number | 'head'): Promise<void> {
+    while (!this.log) {
+      if (this.configuring) await this.configuring
+      else return
+    }
+    await this.flushing
+    const head = this.log.head()
+    let from = cursor === 'head' ? head : Math.min(cursor, head)
+    if (cursor !== 'head' && cursor > head) {
+      // The tab knows a cursor this log never had (the database was deleted or reset).
+      tab.sent = head
+      tab.endpoint.post({ type: 'reset', reason: 'event log was reset', head })
+      return
+    }
+    const oldest = await this.log.oldestCursor()
+    if (from + 1 < oldest) {
+      tab.sent = head
+      tab.endpoint.post({ type: 'reset', reason: 'event log no longer holds this tab’s cursor', head })
+      return
+    }
+    from = Math.max(from, 0)
+    tab.sent = from
+    tab.endpoint.post({ type: 'subscribed', from, head })
+    await tab.pump()
+  }
+
+  /** Reconnect at once when not connected (online, a tab became visible); `force` also drops a live stream. */
+  nudge(reason: string, force = false): void {
+    if (!this.connection) return
+    if (force || this.conn.state !== 'connected') this.connection.reconnectNow(reason, force)
+  }
+
+  /** Browser online/offline signal. */
+  setOnline(online: boolean): void {
+    this.connection?.setOnline(online)
+  }
+
+  /** Stops the connection and timers (tests, server switch). */
+  async stop(): Promise<void> {
+    this.connection?.stop()
+    this.connection = undefined
+    await this.flushNow()
+    this.log?.close()
+  }
+
+  private broadcastStatus(): void {
+    const status = this.status()
+    for (const tab of this.tabs) tab.endpoint.post({ type: 'status', status })
+  }
+
+  private onFrame(frame: UpstreamFrame): void {
+    const payload = frame.payload
+    this.lastEventAt = this.deps.clock.now()
+    if (payload.type === 'sync') {
+      const se = payload.syncEvent
+      const key = `${frame.directory}\u0000${se.aggregateID}`
+      const prev = this.pendingSeqs.get(key)?.seq ?? this.seqs.get(key)?.seq
+      if (prev !== undefined && se.seq > prev + 1 && !this.catchingUp) {
+        // A jump in seq is a gap: recover this directory from /sync/history.
+        void this.catchUp([frame.directory])
+      }
+      if (prev === undefined || se.seq > prev) {
+        this.pendingSeqs.set(key, { directory: frame.directory, aggregateID: se.aggregateID, seq: se.seq })
+      }
+      const bus = syncToBusEvent(se)
+      if (bus) this.enqueue(frame.directory, bus, false)
+      return
+    }
+    if (TRANSIENT.has(payload.type)) return
+    this.enqueue(frame.directory, payload, false)
+  }
+
+  private enqueue(directory: string, payload: SdkEvent, recovered: boolean): void {
+    this.observe(directory, payload)
+    const event: Omit<RelayedEvent, 'cursor'> = {
+      id: payload.id,
+      directory,
+      payload,
+      receivedAt: this.deps.clock.now(),
+    }
+    if (recovered) event.recovered = true
+    this.pending.push(event)
+    if (this.flushTimer === undefined) {
+      this.flushTimer = this.deps.clock.setTimeout(() => {
+        this.flushTimer = undefined
+        void this.flushNow()
+      }, this.options.flushMs)
+    }
+  }
+
+  /** Persists the pending batch in one transaction and pumps every tab. */
+  flushNow(): Promise<void> {
+    this.flushing = this.flushing.then(() => this.flushOnce())
+    return this.flushing
+  }
+
+  private async flushOnce(): Promise<void> {
+    const log = this.log
+    if (!log || this.pending.length === 0) return
+    const batch = this.pending
+    const seqs = [...this.pendingSeqs.values()]
+    this.pending = []
+    this.pendingSeqs.clear()
+    const { storageError } = await log.append(batch)
+    for (const row of seqs) this.seqs.set(seqKey(row), row)
+    let storageChanged = false
+    if (storageError) {
+      storageChanged = this.storage.error !== storageError
+      this.storage = { ok: false, error: storageError }
+    } else {
+      if (seqs.length) await log.setSeqs(seqs).catch(() => undefined)
+      storageChanged = !this.storage.ok
+      this.storage = { ok: true }
+    }
+    if (storageChanged) this.broadcastStatus()
+    for (const tab of this.tabs) void tab.pump()
+    const now = this.deps.clock.now()
+    if (now - this.lastCompact > this.options.compactEveryMs) {
+      this.lastCompact = now
+      void this.compact()
+    }
+  }
+
+  private async compact(): Promise<void> {
+    const log = this.log
+    if (!log) return
+    let keepAfter = log.head()
+    for (const tab of this.tabs) if (tab.sent !== undefined) keepAfter = Math.min(keepAfter, tab.sent)
+    try {
+      await log.compact({ keepAfterCursor: keepAfter })
+    } catch (err) {
+      this.storage = { ok: false, error: `compaction failed: ${String(err)}` }
+      this.broadcastStatus()
+    }
+  }
+
+  private async onOpen(reconnect: boolean): Promise<void> {
+    // After a gap (or when a previous worker left seq positions behind), recover from the server.
+    if (reconnect || this.seqs.size > 0) {
+      const dirs = new Set<string>()
+      for (const row of this.seqs.values()) dirs.add(row.directory)
+      if (dirs.size) await this.catchUp([...dirs])
+    }
+  }
+
+  /** Recovers durable events for `directories` and re-reads non-durable state; see catch-up.ts. */
+  async catchUp(directories: string[]): Promise<void> {
+    const server = this.server
+    if (!server || this.catchingUp) return
+    this.catchingUp = true
+    this.broadcastStatus()
+    const client = relayRestClient(server, this.deps.fetch)
+    try {
+      for (const directory of directories) {
+        const known = [...this.seqs.values(), ...this.pendingSeqs.values()].filter((r) => r.directory === directory)
+        const result = await catchUpDirectory(client, directory, known, this.lastEventAt, this.deps.clock.now())
+        for (const event of result.events) this.enqueue(directory, event, true)
+        for (const row of result.seqs) {
+          const key = seqKey(row)
+          const prev = this.pendingSeqs.get(key)?.seq ?? this.seqs.get(key)?.seq ?? -1
+          if (row.seq > prev) this.pendingSeqs.set(key, row)
+        }
+        // Non-durable state: sessions we believed busy that the server reports idle get an idle event.
+        for (const sessionID of [...this.busy]) {
+          if (!result.status[sessionID] && this.sessionDirectory.get(sessionID) === directory) {
+            this.enqueue(directory, { id: `relay_idle_${sessionID}_${this.deps.clock.now()}`, type: 'session.status', properties: { sessionID, status: { type: 'idle' } } }, true)
+          }
+        }
+        for (const [sessionID, status] of Object.entries(result.status)) {
+          this.enqueue(directory, { id: `relay_status_${sessionID}_${this.deps.clock.now()}`, type: 'session.status', properties: { sessionID, status } }, true)
+        }
+        for (const tab of this.tabs) tab.endpoint.post({ type: 'resync', directory, reason: 'caught up after a gap' })
+      }
+      await this.flushNow()
+    } catch (err) {
+      this.conn = { ...this.conn, lastError: `catch-up failed: ${err instanceof Error ? err.message : String(err)}` }
+    } finally {
+      this.catchingUp = false
+      this.broadcastStatus()
+    }
+  }
+
+  private sessionDirectory = new Map<string, string>()
+
+  /** Tracks busy sessions and parents for notifications; disposal triggers a resync. */
+  private observe(directory: string, event: SdkEvent): void {
+    switch (event.type) {
+      case 'session.created':
+      case 'session.updated':
+        this.parents.set(event.properties.info.id, event.properties.info.parentID)
+        this.sessionDirectory.set(event.properties.info.id, directory)
+        return
+      case 'session.status': {
+        const id = event.properties.sessionID
+        this.sessionDirectory.set(id, directory)
+        if (event.properties.status.type === 'idle') {
+          if (this.busy.delete(id)) this.notify(directory, id, 'finished')
+        } else this.busy.add(id)
+        return
+      }
+      case 'permission.asked':
+        this.notify(directory, event.properties.sessionID, 'permission')
+        return
+      case 'server.instance.disposed':
+        for (const tab of this.tabs) tab.endpoint.post({ type: 'resync', directory: event.properties.directory, reason: 'server instance disposed' })
+        return
+      case 'global.disposed':
+        for (const tab of this.tabs) tab.endpoint.post({ type: 'resync', directory: '*', reason: 'server disposed' })
+        return
+      default:
+        return
+    }
+  }
+
+  /**
+   * One system notification across all tabs, when notifications are on, the session is top-level
+   * and no visible tab shows it. The hub picks the tab: a visible one first, else the one visible
+   * most recently.
+   */
+  private notify(directory: string, sessionID: string, kind: 'finished' | 'permission'): void {
+    if (!this.notifications || this.parents.get(sessionID)) return
+    const tabs = [...this.tabs]
+    if (tabs.some((t) => t.visible && t.viewing?.sessionID === sessionID)) return
+    const pick = tabs.find((t) => t.visible) ?? tabs.sort((a, b) => b.lastVisibleAt - a.lastVisibleAt)[0]
+    if (!pick) return
+    pick.endpoint.post({
+      type: 'notify',
+      title: kind === 'finished' ? 'OpenCode: session finished' : 'OpenCode: permission needed',
+      body: `${directory.split('/').pop() ?? directory} · ${sessionID}`,
+      tag: `${kind}:${sessionID}`,
+    })
+  }
+}
+
+function seqKey(row: SeqRow): string {
+  return `${row.directory}\u0000${row.aggregateID}`
+}

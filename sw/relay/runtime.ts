@@ -1,0 +1,71 @@
+/**
+ * Builds a `RelayHub` with the real browser dependencies (fetch, timers, Dexie event log, Web
+ * Locks) and wires a message-port-like transport to it. Shared by the SharedWorker entry and the
+ * leader tab of the fallback, so both run exactly the same relay.
+ */
+import type { RelayStatus, RelayToTab } from '../protocol.ts'
+import { EventLog } from './event-log.ts'
+import { isTabToRelay } from './guards.ts'
+import { RelayHub, type TabSession } from './hub.ts'
+
+/** Real timers and wall clock. */
+export const realClock = {
+  now: () => Date.now(),
+  setTimeout: (fn: () => void, ms: number): unknown => setTimeout(fn, ms),
+  clearTimeout: (handle: unknown): void => {
+    if (typeof handle === 'number') clearTimeout(handle)
+  },
+}
+
+/** Name of the event log database for a server: one log per server URL. */
+export function logName(serverUrl: string): string {
+  return `opencode-relay:${serverUrl}`
+}
+
+/** Creates the hub with browser deps. `mode` is reported in every status. */
+export function createBrowserHub(mode: RelayStatus['mode']): RelayHub {
+  const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined
+  const hub = new RelayHub({
+    fetch: (input, init) => fetch(input, init),
+    clock: realClock,
+    random: Math.random,
+    mode,
+    openLog: (server) => EventLog.open({ name: logName(server.url) }),
+    waitForLockRelease: locks
+      ? (name) => locks.request(name, () => undefined).then(() => undefined)
+      : undefined,
+  })
+  return hub
+}
+
+/** Something that delivers messages from one tab and posts back to it. */
+export interface PortLike {
+  postMessage(msg: RelayToTab): void
+  addEventListener(type: 'message', listener: (ev: MessageEvent) => void): void
+  start?: () => void
+}
+
+/**
+ * Attaches a port to the hub: the first valid message must be `hello`; later messages go to that
+ * tab's session in arrival order (a promise chain, so a slow subscribe never reorders them).
+ * Invalid messages are dropped (counted in the console), never thrown.
+ */
+export function attachPort(hub: RelayHub, port: PortLike): void {
+  let tab: TabSession | undefined
+  let chain: Promise<void> = Promise.resolve()
+  port.addEventListener('message', (ev: MessageEvent) => {
+    const msg: unknown = ev.data
+    if (!isTabToRelay(msg)) {
+      console.warn('[relay] dropped an invalid message from a tab', msg)
+      return
+    }
+    chain = chain.then(async () => {
+      if (!tab) {
+        if (msg.type !== 'hello') return
+        tab = hub.connectTab({ post: (m) => port.postMessage(m) }, msg.tabId, msg.lockName)
+      }
+      await tab.receive(msg)
+    }).catch((err: unknown) => console.error('[relay] tab message failed', err))
+  })
+  port.start?.()
+}

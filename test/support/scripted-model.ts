@@ -1,0 +1,282 @@
+/**
+ * A scripted OpenAI-compatible chat-completions server on loopback.
+ *
+ * OpenCode talks to it through `@ai-sdk/openai-compatible` (`POST {baseURL}/chat/completions`
+ * with `stream: true`), so the OpenCode server, its SSE, REST and storage are all real and only
+ * the model is scripted. The scenario is picked from the text of the last user message:
+ *
+ * | prompt contains            | reply                                                                  |
+ * | -------------------------- | ---------------------------------------------------------------------- |
+ * | `stream N` / `delay D`     | N word tokens (default 20), D ms between chunks (default 0)            |
+ * | `burst`                    | 5,000 tokens as fast as the socket takes them                          |
+ * | `bash: CMD`                | a `bash` tool call running CMD (the server asks permission first)      |
+ * | `ask question`             | a `question` tool call with two options                                |
+ * | `provider error`           | HTTP 400 with an OpenAI-style error body (not retried by OpenCode)     |
+ * | `flaky error N`            | HTTP 500 for the first N calls of that prompt, then a normal reply      |
+ * | `xss corpus`               | markdown made of script/HTML/`javascript:` payloads ({@link XSS_CORPUS}) |
+ * | anything else              | `Hello from the scripted model.`                                       |
+ *
+ * After a tool result (the last message has role `tool`) it replies `Tool finished: <output>`.
+ * Title generation requests (OpenCode's title agent) get a short fixed title.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+/** The markdown payloads of the `xss corpus` scenario; none of them may ever execute in the app. */
+export const XSS_CORPUS = [
+  'XSS corpus start',
+  '<script>window.__xss = (window.__xss || 0) + 1</script>',
+  '<img src="x" onerror="window.__xss = (window.__xss || 0) + 1">',
+  '[click me](javascript:window.__xss=1)',
+  '[spaced](  javascript:window.__xss=1 )',
+  '[encoded](jav&#x09;ascript:window.__xss=1)',
+  '![img](javascript:window.__xss=1)',
+  '<svg onload="window.__xss=1"><circle r="1"/></svg>',
+  '<a href="javascript:window.__xss=1">html link</a>',
+  '<iframe src="javascript:window.__xss=1"></iframe>',
+  '[data](data:text/html;base64,PHNjcmlwdD53aW5kb3cuX194c3M9MTwvc2NyaXB0Pg==)',
+  '<details open ontoggle="window.__xss=1">x</details>',
+  '```html\n<script>window.__xss=1</script>\n```',
+  'XSS corpus end',
+].join('\n\n')
+
+/** One request the scripted model received, for assertions. */
+export interface ScriptedRequest {
+  /** Scenario name that answered it. */
+  scenario: string
+  /** Text of the last user message. */
+  prompt: string
+  /** Milliseconds since the epoch when the request arrived. */
+  at: number
+}
+
+/** A running scripted model. */
+export interface ScriptedModel {
+  /** Base URL for `@ai-sdk/openai-compatible`, e.g. `http://127.0.0.1:40123/v1`. */
+  baseURL: string
+  port: number
+  /** Every request answered so far, oldest first. */
+  requests: ScriptedRequest[]
+  /** Closes the listener and every open stream. */
+  close(): Promise<void>
+}
+
+interface ChatMessage {
+  role: string
+  content?: unknown
+}
+
+function textOf(content: unknown): string {
+  if (typeof content === 'string') return content
+  if (Array.isArray(content)) {
+    return content
+      .map((c: unknown) =>
+        typeof c === 'object' && c !== null && 'text' in c && typeof c.text === 'string' ? c.text : '',
+      )
+      .join('')
+  }
+  return ''
+}
+
+function parseMessages(body: unknown): ChatMessage[] {
+  if (typeof body !== 'object' || body === null || !('messages' in body) || !Array.isArray(body.messages)) {
+    return []
+  }
+  return body.messages.filter(
+    (m: unknown): m is ChatMessage => typeof m === 'object' && m !== null && 'role' in m && typeof m.role === 'string',
+  )
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+/** Words cycled through by streamed replies; token i is `words[i % n]` followed by its index. */
+const WORDS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel']
+
+/** The text a `stream N` reply produces, so tests can compute what they must see. */
+export function streamedText(tokens: number): string {
+  let out = ''
+  for (let i = 0; i < tokens; i++) out += `${WORDS[i % WORDS.length]}${i} `
+  return out.trimEnd() + ' END'
+}
+
+/**
+ * Starts the scripted model on `127.0.0.1`.
+ * @param port TCP port; 0 (default) picks a free one.
+ */
+export async function startScriptedModel(port = 0): Promise<ScriptedModel> {
+  const requests: ScriptedRequest[] = []
+  const flakyCounts = new Map<string, number>()
+  const open = new Set<ServerResponse>()
+  let seq = 0
+
+  const server: Server = createServer((req, res) => {
+    void handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ error: { message: String(err) } }))
+    })
+  })
+
+  async function readBody(req: IncomingMessage): Promise<unknown> {
+    const chunks: Buffer[] = []
+    for await (const chunk of req) chunks.push(chunk as Buffer)
+    const text = Buffer.concat(chunks).toString('utf8')
+    return text ? JSON.parse(text) : {}
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method === 'GET' && req.url?.endsWith('/models')) {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ object: 'list', data: [{ id: 'scripted-model', object: 'model' }] }))
+      return
+    }
+    if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) {
+      res.writeHead(404).end()
+      return
+    }
+    const body = await readBody(req)
+    const messages = parseMessages(body)
+    const system = messages
+      .filter((m) => m.role === 'system')
+      .map((m) => textOf(m.content))
+      .join('\n')
+    const last = messages[messages.length - 1]
+    const lastUser = [...messages].reverse().find((m) => m.role === 'user')
+    const prompt = lastUser ? textOf(lastUser.content) : ''
+    const id = `chatcmpl-${++seq}`
+    const record = (scenario: string) => requests.push({ scenario, prompt, at: Date.now() })
+
+    open.add(res)
+    res.on('close', () => open.delete(res))
+
+    if (/title generator|generate a title|conversation title/i.test(system)) {
+      record('title')
+      return streamText(res, id, ['Scripted', ' session'], 0)
+    }
+    if (last?.role === 'tool') {
+      record('tool-result')
+      const output = textOf(last.content).slice(0, 200)
+      return streamText(res, id, ['Tool finished: ', output], 0)
+    }
+    const flaky = /flaky error (\d+)/.exec(prompt)
+    if (flaky) {
+      const n = flakyCounts.get(prompt) ?? 0
+      flakyCounts.set(prompt, n + 1)
+      if (n < Number(flaky[1])) {
+        record('flaky-error')
+        res.writeHead(500, { 'content-type': 'application/json' })
+        res.end(JSON.stringify({ error: { message: 'scripted transient failure', type: 'server_error' } }))
+        return
+      }
+    }
+    if (/provider error/.test(prompt)) {
+      record('provider-error')
+      res.writeHead(400, { 'content-type': 'application/json' })
+      res.end(
+        JSON.stringify({ error: { message: 'scripted provider error', type: 'invalid_request_error', code: 'scripted' } }),
+      )
+      return
+    }
+    const bash = /bash: (.+)$/m.exec(prompt)
+    if (bash) {
+      record('bash')
+      return streamToolCall(res, id, 'bash', { command: bash[1].trim(), description: 'Scripted command' })
+    }
+    if (/ask question/.test(prompt)) {
+      record('question')
+      return streamToolCall(res, id, 'question', {
+        questions: [
+          {
+            question: 'Which colour should the button be?',
+            header: 'Colour',
+            options: [
+              { label: 'Red', description: 'A red button' },
+              { label: 'Blue', description: 'A blue button' },
+            ],
+          },
+        ],
+      })
+    }
+    if (/xss corpus/.test(prompt)) {
+      record('xss')
+      return streamText(res, id, XSS_CORPUS.split(/(?<=\n)/), 0)
+    }
+    const delay = Number(/delay (\d+)/.exec(prompt)?.[1] ?? 0)
+    if (/\bburst\b/.test(prompt)) {
+      record('burst')
+      return streamText(res, id, tokens(5000), delay)
+    }
+    const n = /\bstream (\d+)/.exec(prompt)
+    if (n) {
+      record('stream')
+      return streamText(res, id, tokens(Number(n[1])), delay)
+    }
+    record('default')
+    return streamText(res, id, ['Hello', ' from', ' the', ' scripted', ' model.'], delay)
+  }
+
+  function tokens(n: number): string[] {
+    const out: string[] = []
+    for (let i = 0; i < n; i++) out.push(`${i === 0 ? '' : ' '}${WORDS[i % WORDS.length]}${i}`)
+    out.push(' END')
+    return out
+  }
+
+  function chunk(id: string, delta: object, finish: string | null = null, usage?: object): string {
+    const payload = {
+      id,
+      object: 'chat.completion.chunk',
+      created: Math.floor(Date.now() / 1000),
+      model: 'scripted-model',
+      choices: [{ index: 0, delta, finish_reason: finish }],
+      ...(usage ? { usage } : {}),
+    }
+    return `data: ${JSON.stringify(payload)}\n\n`
+  }
+
+  function startStream(res: ServerResponse): void {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' })
+  }
+
+  async function streamText(res: ServerResponse, id: string, parts: string[], delay: number): Promise<void> {
+    startStream(res)
+    res.write(chunk(id, { role: 'assistant', content: '' }))
+    for (const part of parts) {
+      if (res.destroyed) return
+      res.write(chunk(id, { content: part }))
+      if (delay > 0) await sleep(delay)
+    }
+    res.write(chunk(id, {}, 'stop', { prompt_tokens: 12, completion_tokens: parts.length, total_tokens: 12 + parts.length }))
+    res.end('data: [DONE]\n\n')
+  }
+
+  async function streamToolCall(res: ServerResponse, id: string, name: string, args: object): Promise<void> {
+    startStream(res)
+    const callId = `call_${seq}`
+    res.write(chunk(id, { role: 'assistant', content: '' }))
+    res.write(
+      chunk(id, {
+        tool_calls: [{ index: 0, id: callId, type: 'function', function: { name, arguments: JSON.stringify(args) } }],
+      }),
+    )
+    res.write(chunk(id, {}, 'tool_calls', { prompt_tokens: 12, completion_tokens: 8, total_tokens: 20 }))
+    res.end('data: [DONE]\n\n')
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, '127.0.0.1', () => resolve())
+  })
+  const actual = (server.address() as AddressInfo).port
+  return {
+    baseURL: `http://127.0.0.1:${actual}/v1`,
+    port: actual,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const res of open) res.destroy()
+        server.close(() => resolve())
+      }),
+  }
+}
