@@ -10,16 +10,15 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { findOpencodeBinary } from '../../src/cli/opencode-bin.ts'
 
 const here = dirname(fileURLToPath(import.meta.url))
 /** Repository root (two levels above `test/support`). */
 export const REPO_ROOT = resolve(here, '..', '..')
 
-/** Path of the pinned `opencode` launcher installed by `npm install`. */
+/** Path of the pinned `opencode` binary installed by `npm install`. */
 export function opencodeBin(): string {
-  const bin = join(REPO_ROOT, 'node_modules', 'opencode-ai', 'bin', 'opencode.exe')
-  if (!existsSync(bin)) throw new Error(`opencode binary not found at ${bin}: run npm install`)
-  return bin
+  return findOpencodeBinary(REPO_ROOT)
 }
 
 /** Asks the OS for a free TCP port on 127.0.0.1. */
@@ -189,7 +188,7 @@ export async function startOpencode(opts: OpencodeOptions): Promise<OpencodeServ
     const proc = child
     if (!proc || proc.exitCode !== null || proc.signalCode !== null) return
     const exited = new Promise<void>((r) => proc.once('exit', () => r()))
-    // The launcher script spawns the real binary as a child: signal the whole process group.
+    // opencode may spawn helpers (LSP, shells): signal the whole process group.
     const signalGroup = (sig: NodeJS.Signals) => {
       try {
         if (proc.pid) process.kill(-proc.pid, sig)

@@ -1,0 +1,223 @@
+/**
+ * The relay hub end to end in Node: the real SseConnection, the real Dexie event log (on
+ * fake-indexeddb) and the hub's fan-out, fed by a scripted fetch that plays `GET /global/event`
+ * and the catch-up endpoints. Asserts the promises tabs depend on: each event once, in cursor
+ * order, replay + live with no gap and no duplicate, catch-up after a gap, storage errors surfaced.
+ */
+import { describe, expect, it } from 'vitest'
+import { IDBFactory, IDBKeyRange } from 'fake-indexeddb'
+import { RelayHub, type TabEndpoint } from '../sw/relay/hub.ts'
+import { EventLog } from '../sw/relay/event-log.ts'
+import type { RelayedEvent, RelayStatus, RelayToTab } from '../sw/protocol.ts'
+
+const DIR = '/tmp/project'
+const SES = 'ses_1'
+
+/** A controllable SSE body for one `/global/event` response. */
+class Stream {
+  private controller!: ReadableStreamDefaultController<Uint8Array>
+  readonly body = new ReadableStream<Uint8Array>({ start: (c) => (this.controller = c) })
+  private readonly enc = new TextEncoder()
+  send(payload: object, directory = DIR): void {
+    this.controller.enqueue(this.enc.encode(`data: ${JSON.stringify({ directory, payload })}\n\n`))
+  }
+  end(): void {
+    this.controller.close()
+  }
+}
+
+interface Routes {
+  history?: (body: Record<string, number>) => unknown[]
+  status?: () => Record<string, unknown>
+  sessions?: () => unknown[]
+}
+
+function harness(routes: Routes = {}) {
+  const streams: Stream[] = []
+  const historyBodies: Array<Record<string, number>> = []
+  const fetchImpl: typeof fetch = async (input, init) => {
+    const req = input instanceof Request ? input : new Request(String(input), init)
+    const url = new URL(req.url)
+    if (url.pathname === '/global/event') {
+      const s = new Stream()
+      streams.push(s)
+      return new Response(s.body, { status: 200, headers: { 'content-type': 'text/event-stream' } })
+    }
+    const json = (data: unknown) => new Response(JSON.stringify(data), { status: 200, headers: { 'content-type': 'application/json' } })
+    if (url.pathname === '/session') return json(routes.sessions?.() ?? [])
+    if (url.pathname === '/sync/history') {
+      const body: Record<string, number> = JSON.parse(await req.text())
+      historyBodies.push(body)
+      return json(routes.history?.(body) ?? [])
+    }
+    if (url.pathname === '/session/status') return json(routes.status?.() ?? {})
+    return new Response('not found', { status: 404 })
+  }
+  const factory = new IDBFactory()
+  let log: EventLog | undefined
+  const hub = new RelayHub({
+    fetch: fetchImpl,
+    clock: { now: () => Date.now(), setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) },
+    random: () => 0,
+    mode: 'shared-worker',
+    openLog: async (server) => (log = await EventLog.open({ name: server.url, indexedDB: factory, IDBKeyRange })),
+  })
+  return { hub, streams, historyBodies, getLog: () => log }
+}
+
+/** A fake tab collecting what the hub posts to it. */
+function tab() {
+  const events: RelayedEvent[] = []
+  const messages: RelayToTab[] = []
+  let status: RelayStatus | undefined
+  const endpoint: TabEndpoint = {
+    post(msg) {
+      messages.push(msg)
+      if (msg.type === 'events') events.push(...msg.events)
+      if (msg.type === 'status') status = msg.status
+    },
+  }
+  return { endpoint, events, messages, status: () => status }
+}
+
+async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 5))
+  }
+}
+
+const server = { url: 'http://opencode.test' }
+
+function partUpdated(id: string, partID: string, text: string) {
+  return { id, type: 'message.part.updated', properties: { sessionID: SES, time: 1, part: { id: partID, messageID: 'msg_1', sessionID: SES, type: 'text', text } } }
+}
+function delta(id: string, partID: string, d: string) {
+  return { id, type: 'message.part.delta', properties: { sessionID: SES, messageID: 'msg_1', partID, field: 'text', delta: d } }
+}
+function syncTwin(ev: { id: string; type: string; properties: object }, seq: number) {
+  return { type: 'sync', id: ev.id, syncEvent: { id: ev.id, type: `${ev.type}.1`, seq, aggregateID: SES, data: ev.properties } }
+}
+
+describe('RelayHub', () => {
+  it('fans every event out once, in cursor order, to every tab, and drops sync twins as duplicates', async () => {
+    const h = harness()
+    const a = tab()
+    const b = tab()
+    const ta = h.hub.connectTab(a.endpoint, 'a')
+    const tb = h.hub.connectTab(b.endpoint, 'b')
+    await ta.receive({ type: 'hello', tabId: 'a', lockName: 'la', server, visible: true })
+    await tb.receive({ type: 'hello', tabId: 'b', lockName: 'lb', server, visible: true })
+    await until(() => h.streams.length === 1, 'one upstream stream')
+    await ta.receive({ type: 'subscribe', cursor: 'head' })
+    await tb.receive({ type: 'subscribe', cursor: 'head' })
+    const s = h.streams[0]
+    s.send({ id: 'evt_c', type: 'server.connected', properties: {} })
+    const p1 = partUpdated('evt_1', 'prt_1', '')
+    s.send(p1)
+    s.send(syncTwin(p1, 0))
+    for (let i = 0; i < 50; i++) s.send(delta(`evt_d${i}`, 'prt_1', `w${i} `))
+    await until(() => a.events.length === 51 && b.events.length === 51, 'all events')
+    for (const t of [a, b]) {
+      const cursors = t.events.map((e) => e.cursor)
+      expect(cursors).toEqual([...cursors].sort((x, y) => x - y))
+      expect(new Set(t.events.map((e) => e.id)).size).toBe(51)
+      expect(t.events.some((e) => e.payload.type === 'server.connected')).toBe(false)
+    }
+    expect(h.streams.length).toBe(1)
+    await h.hub.stop()
+  })
+
+  it('replays the log after a tab cursor, then streams live, with no gap and no duplicate', async () => {
+    const h = harness()
+    const a = tab()
+    const ta = h.hub.connectTab(a.endpoint, 'a')
+    await ta.receive({ type: 'hello', tabId: 'a', lockName: 'la', server, visible: true })
+    await ta.receive({ type: 'subscribe', cursor: 'head' })
+    await until(() => h.streams.length === 1, 'stream')
+    const s = h.streams[0]
+    s.send(partUpdated('evt_0', 'prt_1', ''))
+    for (let i = 0; i < 20; i++) s.send(delta(`evt_a${i}`, 'prt_1', 'x'))
+    await until(() => a.events.length === 21, 'first batch')
+    const mid = a.events[9].cursor
+    // A reloaded tab that had applied up to `mid`.
+    const late = tab()
+    const tl = h.hub.connectTab(late.endpoint, 'late')
+    await tl.receive({ type: 'hello', tabId: 'late', lockName: 'll', server, visible: true })
+    const sub = tl.receive({ type: 'subscribe', cursor: mid })
+    for (let i = 0; i < 20; i++) s.send(delta(`evt_b${i}`, 'prt_1', 'y'))
+    await sub
+    await until(() => a.events.length === 41 && late.events.length === 41 - 10, 'replay + live')
+    expect(late.events.map((e) => e.cursor)).toEqual(a.events.slice(10).map((e) => e.cursor))
+    expect(late.messages.find((m) => m.type === 'subscribed')).toMatchObject({ type: 'subscribed', from: mid })
+    await h.hub.stop()
+  })
+
+  it('after the stream drops, catches up from /sync/history listing known seqs, and dedupes what it already had', async () => {
+    const p1 = partUpdated('evt_1', 'prt_1', 'hello')
+    const p2 = partUpdated('evt_2', 'prt_1', 'hello world')
+    const h = harness({
+      history: () => [
+        { id: 'evt_1', aggregate_id: SES, seq: 0, type: 'message.part.updated.1', data: p1.properties },
+        { id: 'evt_2', aggregate_id: SES, seq: 1, type: 'message.part.updated.1', data: p2.properties },
+      ],
+    })
+    const a = tab()
+    const ta = h.hub.connectTab(a.endpoint, 'a')
+    await ta.receive({ type: 'hello', tabId: 'a', lockName: 'la', server, visible: true })
+    await ta.receive({ type: 'subscribe', cursor: 'head' })
+    await until(() => h.streams.length === 1, 'stream')
+    h.streams[0].send(p1)
+    h.streams[0].send(syncTwin(p1, 0))
+    await until(() => a.events.length === 1, 'live event')
+    h.streams[0].end()
+    await until(() => h.streams.length === 2, 'reconnect', 10_000)
+    await until(() => a.events.some((e) => e.id === 'evt_2'), 'recovered event', 10_000)
+    expect(h.historyBodies[0]).toEqual({ [SES]: 0 })
+    const recovered = a.events.filter((e) => e.id === 'evt_2')
+    expect(recovered).toHaveLength(1)
+    expect(recovered[0].recovered).toBe(true)
+    expect(a.events.filter((e) => e.id === 'evt_1')).toHaveLength(1)
+    expect(a.messages.some((m) => m.type === 'resync' && m.directory === DIR)).toBe(true)
+    await h.hub.stop()
+  })
+
+  it('keeps the live stream flowing and tells every tab when IndexedDB writes fail', async () => {
+    const h = harness()
+    const a = tab()
+    const ta = h.hub.connectTab(a.endpoint, 'a')
+    await ta.receive({ type: 'hello', tabId: 'a', lockName: 'la', server, visible: true })
+    await ta.receive({ type: 'subscribe', cursor: 'head' })
+    await until(() => h.streams.length === 1, 'stream')
+    const log = h.getLog()
+    if (!log) throw new Error('no log')
+    const db = Reflect.get(log, 'db')
+    if (typeof db !== 'object' || db === null) throw new Error('log has no db handle')
+    // Make every IndexedDB transaction fail as a full disk would.
+    Reflect.set(db, 'transaction', () => {
+      throw new DOMException('The quota has been exceeded.', 'QuotaExceededError')
+    })
+    h.streams[0].send(partUpdated('evt_q1', 'prt_9', 'still'))
+    h.streams[0].send(delta('evt_q2', 'prt_9', ' flowing'))
+    await until(() => a.events.length === 2, 'events despite storage failure')
+    await until(() => a.status()?.storage.ok === false, 'storage status')
+    expect(a.status()?.storage.error).toMatch(/quota/i)
+    await h.hub.stop()
+  })
+
+  it('stops delivering to a tab once it is dropped (its Web Lock was released)', async () => {
+    const h = harness()
+    const a = tab()
+    const ta = h.hub.connectTab(a.endpoint, 'a')
+    await ta.receive({ type: 'hello', tabId: 'a', lockName: 'la', server, visible: true })
+    await ta.receive({ type: 'subscribe', cursor: 'head' })
+    await until(() => h.streams.length === 1, 'stream')
+    h.hub.dropTab(ta)
+    expect(h.hub.tabCount()).toBe(0)
+    h.streams[0].send(partUpdated('evt_x', 'prt_x', 'x'))
+    await new Promise((r) => setTimeout(r, 100))
+    expect(a.events).toHaveLength(0)
+    await h.hub.stop()
+  })
+})
