@@ -18,6 +18,8 @@ import type {
   UserMessage,
 } from '@opencode-ai/sdk/v2/types'
 import { createParser } from 'eventsource-parser'
+import { isDeepStrictEqual } from 'node:util'
+import { computed, reactive, toRaw } from 'vue'
 import type { RelayedEvent } from '../sw/protocol.ts'
 import {
   applyEvent,
@@ -608,8 +610,8 @@ describe('permissions and questions', () => {
     ])
     const dir = state.directories[DIR]
     expect(dir.permissions[SES]).toEqual([
-      { id: 'per_1fe803000001minimalAAAAAA', sessionID: SES, permission: 'read', patterns: ['/etc/hosts'], metadata: {}, always: [] },
       permissionRequest,
+      { id: 'per_1fe803000001minimalAAAAAA', sessionID: SES, permission: 'read', patterns: ['/etc/hosts'], metadata: {}, always: [] },
     ])
     applyEvent(state, DIR, { id: eid(), type: 'permission.v2.replied', properties: { sessionID: SES, requestID: PER, reply: 'reject' } })
     expect(dir.permissions[SES].map((p) => p.id)).toEqual(['per_1fe803000001minimalAAAAAA'])
@@ -869,6 +871,32 @@ describe('REST loaders', () => {
   })
 })
 
+describe('on a Vue-reactive state (as the Pinia stores hold it)', () => {
+  it('updates computed views on every event, deltas included, and keeps parts cloneable', () => {
+    const state = reactive(createClientState())
+    const text = computed(() => {
+      const part = state.directories[DIR]?.parts[MSG_ASSISTANT]?.find((p) => p.id === PRT_TEXT)
+      return part?.type === 'text' ? part.text : undefined
+    })
+    const sessionCount = computed(() => state.directories[DIR]?.sessions.length ?? 0)
+    expect(text.value).toBeUndefined()
+    const created = ev.partUpdated(textPart(PRT_TEXT, MSG_ASSISTANT, ''))
+    applyRelayed(state, relayed([ev.sessionCreated(session(SES)), created]))
+    expect(sessionCount.value).toBe(1)
+    expect(text.value).toBe('')
+    applyRelayed(state, relayed([ev.delta(MSG_ASSISTANT, PRT_TEXT, 'Hel'), ev.delta(MSG_ASSISTANT, PRT_TEXT, 'lo')], 3))
+    expect(text.value).toBe('Hello')
+    // The payload was copied, not edited; the stored parts hold no nested proxies.
+    expect(created.type === 'message.part.updated' && created.properties.part).toEqual(textPart(PRT_TEXT, MSG_ASSISTANT, ''))
+    expect(structuredClone(toRaw(state.directories[DIR].parts[MSG_ASSISTANT]))).toEqual([
+      textPart(PRT_TEXT, MSG_ASSISTANT, 'Hello'),
+    ])
+    applyEvent(state, DIR, ev.sessionDeleted(session(SES)))
+    expect(sessionCount.value).toBe(0)
+    expect(text.value).toBeUndefined()
+  })
+})
+
 // ---- against the real server -------------------------------------------------------------------
 
 /** Polls `check` every 25 ms until true; throws after `timeoutMs` (a wait, not a timed assertion). */
@@ -877,6 +905,24 @@ async function waitFor(what: string, check: () => boolean | Promise<boolean>, ti
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await new Promise((r) => setTimeout(r, 25))
+  }
+}
+
+/**
+ * Waits until `local()` deep-equals what `remote()` fetches (the server keeps sending
+ * `session.updated`, `session.diff` and message summaries after `session.idle`), then asserts it,
+ * so a timeout fails with a readable diff.
+ */
+async function converges(what: string, local: () => unknown, remote: () => Promise<unknown>): Promise<void> {
+  let last: unknown
+  try {
+    await waitFor(what, async () => {
+      last = await remote()
+      return isDeepStrictEqual(local(), last)
+    })
+  } catch (err) {
+    expect(local(), what).toEqual(last)
+    throw err
   }
 }
 
@@ -960,25 +1006,30 @@ describe('against the pinned opencode serve', () => {
 
     await prompt('bash: echo relay')
     await waitFor('permission', () => (dir().permissions[sid]?.length ?? 0) > 0)
-    expect(dir().permissions[sid]).toEqual(await rest('GET', '/permission'))
+    await converges('permissions', () => dir().permissions[sid], () => rest('GET', '/permission'))
     await rest('POST', `/permission/${dir().permissions[sid][0].id}/reply`, { reply: 'once' })
     await waitFor('idle after bash', idle)
     expect(dir().permissions[sid]).toEqual([])
 
     await prompt('ask question')
     await waitFor('question', () => (dir().questions[sid]?.length ?? 0) > 0)
-    expect(dir().questions[sid]).toEqual(await rest('GET', '/question'))
+    await converges('questions', () => dir().questions[sid], () => rest('GET', '/question'))
     await rest('POST', `/question/${dir().questions[sid][0].id}/reply`, { answers: [['Red']] })
     await waitFor('idle after question', idle)
     expect(dir().questions[sid]).toEqual([])
 
-    // Messages and parts equal the REST snapshot.
-    const snapshot = await rest('GET', `/session/${sid}/message`)
-    if (!Array.isArray(snapshot)) throw new Error('bad messages')
-    const local = (dir().messages[sid] ?? []).map((info) => ({ info, parts: dir().parts[info.id] ?? [] }))
-    expect(local).toEqual(snapshot)
-    expect(await rest('GET', '/session/status')).toEqual({})
-    expect(dir().sessions.find((s) => s.id === sid)).toEqual(await rest('GET', `/session/${sid}`))
+    // Messages, parts, the session and the statuses converge to the REST snapshot.
+    await converges(
+      'messages and parts',
+      () => (dir().messages[sid] ?? []).map((info) => ({ info, parts: dir().parts[info.id] ?? [] })),
+      () => rest('GET', `/session/${sid}/message`),
+    )
+    await converges('session', () => dir().sessions.find((s) => s.id === sid), () => rest('GET', `/session/${sid}`))
+    await converges(
+      'status',
+      () => Object.fromEntries(Object.entries(dir().status).filter(([, st]) => st.type !== 'idle')),
+      () => rest('GET', '/session/status'),
+    )
     expect(state.unknownEvents).toBe(0)
     expect(state.droppedDeltas).toBe(0)
     expect(state.failedEvents).toBe(0)

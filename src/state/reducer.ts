@@ -11,9 +11,10 @@
  * Rules:
  * - Pure state transition: mutates only the state it is given; no IO, no globals, no clock, no
  *   randomness, so the same events always produce the same state.
- * - Never mutates event payloads: objects from events are stored by reference, and a
- *   `message.part.delta` replaces the part with a new object instead of editing it. Replaying the
- *   same payload objects therefore always sees them as the server sent them.
+ * - Never mutates event payloads or REST objects: they are stored by reference and never edited,
+ *   except parts, which are stored as shallow copies because `message.part.delta` appends to the
+ *   stored part's `text` in place. Replaying the same payload objects therefore always sees them
+ *   as the server sent them.
  * - Idempotent: applying any event twice leaves `directories` and `projects` as applying it once,
  *   EXCEPT `message.part.delta`, which appends text. That is why {@link applyRelayed} skips every
  *   event whose cursor is not above {@link ClientState.lastCursor}: a replay from the event log
@@ -233,26 +234,29 @@ function removeSession(dir: DirectoryState, sessionID: string): void {
 }
 
 /**
- * Appends `delta` to `field` of the part, replacing the part object (never mutating it).
+ * A shallow copy of a part, so that deltas can append to the stored `text` in place without
+ * touching the event payload or REST object it came from.
+ */
+function ownPart(part: Part): Part {
+  return { ...part }
+}
+
+/**
+ * Appends `delta` to `field` of the stored part, in place (the stored part is the reducer's own
+ * shallow copy, see {@link ownPart}). In place on purpose: on a Vue-reactive state this triggers
+ * only readers of that part's `text`, and never embeds reactive proxies into new raw objects.
  * @returns false when the delta cannot be applied (unknown part, or not a string field of its kind).
  */
 function applyDelta(dir: DirectoryState, messageID: string, partID: string, field: string, delta: string): boolean {
+  if (field !== 'text') return false
   const parts = dir.parts[messageID]
   if (!parts) return false
   const { found, index } = findIndexById(parts, partID)
   if (!found) return false
   const part = parts[index]
-  if (field !== 'text') return false
-  switch (part.type) {
-    case 'text':
-      parts[index] = { ...part, text: part.text + delta }
-      return true
-    case 'reasoning':
-      parts[index] = { ...part, text: part.text + delta }
-      return true
-    default:
-      return false
-  }
+  if (part.type !== 'text' && part.type !== 'reasoning') return false
+  part.text += delta
+  return true
 }
 
 /**
@@ -322,7 +326,7 @@ export function applyEvent(state: ClientState, directory: string, event: Event):
     }
     case 'message.part.updated': {
       const dir = directoryState(state, directory)
-      upsertSorted(listOf(dir.parts, event.properties.part.messageID), event.properties.part)
+      upsertSorted(listOf(dir.parts, event.properties.part.messageID), ownPart(event.properties.part))
       return
     }
     case 'message.part.removed': {
@@ -522,7 +526,7 @@ export function loadMessages(
     messages.map((m) => m.info),
   )
   for (const { info, parts } of messages) {
-    dir.parts[info.id] = mergeSorted(dir.parts[info.id] ?? [], parts)
+    dir.parts[info.id] = mergeSorted(dir.parts[info.id] ?? [], parts.map(ownPart))
   }
 }
 
