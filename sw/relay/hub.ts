@@ -66,8 +66,21 @@ export class TabSession {
     readonly tabId: string,
   ) {}
 
-  /** Sends every log entry after `sent`, in order; re-entrant calls coalesce. */
+  /**
+   * Sends every log entry after `sent`, in order; re-entrant calls coalesce. Never rejects: when
+   * the log cannot be read (IndexedDB gone and the range no longer in memory) the tab is reset.
+   */
   async pump(): Promise<void> {
+    try {
+      await this.pumpOnce()
+    } catch (err) {
+      const head = this.hub.log?.head() ?? 0
+      this.sent = head
+      this.endpoint.post({ type: 'reset', reason: `event log unreadable: ${err instanceof Error ? err.message : String(err)}`, head })
+    }
+  }
+
+  private async pumpOnce(): Promise<void> {
     if (this.pumping) {
       this.again = true
       return
@@ -376,11 +389,12 @@ export class RelayHub {
     const { storageError } = await log.append(batch)
     for (const row of seqs) this.seqs.set(seqKey(row), row)
     let storageChanged = false
+    // Seqs are kept in memory by the log and written with its next successful write.
+    if (seqs.length) await log.setSeqs(seqs).catch(() => undefined)
     if (storageError) {
       storageChanged = this.storage.error !== storageError
       this.storage = { ok: false, error: storageError }
     } else {
-      if (seqs.length) await log.setSeqs(seqs).catch(() => undefined)
       storageChanged = !this.storage.ok
       this.storage = { ok: true }
     }

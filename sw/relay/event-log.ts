@@ -1,0 +1,1030 @@
+/**
+ * The relay's persistent event log: every event the relay receives from OpenCode
+ * (`GET /global/event`, and events recovered after a gap through `POST /sync/history`) is appended
+ * here once, gets a local cursor, and is replayed to tabs that subscribe with the cursor they last
+ * applied (see `RelayedEvent` in sw/protocol.ts).
+ *
+ * Storage is IndexedDB through Dexie 4 (database `opencode-relay` by default, schema version 1):
+ *
+ * - `events` — one row per event, primary key `cursor`, unique index `id` (the server's `evt_…`
+ *   id, the deduplication key), plus denormalized indexed fields `type`, `sessionID`, `partID`.
+ * - `seqs` — per-aggregate `seq` positions of OpenCode sync events (catch-up bookkeeping).
+ * - `meta` — a small key/value store (structured-clonable values).
+ *
+ * Design rules:
+ * - Cursors are strictly increasing and never reused while the database survives: on open the
+ *   log continues after the highest stored cursor (or the persisted floor, when the log was
+ *   emptied).
+ * - An event id is stored once: duplicates inside a batch, against a bounded set of recent ids in
+ *   memory, and against the database are dropped (the live bus event and its `sync` twin, or an
+ *   event recovered after a reconnect that was already seen live).
+ * - Storage failures never stop the live stream: events still get cursors, are kept in an
+ *   in-memory ring and are written later when IndexedDB works again; every call made while
+ *   storage fails reports the failure (`storageError`).
+ * - `oldestCursor()` tells subscribers whether a replay from their cursor is complete.
+ *
+ * Only APIs common to DOM and WebWorker are used (indexedDB through Dexie, crypto.getRandomValues).
+ */
+import Dexie, { type DexieOptions, type Table } from 'dexie'
+import type { OpencodeEvent, RelayedEvent } from '../protocol.ts'
+
+/** An event as handed to {@link EventLog.append}: a `RelayedEvent` before it has a cursor. */
+export type NewEvent = Omit<RelayedEvent, 'cursor'>
+
+/**
+ * One row of the `events` table: the `RelayedEvent` fields plus denormalized, indexed fields
+ * extracted from `payload` (see {@link indexFields}).
+ */
+export interface StoredEvent extends RelayedEvent {
+  /** `payload.type`, e.g. `message.part.delta`. */
+  type: string
+  /** Session the event belongs to, when the payload names one. */
+  sessionID?: string
+  /** Part the event is about (`message.part.delta`/`.updated`/`.removed`), when any. */
+  partID?: string
+}
+
+/**
+ * A catch-up position: the highest `seq` applied for one aggregate (a session) of one directory.
+ * Source: OpenCode sync events (`{type: 'sync', syncEvent: {aggregateID, seq, …}}` on
+ * `GET /global/event`, and the rows of `POST /sync/history`).
+ */
+export interface SeqRow {
+  directory: string
+  aggregateID: string
+  /** Sequence number within the aggregate; only ever moves forward. */
+  seq: number
+}
+
+/** One row of the `meta` table. */
+export interface MetaRow {
+  key: string
+  /** Any structured-clonable value. */
+  value: unknown
+}
+
+/** Result of {@link EventLog.append}. */
+export interface AppendResult {
+  /**
+   * The events that were new, with their cursors (head+1, head+2, … in batch order). They are
+   * returned even when storage failed: the live stream keeps flowing from memory.
+   */
+  accepted: RelayedEvent[]
+  /** Present while IndexedDB writes fail, e.g. `"IndexedDB quota exceeded: …"`. */
+  storageError?: string
+}
+
+/** Result of {@link EventLog.compact}. */
+export interface CompactResult {
+  /** `message.part.delta` events dropped because a later `message.part.updated` supersedes them. */
+  deltasDropped: number
+  /** Events dropped by retention (age or count). */
+  expired: number
+}
+
+/** Result of the small writes ({@link EventLog.setSeqs}, {@link EventLog.setMeta}). */
+export interface WriteResult {
+  /** Present while IndexedDB writes fail; the value is kept in memory and written later. */
+  storageError?: string
+}
+
+/** Options of {@link EventLog.open}. */
+export interface EventLogOptions {
+  /** Database name; default `'opencode-relay'`. Use one database per server URL. */
+  name?: string
+  /** IndexedDB factory; default: the global `indexedDB` (tests pass a `fake-indexeddb` factory). */
+  indexedDB?: IDBFactory
+  /** Key range constructor matching `indexedDB`; default: the global `IDBKeyRange`. */
+  IDBKeyRange?: typeof IDBKeyRange
+  /** Retention applied by {@link EventLog.compact}. */
+  retention?: {
+    /** Events kept; default 50 000. The hard cap is twice this. */
+    maxEvents?: number
+    /** Age in ms after which events may be dropped (by `receivedAt`); default 7 days. */
+    maxAgeMs?: number
+  }
+  /** Size (events) of the in-memory ring of recent events, used for fast replay and when IndexedDB fails; default 20 000. */
+  memoryEvents?: number
+  /** Size (ids) of the in-memory set of recent event ids used for deduplication; default 50 000. */
+  recentIds?: number
+  /** While writes fail, at most one write attempt per this many ms (others go to memory only); default 1 000. */
+  retryIntervalMs?: number
+  /** Events read per compaction transaction; default 2 000. */
+  compactChunk?: number
+  /** Wall clock in epoch ms (injected in tests); default `Date.now`. */
+  now?: () => number
+}
+
+/** Default database name. */
+export const DEFAULT_LOG_NAME = 'opencode-relay'
+/** Default retention by count (events). */
+export const DEFAULT_MAX_EVENTS = 50_000
+/** Default retention by age: 7 days, in ms. */
+export const DEFAULT_MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000
+/** Default size of the in-memory ring (events). */
+export const DEFAULT_MEMORY_EVENTS = 20_000
+
+/** Dexie schema, version 1. The first entry of each table is its primary key. */
+export const EVENT_LOG_SCHEMA = {
+  events: '&cursor, &id, directory, [directory+sessionID], partID, type, receivedAt',
+  seqs: '[directory+aggregateID]',
+  meta: 'key',
+} as const
+
+/** Prefix of the `meta` keys the log uses itself; {@link EventLog.setMeta} refuses them. */
+export const RESERVED_META_PREFIX = '__eventlog/'
+const META_INSTANCE = `${RESERVED_META_PREFIX}instance`
+const META_FLOOR = `${RESERVED_META_PREFIX}floor`
+const META_COLLAPSED = `${RESERVED_META_PREFIX}collapsedThrough`
+
+const DEFAULT_RECENT_IDS = 50_000
+const DEFAULT_RETRY_INTERVAL_MS = 1_000
+const DEFAULT_COMPACT_CHUNK = 2_000
+/** First retention read is small: in the common case nothing is due and one row decides it. */
+const RETENTION_PROBE = 64
+
+/** The Dexie database of the log (exposed for diagnostics and tests through {@link EventLog.dexie}). */
+export class RelayDatabase extends Dexie {
+  declare events: Table<StoredEvent, number>
+  declare seqs: Table<SeqRow, [string, string]>
+  declare meta: Table<MetaRow, string>
+
+  constructor(name: string, options: DexieOptions) {
+    super(name, options)
+    this.version(1).stores(EVENT_LOG_SCHEMA)
+  }
+}
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null
+}
+
+function stringField(x: unknown, key: string): string | undefined {
+  if (!isRecord(x)) return undefined
+  const v = x[key]
+  return typeof v === 'string' ? v : undefined
+}
+
+/**
+ * Extracts the indexed fields of an event payload, with runtime guards (the payload came over the
+ * network): `type`; `sessionID` from `properties.sessionID` (or `properties.part.sessionID`,
+ * `properties.info.sessionID`); `partID` from `properties.partID` (`message.part.delta`,
+ * `message.part.removed`) or `properties.part.id` (`message.part.updated`). Shapes: the SDK's
+ * `Event` union (`@opencode-ai/sdk/v2`).
+ */
+export function indexFields(payload: OpencodeEvent): { type: string; sessionID?: string; partID?: string } {
+  const type = isRecord(payload) && typeof payload.type === 'string' ? payload.type : 'unknown'
+  const props: unknown = isRecord(payload) && 'properties' in payload ? payload.properties : undefined
+  const part: unknown = isRecord(props) ? props.part : undefined
+  const info: unknown = isRecord(props) ? props.info : undefined
+  const sessionID = stringField(props, 'sessionID') ?? stringField(part, 'sessionID') ?? stringField(info, 'sessionID')
+  const partID = stringField(props, 'partID') ?? stringField(part, 'id')
+  return {
+    type,
+    ...(sessionID !== undefined ? { sessionID } : {}),
+    ...(partID !== undefined ? { partID } : {}),
+  }
+}
+
+function errorName(err: unknown): string | undefined {
+  return isRecord(err) && typeof err.name === 'string' ? err.name : undefined
+}
+
+function errorMessage(err: unknown): string {
+  if (isRecord(err) && typeof err.message === 'string' && err.message) return err.message
+  return String(err)
+}
+
+/** Errors nested in Dexie errors (`inner`), `cause`, and the failures of a Dexie `BulkError`. */
+function nestedErrors(err: unknown): unknown[] {
+  if (!isRecord(err)) return []
+  const out: unknown[] = []
+  if (err.inner !== undefined && err.inner !== err) out.push(err.inner)
+  if (err.cause !== undefined && err.cause !== err) out.push(err.cause)
+  if (Array.isArray(err.failures)) out.push(...err.failures)
+  return out
+}
+
+function someError(err: unknown, test: (e: unknown) => boolean, depth = 0): boolean {
+  if (depth > 4 || err === undefined || err === null) return false
+  if (test(err)) return true
+  return nestedErrors(err).some((e) => someError(e, test, depth + 1))
+}
+
+/**
+ * True when `err` (or an error nested in it: Dexie's `inner`, `cause`, a `BulkError`'s failures)
+ * is a storage quota error: a `DOMException` named `QuotaExceededError` (all browsers; Firefox
+ * also used `NS_ERROR_DOM_QUOTA_REACHED`, legacy code 22).
+ */
+export function isQuotaError(err: unknown): boolean {
+  return someError(err, (e) => {
+    const name = errorName(e)
+    if (name === 'QuotaExceededError' || name === 'NS_ERROR_DOM_QUOTA_REACHED') return true
+    return isRecord(e) && e.code === 22 && name !== undefined && name !== 'Error'
+  })
+}
+
+/** True when `err` says the database connection is closed (Dexie `DatabaseClosedError`, IDB `InvalidStateError`). */
+export function isClosedError(err: unknown): boolean {
+  return someError(err, (e) => {
+    const name = errorName(e)
+    return name === 'DatabaseClosedError' || name === 'InvalidStateError'
+  })
+}
+
+/**
+ * A one-line, human-readable description of a storage error, as shown in `RelayStatus.storage`:
+ * `"IndexedDB quota exceeded: …"`, `"IndexedDB database closed: …"`, `"IndexedDB unavailable: …"`,
+ * or `"IndexedDB error (<name>): …"`.
+ */
+export function describeStorageError(err: unknown): string {
+  const message = errorMessage(err)
+  if (isQuotaError(err)) return `IndexedDB quota exceeded: ${message}`
+  if (isClosedError(err)) return `IndexedDB database closed: ${message}`
+  const name = errorName(err) ?? 'Error'
+  if (name === 'MissingAPIError' || name === 'SecurityError') return `IndexedDB unavailable: ${message}`
+  return `IndexedDB error (${name}): ${message}`
+}
+
+function randomInstanceId(): string {
+  const bytes = new Uint8Array(16)
+  crypto.getRandomValues(bytes)
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
+}
+
+function seqKey(directory: string, aggregateID: string): string {
+  return `${directory}\u0000${aggregateID}`
+}
+
+function toStored(e: RelayedEvent): StoredEvent {
+  return { ...e, ...indexFields(e.payload) }
+}
+
+function fromStored(row: StoredEvent): RelayedEvent {
+  const e: RelayedEvent = { cursor: row.cursor, id: row.id, directory: row.directory, payload: row.payload, receivedAt: row.receivedAt }
+  if (row.recovered !== undefined) e.recovered = row.recovered
+  return e
+}
+
+/** An insertion-ordered set that forgets its oldest entries beyond `capacity`. */
+class RecentIds {
+  private readonly ids = new Set<string>()
+  constructor(private readonly capacity: number) {}
+  has(id: string): boolean {
+    return this.ids.has(id)
+  }
+  add(id: string): void {
+    if (this.ids.has(id)) return
+    this.ids.add(id)
+    while (this.ids.size > this.capacity) {
+      const first = this.ids.values().next()
+      if (first.done) break
+      this.ids.delete(first.value)
+    }
+  }
+  clear(): void {
+    this.ids.clear()
+  }
+}
+
+/** The in-memory ring: recent events in cursor order (a queue with O(1) amortized shift). */
+class Ring {
+  private items: RelayedEvent[] = []
+  private start = 0
+
+  get size(): number {
+    return this.items.length - this.start
+  }
+  push(e: RelayedEvent): void {
+    this.items.push(e)
+  }
+  shift(): RelayedEvent | undefined {
+    if (this.start >= this.items.length) return undefined
+    const e = this.items[this.start++]
+    if (this.start > 1024 && this.start * 2 > this.items.length) {
+      this.items = this.items.slice(this.start)
+      this.start = 0
+    }
+    return e
+  }
+  first(): RelayedEvent | undefined {
+    return this.start < this.items.length ? this.items[this.start] : undefined
+  }
+  all(): RelayedEvent[] {
+    return this.items.slice(this.start)
+  }
+  /** Index of the first item with a cursor above `cursor` (binary search). */
+  private indexAfter(cursor: number): number {
+    let lo = this.start
+    let hi = this.items.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (this.items[mid].cursor <= cursor) lo = mid + 1
+      else hi = mid
+    }
+    return lo
+  }
+  sliceAfter(cursor: number, limit: number): RelayedEvent[] {
+    const from = this.indexAfter(cursor)
+    return this.items.slice(from, Math.min(this.items.length, from + limit))
+  }
+  /** Removes the items matching `pred`; returns them. */
+  removeWhere(pred: (e: RelayedEvent) => boolean): RelayedEvent[] {
+    const removed: RelayedEvent[] = []
+    const kept: RelayedEvent[] = []
+    for (let i = this.start; i < this.items.length; i++) {
+      const e = this.items[i]
+      if (pred(e)) removed.push(e)
+      else kept.push(e)
+    }
+    if (removed.length) {
+      this.items = kept
+      this.start = 0
+    }
+    return removed
+  }
+  /** Removes every item with a cursor ≤ `cursor`; returns them. */
+  dropThrough(cursor: number): RelayedEvent[] {
+    const removed: RelayedEvent[] = []
+    for (let e = this.first(); e && e.cursor <= cursor; e = this.first()) {
+      this.shift()
+      removed.push(e)
+    }
+    return removed
+  }
+  clear(): void {
+    this.items = []
+    this.start = 0
+  }
+}
+
+interface Settings {
+  maxEvents: number
+  maxAgeMs: number
+  memoryEvents: number
+  retryIntervalMs: number
+  compactChunk: number
+  now: () => number
+}
+
+/** What one append transaction did; applied to memory only after it committed. */
+interface WriteOutcome {
+  assigned: RelayedEvent[]
+  /** Cursors of previously unpersisted events now known to be in the database. */
+  persisted: number[]
+  restored: boolean
+  floorWritten: number | undefined
+}
+
+/**
+ * The event log. Create it with {@link EventLog.open}; one instance per database. All writes
+ * (append, setSeqs, setMeta, compaction steps, clear) run one after another through an internal
+ * promise queue, so cursors never interleave.
+ *
+ * Replay contract for a subscriber holding `tabCursor` (the last cursor it applied):
+ * `if (tabCursor > head()) → reset` (the log was lost), `if (tabCursor < (await oldestCursor()) - 1)
+ * → reset` (retention dropped events it never got), else apply `readAfter(tabCursor)` pages.
+ */
+export class EventLog {
+  private headCursor = 0
+  /** Highest cursor dropped for good (retention, clear, lost unpersisted events); 0 when none. */
+  private floor = 0
+  private floorDirty = false
+  /** Every held event with a cursor above this is in the ring. */
+  private ringCoversAfter = 0
+  private readonly ring = new Ring()
+  /** Cursors of ring events not (yet) in IndexedDB. */
+  private readonly unpersisted = new Set<number>()
+  private readonly recent: RecentIds
+  private storageErrorMessage: string | undefined
+  private nextAttemptAt = 0
+  /** IndexedDB could not be opened: the log lives in memory only. */
+  private memoryOnly = false
+  /** Random id stored in `meta`; its absence means the database was deleted under us. */
+  private instance = ''
+  private instanceUnwritten = false
+  /** The database was lost: on the next write, restore instance, seqs, meta and the ring. */
+  private needsRestore = false
+  /** Delta collapse has examined every event up to this cursor. */
+  private collapsedThrough = 0
+  private readonly seqMap = new Map<string, SeqRow>()
+  private readonly dirtySeqs = new Set<string>()
+  private readonly metaMap = new Map<string, unknown>()
+  private readonly dirtyMeta = new Set<string>()
+  private queue: Promise<unknown> = Promise.resolve()
+  private closed = false
+
+  private constructor(
+    private readonly db: RelayDatabase,
+    private readonly settings: Settings,
+    recentIds: number,
+  ) {
+    this.recent = new RecentIds(recentIds)
+  }
+
+  /**
+   * Opens (or creates) the log's database and loads its head, floor, seqs and meta.
+   * Never rejects because of storage: when IndexedDB cannot be opened (private mode, quota,
+   * blocked), the log works in memory only and {@link EventLog.storageError} says why.
+   */
+  static async open(options: EventLogOptions = {}): Promise<EventLog> {
+    const dexieOptions: DexieOptions = { cache: 'disabled' }
+    if (options.indexedDB) dexieOptions.indexedDB = options.indexedDB
+    if (options.IDBKeyRange) dexieOptions.IDBKeyRange = options.IDBKeyRange
+    const db = new RelayDatabase(options.name ?? DEFAULT_LOG_NAME, dexieOptions)
+    const settings: Settings = {
+      maxEvents: Math.max(1, options.retention?.maxEvents ?? DEFAULT_MAX_EVENTS),
+      maxAgeMs: options.retention?.maxAgeMs ?? DEFAULT_MAX_AGE_MS,
+      memoryEvents: Math.max(0, options.memoryEvents ?? DEFAULT_MEMORY_EVENTS),
+      retryIntervalMs: Math.max(0, options.retryIntervalMs ?? DEFAULT_RETRY_INTERVAL_MS),
+      compactChunk: Math.max(1, options.compactChunk ?? DEFAULT_COMPACT_CHUNK),
+      now: options.now ?? (() => Date.now()),
+    }
+    const log = new EventLog(db, settings, Math.max(1, options.recentIds ?? DEFAULT_RECENT_IDS))
+    await log.load()
+    return log
+  }
+
+  /** The underlying Dexie database (diagnostics and tests; do not write to it directly). */
+  get dexie(): RelayDatabase {
+    return this.db
+  }
+
+  /** Current storage health: `undefined` when the last write succeeded, else the error message. */
+  get storageError(): string | undefined {
+    return this.storageErrorMessage
+  }
+
+  /** Newest cursor assigned (0 when nothing was ever appended). */
+  head(): number {
+    return this.headCursor
+  }
+
+  /**
+   * The lowest cursor from which a replay is complete: every event with a cursor ≥ this value is
+   * still held (in IndexedDB or in memory), except `message.part.delta` events superseded by a
+   * later `message.part.updated` (delta collapse, harmless to replay). Events below it may be
+   * gone. `1` for a log that never dropped anything; `head() + 1` after {@link EventLog.clear}.
+   * A subscriber that last applied `tabCursor` must reset when `tabCursor < oldest - 1`.
+   */
+  async oldestCursor(): Promise<number> {
+    return this.floor + 1
+  }
+
+  /**
+   * Appends a batch in ONE read-write transaction. Drops duplicates (same `id`) within the batch,
+   * against recent ids in memory and against the database (`where('id').anyOf(ids)` inside the
+   * same transaction), then assigns cursors head+1, head+2, … to the accepted events in batch
+   * order. Concurrent calls are serialized.
+   *
+   * When the write fails (quota, database deleted or closed, any Dexie error), the accepted
+   * events still get cursors and are returned, are kept in memory and written with a later
+   * append; `storageError` is set on every call while storage fails (writes are retried at most
+   * every `retryIntervalMs`) and absent again once a write succeeds. A closed database is
+   * reopened once per call; a deleted one is recreated and refilled from memory.
+   * Rejects only when the log was closed.
+   */
+  async append(batch: readonly NewEvent[]): Promise<AppendResult> {
+    this.assertOpen()
+    return this.enqueue(() => this.appendNow(batch))
+  }
+
+  /**
+   * Events with a cursor above `cursor`, ascending, at most `limit` (default 5 000). Served from
+   * the in-memory ring when it covers the range, else from IndexedDB (merged with events not yet
+   * written). The returned objects are shared: treat them as immutable.
+   * Rejects with an `Error` (`"event log read failed: …"`, `cause` = the Dexie error) when the
+   * range is not in memory and IndexedDB cannot be read.
+   */
+  async readAfter(cursor: number, limit = 5000): Promise<RelayedEvent[]> {
+    this.assertOpen()
+    if (!(limit > 0) || cursor >= this.headCursor) return []
+    if (cursor >= this.ringCoversAfter || this.memoryOnly) return this.ring.sliceAfter(cursor, limit)
+    const db = this.db
+    let read: { lost: boolean; rows: StoredEvent[] }
+    try {
+      read = await this.withReopen(() =>
+        db.transaction('r', [db.events, db.meta], async () => {
+          const lost = await this.databaseWasLost()
+          const rows = await db.events.where('cursor').above(cursor).limit(limit).toArray()
+          return { lost, rows }
+        }),
+      )
+    } catch (err) {
+      throw new Error(`event log read failed: ${describeStorageError(err)}`, { cause: err })
+    }
+    if (read.lost) {
+      this.onDatabaseLost()
+      return this.ring.sliceAfter(cursor, limit)
+    }
+    const events = read.rows.map(fromStored)
+    if (this.unpersisted.size === 0) return events
+    const extra = this.ring.sliceAfter(cursor, Number.MAX_SAFE_INTEGER).filter((e) => this.unpersisted.has(e.cursor))
+    if (extra.length === 0) return events
+    const byCursor = new Map<number, RelayedEvent>()
+    for (const e of events) byCursor.set(e.cursor, e)
+    for (const e of extra) byCursor.set(e.cursor, e)
+    return [...byCursor.values()].sort((a, b) => a.cursor - b.cursor).slice(0, limit)
+  }
+
+  /**
+   * Compacts the log, in bounded chunks (`compactChunk` events per transaction, each step queued
+   * like an append so live appends interleave):
+   *
+   * (a) delta collapse: a `message.part.delta` of a part is deleted once a LATER
+   *     `message.part.updated` of the same part (same directory) is stored — the updated part
+   *     carries the full text, so a replay from anywhere still ends with the right text. Safe even
+   *     above `keepAfterCursor`.
+   * (b) retention: drops the oldest events (always a prefix in cursor order) while they are older
+   *     than `maxAgeMs` (by `receivedAt`) or the log holds more than `maxEvents`, but never an
+   *     event with a cursor above `keepAfterCursor` (the lowest cursor a connected tab still
+   *     needs) — unless the log holds more than 2 × `maxEvents` (hard cap): then the oldest are
+   *     dropped down to `maxEvents` regardless, and the hub resets the tabs that fell behind
+   *     (see {@link EventLog.oldestCursor}).
+   *
+   * Rejects with the Dexie error when IndexedDB fails (nothing is lost: the next call continues).
+   */
+  async compact(options: { keepAfterCursor: number }): Promise<CompactResult> {
+    this.assertOpen()
+    if (this.memoryOnly) return { deltasDropped: 0, expired: 0 }
+    const collapsedBefore = this.collapsedThrough
+    let deltasDropped = 0
+    for (;;) {
+      const step = await this.enqueue(() => this.collapseChunk())
+      deltasDropped += step.dropped
+      if (step.done) break
+    }
+    let expired = 0
+    let hard: boolean | undefined
+    let probe = true
+    for (;;) {
+      const step = await this.enqueue(() => this.retentionChunk(options.keepAfterCursor, hard, probe ? RETENTION_PROBE : this.settings.compactChunk))
+      hard = step.hard
+      probe = false
+      expired += step.dropped
+      if (step.done) break
+    }
+    if (deltasDropped > 0 || expired > 0 || this.collapsedThrough !== collapsedBefore) await this.enqueue(() => this.persistMarkers())
+    return { deltasDropped, expired }
+  }
+
+  /**
+   * Catch-up positions, optionally for one directory (from memory; loaded on open).
+   * Returns copies: `{directory, aggregateID, seq}` rows.
+   */
+  async getSeqs(directory?: string): Promise<SeqRow[]> {
+    const out: SeqRow[] = []
+    for (const row of this.seqMap.values()) {
+      if (directory === undefined || row.directory === directory) out.push({ ...row })
+    }
+    return out
+  }
+
+  /**
+   * Records catch-up positions, keeping the highest `seq` per `[directory, aggregateID]` (never
+   * moves backwards; rows with a non-finite seq are ignored). Memory is updated at once; the write
+   * to IndexedDB reports failures as `storageError` (retried with later writes) and never rejects
+   * unless the log was closed.
+   */
+  async setSeqs(rows: readonly SeqRow[]): Promise<WriteResult> {
+    this.assertOpen()
+    return this.enqueue(async () => {
+      for (const row of rows) {
+        if (!Number.isFinite(row.seq)) continue
+        const key = seqKey(row.directory, row.aggregateID)
+        const current = this.seqMap.get(key)
+        if (current && current.seq >= row.seq) continue
+        this.seqMap.set(key, { directory: row.directory, aggregateID: row.aggregateID, seq: row.seq })
+        this.dirtySeqs.add(key)
+      }
+      return this.flushSmallWrites()
+    })
+  }
+
+  /**
+   * Reads a value stored with {@link EventLog.setMeta}; `undefined` when absent or when `guard`
+   * rejects it (a stored value of another shape is never trusted).
+   */
+  async getMeta<T>(key: string, guard: (v: unknown) => v is T): Promise<T | undefined> {
+    if (!this.metaMap.has(key)) return undefined
+    const value = structuredClone(this.metaMap.get(key))
+    return guard(value) ? value : undefined
+  }
+
+  /**
+   * Stores a small structured-clonable value under `key`. Rejects with a `DataCloneError` for
+   * values that cannot be cloned and a `RangeError` for keys starting with {@link RESERVED_META_PREFIX}.
+   * Storage failures are reported as `storageError` (the value stays in memory and is written
+   * later), never thrown.
+   */
+  async setMeta(key: string, value: unknown): Promise<WriteResult> {
+    this.assertOpen()
+    if (key.startsWith(RESERVED_META_PREFIX)) throw new RangeError(`meta key ${key} is reserved by the event log`)
+    const copy = structuredClone(value)
+    return this.enqueue(async () => {
+      this.metaMap.set(key, copy)
+      this.dirtyMeta.add(key)
+      return this.flushSmallWrites()
+    })
+  }
+
+  /**
+   * Empties the log: events, seqs and meta, in memory and in IndexedDB. Cursors keep growing
+   * (head is unchanged and `oldestCursor()` becomes head + 1, so every subscriber resets).
+   * Rejects with an `Error` (`cause` = the Dexie error) when IndexedDB cannot be cleared; memory is
+   * cleared regardless.
+   */
+  async clear(): Promise<void> {
+    this.assertOpen()
+    return this.enqueue(async () => {
+      this.raiseFloor(this.headCursor)
+      this.ring.clear()
+      this.ringCoversAfter = this.headCursor
+      this.collapsedThrough = this.headCursor
+      this.unpersisted.clear()
+      this.recent.clear()
+      this.seqMap.clear()
+      this.dirtySeqs.clear()
+      this.metaMap.clear()
+      this.dirtyMeta.clear()
+      if (this.memoryOnly) return
+      const db = this.db
+      const floor = this.floor
+      try {
+        await this.withReopen(() =>
+          db.transaction('rw', [db.events, db.seqs, db.meta], async () => {
+            await db.events.clear()
+            await db.seqs.clear()
+            await db.meta.clear()
+            await db.meta.bulkPut([
+              { key: META_INSTANCE, value: this.instance },
+              { key: META_FLOOR, value: floor },
+              { key: META_COLLAPSED, value: floor },
+            ])
+          }),
+        )
+        if (this.floor === floor) this.floorDirty = false
+        this.needsRestore = false
+        this.instanceUnwritten = false
+      } catch (err) {
+        this.fail(err)
+        throw new Error(`event log clear failed: ${describeStorageError(err)}`, { cause: err })
+      }
+    })
+  }
+
+  /** Closes the database. Later calls reject with `Error('EventLog is closed')`; idempotent. */
+  close(): void {
+    if (this.closed) return
+    this.closed = true
+    this.db.close()
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('EventLog is closed')
+  }
+
+  private enqueue<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn)
+    this.queue = run.catch(() => undefined)
+    return run
+  }
+
+  private fail(err: unknown): void {
+    this.storageErrorMessage = describeStorageError(err)
+    this.nextAttemptAt = this.settings.now() + this.settings.retryIntervalMs
+  }
+
+  private canAttemptWrite(): boolean {
+    if (this.memoryOnly || this.closed) return false
+    return this.storageErrorMessage === undefined || this.settings.now() >= this.nextAttemptAt
+  }
+
+  private raiseFloor(cursor: number): void {
+    if (cursor > this.floor) {
+      this.floor = cursor
+      this.floorDirty = true
+    }
+  }
+
+  /** Runs `op`; when it fails because the connection is closed, reopens the database and retries once. */
+  private async withReopen<T>(op: () => Promise<T>): Promise<T> {
+    try {
+      return await op()
+    } catch (err) {
+      if (this.closed || !isClosedError(err)) throw err
+      await this.db.open()
+      return await op()
+    }
+  }
+
+  private async load(): Promise<void> {
+    const db = this.db
+    let snapshot: { first: unknown; last: unknown; seqs: SeqRow[]; meta: MetaRow[] }
+    try {
+      await db.open()
+      snapshot = await db.transaction('r', [db.events, db.seqs, db.meta], async () => ({
+        first: await db.events.toCollection().firstKey(),
+        last: await db.events.toCollection().lastKey(),
+        seqs: await db.seqs.toArray(),
+        meta: await db.meta.toArray(),
+      }))
+    } catch (err) {
+      this.memoryOnly = true
+      this.fail(err)
+      return
+    }
+    let storedFloor = 0
+    let collapsed: number | undefined
+    for (const row of snapshot.meta) {
+      if (row.key === META_INSTANCE) {
+        if (typeof row.value === 'string') this.instance = row.value
+      } else if (row.key === META_FLOOR) {
+        if (typeof row.value === 'number') storedFloor = row.value
+      } else if (row.key === META_COLLAPSED) {
+        if (typeof row.value === 'number') collapsed = row.value
+      } else if (!row.key.startsWith(RESERVED_META_PREFIX)) {
+        this.metaMap.set(row.key, row.value)
+      }
+    }
+    for (const row of snapshot.seqs) {
+      if (typeof row.seq === 'number') this.seqMap.set(seqKey(row.directory, row.aggregateID), row)
+    }
+    const first = typeof snapshot.first === 'number' ? snapshot.first : undefined
+    const last = typeof snapshot.last === 'number' ? snapshot.last : 0
+    this.headCursor = Math.max(last, storedFloor)
+    // Retention drops prefixes, so everything below the first stored cursor is gone.
+    this.floor = Math.max(storedFloor, first !== undefined ? first - 1 : this.headCursor)
+    this.ringCoversAfter = this.headCursor
+    this.collapsedThrough = Math.min(this.headCursor, Math.max(collapsed ?? 0, this.floor))
+    if (!this.instance) {
+      this.instance = randomInstanceId()
+      try {
+        await db.meta.put({ key: META_INSTANCE, value: this.instance })
+      } catch (err) {
+        this.instanceUnwritten = true
+        this.fail(err)
+      }
+    }
+  }
+
+  /** Inside a transaction that includes `meta`: true when the database is not the one we wrote. */
+  private async databaseWasLost(): Promise<boolean> {
+    const row = await this.db.meta.get(META_INSTANCE)
+    const stored = row && typeof row.value === 'string' ? row.value : undefined
+    if (stored === this.instance) return false
+    return !(stored === undefined && this.instanceUnwritten)
+  }
+
+  /**
+   * The database was deleted or replaced under us: everything older than the ring is gone. The
+   * ring, seqs and meta are written back with the next successful append.
+   */
+  private onDatabaseLost(): void {
+    this.raiseFloor(this.ringCoversAfter)
+    for (const e of this.ring.all()) this.unpersisted.add(e.cursor)
+    this.collapsedThrough = Math.min(this.collapsedThrough, this.floor)
+    this.needsRestore = true
+  }
+
+  private async appendNow(batch: readonly NewEvent[]): Promise<AppendResult> {
+    this.assertOpen()
+    const seen = new Set<string>()
+    const candidates: NewEvent[] = []
+    for (const e of batch) {
+      if (seen.has(e.id) || this.recent.has(e.id)) continue
+      seen.add(e.id)
+      candidates.push(e)
+    }
+    const wantsWrite =
+      candidates.length > 0 ||
+      this.unpersisted.size > 0 ||
+      this.floorDirty ||
+      this.needsRestore ||
+      this.instanceUnwritten ||
+      this.dirtySeqs.size > 0 ||
+      this.dirtyMeta.size > 0
+    let dbDuplicates: ReadonlySet<string> | undefined
+    if (wantsWrite && this.canAttemptWrite()) {
+      try {
+        const outcome = await this.withReopen(() =>
+          this.writeTx(candidates, (dups) => {
+            dbDuplicates = dups
+          }),
+        )
+        this.storageErrorMessage = undefined
+        this.nextAttemptAt = 0
+        for (const c of outcome.persisted) this.unpersisted.delete(c)
+        if (outcome.restored) this.needsRestore = false
+        if (outcome.floorWritten === this.floor) this.floorDirty = false
+        this.instanceUnwritten = false
+        this.dirtySeqs.clear()
+        this.dirtyMeta.clear()
+        this.commitToMemory(outcome.assigned, true)
+        return { accepted: outcome.assigned }
+      } catch (err) {
+        if (this.closed) throw new Error('EventLog is closed', { cause: err })
+        this.fail(err)
+      }
+    }
+    const dups = dbDuplicates
+    const fresh = dups ? candidates.filter((e) => !dups.has(e.id)) : candidates
+    const accepted = this.assignCursors(fresh)
+    this.commitToMemory(accepted, false)
+    return this.storageErrorMessage !== undefined ? { accepted, storageError: this.storageErrorMessage } : { accepted }
+  }
+
+  /** The single read-write transaction of an append. Mutates no memory state except on loss detection. */
+  private writeTx(candidates: readonly NewEvent[], onDuplicates: (ids: ReadonlySet<string>) => void): Promise<WriteOutcome> {
+    const db = this.db
+    return db.transaction('rw', [db.events, db.meta, db.seqs], async () => {
+      if (await this.databaseWasLost()) this.onDatabaseLost()
+      const restore = this.needsRestore
+      const pending = this.unpersisted.size ? this.ring.all().filter((e) => this.unpersisted.has(e.cursor)) : []
+      const ids = [...new Set([...candidates.map((e) => e.id), ...pending.map((e) => e.id)])]
+      const existingKeys = ids.length ? await db.events.where('id').anyOf(ids).keys() : []
+      const existing = new Set<string>()
+      for (const k of existingKeys) if (typeof k === 'string') existing.add(k)
+      onDuplicates(existing)
+      const assigned = this.assignCursors(candidates.filter((e) => !existing.has(e.id)))
+      const pendingToWrite = pending.filter((e) => !existing.has(e.id))
+      const rows = [...pendingToWrite, ...assigned].map(toStored)
+      if (rows.length) await db.events.bulkAdd(rows)
+      const metaRows: MetaRow[] = []
+      if (restore || this.instanceUnwritten) metaRows.push({ key: META_INSTANCE, value: this.instance })
+      for (const [key, value] of this.metaMap) {
+        if (restore || this.dirtyMeta.has(key)) metaRows.push({ key, value })
+      }
+      let floorWritten: number | undefined
+      if (restore || this.floorDirty) {
+        floorWritten = this.floor
+        metaRows.push({ key: META_FLOOR, value: this.floor })
+      }
+      if (metaRows.length) await db.meta.bulkPut(metaRows)
+      const seqRows: SeqRow[] = []
+      for (const [key, row] of this.seqMap) {
+        if (restore || this.dirtySeqs.has(key)) seqRows.push(row)
+      }
+      if (seqRows.length) await db.seqs.bulkPut(seqRows)
+      return { assigned, persisted: pending.map((e) => e.cursor), restored: restore, floorWritten }
+    })
+  }
+
+  private assignCursors(events: readonly NewEvent[]): RelayedEvent[] {
+    let cursor = this.headCursor
+    return events.map((e) => {
+      const out: RelayedEvent = { cursor: ++cursor, id: e.id, directory: e.directory, payload: e.payload, receivedAt: e.receivedAt }
+      if (e.recovered !== undefined) out.recovered = e.recovered
+      return out
+    })
+  }
+
+  /** Adds committed (or memory-only) events to the ring, the recent ids and the head. */
+  private commitToMemory(events: readonly RelayedEvent[], persisted: boolean): void {
+    for (const e of events) {
+      this.ring.push(e)
+      this.recent.add(e.id)
+      if (!persisted) this.unpersisted.add(e.cursor)
+      this.headCursor = e.cursor
+    }
+    while (this.ring.size > this.settings.memoryEvents) {
+      const evicted = this.ring.shift()
+      if (!evicted) break
+      this.ringCoversAfter = evicted.cursor
+      if (this.unpersisted.delete(evicted.cursor)) this.raiseFloor(evicted.cursor)
+    }
+    if (this.settings.memoryEvents === 0) this.ringCoversAfter = this.headCursor
+  }
+
+  /** Writes dirty seqs/meta (used by setSeqs/setMeta), throttled while storage fails. */
+  private async flushSmallWrites(): Promise<WriteResult> {
+    if (this.dirtySeqs.size === 0 && this.dirtyMeta.size === 0) return {}
+    if (!this.canAttemptWrite()) return this.storageErrorMessage !== undefined ? { storageError: this.storageErrorMessage } : {}
+    const db = this.db
+    const seqKeys = [...this.dirtySeqs]
+    const metaKeys = [...this.dirtyMeta]
+    const seqRows = seqKeys.flatMap((k) => {
+      const row = this.seqMap.get(k)
+      return row ? [row] : []
+    })
+    const metaRows: MetaRow[] = metaKeys.map((key) => ({ key, value: this.metaMap.get(key) }))
+    try {
+      await this.withReopen(() =>
+        db.transaction('rw', [db.seqs, db.meta], async () => {
+          if (seqRows.length) await db.seqs.bulkPut(seqRows)
+          if (metaRows.length) await db.meta.bulkPut(metaRows)
+        }),
+      )
+      for (const k of seqKeys) this.dirtySeqs.delete(k)
+      for (const k of metaKeys) this.dirtyMeta.delete(k)
+      return {}
+    } catch (err) {
+      if (this.closed) throw new Error('EventLog is closed', { cause: err })
+      this.fail(err)
+      return { storageError: this.storageErrorMessage }
+    }
+  }
+
+  /** One chunk of delta collapse: examines up to `compactChunk` events after `collapsedThrough`. */
+  private async collapseChunk(): Promise<{ dropped: number; done: boolean }> {
+    if (this.closed) return { dropped: 0, done: true }
+    const db = this.db
+    const after = this.collapsedThrough
+    const chunk = this.settings.compactChunk
+    const result = await this.withReopen(() =>
+      db.transaction('rw', db.events, async () => {
+        const rows = await db.events.where('cursor').above(after).limit(chunk).toArray()
+        /** Latest `message.part.updated` cursor per directory + part id. */
+        const latest = new Map<string, { directory: string; partID: string; cursor: number }>()
+        for (const row of rows) {
+          if (row.type === 'message.part.updated' && row.partID !== undefined) {
+            latest.set(seqKey(row.directory, row.partID), { directory: row.directory, partID: row.partID, cursor: row.cursor })
+          }
+        }
+        const doomed: number[] = []
+        for (const u of latest.values()) {
+          const keys = await db.events
+            .where('partID')
+            .equals(u.partID)
+            .filter((e) => e.type === 'message.part.delta' && e.directory === u.directory && e.cursor < u.cursor)
+            .primaryKeys()
+          doomed.push(...keys)
+        }
+        if (doomed.length) await db.events.bulkDelete(doomed)
+        return { doomed, latest, examined: rows.length, last: rows.length ? rows[rows.length - 1].cursor : after }
+      }),
+    )
+    this.collapsedThrough = Math.max(this.collapsedThrough, result.last)
+    const doomed = new Set(result.doomed)
+    let dropped = doomed.size
+    if (result.latest.size > 0) {
+      const removed = this.ring.removeWhere((e) => {
+        if (doomed.has(e.cursor)) return true
+        const fields = indexFields(e.payload)
+        if (fields.type !== 'message.part.delta' || fields.partID === undefined) return false
+        const u = result.latest.get(seqKey(e.directory, fields.partID))
+        return u !== undefined && e.cursor < u.cursor
+      })
+      for (const e of removed) {
+        if (this.unpersisted.delete(e.cursor) && !doomed.has(e.cursor)) dropped++
+      }
+    }
+    return { dropped, done: result.examined < chunk }
+  }
+
+  /**
+   * One chunk of retention: drops a prefix (in cursor order) of at most `limit` events.
+   * `hard` is decided on the first chunk of a compaction (count > 2 × maxEvents) and kept.
+   */
+  private async retentionChunk(keepAfter: number, hardIn: boolean | undefined, limit: number): Promise<{ dropped: number; done: boolean; hard: boolean }> {
+    if (this.closed) return { dropped: 0, done: true, hard: false }
+    const db = this.db
+    const { maxEvents, maxAgeMs } = this.settings
+    const expiredBefore = this.settings.now() - maxAgeMs
+    const result = await this.withReopen(() =>
+      db.transaction('rw', db.events, async () => {
+        let remaining = await db.events.count()
+        const hard = hardIn ?? remaining > 2 * maxEvents
+        const rows = await db.events.toCollection().limit(limit).toArray()
+        const doomed: number[] = []
+        for (const row of rows) {
+          const overCount = remaining > maxEvents
+          const expired = row.receivedAt < expiredBefore
+          const drop = (row.cursor <= keepAfter && (overCount || expired)) || (hard && overCount)
+          if (!drop) break
+          doomed.push(row.cursor)
+          remaining--
+        }
+        if (doomed.length) await db.events.bulkDelete(doomed)
+        return { doomed, hard, complete: doomed.length === rows.length && rows.length === limit }
+      }),
+    )
+    if (result.doomed.length) {
+      const through = result.doomed[result.doomed.length - 1]
+      this.raiseFloor(through)
+      for (const e of this.ring.dropThrough(through)) this.unpersisted.delete(e.cursor)
+      this.ringCoversAfter = Math.max(this.ringCoversAfter, through)
+      this.collapsedThrough = Math.max(this.collapsedThrough, through)
+    }
+    return { dropped: result.doomed.length, done: !result.complete, hard: result.hard }
+  }
+
+  /** Best-effort write of the floor and the collapse watermark after a compaction. */
+  private async persistMarkers(): Promise<void> {
+    if (this.closed || this.memoryOnly) return
+    const db = this.db
+    const floor = this.floor
+    try {
+      await db.meta.bulkPut([
+        { key: META_FLOOR, value: floor },
+        { key: META_COLLAPSED, value: this.collapsedThrough },
+      ])
+      if (this.floor === floor) this.floorDirty = false
+    } catch {
+      // Kept dirty: the next successful append writes the floor.
+      this.floorDirty = true
+    }
+  }
+}
