@@ -170,6 +170,9 @@ async function runAwake(opts: AwakeOptions, env: NodeJS.ProcessEnv): Promise<voi
     })
   }
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => shutdown(signal))
+  // Safety net for any other exit path (uncaught error): SIGTERM the child synchronously. A
+  // SIGKILLed CLI is covered by caffeinate -w / tail --pid instead.
+  process.on('exit', () => power.release())
 }
 
 /** Runs `relay-awake status`; resolves to the exit code (0 ok, 1 not running/refused). */

@@ -250,7 +250,7 @@ export class SessionWatcher {
         await this.connectOnce()
         if (!this.stopped) this.error = 'stream ended'
       } catch (err) {
-        if (!this.stopped) this.error = err instanceof Error ? err.message : String(err)
+        if (!this.stopped) this.error = describeError(err)
       }
       if (this.stopped) return
       // Catch-up rule: a dropped stream means every session is idle until re-reported.
@@ -259,7 +259,7 @@ export class SessionWatcher {
       this.attempt += 1
       this.nextRetry = this.clock.now() + delay
       this.setState('reconnecting')
-      this.log(`server stream lost (${this.error ?? 'unknown'}); retry ${this.attempt} in ${(delay / 1000).toFixed(1)} s`)
+      if (this.attempt === 1 || this.attempt % 10 === 0) this.log(`server stream lost (${this.error ?? 'unknown'}); retry ${this.attempt} in ${(delay / 1000).toFixed(1)} s`)
       await sleep(this.clock, delay, this.stopSignal.signal)
       this.nextRetry = undefined
     }
@@ -324,6 +324,17 @@ export class SessionWatcher {
       this.abort = undefined
     }
   }
+}
+
+/** `fetch failed` alone says little: append the cause's code or message (ECONNREFUSED, …). */
+function describeError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err)
+  const cause: unknown = err.cause
+  if (cause instanceof Error) {
+    const code = 'code' in cause && typeof cause.code === 'string' ? cause.code : cause.message
+    return `${err.message}: ${code}`
+  }
+  return err.message
 }
 
 function abortReason(signal: AbortSignal): Error {
