@@ -65,18 +65,15 @@ abstract class BaseRelay implements RelayClient {
       void locks.request(tabLockName(this.tabId), () => new Promise<void>((resolve) => (this.releaseLock = resolve)))
     }
     const onVisibility = () => this.send({ type: 'visibility', visible: document.visibilityState === 'visible' })
-    const onOnline = () => this.send({ type: 'reconnect' })
     const onPageHide = (ev: PageTransitionEvent) => {
       if (!ev.persisted) this.close()
     }
     document.addEventListener('visibilitychange', onVisibility)
     document.addEventListener('resume', onVisibility)
-    window.addEventListener('online', onOnline)
     window.addEventListener('pagehide', onPageHide)
     this.cleanups.push(
       () => document.removeEventListener('visibilitychange', onVisibility),
       () => document.removeEventListener('resume', onVisibility),
-      () => window.removeEventListener('online', onOnline),
       () => window.removeEventListener('pagehide', onPageHide),
     )
   }

@@ -249,7 +249,10 @@ export class RelayHub {
       this.log = await this.deps.openLog(server)
       this.seqs.clear()
       for (const row of await this.log.getSeqs()) this.seqs.set(seqKey(row), row)
+      // Where the previous worker left off: the start of the gap a catch-up must cover.
       const head = this.log.head()
+      const last = head > 0 ? await this.log.readAfter(head - 1, 1).catch(() => []) : []
+      this.lastEventAt = last[0]?.receivedAt ?? 0
       for (const tab of this.tabs) {
         if (tab.sent !== undefined) {
           tab.sent = head
