@@ -53,7 +53,7 @@ export function sessionUrl(stack: Stack, sessionID: string): string {
 /** Opens the app on a session and waits for the relay to be connected. */
 export async function openSession(page: Page, stack: Stack, sessionID: string): Promise<void> {
   await page.goto(sessionUrl(stack, sessionID))
-  await expect(page.getByTestId('connection-badge')).toHaveAttribute('data-state', 'connected')
+  await expect(page.getByTestId('connection-badge').first()).toHaveAttribute('data-state', 'connected')
 }
 
 /** Opens `n` pages in `context` on the same session. */

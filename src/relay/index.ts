@@ -56,13 +56,41 @@ abstract class BaseRelay implements RelayClient {
     this.current = { ...INITIAL_STATUS, mode }
   }
 
-  protected abstract send(msg: TabToRelay): void
+  /** Messages queued until this tab holds its lock and has said hello. */
+  private outbox: TabToRelay[] | undefined = []
 
-  /** Holds this tab's lock until close; registers visibility and lifecycle listeners. */
+  /** Transport-specific delivery of one message to the relay. */
+  protected abstract post(msg: TabToRelay): void
+
+  /**
+   * Sends a message to the relay. Until the tab's Web Lock is held and `hello` went out, messages
+   * wait in an outbox: the relay watches that lock to notice the tab closing, so it must be held
+   * before the relay can ask for it (otherwise the relay would get it first and drop the tab).
+   */
+  protected send(msg: TabToRelay): void {
+    if (this.outbox && msg.type !== 'hello') this.outbox.push(msg)
+    else this.post(msg)
+  }
+
+  /**
+   * Takes this tab's lock for its lifetime, then says hello and flushes the outbox; registers
+   * visibility and lifecycle listeners.
+   */
   protected startTab(): void {
     const locks = navigator.locks
+    const greet = () => {
+      this.hello()
+      const queued = this.outbox ?? []
+      this.outbox = undefined
+      for (const m of queued) this.post(m)
+    }
     if (locks) {
-      void locks.request(tabLockName(this.tabId), () => new Promise<void>((resolve) => (this.releaseLock = resolve)))
+      void locks.request(tabLockName(this.tabId), () => {
+        greet()
+        return new Promise<void>((resolve) => (this.releaseLock = resolve))
+      })
+    } else {
+      greet()
     }
     const onVisibility = () => this.send({ type: 'visibility', visible: document.visibilityState === 'visible' })
     const onPageHide = (ev: PageTransitionEvent) => {
@@ -191,10 +219,9 @@ export class SharedWorkerRelay extends BaseRelay {
     })
     this.port.start()
     this.startTab()
-    this.hello()
   }
 
-  protected send(msg: TabToRelay): void {
+  protected post(msg: TabToRelay): void {
     this.port.postMessage(msg)
   }
 }
@@ -232,7 +259,6 @@ export class LeaderTabRelay extends BaseRelay {
     super(server, 'leader-tab')
     this.channel.addEventListener('message', (ev: MessageEvent) => this.onChannel(ev.data))
     this.startTab()
-    this.hello()
     void this.campaign()
   }
 
@@ -271,7 +297,7 @@ export class LeaderTabRelay extends BaseRelay {
     return super.subscribe(cursor)
   }
 
-  protected send(msg: TabToRelay): void {
+  protected post(msg: TabToRelay): void {
     if (this.leaderInbox) this.leaderInbox(this.tabId, msg)
     else this.channel.postMessage({ kind: 'to-leader', from: this.tabId, msg } satisfies Envelope)
   }
