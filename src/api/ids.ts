@@ -15,7 +15,7 @@ const RANDOM_LENGTH = 14
 const MASK_48 = (1n << 48n) - 1n
 
 /** Source of randomness: fills the array in place (defaults to `crypto.getRandomValues`). */
-export type RandomFill = (bytes: Uint8Array) => void
+export type RandomFill = (bytes: Uint8Array<ArrayBuffer>) => void
 
 /** Options of {@link createIdGenerator}; both are injectable so tests stay deterministic. */
 export interface IdGeneratorOptions {
@@ -28,7 +28,7 @@ export interface IdGeneratorOptions {
 /** Generates ascending ids for one prefix family. */
 export type IdGenerator = (prefix: 'msg' | 'prt' | 'ses') => string
 
-function defaultRandom(bytes: Uint8Array): void {
+function defaultRandom(bytes: Uint8Array<ArrayBuffer>): void {
   crypto.getRandomValues(bytes)
 }
 

@@ -6,6 +6,7 @@
  *
  * Every method throws an `Error` whose message is the server's error message (the SDK's
  * `throwOnError` wraps non-2xx bodies) or a network error; `cause.status` holds the HTTP status.
+ * Reads (GET) without a caller `signal` abort after {@link READ_TIMEOUT_MS} (a `TimeoutError`).
  */
 import { createOpencodeClient, type OpencodeClient } from '@opencode-ai/sdk/v2/client'
 import type {
@@ -178,6 +179,13 @@ export function normalizeServerUrl(url: string): string {
 
 const THROW = { throwOnError: true } as const
 
+/** Reads without a caller signal give up after this many ms, so a hung server cannot stall a load forever. */
+export const READ_TIMEOUT_MS = 15_000
+
+function deadline(signal: AbortSignal | undefined): AbortSignal {
+  return signal ?? AbortSignal.timeout(READ_TIMEOUT_MS)
+}
+
 /**
  * Creates the typed API for one server.
  * @param server base URL and optional Basic-auth credentials.
@@ -193,58 +201,58 @@ export function createOpencodeApi(server: ServerConfig, options: OpencodeApiOpti
   return {
     baseUrl,
     async listProjects(signal) {
-      return (await client.project.list({}, { ...THROW, signal })).data
+      return (await client.project.list({}, { ...THROW, signal: deadline(signal) })).data
     },
     async getPath(directory, signal) {
-      return (await client.path.get(directory ? { directory } : {}, { ...THROW, signal })).data
+      return (await client.path.get(directory ? { directory } : {}, { ...THROW, signal: deadline(signal) })).data
     },
     async getConfig(directory, signal) {
-      return (await client.config.get({ directory }, { ...THROW, signal })).data
+      return (await client.config.get({ directory }, { ...THROW, signal: deadline(signal) })).data
     },
     async getProviders(directory, signal) {
-      const configured = (await client.config.providers({ directory }, { ...THROW, signal })).data
+      const configured = (await client.config.providers({ directory }, { ...THROW, signal: deadline(signal) })).data
       let connected: string[] = []
       try {
-        connected = (await client.provider.list({ directory }, { ...THROW, signal })).data.connected
+        connected = (await client.provider.list({ directory }, { ...THROW, signal: deadline(signal) })).data.connected
       } catch {
         // `GET /provider` is optional for the picker: without it no provider is marked connected.
       }
       return { providers: configured.providers, defaults: configured.default, connected }
     },
     async listAgents(directory, signal) {
-      return (await client.app.agents({ directory }, { ...THROW, signal })).data
+      return (await client.app.agents({ directory }, { ...THROW, signal: deadline(signal) })).data
     },
     async listCommands(directory, signal) {
-      return (await client.command.list({ directory }, { ...THROW, signal })).data
+      return (await client.command.list({ directory }, { ...THROW, signal: deadline(signal) })).data
     },
     async listSessions(directory, signal) {
-      return (await client.session.list({ directory }, { ...THROW, signal })).data
+      return (await client.session.list({ directory }, { ...THROW, signal: deadline(signal) })).data
     },
     async sessionStatus(directory, signal) {
-      return (await client.session.status({ directory }, { ...THROW, signal })).data
+      return (await client.session.status({ directory }, { ...THROW, signal: deadline(signal) })).data
     },
     async listPermissions(directory, signal) {
-      return (await client.permission.list({ directory }, { ...THROW, signal })).data
+      return (await client.permission.list({ directory }, { ...THROW, signal: deadline(signal) })).data
     },
     async listQuestions(directory, signal) {
-      return (await client.question.list({ directory }, { ...THROW, signal })).data
+      return (await client.question.list({ directory }, { ...THROW, signal: deadline(signal) })).data
     },
     async getSession(directory, sessionID, signal) {
-      return (await client.session.get({ directory, sessionID }, { ...THROW, signal })).data
+      return (await client.session.get({ directory, sessionID }, { ...THROW, signal: deadline(signal) })).data
     },
     async listMessages(directory, sessionID, page, signal) {
       const res = await client.session.messages(
         { directory, sessionID, limit: page.limit, ...(page.before ? { before: page.before } : {}) },
-        { ...THROW, signal },
+        { ...THROW, signal: deadline(signal) },
       )
       const next = res.response.headers.get('x-next-cursor')
       return { messages: res.data, nextCursor: next || undefined }
     },
     async sessionDiff(directory, sessionID, signal) {
-      return (await client.session.diff({ directory, sessionID }, { ...THROW, signal })).data
+      return (await client.session.diff({ directory, sessionID }, { ...THROW, signal: deadline(signal) })).data
     },
     async sessionTodos(directory, sessionID, signal) {
-      return (await client.session.todo({ directory, sessionID }, { ...THROW, signal })).data
+      return (await client.session.todo({ directory, sessionID }, { ...THROW, signal: deadline(signal) })).data
     },
     async createSession(directory, input = {}) {
       return (await client.session.create({ directory, ...input }, THROW)).data
@@ -310,7 +318,7 @@ export function createOpencodeApi(server: ServerConfig, options: OpencodeApiOpti
       await client.question.reject({ directory, requestID }, THROW)
     },
     async findFiles(directory, query, signal) {
-      return (await client.find.files({ directory, query, limit: 50 }, { ...THROW, signal })).data
+      return (await client.find.files({ directory, query, limit: 50 }, { ...THROW, signal: deadline(signal) })).data
     },
   }
 }

@@ -18,7 +18,7 @@ export const IDLE_STATUS: RelayStatus = {
 }
 
 /**
- * One-line label for a relay status, e.g. `Connected`, `Reconnecting in 4 s`, `Offline`.
+ * One-line label for a relay status, e.g. `Connected`, `Reconnecting in 4 s`, `Offline · retry in 9 s`.
  * @param now epoch ms used for the countdown (inject a clock in tests).
  */
 export function connectionLabel(status: RelayStatus, now: number): string {
@@ -32,13 +32,19 @@ export function connectionLabel(status: RelayStatus, now: number): string {
     case 'reconnecting':
     case 'offline': {
       const base = status.state === 'offline' ? 'Offline' : 'Reconnecting'
-      if (status.nextRetryAt === undefined) return status.state === 'offline' ? 'Offline' : 'Reconnecting…'
+      if (status.nextRetryAt === undefined) return `${base}…`
       const seconds = Math.max(0, Math.ceil((status.nextRetryAt - now) / 1000))
-      return seconds > 0 ? `${base} · retry in ${seconds} s` : `${base} · retrying…`
+      if (seconds <= 0) return `${base}: retrying…`
+      return status.state === 'offline' ? `Offline · retry in ${seconds} s` : `Reconnecting in ${seconds} s`
     }
   }
 }
 
+/**
+ * Relay connection status for the UI. State: `status` (latest {@link RelayStatus}), `apiError`.
+ * Getters: `state`, `connected`, `degraded`, `storageError`. Actions: `setStatus`, `setApiError`,
+ * `label(nowMs)`.
+ */
 export const useConnectionStore = defineStore('connection', () => {
   /** Latest relay status (replaced wholesale on every broadcast). */
   const status = shallowRef<RelayStatus>(IDLE_STATUS)

@@ -66,6 +66,12 @@ export interface ServerInitOptions {
   waitForLauncher?: boolean
 }
 
+/**
+ * Server list and current server. State: `servers`, `currentId`, `launcher`. Getters: `current`,
+ * `config` ({@link ServerConfig}), `key` (identity for watchers), `api` ({@link OpencodeApi}).
+ * Actions: `init(options)`, `add(server)`, `remove(id)`, `setCredentials(id, password, username?)`,
+ * `select(id)`, `setFetch(fetch)` (tests).
+ */
 export const useServerStore = defineStore('server', () => {
   const servers = ref<SavedServer[]>([])
   const currentId = ref<string>()

@@ -32,6 +32,11 @@ export function parseSettings(json: unknown): Settings {
   return out
 }
 
+/**
+ * Persisted preferences: `notifications`, `sleepProtection` (+ `sleepProtectionStatus` text),
+ * `theme`, `notificationPermission`. Actions: `setNotifications(on)` (asks the browser),
+ * `setSleepProtection(on)`, `setTheme(theme)`.
+ */
 export const useSettingsStore = defineStore('settings', () => {
   const initial = parseSettings(readJson(KEY))
   /** Show system notifications when the relay asks this tab to (needs the browser permission too). */

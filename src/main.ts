@@ -1,0 +1,32 @@
+/**
+ * Entry point: router, Pinia, the server list (learned from `/relay-config.json`), the relay
+ * client (SharedWorker or leader-tab fallback), then the sync store, which paints the warm-start
+ * snapshot of the routed session before the network answers.
+ */
+import { createApp } from 'vue'
+import { createPinia } from 'pinia'
+import App from './App.vue'
+import './styles/main.css'
+import { installRouter, route } from './router.ts'
+import { useServerStore } from './stores/server.ts'
+import { useSyncStore } from './stores/sync.ts'
+import { provideRelay } from './stores/relay.ts'
+import { createRelayClient } from './relay/index.ts'
+
+async function boot(): Promise<void> {
+  installRouter()
+  const app = createApp(App)
+  const pinia = createPinia()
+  app.use(pinia)
+
+  const server = useServerStore(pinia)
+  await server.init()
+  provideRelay(createRelayClient(server.config))
+
+  const sync = useSyncStore(pinia)
+  const r = route.value
+  void sync.start(r.name === 'session' ? { warm: { sessionID: r.sessionID } } : {})
+  app.mount('#app')
+}
+
+void boot()

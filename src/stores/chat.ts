@@ -1,0 +1,379 @@
+/**
+ * Sending prompts and answering the agent: `POST /session/{id}/prompt_async` (returns at once;
+ * the reply streams as events), slash commands (`POST /session/{id}/command`), permission replies
+ * (`POST /permission/{requestID}/reply`) and question answers (`POST /question/{requestID}/reply`
+ * and `/reject`).
+ *
+ * Every send carries a client-generated `messageID` (src/api/ids.ts), so a retried send, manual or
+ * automatic after a network error, is idempotent: the server upserts the same user message. Until
+ * the message shows up in the synced state, the send is listed in `pending` (shown as a ghost
+ * bubble with its status).
+ */
+import { defineStore } from 'pinia'
+import { computed, reactive, ref, watch } from 'vue'
+import type { Agent, FilePartInput, Message, PermissionRequest, QuestionAnswer, QuestionRequest, TextPartInput, UserMessage } from '@opencode-ai/sdk/v2/types'
+import { getSorted, removeSorted } from '../state/sorted.ts'
+import { errorMessage, type CommandInput, type ModelRef, type PermissionReply, type PromptInput } from '../api/opencode.ts'
+import { newMessageId, newPartId } from '../api/ids.ts'
+import { isRecord, readJson, writeJson } from './storage.ts'
+import { useConnectionStore } from './connection.ts'
+import { useServerStore } from './server.ts'
+import { useSyncStore } from './sync.ts'
+
+const LAST_MODEL_KEY = 'opencode-relay:last-model'
+
+/** Automatic retries of a send that failed without an HTTP answer (network error). */
+export const SEND_RETRIES = 2
+/** Delay before automatic retry n (1-based): n × this many ms. */
+export const SEND_RETRY_DELAY_MS = 1500
+
+/** A file attached with `@` (sent as a `file://` part). */
+export interface Attachment {
+  /** Path relative to the project directory, as `/find/file` returns it. */
+  path: string
+  /** Absolute path. */
+  absolute: string
+  /** Whether it is a directory (path ends with `/`). */
+  directory: boolean
+}
+
+/** A send that has not shown up in the synced state yet. */
+export interface PendingSend {
+  messageID: string
+  sessionID: string
+  directory: string
+  /** What the user typed (for the ghost bubble). */
+  text: string
+  status: 'sending' | 'sent' | 'failed'
+  error?: string
+  attempts: number
+  request: { kind: 'prompt'; input: PromptInput } | { kind: 'command'; input: CommandInput }
+}
+
+/** Agent and model chosen for a session in the prompt box. */
+export interface Selection {
+  agent?: string
+  model?: ModelRef
+}
+
+/** Parses `provider/model` (OpenCode's config format). */
+export function parseModelRef(value: string | undefined): ModelRef | undefined {
+  if (!value) return undefined
+  const slash = value.indexOf('/')
+  if (slash <= 0 || slash === value.length - 1) return undefined
+  return { providerID: value.slice(0, slash), modelID: value.slice(slash + 1) }
+}
+
+/** Formats a model as `provider/model`. */
+export function formatModelRef(model: ModelRef): string {
+  return `${model.providerID}/${model.modelID}`
+}
+
+/** Joins a project directory and a relative path. */
+export function joinPath(directory: string, relative: string): string {
+  if (relative.startsWith('/')) return relative
+  return `${directory.replace(/[\\/]+$/, '')}/${relative.replace(/^\.\//, '')}`
+}
+
+/** The `file://` part for an attachment, with the `@path` mention as its source text. */
+export function attachmentPart(att: Attachment, text: string): FilePartInput {
+  const mention = `@${att.path}`
+  const start = Math.max(0, text.indexOf(mention))
+  return {
+    id: newPartId(),
+    type: 'file',
+    mime: att.directory ? 'application/x-directory' : 'text/plain',
+    filename: att.path,
+    url: `file://${att.absolute}`,
+    source: { type: 'file', path: att.path, text: { value: mention, start, end: start + mention.length } },
+  }
+}
+
+/** Splits `/name args` into command and arguments, or undefined when `text` is no command. */
+export function parseSlashCommand(text: string): { command: string; arguments: string } | undefined {
+  const m = /^\/([\w.:-]+)(?:\s+([\s\S]*))?$/.exec(text.trim())
+  if (!m) return undefined
+  return { command: m[1], arguments: (m[2] ?? '').trim() }
+}
+
+function isNetworkError(err: unknown): boolean {
+  if (!(err instanceof Error)) return false
+  const cause: unknown = err.cause
+  const hasStatus = isRecord(cause) && typeof cause.status === 'number'
+  return !hasStatus
+}
+
+function parseStoredModel(json: unknown): ModelRef | undefined {
+  if (!isRecord(json) || typeof json.providerID !== 'string' || typeof json.modelID !== 'string') return undefined
+  return { providerID: json.providerID, modelID: json.modelID }
+}
+
+function lastUserMessage(messages: readonly Message[] | undefined): UserMessage | undefined {
+  if (!messages) return undefined
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i]
+    if (m.role === 'user') return m
+  }
+  return undefined
+}
+
+/**
+ * Prompt state and replies. State: `drafts`, `attachments`, `selections`, `pending`, `lastModel`.
+ * Queries: `primaryAgents(dir)`, `agentFor(dir, id)`, `modelFor(dir, id)`, `pendingFor(id)`,
+ * `pendingCount`. Actions: `select(key, {agent, model})`, `attach`, `detach`,
+ * `send(dir, id, text, draftKey?)`, `retry(messageID)`, `discard(messageID)`,
+ * `replyPermission(dir, request, reply)`, `replyQuestion(dir, request, answers)`,
+ * `rejectQuestion(dir, request)`.
+ */
+export const useChatStore = defineStore('chat', () => {
+  const sync = useSyncStore()
+  const server = useServerStore()
+  const connection = useConnectionStore()
+
+  /** Unsent text per session (`new` for the home prompt). */
+  const drafts: Record<string, string> = reactive({})
+  /** `@` attachments per session. */
+  const attachments: Record<string, Attachment[]> = reactive({})
+  /** Agent/model picked per session. */
+  const selections: Record<string, Selection> = reactive({})
+  /** Sends not yet visible in the synced state, by messageID. */
+  const pending: Record<string, PendingSend> = reactive({})
+  /** Last model the user picked anywhere (default for new sessions). */
+  const lastModel = ref<ModelRef | undefined>(parseStoredModel(readJson(LAST_MODEL_KEY)))
+  watch(lastModel, (m) => writeJson(LAST_MODEL_KEY, m ?? null))
+
+  /** Primary agents a prompt can use (not hidden, not subagent-only). */
+  function primaryAgents(directory: string): Agent[] {
+    return sync.metaOf(directory).agents.filter((a) => a.mode !== 'subagent' && !a.hidden)
+  }
+
+  /** The agent a send uses: picked → last used in the session → `default_agent` → first primary. */
+  function agentFor(directory: string, sessionID: string | undefined): string | undefined {
+    if (sessionID && selections[sessionID]?.agent) return selections[sessionID].agent
+    const last = sessionID ? lastUserMessage(sync.state.directories[directory]?.messages[sessionID]) : undefined
+    if (last?.agent) return last.agent
+    const m = sync.metaOf(directory)
+    if (m.config?.default_agent) return m.config.default_agent
+    return primaryAgents(directory)[0]?.name
+  }
+
+  /** Whether `model` exists in the directory's providers (true while providers are unknown). */
+  function modelExists(directory: string, model: ModelRef): boolean {
+    const providers = sync.metaOf(directory).providers
+    if (!providers) return true
+    const p = providers.providers.find((x) => x.id === model.providerID)
+    return p !== undefined && model.modelID in p.models
+  }
+
+  /**
+   * The model a send uses: picked → last used in the session → last picked anywhere → config
+   * `model` → the first provider's default. Undefined lets the server decide.
+   */
+  function modelFor(directory: string, sessionID: string | undefined): ModelRef | undefined {
+    if (sessionID && selections[sessionID]?.model) return selections[sessionID].model
+    const last = sessionID ? lastUserMessage(sync.state.directories[directory]?.messages[sessionID]) : undefined
+    if (last) return { providerID: last.model.providerID, modelID: last.model.modelID }
+    if (lastModel.value && modelExists(directory, lastModel.value)) return lastModel.value
+    const m = sync.metaOf(directory)
+    const configured = parseModelRef(m.config?.model)
+    if (configured) return configured
+    const first = m.providers?.providers[0]
+    if (first) {
+      const modelID = m.providers?.defaults[first.id] ?? Object.keys(first.models)[0]
+      if (modelID) return { providerID: first.id, modelID }
+    }
+    return undefined
+  }
+
+  function select(sessionKey: string, patch: Selection): void {
+    selections[sessionKey] = { ...selections[sessionKey], ...patch }
+    if (patch.model) lastModel.value = patch.model
+  }
+
+  /** Adds an `@` attachment (no duplicates). */
+  function attach(sessionKey: string, att: Attachment): void {
+    const list = attachments[sessionKey] ?? []
+    if (!list.some((a) => a.path === att.path)) attachments[sessionKey] = [...list, att]
+  }
+
+  function detach(sessionKey: string, path: string): void {
+    attachments[sessionKey] = (attachments[sessionKey] ?? []).filter((a) => a.path !== path)
+  }
+
+  /** Sends currently pending for a session, oldest first. */
+  function pendingFor(sessionID: string): PendingSend[] {
+    return Object.values(pending)
+      .filter((p) => p.sessionID === sessionID)
+      .sort((a, b) => (a.messageID < b.messageID ? -1 : 1))
+  }
+
+  // A pending send is done once its message is in the synced state.
+  watch(
+    () => Object.values(pending).map((p) => {
+      const list = sync.state.directories[p.directory]?.messages[p.sessionID]
+      return list && getSorted(list, p.messageID) ? p.messageID : ''
+    }),
+    (arrived) => {
+      for (const id of arrived) if (id) delete pending[id]
+    },
+  )
+
+  async function dispatch(p: PendingSend): Promise<void> {
+    p.status = 'sending'
+    p.error = undefined
+    p.attempts++
+    try {
+      if (p.request.kind === 'prompt') {
+        await server.api.promptAsync(p.directory, p.sessionID, p.request.input)
+      } else {
+        // The command endpoint answers when the turn ends; the events show progress meanwhile.
+        await server.api.command(p.directory, p.sessionID, p.request.input)
+      }
+      if (pending[p.messageID]) pending[p.messageID].status = 'sent'
+      connection.setApiError(undefined)
+    } catch (err) {
+      const live = pending[p.messageID]
+      if (!live) return // arrived through events meanwhile
+      if (isNetworkError(err) && live.attempts <= SEND_RETRIES) {
+        live.status = 'sending'
+        await new Promise((r) => setTimeout(r, SEND_RETRY_DELAY_MS * live.attempts))
+        if (pending[p.messageID]) await dispatch(live)
+        return
+      }
+      live.status = 'failed'
+      live.error = errorMessage(err)
+    }
+  }
+
+  /**
+   * Sends what the user typed to a session: a slash command when the text starts with `/name` and
+   * `name` is a command of the project, else a prompt with the text and `@` attachments. Clears the
+   * draft and attachments. Resolves when the request is answered (prompt_async: at once); errors
+   * are recorded on the pending send, not thrown.
+   * @returns the client-generated messageID.
+   */
+  async function send(directory: string, sessionID: string, text: string, sessionKey: string = sessionID): Promise<string> {
+    const trimmed = text.trim()
+    const files = (attachments[sessionKey] ?? []).filter((a) => trimmed.includes(`@${a.path}`))
+    const messageID = newMessageId()
+    const agent = selections[sessionKey]?.agent ?? agentFor(directory, sessionID)
+    const model = selections[sessionKey]?.model ?? modelFor(directory, sessionID)
+    const slash = parseSlashCommand(trimmed)
+    const isCommand = slash !== undefined && sync.metaOf(directory).commands.some((c) => c.name === slash.command)
+    const fileParts = files.map((f) => attachmentPart(f, trimmed))
+    let request: PendingSend['request']
+    if (isCommand && slash) {
+      request = {
+        kind: 'command',
+        input: {
+          messageID,
+          command: slash.command,
+          arguments: slash.arguments,
+          ...(agent ? { agent } : {}),
+          ...(model ? { model: formatModelRef(model) } : {}),
+          files: fileParts,
+        },
+      }
+    } else {
+      const textPart: TextPartInput = { id: newPartId(), type: 'text', text: trimmed }
+      request = {
+        kind: 'prompt',
+        input: { messageID, parts: [textPart, ...fileParts], ...(agent ? { agent } : {}), ...(model ? { model } : {}) },
+      }
+    }
+    const p: PendingSend = { messageID, sessionID, directory, text: trimmed, status: 'sending', attempts: 0, request }
+    pending[messageID] = p
+    drafts[sessionKey] = ''
+    attachments[sessionKey] = []
+    if (sessionKey !== sessionID && selections[sessionKey]) selections[sessionID] = { ...selections[sessionKey] }
+    void dispatch(pending[messageID])
+    return messageID
+  }
+
+  /** Sends a failed message again with the same messageID (idempotent on the server). */
+  function retry(messageID: string): void {
+    const p = pending[messageID]
+    if (p && p.status === 'failed') {
+      p.attempts = 0
+      void dispatch(p)
+    }
+  }
+
+  /** Drops a failed send, putting its text back into the draft. */
+  function discard(messageID: string): void {
+    const p = pending[messageID]
+    if (!p) return
+    if (!drafts[p.sessionID]) drafts[p.sessionID] = p.text
+    delete pending[messageID]
+  }
+
+  /**
+   * Answers a permission request (`POST /permission/{id}/reply`, `reply` = once | always |
+   * reject). The prompt disappears in every tab when `permission.replied` arrives; this tab also
+   * removes it at once.
+   * @throws Error from the server (e.g. the request was already answered elsewhere).
+   */
+  async function replyPermission(directory: string, request: PermissionRequest, reply: PermissionReply): Promise<void> {
+    try {
+      await server.api.replyPermission(directory, request.id, reply)
+    } catch (err) {
+      connection.setApiError(errorMessage(err))
+      throw err
+    }
+    const list = sync.state.directories[directory]?.permissions[request.sessionID]
+    if (list) removeSorted(list, request.id)
+  }
+
+  /**
+   * Answers a question request: one answer (list of chosen labels and/or custom text) per
+   * question (`POST /question/{id}/reply`).
+   * @throws Error from the server.
+   */
+  async function replyQuestion(directory: string, request: QuestionRequest, answers: QuestionAnswer[]): Promise<void> {
+    try {
+      await server.api.replyQuestion(directory, request.id, answers)
+    } catch (err) {
+      connection.setApiError(errorMessage(err))
+      throw err
+    }
+    const list = sync.state.directories[directory]?.questions[request.sessionID]
+    if (list) removeSorted(list, request.id)
+  }
+
+  /** Rejects a question request (`POST /question/{id}/reject`). @throws Error from the server. */
+  async function rejectQuestion(directory: string, request: QuestionRequest): Promise<void> {
+    try {
+      await server.api.rejectQuestion(directory, request.id)
+    } catch (err) {
+      connection.setApiError(errorMessage(err))
+      throw err
+    }
+    const list = sync.state.directories[directory]?.questions[request.sessionID]
+    if (list) removeSorted(list, request.id)
+  }
+
+  /** Number of sends in flight or failed (for tests and the status line). */
+  const pendingCount = computed(() => Object.keys(pending).length)
+
+  return {
+    drafts,
+    attachments,
+    selections,
+    pending,
+    pendingCount,
+    lastModel,
+    primaryAgents,
+    agentFor,
+    modelFor,
+    select,
+    attach,
+    detach,
+    pendingFor,
+    send,
+    retry,
+    discard,
+    replyPermission,
+    replyQuestion,
+    rejectQuestion,
+  }
+})

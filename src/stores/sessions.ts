@@ -1,0 +1,220 @@
+/**
+ * Sessions as the UI lists them, and the session actions (REST; the resulting state arrives as
+ * events through the relay, so every tab updates, and each action also upserts the REST answer
+ * at once so this tab never waits for the event).
+ *
+ * Endpoints: `POST /session`, `PATCH /session/{id}`, `DELETE /session/{id}`,
+ * `POST /session/{id}/fork|share|summarize|abort|revert|unrevert|init`, `DELETE /session/{id}/share`.
+ */
+import { defineStore } from 'pinia'
+import { computed } from 'vue'
+import type { Session, SessionStatus } from '@opencode-ai/sdk/v2/types'
+import { getSorted, upsertSorted } from '../state/sorted.ts'
+import { errorMessage, type ModelRef } from '../api/opencode.ts'
+import { newMessageId } from '../api/ids.ts'
+import { useConnectionStore } from './connection.ts'
+import { useServerStore } from './server.ts'
+import { useSyncStore } from './sync.ts'
+
+/** A session with its nested children (subagent sessions have `parentID`). */
+export interface SessionNode {
+  session: Session
+  children: SessionNode[]
+  /** Depth in the tree (0 for roots). */
+  depth: number
+}
+
+const IDLE: SessionStatus = { type: 'idle' }
+
+/**
+ * Builds the session tree: roots sorted by `time.updated` desc, children nested under their parent
+ * (also newest first). A child whose parent is unknown is shown as a root. With a `search` string,
+ * a session matches on title or id (case-insensitive) and is kept with its ancestors.
+ */
+export function buildSessionTree(sessions: readonly Session[], search = ''): SessionNode[] {
+  const byId = new Map<string, Session>()
+  for (const s of sessions) byId.set(s.id, s)
+  const childrenOf = new Map<string, Session[]>()
+  const roots: Session[] = []
+  for (const s of sessions) {
+    if (s.parentID && byId.has(s.parentID)) {
+      const list = childrenOf.get(s.parentID) ?? []
+      list.push(s)
+      childrenOf.set(s.parentID, list)
+    } else roots.push(s)
+  }
+  const q = search.trim().toLowerCase()
+  const matches = (s: Session) => !q || s.title.toLowerCase().includes(q) || s.id.toLowerCase().includes(q)
+  const byUpdated = (a: Session, b: Session) => b.time.updated - a.time.updated || (a.id < b.id ? -1 : 1)
+
+  function build(s: Session, depth: number): SessionNode | undefined {
+    const children = (childrenOf.get(s.id) ?? [])
+      .slice()
+      .sort(byUpdated)
+      .map((c) => build(c, depth + 1))
+      .filter((n): n is SessionNode => n !== undefined)
+    if (!matches(s) && children.length === 0) return undefined
+    return { session: s, children, depth }
+  }
+  return roots
+    .slice()
+    .sort(byUpdated)
+    .map((s) => build(s, 0))
+    .filter((n): n is SessionNode => n !== undefined)
+}
+
+/** Flattens a tree depth-first (for keyboard navigation and the switcher). */
+export function flattenTree(nodes: readonly SessionNode[]): SessionNode[] {
+  const out: SessionNode[] = []
+  const walk = (list: readonly SessionNode[]) => {
+    for (const n of list) {
+      out.push(n)
+      walk(n.children)
+    }
+  }
+  walk(nodes)
+  return out
+}
+
+/**
+ * Session queries and actions. Queries: `get(dir, id)`, `status(dir, id)`, `tree(dir, search)`,
+ * `busySessions`, `pendingPermissionCount`. Actions (each throws the server's Error and records
+ * it in the connection store): `create`, `rename`, `remove`, `fork`, `share`, `unshare`,
+ * `summarize`, `abort`, `revert`, `unrevert`, `init`.
+ */
+export const useSessionsStore = defineStore('sessions', () => {
+  const sync = useSyncStore()
+  const server = useServerStore()
+  const connection = useConnectionStore()
+
+  /** The session with `id` in `directory`, if loaded. */
+  function get(directory: string, id: string): Session | undefined {
+    const d = sync.state.directories[directory]
+    return d ? getSorted(d.sessions, id) : undefined
+  }
+
+  /** Status of a session (idle when absent). */
+  function status(directory: string, id: string): SessionStatus {
+    return sync.state.directories[directory]?.status[id] ?? IDLE
+  }
+
+  /** The tree of a directory's sessions (archived ones hidden), filtered by `search`. */
+  function tree(directory: string, search = ''): SessionNode[] {
+    const d = sync.state.directories[directory]
+    if (!d) return []
+    return buildSessionTree(
+      d.sessions.filter((s) => !s.time.archived),
+      search,
+    )
+  }
+
+  /** Ids of sessions that are busy or retrying, over every loaded directory. */
+  const busySessions = computed(() => {
+    const out: Array<{ directory: string; sessionID: string }> = []
+    for (const [directory, d] of Object.entries(sync.state.directories)) {
+      for (const [sessionID, st] of Object.entries(d.status)) {
+        if (st.type !== 'idle') out.push({ directory, sessionID })
+      }
+    }
+    return out
+  })
+
+  /** Pending permission requests over every loaded directory (for the app badge). */
+  const pendingPermissionCount = computed(() => {
+    let n = 0
+    for (const d of Object.values(sync.state.directories)) {
+      for (const list of Object.values(d.permissions)) n += list.length
+    }
+    return n
+  })
+
+  async function run<T>(action: () => Promise<T>): Promise<T> {
+    try {
+      const out = await action()
+      connection.setApiError(undefined)
+      return out
+    } catch (err) {
+      connection.setApiError(errorMessage(err))
+      throw err
+    }
+  }
+
+  function remember(directory: string, session: Session): Session {
+    upsertSorted(sync.dir(directory).sessions, session)
+    return session
+  }
+
+  /** Creates a session (`POST /session`). @throws Error from the server. */
+  function create(directory: string, input: { title?: string; parentID?: string } = {}): Promise<Session> {
+    return run(async () => remember(directory, await server.api.createSession(directory, input)))
+  }
+
+  /** Renames a session (`PATCH /session/{id}`). @throws Error from the server. */
+  function rename(directory: string, id: string, title: string): Promise<Session> {
+    return run(async () => remember(directory, await server.api.renameSession(directory, id, title.trim())))
+  }
+
+  /** Deletes a session (`DELETE /session/{id}`). @throws Error from the server. */
+  function remove(directory: string, id: string): Promise<void> {
+    return run(() => server.api.deleteSession(directory, id))
+  }
+
+  /** Forks a session, optionally at a message (`POST /session/{id}/fork`). @throws Error from the server. */
+  function fork(directory: string, id: string, messageID?: string): Promise<Session> {
+    return run(async () => remember(directory, await server.api.forkSession(directory, id, messageID)))
+  }
+
+  /** Shares a session (`POST /session/{id}/share`); returns it with `share.url`. @throws Error from the server. */
+  function share(directory: string, id: string): Promise<Session> {
+    return run(async () => remember(directory, await server.api.shareSession(directory, id)))
+  }
+
+  /** Stops sharing (`DELETE /session/{id}/share`). @throws Error from the server. */
+  function unshare(directory: string, id: string): Promise<Session> {
+    return run(async () => remember(directory, await server.api.unshareSession(directory, id)))
+  }
+
+  /** Compacts the session with a model (`POST /session/{id}/summarize`). @throws Error from the server. */
+  function summarize(directory: string, id: string, model: ModelRef): Promise<void> {
+    return run(() => server.api.summarizeSession(directory, id, model))
+  }
+
+  /** Aborts the running turn (`POST /session/{id}/abort`). @throws Error from the server. */
+  function abort(directory: string, id: string): Promise<void> {
+    return run(() => server.api.abortSession(directory, id))
+  }
+
+  /** Reverts the session to before a message (`POST /session/{id}/revert`). @throws Error from the server. */
+  function revert(directory: string, id: string, messageID: string): Promise<Session> {
+    return run(async () => remember(directory, await server.api.revertSession(directory, id, messageID)))
+  }
+
+  /** Restores reverted messages (`POST /session/{id}/unrevert`). @throws Error from the server. */
+  function unrevert(directory: string, id: string): Promise<Session> {
+    return run(async () => remember(directory, await server.api.unrevertSession(directory, id)))
+  }
+
+  /** Runs `/init` (writes AGENTS.md) with a model (`POST /session/{id}/init`). @throws Error from the server. */
+  function init(directory: string, id: string, model: ModelRef): Promise<void> {
+    return run(() => server.api.initSession(directory, id, { messageID: newMessageId(), model }))
+  }
+
+  return {
+    get,
+    status,
+    tree,
+    busySessions,
+    pendingPermissionCount,
+    create,
+    rename,
+    remove,
+    fork,
+    share,
+    unshare,
+    summarize,
+    abort,
+    revert,
+    unrevert,
+    init,
+  }
+})

@@ -1,0 +1,695 @@
+/**
+ * The tab's synchronized view of the server: owns the reactive {@link ClientState} fed by the
+ * reducer (src/state/reducer.ts) from two sources:
+ *
+ * 1. the relay (one SSE connection for every tab, event log in IndexedDB): batches of
+ *    {@link RelayedEvent} in cursor order, replayed from a cursor then live;
+ * 2. REST reads (bootstrap, catch-up after `reset`/`resync`, "load earlier" pages).
+ *
+ * Ordering rule between them: the relay subscription is made BEFORE any REST read. While a REST
+ * read is in flight, events in its scope (a directory's sessions/status/permissions/questions, or
+ * one session's messages and parts) are buffered, not applied. When the read lands, its data is
+ * loaded first; then the buffered events are applied, except those the relay received before the
+ * read was sent (their effect is already in the REST answer, and re-applying a
+ * `message.part.delta` would duplicate text). Events outside every in-flight scope are applied at
+ * once, so a slow load never stalls streaming elsewhere.
+ *
+ * Warm start: `start({ warm })` paints the session's IndexedDB snapshot (src/db/snapshots.ts)
+ * before any network, subscribes from the snapshot's cursor (the relay replays its log after it),
+ * then REST reconciles.
+ */
+import { defineStore } from 'pinia'
+import { reactive, ref, watch } from 'vue'
+import type { Agent, Command, Config, Event, Path, Session } from '@opencode-ai/sdk/v2/types'
+import type { RelayedEvent } from '../../sw/protocol.ts'
+import {
+  applyEvent,
+  createClientState,
+  directoryState,
+  loadMessages,
+  loadPermissions,
+  loadQuestions,
+  loadSessions,
+  loadStatus,
+  type ClientState,
+  type DirectoryState,
+} from '../state/reducer.ts'
+import { getSorted, upsertSorted } from '../state/sorted.ts'
+import { errorMessage, type MessageWithParts, type ProvidersInfo } from '../api/opencode.ts'
+import { deleteSnapshot, loadSnapshot, saveSnapshot, SNAPSHOT_MESSAGE_LIMIT, type SessionSnapshot } from '../db/snapshots.ts'
+import { useConnectionStore } from './connection.ts'
+import { useRelay } from './relay.ts'
+import { useServerStore } from './server.ts'
+
+/** Messages per REST page (`GET /session/{id}/message?limit=`): the first page and each "load earlier". */
+export const MESSAGE_PAGE_SIZE = 100
+/** How long `start` waits for the relay's `subscribed` answer before reading REST anyway (ms). */
+export const SUBSCRIBE_TIMEOUT_MS = 3000
+
+/** Load state of one directory's project data. */
+export type LoadStatus = 'idle' | 'loading' | 'ready' | 'error'
+
+/** Per-directory data that is not event-driven: read over REST at bootstrap. */
+export interface DirectoryMeta {
+  status: LoadStatus
+  error?: string
+  path?: Path
+  config?: Config
+  providers?: ProvidersInfo
+  agents: Agent[]
+  commands: Command[]
+}
+
+/** Load state of one session's transcript. */
+export interface SessionLoad {
+  /** Directory the session was loaded from. */
+  directory: string
+  status: LoadStatus
+  error?: string
+  /** Cursor for the next older page (`X-Next-Cursor`); undefined when everything is loaded. */
+  nextCursor?: string
+  /** True when older messages exist beyond what is loaded. */
+  hasEarlier: boolean
+  loadingEarlier: boolean
+  /** REST pages loaded so far (0 before the first read). */
+  pages: number
+  /** Painted from the warm-start snapshot, REST not yet reconciled. */
+  fromSnapshot: boolean
+}
+
+/** The scope of a REST read in flight: events in it are buffered until the read lands. */
+type Scope = { kind: 'projects' } | { kind: 'directory'; directory: string } | { kind: 'session'; directory: string; sessionID: string }
+
+interface InFlight {
+  scope: Scope
+  /** Epoch ms when the request was sent (compared with `RelayedEvent.receivedAt`). */
+  startedAt: number
+}
+
+const DIRECTORY_TYPES: ReadonlySet<string> = new Set([
+  'session.created',
+  'session.updated',
+  'session.deleted',
+  'session.status',
+  'session.idle',
+  'permission.asked',
+  'permission.replied',
+  'permission.v2.asked',
+  'permission.v2.replied',
+  'question.asked',
+  'question.replied',
+  'question.rejected',
+  'question.v2.asked',
+  'question.v2.replied',
+  'question.v2.rejected',
+])
+
+const SESSION_TYPES: ReadonlySet<string> = new Set([
+  'message.updated',
+  'message.removed',
+  'message.part.updated',
+  'message.part.removed',
+  'message.part.delta',
+  'todo.updated',
+])
+
+/**
+ * The session an event concerns: `properties.sessionID` when present (message, part, status,
+ * permission, question, todo, diff events), else the id of a `session.created|updated` info.
+ */
+export function eventSessionID(event: Event): string | undefined {
+  const props: unknown = event.properties
+  if (typeof props === 'object' && props !== null && 'sessionID' in props && typeof props.sessionID === 'string') {
+    return props.sessionID
+  }
+  if (event.type === 'session.created' || event.type === 'session.updated') return event.properties.info.id
+  return undefined
+}
+
+/** Whether a REST read of `scope` returns the data `ev` changes. */
+export function scopeCovers(scope: Scope, ev: RelayedEvent): boolean {
+  const type = ev.payload.type
+  switch (scope.kind) {
+    case 'projects':
+      return type === 'project.updated'
+    case 'directory':
+      return ev.directory === scope.directory && DIRECTORY_TYPES.has(type)
+    case 'session':
+      return ev.directory === scope.directory && SESSION_TYPES.has(type) && eventSessionID(ev.payload) === scope.sessionID
+  }
+}
+
+function clonePlain<T>(value: T): T {
+  // JSON round trip: the state holds Vue proxies, which IndexedDB's structured clone rejects.
+  return JSON.parse(JSON.stringify(value))
+}
+
+function emptyMeta(): DirectoryMeta {
+  return { status: 'idle', agents: [], commands: [] }
+}
+
+function emptyLoad(directory: string): SessionLoad {
+  return { directory, status: 'idle', hasEarlier: false, loadingEarlier: false, pages: 0, fromSnapshot: false }
+}
+
+/** Options of `start`. */
+export interface SyncStartOptions {
+  /** Session whose warm-start snapshot to paint before any network. */
+  warm?: { sessionID: string }
+}
+
+/**
+ * The reactive {@link ClientState} and its loaders (see the module comment for the ordering rules).
+ * State: `state`, `meta` (per directory), `sessionLoads`, `sessionVersion`, `homeDirectory`, `phase`,
+ * `bootstrapError`, `subscription`. Actions: `start(options)`, `stop()`, `clear()`,
+ * `loadProjects()`, `ensureDirectory(dir, {force})`, `ensureSession(dir, id, {force})`,
+ * `loadEarlier(dir, id)`, `refreshDiff(dir, id)`, `resyncDirectory(dir)`, `reloadEverything()`,
+ * `buildSnapshot(dir, id)`, `persistSnapshot(dir, id)`, `onEvents(batch)`; helpers `dir(d)`,
+ * `metaOf(d)`, `loadOf(id, d)`.
+ */
+export const useSyncStore = defineStore('sync', () => {
+  const server = useServerStore()
+  const connection = useConnectionStore()
+
+  /** The reducer's state, made reactive (see src/state/reducer.ts). */
+  const state: ClientState = reactive(createClientState())
+  /** Per-directory REST data (agents, commands, providers, config, path) and load status. */
+  const meta: Record<string, DirectoryMeta> = reactive({})
+  /** Per-session transcript load state. */
+  const sessionLoads: Record<string, SessionLoad> = reactive({})
+  /** Bumped whenever a session's data changes (events or REST); drives snapshot writes. */
+  const sessionVersion: Record<string, number> = reactive({})
+  /** The server's own directory (`GET /path` without `directory`), the default project. */
+  const homeDirectory = ref<string>()
+  /** Overall phase: `warm` = a snapshot is painted; `ready` = first REST bootstrap done. */
+  const phase = ref<'idle' | 'warm' | 'bootstrapping' | 'ready' | 'error'>('idle')
+  const bootstrapError = ref<string>()
+  /** Range the relay announced at the last subscribe. */
+  const subscription = ref<{ from: number; head: number }>()
+
+  const inflight = new Set<InFlight>()
+  let buffer: RelayedEvent[] = []
+  const pending = new Map<string, Promise<void>>()
+  let unsubscribers: Array<() => void> = []
+  let started = false
+
+  function dir(directory: string): DirectoryState {
+    return directoryState(state, directory)
+  }
+
+  function metaOf(directory: string): DirectoryMeta {
+    meta[directory] ??= emptyMeta()
+    return meta[directory]
+  }
+
+  function loadOf(sessionID: string, directory: string): SessionLoad {
+    sessionLoads[sessionID] ??= emptyLoad(directory)
+    sessionLoads[sessionID].directory = directory
+    return sessionLoads[sessionID]
+  }
+
+  /** Sessions whose transcript this tab has loaded (or tried to), optionally of one directory. */
+  function loadedSessions(directory?: string): Array<[string, SessionLoad]> {
+    return Object.entries(sessionLoads).filter(([, l]) => l.status !== 'idle' && (directory === undefined || l.directory === directory))
+  }
+
+  function bump(sessionID: string | undefined): void {
+    if (sessionID) sessionVersion[sessionID] = (sessionVersion[sessionID] ?? 0) + 1
+  }
+
+  /** Applies events the reducer has not seen, with the store's side effects. */
+  function applyNow(events: readonly RelayedEvent[]): void {
+    for (const ev of events) {
+      try {
+        applyEvent(state, ev.directory, ev.payload)
+      } catch {
+        state.failedEvents++
+        continue
+      }
+      afterEvent(ev)
+    }
+  }
+
+  function afterEvent(ev: RelayedEvent): void {
+    const event = ev.payload
+    const sessionID = eventSessionID(event)
+    bump(sessionID)
+    switch (event.type) {
+      case 'session.deleted':
+        delete sessionLoads[event.properties.sessionID]
+        void deleteSnapshot(event.properties.sessionID)
+        return
+      case 'session.compacted':
+        // Compaction rewrites history: re-read the transcript if this tab has it.
+        if (sessionLoads[event.properties.sessionID]?.status === 'ready') {
+          void ensureSession(ev.directory, event.properties.sessionID, { force: true })
+        }
+        return
+      default:
+        return
+    }
+  }
+
+  /**
+   * Handles one relay batch: events at or below `lastCursor` are dropped (replay overlap);
+   * events inside an in-flight REST scope are buffered; the rest are applied at once.
+   */
+  function onEvents(events: RelayedEvent[]): void {
+    const now: RelayedEvent[] = []
+    for (const ev of events) {
+      if (ev.cursor <= state.lastCursor) continue
+      state.lastCursor = ev.cursor
+      let covered = false
+      for (const f of inflight) {
+        if (scopeCovers(f.scope, ev)) {
+          covered = true
+          break
+        }
+      }
+      if (covered) buffer.push(ev)
+      else now.push(ev)
+    }
+    if (now.length > 0) applyNow(now)
+  }
+
+  /** Releases the events buffered for a finished read (see the module comment). */
+  function settle(read: InFlight, ok: boolean): void {
+    const keep: RelayedEvent[] = []
+    const release: RelayedEvent[] = []
+    for (const ev of buffer) {
+      if (!scopeCovers(read.scope, ev)) {
+        keep.push(ev)
+        continue
+      }
+      let stillCovered = false
+      for (const f of inflight) {
+        if (scopeCovers(f.scope, ev)) {
+          stillCovered = true
+          break
+        }
+      }
+      if (stillCovered) keep.push(ev)
+      else if (ok && ev.receivedAt < read.startedAt) continue
+      else release.push(ev)
+    }
+    buffer = keep
+    if (release.length > 0) applyNow(release)
+  }
+
+  /** Runs a REST read in a scope: fetch, commit the answer, then release the scope's buffered events. */
+  async function read<T>(scope: Scope, fetcher: () => Promise<T>, commit: (data: T) => void): Promise<void> {
+    const flight: InFlight = { scope, startedAt: Date.now() }
+    inflight.add(flight)
+    let ok = false
+    try {
+      const data = await fetcher()
+      commit(data)
+      ok = true
+    } finally {
+      inflight.delete(flight)
+      settle(flight, ok)
+    }
+  }
+
+  /** Deduplicates concurrent loads of the same key. */
+  function once(key: string, run: () => Promise<void>): Promise<void> {
+    const existing = pending.get(key)
+    if (existing) return existing
+    const p = run().finally(() => pending.delete(key))
+    pending.set(key, p)
+    return p
+  }
+
+  // ---- REST loads ----------------------------------------------------------------------------
+
+  /** `GET /project` into `state.projects`, and `GET /path` for the default directory. */
+  function loadProjects(): Promise<void> {
+    return once('projects', async () => {
+      const api = server.api
+      const pathPromise = api.getPath().then(
+        (p) => void (homeDirectory.value = p.directory),
+        () => undefined,
+      )
+      await read(
+        { kind: 'projects' },
+        () => api.listProjects(),
+        (projects) => {
+          state.projects = [...projects].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+        },
+      )
+      await pathPromise
+    })
+  }
+
+  /**
+   * Loads a directory: sessions, status, pending permissions and questions (event-driven data,
+   * in one buffered scope), plus agents, commands, providers, config and path (REST-only).
+   * @param force re-read even when already loaded (after `resync`/`reset`).
+   * @throws Error when the session list cannot be read (the directory's meta records it too).
+   */
+  function ensureDirectory(directory: string, options: { force?: boolean } = {}): Promise<void> {
+    const m = metaOf(directory)
+    if (!options.force && (m.status === 'ready' || m.status === 'loading')) return pending.get(`dir:${directory}`) ?? Promise.resolve()
+    return once(`dir:${directory}`, async () => {
+      m.status = 'loading'
+      m.error = undefined
+      const api = server.api
+      const extras = Promise.allSettled([
+        api.listAgents(directory).then((agents) => void (m.agents = agents)),
+        api.listCommands(directory).then((commands) => void (m.commands = commands)),
+        api.getProviders(directory).then((providers) => void (m.providers = providers)),
+        api.getConfig(directory).then((config) => void (m.config = config)),
+        api.getPath(directory).then((path) => void (m.path = path)),
+      ])
+      try {
+        await read(
+          { kind: 'directory', directory },
+          () => Promise.all([api.listSessions(directory), api.sessionStatus(directory), api.listPermissions(directory), api.listQuestions(directory)]),
+          ([sessions, status, permissions, questions]) => {
+            const d = dir(directory)
+            loadSessions(d, sessions)
+            loadStatus(d, status)
+            loadPermissions(d, permissions)
+            loadQuestions(d, questions)
+          },
+        )
+        m.status = 'ready'
+        connection.setApiError(undefined)
+      } catch (err) {
+        m.status = 'error'
+        m.error = errorMessage(err)
+        connection.setApiError(m.error)
+        throw err
+      } finally {
+        await extras
+      }
+    })
+  }
+
+  /**
+   * Loads a session's newest page of messages (and its info when unknown, and its todos).
+   * @param force re-read even when loaded (after `resync`, `reset`, `session.compacted`).
+   * @throws Error when the messages cannot be read (also recorded in `sessionLoads`).
+   */
+  function ensureSession(directory: string, sessionID: string, options: { force?: boolean } = {}): Promise<void> {
+    const load = loadOf(sessionID, directory)
+    if (!options.force && (load.status === 'ready' || load.status === 'loading')) return pending.get(`ses:${sessionID}`) ?? Promise.resolve()
+    return once(`ses:${sessionID}`, async () => {
+      load.status = 'loading'
+      load.error = undefined
+      const api = server.api
+      const d = dir(directory)
+      try {
+        const infoPromise = getSorted(d.sessions, sessionID)
+          ? Promise.resolve()
+          : api.getSession(directory, sessionID).then((info) => {
+              upsertSorted(dir(directory).sessions, info)
+            })
+        await read(
+          { kind: 'session', directory, sessionID },
+          () => Promise.all([api.listMessages(directory, sessionID, { limit: MESSAGE_PAGE_SIZE }), api.sessionTodos(directory, sessionID).catch(() => undefined)]),
+          ([page, todos]) => {
+            loadMessages(dir(directory), sessionID, page.messages)
+            if (todos) dir(directory).todos[sessionID] = todos
+            // A re-read after the user paged further back keeps the older cursor: those pages stay loaded.
+            if (load.pages <= 1) {
+              load.nextCursor = page.nextCursor
+              load.hasEarlier = page.nextCursor !== undefined
+              load.pages = 1
+            }
+            bump(sessionID)
+          },
+        )
+        await infoPromise
+        load.status = 'ready'
+        load.fromSnapshot = false
+      } catch (err) {
+        load.status = 'error'
+        load.error = errorMessage(err)
+        throw err
+      }
+    })
+  }
+
+  /**
+   * Loads the next older page of a session ("load earlier").
+   * @throws Error when the page cannot be read.
+   */
+  async function loadEarlier(directory: string, sessionID: string): Promise<void> {
+    const load = loadOf(sessionID, directory)
+    if (load.loadingEarlier || !load.hasEarlier) return
+    if (!load.nextCursor) {
+      // Painted from a snapshot: the REST cursor is not known yet.
+      await ensureSession(directory, sessionID, { force: load.fromSnapshot })
+      if (!load.nextCursor) return
+    }
+    load.loadingEarlier = true
+    try {
+      const page = await server.api.listMessages(directory, sessionID, { limit: MESSAGE_PAGE_SIZE, before: load.nextCursor })
+      // Older messages are not touched by live events in practice; load them directly.
+      loadMessages(dir(directory), sessionID, page.messages)
+      load.nextCursor = page.nextCursor
+      load.hasEarlier = page.nextCursor !== undefined
+      load.pages++
+      bump(sessionID)
+    } finally {
+      load.loadingEarlier = false
+    }
+  }
+
+  /**
+   * Reads `GET /session/{id}/diff` into `diffs[sessionID]` (`session.diff` events keep it fresh).
+   * @throws Error when the read fails.
+   */
+  async function refreshDiff(directory: string, sessionID: string): Promise<void> {
+    const diff = await server.api.sessionDiff(directory, sessionID)
+    dir(directory).diffs[sessionID] = diff
+  }
+
+  // ---- warm start ----------------------------------------------------------------------------
+
+  /** Paints a snapshot into the state. Returns its cursor, or undefined when there is none. */
+  async function paintSnapshot(sessionID: string): Promise<number | undefined> {
+    const snap = await loadSnapshot(sessionID, server.config.url)
+    if (!snap) return undefined
+    const d = dir(snap.directory)
+    upsertSorted(d.sessions, snap.session)
+    loadMessages(d, sessionID, snap.messages)
+    const load = loadOf(sessionID, snap.directory)
+    load.fromSnapshot = true
+    load.hasEarlier = snap.truncated
+    bump(sessionID)
+    return snap.cursor
+  }
+
+  /**
+   * A structured-cloneable snapshot of a session's newest messages, consistent with
+   * `state.lastCursor`; undefined while events are buffered (the cursor would overstate what is
+   * applied) or when the session is unknown.
+   */
+  function buildSnapshot(directory: string, sessionID: string): SessionSnapshot | undefined {
+    if (buffer.length > 0 || inflight.size > 0) return undefined
+    const d = state.directories[directory]
+    const session: Session | undefined = d ? getSorted(d.sessions, sessionID) : undefined
+    if (!d || !session) return undefined
+    const infos = d.messages[sessionID] ?? []
+    const tail = infos.slice(-SNAPSHOT_MESSAGE_LIMIT)
+    const messages: MessageWithParts[] = tail.map((info) => ({ info, parts: d.parts[info.id] ?? [] }))
+    const load = sessionLoads[sessionID]
+    return clonePlain({
+      sessionID,
+      directory,
+      server: server.config.url,
+      session,
+      messages,
+      truncated: infos.length > tail.length || (load?.hasEarlier ?? false),
+      cursor: state.lastCursor,
+      savedAt: Date.now(),
+    })
+  }
+
+  /**
+   * Writes the session's snapshot now.
+   * @returns false when it could not be built (events pending) or written (IndexedDB failed).
+   */
+  async function persistSnapshot(directory: string, sessionID: string): Promise<boolean> {
+    const snap = buildSnapshot(directory, sessionID)
+    if (!snap) return false
+    return saveSnapshot(snap)
+  }
+
+  // ---- relay wiring --------------------------------------------------------------------------
+
+  /** Every directory and session this tab has loaded, re-read after `reset`. */
+  async function reloadEverything(): Promise<void> {
+    const jobs: Array<Promise<void>> = [loadProjects()]
+    for (const [directory, m] of Object.entries(meta)) {
+      if (m.status !== 'idle') jobs.push(ensureDirectory(directory, { force: true }))
+    }
+    for (const [sessionID, l] of loadedSessions()) jobs.push(ensureSession(l.directory, sessionID, { force: true }))
+    await Promise.allSettled(jobs)
+  }
+
+  /** Re-reads one directory and its loaded sessions (relay `resync`, `server.instance.disposed`). */
+  async function resyncDirectory(directory: string): Promise<void> {
+    const jobs: Array<Promise<void>> = []
+    if (meta[directory] && meta[directory].status !== 'idle') jobs.push(ensureDirectory(directory, { force: true }))
+    for (const [sessionID] of loadedSessions(directory)) jobs.push(ensureSession(directory, sessionID, { force: true }))
+    await Promise.allSettled(jobs)
+  }
+
+  function onReset(info: { reason: string; head: number }): void {
+    // The log cannot replay from our cursor: continue from head and re-read everything over REST.
+    buffer = []
+    state.lastCursor = info.head
+    void reloadEverything()
+  }
+
+  async function subscribe(cursor: number | 'head'): Promise<void> {
+    const relay = useRelay()
+    const answer = relay.subscribe(cursor).then((range) => {
+      subscription.value = range
+    })
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, SUBSCRIBE_TIMEOUT_MS)))
+    await Promise.race([answer, timeout])
+    clearTimeout(timer)
+  }
+
+  function wireRelay(): void {
+    const relay = useRelay()
+    connection.setStatus(relay.status())
+    unsubscribers = [
+      relay.onStatus((s) => connection.setStatus(s)),
+      relay.onEvents(onEvents),
+      relay.onReset(onReset),
+      relay.onResync((info) => void resyncDirectory(info.directory)),
+    ]
+  }
+
+  /**
+   * Starts syncing: wires the relay, paints the warm snapshot (if any), subscribes (from the
+   * snapshot's cursor, else `head`) BEFORE any REST read, then bootstraps the project list.
+   * Directories and sessions are loaded by {@link ensureDirectory} / {@link ensureSession}.
+   * Idempotent. Never throws: failures land in `bootstrapError` and `connection.apiError`.
+   */
+  async function start(options: SyncStartOptions = {}): Promise<void> {
+    if (started) return
+    started = true
+    wireRelay()
+    let cursor: number | 'head' = 'head'
+    if (options.warm) {
+      const snapCursor = await paintSnapshot(options.warm.sessionID)
+      if (snapCursor !== undefined) {
+        cursor = snapCursor
+        state.lastCursor = snapCursor
+        phase.value = 'warm'
+      }
+    }
+    await subscribe(cursor)
+    if (phase.value !== 'warm') phase.value = 'bootstrapping'
+    try {
+      await loadProjects()
+      phase.value = 'ready'
+      bootstrapError.value = undefined
+    } catch (err) {
+      phase.value = 'error'
+      bootstrapError.value = errorMessage(err)
+      connection.setApiError(bootstrapError.value)
+    }
+  }
+
+  /** Detaches from the relay (tests, server switch). */
+  function stop(): void {
+    for (const u of unsubscribers.splice(0)) u()
+    started = false
+  }
+
+  /** Clears all state (server switch). */
+  function clear(): void {
+    const fresh = createClientState()
+    state.directories = fresh.directories
+    state.projects = fresh.projects
+    state.lastCursor = fresh.lastCursor
+    state.unknownEvents = 0
+    state.unknownTypes = {}
+    state.disposed = {}
+    state.droppedDeltas = 0
+    state.failedEvents = 0
+    for (const k of Object.keys(meta)) delete meta[k]
+    for (const k of Object.keys(sessionLoads)) delete sessionLoads[k]
+    buffer = []
+    homeDirectory.value = undefined
+  }
+
+  // A different server: point the relay at it, forget everything, bootstrap again from head.
+  watch(
+    () => server.key,
+    (next, prev) => {
+      if (!started || next === prev) return
+      useRelay().configure(server.config)
+      clear()
+      phase.value = 'bootstrapping'
+      void subscribe('head').then(() => reloadEverything()).then(() => void (phase.value = 'ready'))
+    },
+  )
+
+  // Back online: retry whatever failed while the server was unreachable.
+  watch(
+    () => connection.state,
+    (next, prev) => {
+      if (!started || next !== 'connected' || prev === 'connected') return
+      if (phase.value === 'error') {
+        void loadProjects().then(
+          () => void (phase.value = 'ready'),
+          () => undefined,
+        )
+      }
+      for (const [directory, m] of Object.entries(meta)) {
+        if (m.status === 'error') void ensureDirectory(directory).catch(() => undefined)
+      }
+      for (const [sessionID, l] of loadedSessions()) {
+        if (l.status === 'error') void ensureSession(l.directory, sessionID).catch(() => undefined)
+      }
+    },
+  )
+
+  // `server.instance.disposed` / `global.disposed` counted by the reducer: re-read over REST.
+  watch(
+    () => ({ ...state.disposed }),
+    (next, prev) => {
+      for (const [key, count] of Object.entries(next)) {
+        if ((prev[key] ?? 0) === count) continue
+        if (key === 'global') void reloadEverything()
+        else void resyncDirectory(key)
+      }
+    },
+  )
+
+  return {
+    state,
+    meta,
+    sessionLoads,
+    sessionVersion,
+    homeDirectory,
+    phase,
+    bootstrapError,
+    subscription,
+    dir,
+    metaOf,
+    loadOf,
+    start,
+    stop,
+    clear,
+    loadProjects,
+    ensureDirectory,
+    ensureSession,
+    loadEarlier,
+    refreshDiff,
+    resyncDirectory,
+    reloadEverything,
+    buildSnapshot,
+    persistSnapshot,
+    onEvents,
+  }
+})
