@@ -11,6 +11,15 @@ import { startFaultProxy, type FaultProxy } from '../../test/support/fault-proxy
 import { startStaticServer, type StaticServer } from '../../src/cli/static-server.ts'
 import { ServerApi } from '../../test/support/server-api.ts'
 
+/**
+ * Folder of the built app the tests serve: `RELAY_DIST` (absolute) or `dist/`. Parallel runs by
+ * different people on one machine set their own, so one run's build never replaces files another
+ * run is serving.
+ */
+export function appDist(): string {
+  return process.env.RELAY_DIST ?? join(REPO_ROOT, 'dist')
+}
+
 /** Everything a test needs, all real processes on loopback. */
 export interface Stack {
   model: ScriptedModel
@@ -29,7 +38,7 @@ export const test = base.extend<{ stack: Stack }>({
     const opencode = await startOpencode({ modelBaseURL: model.baseURL })
     const proxy = await startFaultProxy(opencode.url)
     const app = await startStaticServer({
-      root: join(REPO_ROOT, 'dist'),
+      root: appDist(),
       port: 0,
       config: () => ({ server: { url: proxy.url }, source: 'e2e' }),
       connectSources: () => [proxy.url],

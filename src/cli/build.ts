@@ -20,24 +20,24 @@ function newestMtime(path: string): number {
   return newest
 }
 
-/** True when `root/dist/index.html` exists and is newer than every source file. */
-export function buildIsFresh(root: string): boolean {
-  const index = join(root, 'dist', 'index.html')
+/** True when `<outDir>/index.html` exists and is newer than every source file. */
+export function buildIsFresh(root: string, outDir = join(root, 'dist')): boolean {
+  const index = join(outDir, 'index.html')
   if (!existsSync(index)) return false
   const built = statSync(index).mtimeMs
   return SOURCES.every((s) => newestMtime(join(root, s)) <= built)
 }
 
 /**
- * Runs `vite build` in `root` unless the build is fresh.
+ * Runs `vite build` in `root` (into `outDir`, default `root/dist`) unless the build is fresh.
  * @returns true when it built.
  * @throws Error when the build fails (its output was streamed to the terminal).
  */
-export function ensureBuilt(root: string, log: (line: string) => void = console.log): boolean {
-  if (buildIsFresh(root)) return false
+export function ensureBuilt(root: string, log: (line: string) => void = console.log, outDir = join(root, 'dist')): boolean {
+  if (buildIsFresh(root, outDir)) return false
   log('Building the app (vite build)…')
   const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js')
-  const res = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' })
+  const res = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn', '--outDir', outDir, '--emptyOutDir'], { cwd: root, stdio: 'inherit' })
   if (res.status !== 0) throw new Error(`vite build failed with exit code ${res.status}`)
   return true
 }

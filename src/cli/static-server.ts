@@ -61,7 +61,8 @@ export function contentSecurityPolicy(connectSources: string[]): string {
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data: blob:",
     "font-src 'self' data:",
-    `connect-src 'self' ${['http://127.0.0.1:*', 'http://localhost:*', ...connectSources].join(' ')}`,
+    // Any http(s) server: the app keeps a user-editable server list. Scripts stay locked down.
+    `connect-src 'self' http: https: ${connectSources.join(' ')}`.trim(),
     "object-src 'none'",
     "base-uri 'none'",
     "frame-ancestors 'none'",
