@@ -32,13 +32,36 @@ interface Routes {
   sessions?: () => unknown[]
 }
 
-function harness(routes: Routes = {}) {
+/** Real timers for short waits (flushes); long ones (backoff) are held until the test releases them. */
+function holdingClock(holdAboveMs: number) {
+  const held: Array<() => void> = []
+  return {
+    held,
+    clock: {
+      now: () => Date.now(),
+      setTimeout: (fn: () => void, ms: number): unknown => {
+        if (ms <= holdAboveMs) return setTimeout(fn, ms)
+        held.push(fn)
+        return undefined
+      },
+      clearTimeout: (h: unknown) => {
+        if (h !== undefined) clearTimeout(h as NodeJS.Timeout)
+      },
+    },
+  }
+}
+
+function harness(routes: Routes = {}, opts: { clock?: ReturnType<typeof holdingClock>['clock']; failEvents?: () => boolean } = {}) {
   const streams: Stream[] = []
   const historyBodies: Array<Record<string, number>> = []
   const fetchImpl: typeof fetch = async (input, init) => {
     const req = input instanceof Request ? input : new Request(String(input), init)
     const url = new URL(req.url)
     if (url.pathname === '/global/event') {
+      if (opts.failEvents?.()) {
+        streams.push(new Stream())
+        return new Response('upstream down', { status: 502 })
+      }
       const s = new Stream()
       streams.push(s)
       return new Response(s.body, { status: 200, headers: { 'content-type': 'text/event-stream' } })
@@ -57,8 +80,8 @@ function harness(routes: Routes = {}) {
   let log: EventLog | undefined
   const hub = new RelayHub({
     fetch: fetchImpl,
-    clock: { now: () => Date.now(), setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) },
-    random: () => 0,
+    clock: opts.clock ?? { now: () => Date.now(), setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) },
+    random: () => (opts.clock ? 0.99 : 0),
     mode: 'shared-worker',
     openLog: async (server) => (log = await EventLog.open({ name: server.url, indexedDB: factory, IDBKeyRange })),
   })
@@ -218,6 +241,25 @@ describe('RelayHub', () => {
     h.streams[0].send(partUpdated('evt_x', 'prt_x', 'x'))
     await new Promise((r) => setTimeout(r, 100))
     expect(a.events).toHaveLength(0)
+    await h.hub.stop()
+  })
+
+  it('reconnects at once, skipping the backoff wait, when a hidden tab becomes visible', async () => {
+    const hc = holdingClock(100)
+    let down = true
+    const h = harness({}, { clock: hc.clock, failEvents: () => down })
+    const a = tab()
+    const ta = h.hub.connectTab(a.endpoint, 'a')
+    await ta.receive({ type: 'hello', tabId: 'a', lockName: 'la', server, visible: true })
+    await until(() => a.status()?.state === 'reconnecting', 'reconnecting after a 502')
+    expect(a.status()?.lastError).toMatch(/502/)
+    const attempts = h.streams.length
+    expect(hc.held.length).toBeGreaterThan(0) // the backoff timer is pending, not fired
+    down = false
+    await ta.receive({ type: 'visibility', visible: false })
+    await ta.receive({ type: 'visibility', visible: true })
+    await until(() => h.streams.length === attempts + 1, 'an immediate reconnect')
+    await until(() => a.status()?.state === 'connected', 'connected')
     await h.hub.stop()
   })
 })
