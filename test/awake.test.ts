@@ -655,6 +655,31 @@ describe('relay-awake (real processes, fake power tools)', () => {
     expect(fakes.alive()).toEqual([])
   })
 
+  it('--watch-pid: releases and exits once the launcher process is gone', async () => {
+    const launcher = spawn('sleep', ['60'], { stdio: 'ignore' })
+    const launcherExited = new Promise((r) => launcher.once('exit', r))
+    try {
+      const cli = await startAwake({ fakes, args: ['--watch-pid', String(launcher.pid)] })
+      await call(cli.port, { method: 'POST', path: '/lease', body: { busy: true, ttlMs: 60_000 } })
+      await until('acquire', () => fakes.lifetimes().length === 1)
+      launcher.kill('SIGKILL')
+      await launcherExited
+      expect(await cli.exited).toEqual({ code: 0, signal: null })
+      expect(fakes.lifetimes()[0].endedAt).toBeDefined()
+      expect(fakes.lifetimes()[0].why).toBe('signal')
+      expect(fakes.alive()).toEqual([])
+      expect(cli.stderr()).toContain(`watched pid ${launcher.pid} exited`)
+    } finally {
+      if (launcher.exitCode === null && launcher.signalCode === null) launcher.kill('SIGKILL')
+    }
+  })
+
+  it('--watch-pid rejects a non-pid', async () => {
+    const res = await runCli(['awake', '--port', '0', '--watch-pid', 'abc'])
+    expect(res.code).toBe(2)
+    expect(res.stderr).toContain('invalid --watch-pid')
+  })
+
   it('keeps at most one assertion alive under 20 rapid busy/idle flips (grace 0)', async () => {
     sse = await startFakeOpencode()
     const cli = await startAwake({ fakes, platform: 'darwin', args: ['--server', sse.url, '--grace-ms', '0'] })

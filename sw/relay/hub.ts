@@ -30,8 +30,10 @@ export interface HubDeps {
   mode: RelayStatus['mode']
   /** Waits until the lock named `lockName` is released (the tab closed); undefined where Web Locks are missing. */
   waitForLockRelease?: (lockName: string) => Promise<void>
-  /** Forwards busy leases (sleep protection); optional. */
-  onBusyLease?: (busy: boolean, reason: string | undefined) => void
+  /** Forwards a tab's busy lease (sleep protection); `busy: false` when the tab goes away. */
+  onBusyLease?: (busy: boolean, reason: string | undefined, tabId: string) => void
+  /** Sees every batch the log accepted (new events, with cursors), after it is persisted. */
+  onEvents?: (accepted: readonly RelayedEvent[]) => void
 }
 
 /** Tunables (ms / counts). */
@@ -146,7 +148,7 @@ export class TabSession {
         this.hub.nudge('asked by a tab', true)
         return
       case 'busy-lease':
-        this.hub.deps.onBusyLease?.(msg.busy, msg.reason)
+        this.hub.deps.onBusyLease?.(msg.busy, msg.reason, this.tabId)
         return
       case 'bye':
         this.hub.dropTab(this)
@@ -181,6 +183,13 @@ export class RelayHub {
   /** Sessions the hub has seen busy, and top-level-ness, for notifications. */
   private busy = new Set<string>()
   private parents = new Map<string, string | undefined>()
+  /**
+   * While a catch-up runs: the entities (see {@link entityKey}) a live event changed since it
+   * began. Its results describe the server as it was when they were read, so a recovered event
+   * for one of these entities would land after a newer live state and roll it back; it is
+   * dropped instead (every later change of that entity arrives live anyway).
+   */
+  private liveTouched: Set<string> | undefined
 
   constructor(
     readonly deps: HubDeps,
@@ -202,7 +211,7 @@ export class RelayHub {
   /** Forgets a tab (closed: its Web Lock was released, or it said bye). */
   dropTab(tab: TabSession): void {
     tab.closed = true
-    this.tabs.delete(tab)
+    if (this.tabs.delete(tab)) this.deps.onBusyLease?.(false, undefined, tab.tabId)
   }
 
   /** Number of tabs connected. */
@@ -359,6 +368,11 @@ export class RelayHub {
   }
 
   private enqueue(directory: string, payload: SdkEvent, recovered: boolean): void {
+    if (this.liveTouched) {
+      const key = entityKey(payload)
+      if (key !== undefined && recovered && this.liveTouched.has(`${directory}\u0000${key}`)) return
+      if (key !== undefined && !recovered) this.liveTouched.add(`${directory}\u0000${key}`)
+    }
     this.observe(directory, payload)
     const event: Omit<RelayedEvent, 'cursor'> = {
       id: payload.id,
@@ -389,7 +403,8 @@ export class RelayHub {
     const seqs = [...this.pendingSeqs.values()]
     this.pending = []
     this.pendingSeqs.clear()
-    const { storageError } = await log.append(batch)
+    const { accepted, storageError } = await log.append(batch)
+    if (accepted.length) this.deps.onEvents?.(accepted)
     for (const row of seqs) this.seqs.set(seqKey(row), row)
     let storageChanged = false
     // Seqs are kept in memory by the log and written with its next successful write.
@@ -437,6 +452,7 @@ export class RelayHub {
     const server = this.server
     if (!server || this.catchingUp) return
     this.catchingUp = true
+    this.liveTouched = new Set()
     this.broadcastStatus()
     const client = relayRestClient(server, this.deps.fetch)
     try {
@@ -465,6 +481,7 @@ export class RelayHub {
       this.conn = { ...this.conn, lastError: `catch-up failed: ${err instanceof Error ? err.message : String(err)}` }
     } finally {
       this.catchingUp = false
+      this.liveTouched = undefined
       this.broadcastStatus()
     }
   }
@@ -518,6 +535,34 @@ export class RelayHub {
       body: `${directory.split('/').pop() ?? directory} · ${sessionID}`,
       tag: `${kind}:${sessionID}`,
     })
+  }
+}
+
+/**
+ * The entity whose whole state an event carries (a later one of the same entity supersedes it),
+ * or undefined for events that only add to a state (`message.part.delta`) or that no catch-up
+ * recovers. Shapes: the SDK's `Event` union (`@opencode-ai/sdk/v2`).
+ */
+function entityKey(event: SdkEvent): string | undefined {
+  switch (event.type) {
+    case 'message.updated':
+      return `message:${event.properties.info.id}`
+    case 'message.removed':
+      return `message:${event.properties.messageID}`
+    case 'message.part.updated':
+      return `part:${event.properties.part.id}`
+    case 'message.part.removed':
+      return `part:${event.properties.partID}`
+    case 'session.status':
+    case 'session.idle':
+      return `status:${event.properties.sessionID}`
+    case 'session.created':
+    case 'session.updated':
+      return `session:${event.properties.info.id}`
+    case 'session.deleted':
+      return `session:${event.properties.sessionID}`
+    default:
+      return undefined
   }
 }
 

@@ -4,6 +4,7 @@
  * leader tab of the fallback, so both run exactly the same relay.
  */
 import type { RelayStatus, RelayToTab } from '../protocol.ts'
+import { AwakeLeaser } from './awake-lease.ts'
 import { EventLog } from './event-log.ts'
 import { isTabToRelay } from './guards.ts'
 import { RelayHub, type TabSession } from './hub.ts'
@@ -25,15 +26,27 @@ export function logName(serverUrl: string): string {
 /** Creates the hub with browser deps. `mode` is reported in every status. */
 export function createBrowserHub(mode: RelayStatus['mode']): RelayHub {
   const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined
-  const hub = new RelayHub({
+  // Sleep protection: leases for the relay-awake companion while sessions are busy (awake-lease.ts).
+  const awake = new AwakeLeaser({
+    fetch: (input, init) => fetch(input, init),
+    clock: realClock,
+    upstreamConnected: () => hub.status().state === 'connected',
+    log: (line) => console.warn(`[relay] ${line}`),
+  })
+  const hub: RelayHub = new RelayHub({
     fetch: (input, init) => fetch(input, init),
     clock: realClock,
     random: Math.random,
     mode,
-    openLog: (server) => EventLog.open({ name: logName(server.url) }),
+    openLog: (server) => {
+      awake.serverChanged()
+      return EventLog.open({ name: logName(server.url) })
+    },
+    onEvents: (events) => awake.observe(events),
     waitForLockRelease: locks
       ? (name) => locks.request(name, () => undefined).then(() => undefined)
       : undefined,
+    onBusyLease: (busy, reason, tabId) => awake.tabLease(busy, reason, tabId),
   })
   return hub
 }

@@ -2,8 +2,10 @@
  * Argument parsing and the two commands of `relay-awake`:
  *
  * - `relay-awake awake [--port 4747] [--server URL] [--password P] [--token T] [--origin O ...]
- *   [--lease-ms 15000] [--grace-ms 750]` — runs the localhost API and holds a power assertion while
- *   a watched session is busy or a lease says busy. Prints `relay-awake token: <hex>` once when
+ *   [--lease-ms 15000] [--grace-ms 750] [--watch-pid PID]` — runs the localhost API and holds a
+ *   power assertion while a watched session is busy or a lease says busy. With `--watch-pid` it
+ *   releases and exits once that process is gone (the launcher passes its own pid, so a
+ *   SIGKILLed `npm start` cannot leave an orphan companion behind). Prints `relay-awake token: <hex>` once when
  *   the token was generated, then `relay-awake listening on http://127.0.0.1:PORT`.
  * - `relay-awake status [--port 4747] [--token T] [--json]` — prints the status; exit 1 with
  *   `not running` when nothing answers.
@@ -27,6 +29,7 @@ export const DEFAULT_PORT = 4747
 export const USAGE = `Usage:
   relay-awake awake  [--port 4747] [--server URL] [--password P] [--token T]
                      [--origin ORIGIN ...] [--lease-ms 15000] [--grace-ms 750]
+                     [--watch-pid PID]
   relay-awake status [--port 4747] [--token T] [--json]
 
 Keeps this computer from idle-sleeping while an OpenCode session is busy
@@ -39,6 +42,7 @@ Keeps this computer from idle-sleeping while an OpenCode session is busy
   --origin ORIGIN   browser origin allowed to call the API (repeatable)
   --lease-ms N      default lease lifetime in ms (default 15000)
   --grace-ms N      delay between idle and release in ms (default 750)
+  --watch-pid PID   release and exit when process PID is gone (checked every second)
 macOS: caffeinate -i -w <pid>. Linux: systemd-inhibit --what=idle:sleep. Windows: unsupported.`
 
 class UsageError extends Error {}
@@ -70,6 +74,8 @@ export interface AwakeOptions {
   origins: string[]
   leaseMs: number
   graceMs: number
+  /** Exit (releasing first) once this process is gone. */
+  watchPid?: number
 }
 
 /**
@@ -87,10 +93,16 @@ export function parseAwakeArgs(args: string[], env: NodeJS.ProcessEnv): AwakeOpt
       origin: { type: 'string', multiple: true },
       'lease-ms': { type: 'string' },
       'grace-ms': { type: 'string' },
+      'watch-pid': { type: 'string' },
     },
     strict: true,
     allowPositionals: false,
   })
+  let watchPid: number | undefined
+  if (values['watch-pid'] !== undefined) {
+    watchPid = Number(values['watch-pid'])
+    if (!Number.isInteger(watchPid) || watchPid <= 0) throw new UsageError(`invalid --watch-pid: ${values['watch-pid']}`)
+  }
   let server: string | undefined
   if (values.server !== undefined) {
     try {
@@ -119,6 +131,17 @@ export function parseAwakeArgs(args: string[], env: NodeJS.ProcessEnv): AwakeOpt
     origins,
     leaseMs: parseMs('lease-ms', values['lease-ms'], 15_000, 100),
     graceMs: parseMs('grace-ms', values['grace-ms'], 750, 0),
+    watchPid,
+  }
+}
+
+/** True while process `pid` exists (EPERM: it exists but belongs to another user). */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return err instanceof Error && 'code' in err && err.code === 'EPERM'
   }
 }
 
@@ -155,10 +178,10 @@ async function runAwake(opts: AwakeOptions, env: NodeJS.ProcessEnv): Promise<voi
   watcher?.start()
 
   let shuttingDown = false
-  const shutdown = (signal: NodeJS.Signals): void => {
+  const shutdown = (why: string): void => {
     if (shuttingDown) return
     shuttingDown = true
-    log(`${signal}: releasing and exiting`)
+    log(`${why}: releasing and exiting`)
     watcher?.stop()
     controller.dispose()
     server.close()
@@ -170,6 +193,14 @@ async function runAwake(opts: AwakeOptions, env: NodeJS.ProcessEnv): Promise<voi
     })
   }
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => shutdown(signal))
+  const watchPid = opts.watchPid
+  if (watchPid !== undefined) {
+    const check = (): void => {
+      if (!pidAlive(watchPid)) shutdown(`watched pid ${watchPid} exited`)
+    }
+    setInterval(check, 1_000)
+    check()
+  }
   // Safety net for any other exit path (uncaught error): SIGTERM the child synchronously. A
   // SIGKILLed CLI is covered by caffeinate -w / tail --pid instead.
   process.on('exit', () => power.release())
