@@ -1,13 +1,24 @@
 import { defineConfig } from 'vite'
 import vue from '@vitejs/plugin-vue'
 import { VitePWA } from 'vite-plugin-pwa'
+import { readFileSync } from 'node:fs'
+
+function packageVersion(): string {
+  const pkg: unknown = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'))
+  return typeof pkg === 'object' && pkg !== null && 'version' in pkg && typeof pkg.version === 'string' ? pkg.version : '0.0.0'
+}
+
+/** Build id shown as `<html data-build>` (src/pwa/build-info.ts): `RELAY_BUILD_ID`, else the package version. */
+const BUILD_ID = process.env.RELAY_BUILD_ID || packageVersion()
 
 /**
  * The app build. The SharedWorker (sw/shared-worker.ts) is bundled by Vite from its
  * `new URL(…, import.meta.url)` reference; the service worker (sw/service-worker.ts) is built by
- * vite-plugin-pwa in injectManifest mode, precaching the app shell only.
+ * vite-plugin-pwa in injectManifest mode, precaching the app shell only (its precache manifest is
+ * versioned by content hashes, so every changed build installs as a new, waiting version).
  */
 export default defineConfig({
+  define: { __RELAY_BUILD__: JSON.stringify(BUILD_ID) },
   plugins: [
     vue(),
     VitePWA({
@@ -24,11 +35,13 @@ export default defineConfig({
         name: 'OpenCode Relay',
         short_name: 'Relay',
         description: 'OpenCode in the browser: every tab on one shared, persisted event stream.',
-        theme_color: '#1f2937',
-        background_color: '#111827',
+        id: '/',
+        theme_color: '#141416',
+        background_color: '#141416',
         display: 'standalone',
         start_url: '/',
         scope: '/',
+        categories: ['developer', 'productivity'],
         icons: [
           { src: '/icons/icon-192.png', sizes: '192x192', type: 'image/png' },
           { src: '/icons/icon-512.png', sizes: '512x512', type: 'image/png' },

@@ -36,25 +36,51 @@ function opencodeProcessesOn(port: number): string[] {
   }
 }
 
-async function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+/** Everything a child printed (stdout and stderr), and a way to wait for a line in it. */
+function collectOutput(child: ChildProcess): { text(): string; waitFor(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> } {
   let out = ''
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no line matching ${pattern} in ${timeoutMs} ms; output:\n${out}`)), timeoutMs)
-    const onData = (b: Buffer) => {
-      out += b.toString()
-      const m = out.match(pattern)
-      if (m) {
-        clearTimeout(timer)
-        resolve(m)
-      }
-    }
-    child.stdout?.on('data', onData)
-    child.stderr?.on('data', onData)
-    child.once('exit', (code) => {
-      clearTimeout(timer)
-      reject(new Error(`npm start exited with ${code}; output:\n${out}`))
-    })
-  })
+  const waiters = new Set<() => void>()
+  const onData = (b: Buffer) => {
+    out += b.toString()
+    for (const w of waiters) w()
+  }
+  child.stdout?.on('data', onData)
+  child.stderr?.on('data', onData)
+  return {
+    text: () => out,
+    waitFor(pattern, timeoutMs) {
+      return new Promise((resolve, reject) => {
+        const done = () => {
+          clearTimeout(timer)
+          waiters.delete(check)
+          child.off('exit', onExit)
+        }
+        const check = () => {
+          const m = out.match(pattern)
+          if (m) {
+            done()
+            resolve(m)
+          }
+        }
+        const onExit = (code: number | null) => {
+          done()
+          reject(new Error(`npm start exited with ${code}; output:\n${out}`))
+        }
+        const timer = setTimeout(() => {
+          done()
+          reject(new Error(`no line matching ${pattern} in ${timeoutMs} ms; output:\n${out}`))
+        }, timeoutMs)
+        waiters.add(check)
+        child.once('exit', onExit)
+        check()
+      })
+    },
+  }
+}
+
+/** PIDs of `opencode serve` processes listening on `port` (per their command line). */
+function opencodePids(port: number): number[] {
+  return opencodeProcessesOn(port).map((l) => Number(l.trim().split(/\s+/)[0]))
 }
 
 test('fresh copy: npm install && npm start, prompt and reply in the browser, Ctrl+C leaves no opencode', async ({ page }) => {
@@ -63,6 +89,7 @@ test('fresh copy: npm install && npm start, prompt and reply in the browser, Ctr
   const repo = join(work, 'repo')
   const model = await startScriptedModel()
   let child: ChildProcess | undefined
+  let serverPort = 0
   try {
     copyRepo(repo)
     execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: repo, stdio: 'inherit', timeout: 400_000 })
@@ -70,16 +97,19 @@ test('fresh copy: npm install && npm start, prompt and reply in the browser, Ctr
     const env = isolatedEnv(join(work, 'user'))
     const port = await freePort()
     child = spawn('npm', ['start', '--', '--port', String(port), '--dir', project], { cwd: repo, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
-    const [, url] = await waitForLine(child, /OpenCode Relay is running: (http:\/\/\S+)/, 300_000)
-    const serverPort = Number((await waitForLine(child, /OpenCode server: http:\/\/127\.0\.0\.1:(\d+)/, 5_000))[1])
+    const output = collectOutput(child)
+    const [, url] = await output.waitFor(/OpenCode Relay is running: (http:\/\/\S+)/, 300_000)
+    serverPort = Number((await output.waitFor(/OpenCode server: http:\/\/127\.0\.0\.1:(\d+)/, 5_000))[1])
+    expect(url).toBe(`http://localhost:${port}`)
     expect(opencodeProcessesOn(serverPort).length).toBeGreaterThan(0)
 
     await page.goto(url)
-    await expect(page.getByTestId('connection-badge').first()).toHaveAttribute('data-state', 'connected')
+    await expect(page.getByTestId('connection-badge').first()).toHaveAttribute('data-state', 'connected', { timeout: 30_000 })
     await page.getByTestId('new-session').click()
     await page.getByTestId('prompt-input').fill('stream 12')
     await page.getByTestId('send-button').click()
-    await expect(page.getByTestId('part').filter({ hasText: 'END' })).toContainText('alpha0 bravo1')
+    // Generous: the first prompt in a fresh HOME makes opencode install the provider package.
+    await expect(page.getByTestId('part').filter({ hasText: 'END' })).toContainText('alpha0 bravo1', { timeout: 120_000 })
 
     // Ctrl+C: SIGINT to the whole foreground process group, as a terminal does.
     const exited = new Promise<void>((r) => child?.once('exit', () => r()))
@@ -90,6 +120,14 @@ test('fresh copy: npm install && npm start, prompt and reply in the browser, Ctr
     if (child?.pid && child.exitCode === null) {
       try {
         process.kill(-child.pid, 'SIGKILL')
+      } catch {
+        // gone
+      }
+    }
+    // Never leave a server behind, even when the test failed before Ctrl+C.
+    for (const pid of serverPort ? opencodePids(serverPort) : []) {
+      try {
+        process.kill(pid, 'SIGKILL')
       } catch {
         // gone
       }

@@ -1,7 +1,8 @@
 /**
  * Entry point: router, Pinia, the server list (learned from `/relay-config.json`), the relay
  * client (SharedWorker or leader-tab fallback), then the sync store, which paints the warm-start
- * snapshot of the routed session before the network answers.
+ * snapshot of the routed session before the network answers, and the offline cache of project and
+ * session lists (src/pwa/offline.ts).
  */
 import { createApp } from 'vue'
 import { createPinia } from 'pinia'
@@ -12,8 +13,11 @@ import { useServerStore } from './stores/server.ts'
 import { useSyncStore } from './stores/sync.ts'
 import { provideRelay } from './stores/relay.ts'
 import { createRelayClient } from './relay/index.ts'
+import { installOfflineCache } from './pwa/offline.ts'
+import { BUILD_ID } from './pwa/build-info.ts'
 
 async function boot(): Promise<void> {
+  document.documentElement.dataset.build = BUILD_ID
   installRouter()
   const app = createApp(App)
   const pinia = createPinia()
@@ -24,6 +28,8 @@ async function boot(): Promise<void> {
   provideRelay(createRelayClient(server.config))
 
   const sync = useSyncStore(pinia)
+  // Offline lists: paints cached projects and session lists until (or when) the server answers.
+  installOfflineCache({ sync, serverUrl: () => server.config.url })
   const r = route.value
   void sync.start(r.name === 'session' ? { warm: { sessionID: r.sessionID } } : {})
   app.mount('#app')

@@ -30,14 +30,20 @@ export function buildIsFresh(root: string, outDir = join(root, 'dist')): boolean
 
 /**
  * Runs `vite build` in `root` (into `outDir`, default `root/dist`) unless the build is fresh.
+ * @param env extra environment for the build, e.g. `{ RELAY_BUILD_ID: 'v2' }` (vite.config.ts).
+ *   Freshness only compares file times: give builds with different `env` different `outDir`s.
  * @returns true when it built.
  * @throws Error when the build fails (its output was streamed to the terminal).
  */
-export function ensureBuilt(root: string, log: (line: string) => void = console.log, outDir = join(root, 'dist')): boolean {
+export function ensureBuilt(root: string, log: (line: string) => void = console.log, outDir = join(root, 'dist'), env: Record<string, string> = {}): boolean {
   if (buildIsFresh(root, outDir)) return false
   log('Building the app (vite build)…')
   const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js')
-  const res = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn', '--outDir', outDir, '--emptyOutDir'], { cwd: root, stdio: 'inherit' })
+  const res = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn', '--outDir', outDir, '--emptyOutDir'], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, ...env },
+  })
   if (res.status !== 0) throw new Error(`vite build failed with exit code ${res.status}`)
   return true
 }

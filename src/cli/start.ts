@@ -5,12 +5,18 @@
  * Ctrl+C). `--demo` (`npm run demo`) starts the scripted model from test support as the only
  * provider, in a temp project, so every feature can be tried offline with no API key.
  *
- * Errors are one clear line each (port in use, server unreachable, wrong password, binary
- * missing), never a stack trace.
+ * Errors are one clear `Error: …` line each (port in use, server unreachable, wrong password,
+ * binary missing, bad arguments) and exit code 1, never a stack trace (`RELAY_DEBUG=1` prints it).
+ *
+ * Environment: `PORT`, `OPENCODE_URL`, `OPENCODE_SERVER_PASSWORD` / `OPENCODE_SERVER_USERNAME`
+ * (Basic auth, passed through to the app), `RELAY_AWAKE=1` (like `--awake`), `RELAY_DIST` (serve and
+ * build this folder instead of `dist/`), `RELAY_OPENCODE_ROOT` (folder whose node_modules holds the
+ * opencode binary; default the repository: used by tests to simulate a missing binary).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { parseArgs } from 'node:util'
+import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ensureBuilt } from './build.ts'
@@ -28,14 +34,35 @@ interface Cleanup {
 }
 
 const cleanups: Cleanup[] = []
+let shuttingDown: Promise<never> | undefined
 
-async function shutdown(code: number): Promise<never> {
-  for (const c of cleanups.reverse()) await c().catch(() => undefined)
-  process.exit(code)
+/**
+ * Runs every cleanup (newest first: stop servers before closing the app) once, then exits.
+ * Idempotent: Ctrl+C reaches the launcher twice under `npm start` (the terminal's SIGINT to the
+ * process group, and npm forwarding it), and both calls wait for the same shutdown.
+ */
+function shutdown(code: number): Promise<never> {
+  shuttingDown ??= (async () => {
+    for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined)
+    process.exit(code)
+  })()
+  return shuttingDown
 }
 
-function basicAuth(password: string | undefined, username = 'opencode'): Record<string, string> {
+/** Basic-auth user: `OPENCODE_SERVER_USERNAME`, else OpenCode's default `opencode`. */
+const USERNAME = process.env.OPENCODE_SERVER_USERNAME || 'opencode'
+
+function basicAuth(password: string | undefined, username = USERNAME): Record<string, string> {
   return password ? { authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` } : {}
+}
+
+/** The most specific reason of a failed fetch: undici puts the socket error (e.g. `ECONNREFUSED`) in `cause`. */
+function fetchFailure(err: unknown): string {
+  if (!(err instanceof Error)) return String(err)
+  if (err.name === 'TimeoutError' || err.name === 'AbortError') return 'no answer within 5 s'
+  const cause: unknown = err.cause
+  if (cause instanceof Error) return 'code' in cause && typeof cause.code === 'string' ? cause.code : cause.message
+  return err.message
 }
 
 /**
@@ -47,7 +74,7 @@ async function checkServer(url: string, password: string | undefined): Promise<v
   try {
     res = await fetch(`${url}/global/health`, { headers: basicAuth(password), signal: AbortSignal.timeout(5000) })
   } catch (err) {
-    throw new UserError(`OpenCode server unreachable at ${url} (${err instanceof Error ? err.message : String(err)}). Is \`opencode serve\` running?`)
+    throw new UserError(`OpenCode server unreachable at ${url} (${fetchFailure(err)}). Is \`opencode serve\` running there?`)
   }
   if (res.status === 401) {
     throw new UserError(
@@ -88,10 +115,10 @@ async function freePort(): Promise<number> {
 }
 
 /** Starts `opencode serve` on loopback in `dir`; stops its whole process group on exit. */
-async function startOpencodeServe(dir: string, password: string | undefined, origin: string): Promise<string> {
+async function startOpencodeServe(dir: string, password: string | undefined, origins: string[]): Promise<string> {
   let bin: string
   try {
-    bin = findOpencodeBinary(ROOT)
+    bin = findOpencodeBinary(process.env.RELAY_OPENCODE_ROOT || ROOT)
   } catch (err) {
     if (err instanceof OpencodeBinaryMissing) throw new UserError(err.message)
     throw err
@@ -100,7 +127,8 @@ async function startOpencodeServe(dir: string, password: string | undefined, ori
   const url = `http://127.0.0.1:${port}`
   const env = { ...process.env }
   if (password) env.OPENCODE_SERVER_PASSWORD = password
-  const child = spawn(bin, ['serve', '--hostname', '127.0.0.1', '--port', String(port), '--cors', origin], {
+  // Own process group, so the launcher can stop opencode and every helper it spawned (LSP, shells).
+  const child = spawn(bin, ['serve', '--hostname', '127.0.0.1', '--port', String(port), ...origins.flatMap((o) => ['--cors', o])], {
     cwd: dir,
     env,
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -108,6 +136,7 @@ async function startOpencodeServe(dir: string, password: string | undefined, ori
   })
   let stderr = ''
   child.stderr?.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-2000)))
+  child.once('error', (err) => (stderr += `\n${err.message}`))
   cleanups.push(async () => {
     if (child.exitCode !== null || !child.pid) return
     const exited = new Promise<void>((r) => child.once('exit', () => r()))
@@ -136,47 +165,91 @@ async function startOpencodeServe(dir: string, password: string | undefined, ori
 }
 
 /** Starts the scripted model and an isolated `opencode serve` using it (demo mode). */
-async function startDemo(origin: string): Promise<{ url: string; directory: string }> {
+async function startDemo(origins: string[]): Promise<{ url: string; directory: string }> {
   const { startScriptedModel } = await import('../../test/support/scripted-model.ts')
   const { startOpencode } = await import('../../test/support/opencode-server.ts')
   const model = await startScriptedModel()
-  const oc = await startOpencode({ modelBaseURL: model.baseURL, cors: [origin] })
+  const oc = await startOpencode({ modelBaseURL: model.baseURL, cors: origins })
   cleanups.push(() => oc.dispose(), () => model.close())
   return { url: oc.url, directory: oc.directory }
 }
 
+/** The command line, parsed. @throws UserError for an unknown option or a missing value. */
+function parseCommandLine(): {
+  port?: string
+  server?: string
+  dir?: string
+  demo: boolean
+  awake: boolean
+  noBuild: boolean
+  help: boolean
+} {
+  try {
+    const { values } = parseArgs({
+      options: {
+        port: { type: 'string' },
+        server: { type: 'string' },
+        dir: { type: 'string' },
+        demo: { type: 'boolean', default: false },
+        awake: { type: 'boolean', default: false },
+        // Serve the existing build as is (tests; a read-only checkout).
+        'no-build': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      allowPositionals: false,
+    })
+    return { ...values, noBuild: values['no-build'] }
+  } catch (err) {
+    throw new UserError(`${err instanceof Error ? err.message : String(err)} Run \`npm start -- --help\` for the options.`)
+  }
+}
+
+/**
+ * Normalizes an OpenCode server URL given by the user.
+ * @throws UserError when it is not an absolute http(s) URL.
+ */
+function serverUrlFrom(input: string, from: string): string {
+  let url: URL
+  try {
+    url = new URL(input)
+  } catch {
+    throw new UserError(`${from} is not a URL: ${input} (expected e.g. http://127.0.0.1:4096).`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UserError(`${from} must be an http:// or https:// URL: ${input}`)
+  return url.href.replace(/\/+$/, '')
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      port: { type: 'string' },
-      server: { type: 'string' },
-      dir: { type: 'string' },
-      demo: { type: 'boolean', default: false },
-      awake: { type: 'boolean', default: false },
-      'no-build': { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    allowPositionals: false,
-  })
-  if (values.help) {
+  const args = parseCommandLine()
+  if (args.help) {
     console.log(`Usage: npm start -- [--port N] [--server URL] [--dir PATH] [--demo] [--awake]
 
   --port N      port for the app (default ${DEFAULT_PORT}, or $PORT)
   --server URL  use this OpenCode server (or $OPENCODE_URL) instead of starting one
   --dir PATH    project directory for the started opencode serve (default: current directory)
   --demo        scripted model as the only provider, in a temp project (no API key needed)
-  --awake       run the sleep-protection companion alongside
-Environment: OPENCODE_SERVER_PASSWORD (Basic auth, user "opencode").`)
+  --awake       run the sleep-protection companion alongside (or RELAY_AWAKE=1)
+  --no-build    serve the existing build without checking it is fresh
+
+Environment: OPENCODE_SERVER_PASSWORD and OPENCODE_SERVER_USERNAME (Basic auth, default user "opencode").`)
     return
   }
-  const port = Number(values.port ?? process.env.PORT ?? DEFAULT_PORT)
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`Invalid port: ${values.port ?? process.env.PORT}`)
-  const origin = `http://localhost:${port}`
-  const password = process.env.OPENCODE_SERVER_PASSWORD || undefined
+  const portText = args.port ?? process.env.PORT ?? String(DEFAULT_PORT)
+  const port = Number(portText)
+  if (!/^\d+$/.test(portText.trim()) || !Number.isInteger(port) || port > 65535) {
+    throw new UserError(`Invalid port: ${portText} (expected a number from 0 to 65535).`)
+  }
+  const dist = process.env.RELAY_DIST ? resolve(process.env.RELAY_DIST) : join(ROOT, 'dist')
+  const external = args.demo ? undefined : args.server ? serverUrlFrom(args.server, '--server') : process.env.OPENCODE_URL ? serverUrlFrom(process.env.OPENCODE_URL, 'OPENCODE_URL') : undefined
+  // The demo server has no password; a password in the environment is for a real server.
+  const password = args.demo ? undefined : process.env.OPENCODE_SERVER_PASSWORD || undefined
+  const username = password && USERNAME !== 'opencode' ? USERNAME : undefined
+  const dir = resolve(args.dir ?? process.cwd())
+  if (!args.demo && !external && !existsSync(dir)) throw new UserError(`--dir does not exist: ${dir}`)
 
-  if (!values['no-build']) {
+  if (!args.noBuild) {
     try {
-      ensureBuilt(ROOT, (l) => console.log(l))
+      ensureBuilt(ROOT, (l) => console.log(l), dist)
     } catch (err) {
       throw new UserError(`The app build failed: ${err instanceof Error ? err.message : String(err)}`)
     }
@@ -186,32 +259,35 @@ Environment: OPENCODE_SERVER_PASSWORD (Basic auth, user "opencode").`)
   let serverUrl = ''
   let awake: RelayConfigDocument['awake']
   const app = await startStaticServer({
-    root: join(ROOT, 'dist'),
+    root: dist,
     port,
-    config: () => ({ server: { url: serverUrl, password }, awake, source: values.demo ? 'npm run demo' : 'npm start' }),
+    config: () => ({ server: { url: serverUrl, ...(username ? { username } : {}), ...(password ? { password } : {}) }, awake, source: args.demo ? 'npm run demo' : 'npm start' }),
     connectSources: () => [serverUrl, ...(awake ? [awake.url] : [])].filter(Boolean),
   }).catch((err: unknown) => {
-    if (err instanceof Error && 'code' in err && err.code === 'EADDRINUSE') {
+    const code = err instanceof Error && 'code' in err ? err.code : undefined
+    if (code === 'EADDRINUSE') {
       throw new UserError(`Port ${port} is already in use. Choose another: PORT=5175 npm start (or npm start -- --port 5175).`)
     }
+    if (code === 'EACCES') throw new UserError(`No permission to listen on port ${port}. Choose a port above 1023: npm start -- --port 5175.`)
     throw err
   })
   cleanups.push(() => app.close())
+  // The app may be opened as localhost or 127.0.0.1: both origins may call the server.
+  const origins = [app.url, `http://127.0.0.1:${app.port}`]
 
-  const external = values.server ?? process.env.OPENCODE_URL
-  if (values.demo) {
-    const demo = await startDemo(origin)
+  if (args.demo) {
+    const demo = await startDemo(origins)
     serverUrl = demo.url
     console.log(`Demo project: ${demo.directory}`)
   } else if (external) {
-    serverUrl = external.replace(/\/+$/, '')
+    serverUrl = external
     await checkServer(serverUrl, password)
   } else {
-    serverUrl = await startOpencodeServe(resolve(values.dir ?? process.cwd()), password, origin)
+    serverUrl = await startOpencodeServe(dir, password, origins)
   }
 
-  if (values.awake || process.env.RELAY_AWAKE === '1') {
-    awake = await startAwake(serverUrl, password, origin)
+  if (args.awake || process.env.RELAY_AWAKE === '1') {
+    awake = await startAwake(serverUrl, password, origins)
   }
 
   console.log(`OpenCode server: ${serverUrl}${external ? ' (existing)' : ' (started by the launcher)'}`)
@@ -219,14 +295,20 @@ Environment: OPENCODE_SERVER_PASSWORD (Basic auth, user "opencode").`)
   console.log('Press Ctrl+C to stop.')
 }
 
-/** Runs the sleep-protection companion (`relay-awake awake`) with a fresh pairing token. */
-async function startAwake(server: string, password: string | undefined, origin: string): Promise<{ url: string; token: string }> {
+/**
+ * Runs the sleep-protection companion (`relay-awake awake`) with a fresh pairing token, tied to
+ * this launcher's pid (`--watch-pid`: it releases and exits if the launcher is SIGKILLed), and
+ * waits until it listens before the app is told about it.
+ * @throws UserError when the companion exits before it is ready.
+ */
+async function startAwake(server: string, password: string | undefined, origins: string[]): Promise<{ url: string; token: string }> {
   const token = randomBytes(32).toString('hex')
   const port = await freePort()
   const tsx = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs')
-  const args = [tsx, join(ROOT, 'src', 'cli', 'relay-awake.ts'), 'awake', '--port', String(port), '--server', server, '--origin', origin]
+  const args = [tsx, join(ROOT, 'src', 'cli', 'relay-awake.ts'), 'awake', '--port', String(port), '--server', server, '--watch-pid', String(process.pid)]
+  for (const origin of origins) args.push('--origin', origin)
   const child = spawn(process.execPath, args, {
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, RELAY_AWAKE_TOKEN: token, ...(password ? { OPENCODE_SERVER_PASSWORD: password } : {}) },
   })
   cleanups.push(async () => {
@@ -236,12 +318,22 @@ async function startAwake(server: string, password: string | undefined, origin: 
       await exited
     }
   })
+  await new Promise<void>((resolve, reject) => {
+    let out = ''
+    child.stdout?.on('data', (b: Buffer) => {
+      process.stdout.write(b)
+      out += b.toString()
+      if (out.includes('relay-awake listening on')) resolve()
+    })
+    child.once('exit', (code) => reject(new UserError(`The sleep-protection companion exited with code ${code} before it was ready.`)))
+  })
   return { url: `http://127.0.0.1:${port}`, token }
 }
 
-process.on('SIGINT', () => void shutdown(0))
-process.on('SIGTERM', () => void shutdown(0))
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(0))
 main().catch(async (err: unknown) => {
-  console.error(err instanceof UserError ? `Error: ${err.message}` : err)
+  if (err instanceof UserError) console.error(`Error: ${err.message}`)
+  else if (process.env.RELAY_DEBUG) console.error(err)
+  else console.error(`Error: ${err instanceof Error ? err.message : String(err)} (RELAY_DEBUG=1 npm start shows the details)`)
   await shutdown(1)
 })

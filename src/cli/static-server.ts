@@ -6,7 +6,7 @@
  */
 import { createServer, type Server } from 'node:http'
 import { readFile, stat } from 'node:fs/promises'
-import { extname, join, normalize, resolve } from 'node:path'
+import { extname, join, normalize, resolve, sep } from 'node:path'
 import type { AddressInfo } from 'node:net'
 
 /** The config document served at `/relay-config.json`. */
@@ -21,8 +21,11 @@ export interface RelayConfigDocument {
 
 /** Options for {@link startStaticServer}. */
 export interface StaticServerOptions {
-  /** Folder with the built app (vite build output). */
-  root: string
+  /**
+   * Folder with the built app (vite build output), or a function read per request (tests swap the
+   * served build to publish a new version).
+   */
+  root: string | (() => string)
   /** Port; 0 picks a free one. */
   port: number
   /** Host to bind; default `127.0.0.1`. */
@@ -31,6 +34,26 @@ export interface StaticServerOptions {
   config: () => RelayConfigDocument
   /** Origins (besides 'self') the app may connect to; the OpenCode server URL goes here. */
   connectSources: () => string[]
+  /**
+   * Host names (without port) accepted in the `Host` header; others get 421. Default: the loopback
+   * names (`localhost`, `127.0.0.1`, `[::1]`) when bound to loopback, anything otherwise. Guards
+   * `/relay-config.json` (which may carry the server password) against DNS rebinding.
+   */
+  allowedHosts?: string[]
+}
+
+const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]']
+
+function isLoopbackBind(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.')
+}
+
+/** The host name of a `Host` header, lower-cased, without the port (`[::1]:80` → `[::1]`). */
+export function hostName(header: string | undefined): string {
+  const h = (header ?? '').trim().toLowerCase()
+  if (h.startsWith('[')) return h.slice(0, h.indexOf(']') + 1)
+  const colon = h.indexOf(':')
+  return colon === -1 ? h : h.slice(0, colon)
 }
 
 const TYPES: Record<string, string> = {
@@ -80,54 +103,72 @@ export interface StaticServer {
 }
 
 /**
- * Starts the static server.
- * @throws Error with code `EADDRINUSE` when the port is taken (the launcher turns it into a clear message).
+ * Starts the static server. Every response, errors included, carries the
+ * {@link contentSecurityPolicy} header. `GET`/`HEAD` only. Paths without a file extension that
+ * match no file (app routes such as `/session/<id>`) get `index.html`; a missing file with an
+ * extension gets 404, so a stale hashed asset is never answered with HTML.
+ * @throws Error with code `EADDRINUSE` when the port is taken, `EACCES` when it is privileged (the
+ *   launcher turns both into clear messages).
  */
 export async function startStaticServer(opts: StaticServerOptions): Promise<StaticServer> {
-  const root = resolve(opts.root)
+  const rootOf = (): string => resolve(typeof opts.root === 'function' ? opts.root() : opts.root)
+  const bindHost = opts.host ?? '127.0.0.1'
+  const allowed = opts.allowedHosts ?? (isLoopbackBind(bindHost) ? LOOPBACK_HOSTS : undefined)
   const server = createServer((req, res) => {
+    const headers: Record<string, string> = {
+      'content-security-policy': contentSecurityPolicy(opts.connectSources()),
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+      'cross-origin-opener-policy': 'same-origin',
+    }
+    const fail = (status: number, text: string) => {
+      res.writeHead(status, { ...headers, 'content-type': TYPES['.txt'], 'cache-control': 'no-store' })
+      res.end(text)
+    }
     void (async () => {
-      const url = new URL(req.url ?? '/', 'http://localhost')
-      const headers: Record<string, string> = {
-        'content-security-policy': contentSecurityPolicy(opts.connectSources()),
-        'x-content-type-options': 'nosniff',
-        'referrer-policy': 'no-referrer',
-        'cross-origin-opener-policy': 'same-origin',
+      if (allowed && !allowed.includes(hostName(req.headers.host))) return fail(421, 'unknown host')
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        headers.allow = 'GET, HEAD'
+        return fail(405, 'method not allowed')
       }
+      const url = new URL(req.url ?? '/', 'http://localhost')
       if (url.pathname === '/relay-config.json') {
         res.writeHead(200, { ...headers, 'content-type': TYPES['.json'], 'cache-control': 'no-store' })
         res.end(JSON.stringify(opts.config()))
         return
       }
-      const rel = normalize(decodeURIComponent(url.pathname)).replace(/^(\.\.[/\\])+/, '')
-      let file = join(root, rel)
-      if (!file.startsWith(root)) {
-        res.writeHead(403, headers).end('forbidden')
-        return
+      let pathname: string
+      try {
+        pathname = decodeURIComponent(url.pathname)
+      } catch {
+        return fail(400, 'bad path')
       }
+      const root = rootOf()
+      const rel = normalize(pathname).replace(/^(\.\.[/\\])+/, '')
+      let file = join(root, rel)
+      if (file !== root && !file.startsWith(root + sep)) return fail(403, 'forbidden')
       let info = await stat(file).catch(() => undefined)
       if (!info || info.isDirectory()) {
+        if (extname(rel) !== '') return fail(404, 'not found')
         // SPA fallback: every route (e.g. /session/<id>) is served index.html.
         file = join(root, 'index.html')
         info = await stat(file).catch(() => undefined)
       }
-      if (!info) {
-        res.writeHead(404, headers).end('not built: run npm run build')
-        return
-      }
+      if (!info) return fail(404, 'not built: run npm run build')
       const type = TYPES[extname(file)] ?? 'application/octet-stream'
       const immutable = rel.startsWith('/assets/')
       const cache = immutable ? 'public, max-age=31536000, immutable' : 'no-cache'
-      res.writeHead(200, { ...headers, 'content-type': type, 'cache-control': cache })
-      res.end(await readFile(file))
+      const body = await readFile(file)
+      res.writeHead(200, { ...headers, 'content-type': type, 'cache-control': cache, 'content-length': String(body.length) })
+      res.end(body)
     })().catch((err: unknown) => {
-      if (!res.headersSent) res.writeHead(500)
-      res.end(String(err))
+      if (!res.headersSent) fail(500, String(err))
+      else res.end()
     })
   })
   await new Promise<void>((ok, fail) => {
     server.once('error', fail)
-    server.listen(opts.port, opts.host ?? '127.0.0.1', () => ok())
+    server.listen(opts.port, bindHost, () => ok())
   })
   const port = (server.address() as AddressInfo).port
   return {
