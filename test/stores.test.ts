@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
-import { nextTick } from 'vue'
+import { effectScope, nextTick, ref } from 'vue'
 import type { Event, Message, Part, PermissionRequest, Project, Session, SessionStatus, TextPart } from '@opencode-ai/sdk/v2/types'
 import type { RelayedEvent, RelayStatus, ServerConfig } from '../sw/protocol.ts'
 import type { RelayClient } from '../src/relay/types.ts'
@@ -14,6 +14,7 @@ import { buildSessionTree, useSessionsStore } from '../src/stores/sessions.ts'
 import { connectionLabel, useConnectionStore, IDLE_STATUS } from '../src/stores/connection.ts'
 import { parseSettings } from '../src/stores/settings.ts'
 import { closeSnapshotDb, loadSnapshot } from '../src/db/snapshots.ts'
+import { useSessionSnapshot } from '../src/composables/useSessionSnapshot.ts'
 
 const DIR = '/work/project'
 const SERVER = 'http://oc.test'
@@ -460,6 +461,35 @@ describe('useSyncStore bootstrap', () => {
     expect(useConnectionStore().apiError).toBeUndefined()
   })
 
+  it('after a connection gap re-reads loaded directories and sessions; a first connect reads nothing again', async () => {
+    const { sync } = await setup()
+    await sync.start()
+    await sync.ensureDirectory(DIR)
+    server.messages.ses_a = [{ info: userMessage('msg_1', 'ses_a'), parts: [textPart('prt_1', 'msg_1', 'ses_a', 'hello')] }]
+    await sync.ensureSession(DIR, 'ses_a')
+    const reads = (path: string) => server.requests.filter((r) => r.path === path).length
+    const sessionsBefore = reads('/session')
+    const messagesBefore = reads('/session/ses_a/message')
+    relay.emitStatus({ ...IDLE_STATUS, state: 'connecting' })
+    relay.emitStatus({ ...IDLE_STATUS, state: 'connected' })
+    await flush(10)
+    expect(reads('/session')).toBe(sessionsBefore)
+    expect(reads('/session/ses_a/message')).toBe(messagesBefore)
+
+    // Changed on the server while the relay was cut off, with no event the relay could recover.
+    server.messages.ses_a.push({ info: assistantMessage('msg_2', 'ses_a', 'msg_1'), parts: [textPart('prt_2', 'msg_2', 'ses_a', 'reply')] })
+    server.sessions = [...server.sessions, session('ses_new', 400)]
+    relay.emitStatus({ ...IDLE_STATUS, state: 'reconnecting' })
+    relay.emitStatus({ ...IDLE_STATUS, state: 'connecting' })
+    relay.emitStatus({ ...IDLE_STATUS, state: 'connected' })
+    await flush(10)
+    expect(reads('/session')).toBe(sessionsBefore + 1)
+    expect(reads('/session/ses_a/message')).toBe(messagesBefore + 1)
+    expect(sync.state.directories[DIR].messages.ses_a.map((m) => m.id)).toEqual(['msg_1', 'msg_2'])
+    expect(sync.state.directories[DIR].parts.msg_2.map((p) => (p.type === 'text' ? p.text : ''))).toEqual(['reply'])
+    expect(sync.state.directories[DIR].sessions.map((s) => s.id)).toContain('ses_new')
+  })
+
   it('mirrors relay status into the connection store', async () => {
     const { sync } = await setup()
     await sync.start()
@@ -505,6 +535,32 @@ describe('warm start', () => {
     g.open()
     await started
     expect(sync2.phase).toBe('ready')
+  })
+})
+
+describe('useSessionSnapshot', () => {
+  it('writes while a reply streams (at most maxWaitMs apart), not only once it stops', async () => {
+    const { sync } = await setup()
+    vi.useFakeTimers()
+    const persist = vi.spyOn(sync, 'persistSnapshot').mockResolvedValue(true)
+    const scope = effectScope()
+    scope.run(() => useSessionSnapshot({ directory: ref(DIR), sessionID: ref('ses_a'), delayMs: 500, maxWaitMs: 1500 }))
+    // A delta every 20 ms for 5 s: a plain 500 ms debounce would never fire.
+    for (let t = 0; t < 5000; t += 20) {
+      sync.sessionVersion.ses_a = (sync.sessionVersion.ses_a ?? 0) + 1
+      await nextTick()
+      vi.advanceTimersByTime(20)
+    }
+    const during = persist.mock.calls.length
+    expect(during).toBeGreaterThanOrEqual(3)
+    expect(persist).toHaveBeenCalledWith(DIR, 'ses_a')
+    // Once the stream stops, one more write after the debounce.
+    vi.advanceTimersByTime(600)
+    await nextTick()
+    expect(persist.mock.calls.length).toBe(during + 1)
+    vi.advanceTimersByTime(5000)
+    expect(persist.mock.calls.length).toBe(during + 1)
+    scope.stop()
   })
 })
 

@@ -634,11 +634,30 @@ export const useSyncStore = defineStore('sync', () => {
     },
   )
 
-  // Back online: retry whatever failed while the server was unreachable.
+  /** Set when the relay lost its upstream connection (reconnecting/offline); cleared once connected again. */
+  let lostConnection = false
+
+  // Back online: retry whatever failed while the server was unreachable. After a real gap, also
+  // re-read every loaded directory and session over REST: the relay recovers durable events only
+  // for sessions whose sync `seq` it saw live, so anything that changed during the gap in a session
+  // that was idle since this relay started would otherwise stay missing until the next event.
+  // The reads are idempotent merges and coalesce with a relay `resync` of the same directory.
   watch(
     () => connection.state,
     (next, prev) => {
-      if (!started || next !== 'connected' || prev === 'connected') return
+      if (!started) return
+      if (next === 'reconnecting' || next === 'offline') {
+        lostConnection = true
+        return
+      }
+      if (next !== 'connected' || prev === 'connected') return
+      if (lostConnection) {
+        lostConnection = false
+        const directories = new Set<string>()
+        for (const [directory, m] of Object.entries(meta)) if (m.status !== 'idle') directories.add(directory)
+        for (const [, l] of loadedSessions()) directories.add(l.directory)
+        for (const directory of directories) void resyncDirectory(directory)
+      }
       if (phase.value === 'error') {
         void loadProjects().then(
           () => void (phase.value = 'ready'),
@@ -652,6 +671,8 @@ export const useSyncStore = defineStore('sync', () => {
         if (l.status === 'error') void ensureSession(l.directory, sessionID).catch(() => undefined)
       }
     },
+    // Every transition counts: status broadcasts handled in one task must not hide a gap.
+    { flush: 'sync' },
   )
 
   // `server.instance.disposed` / `global.disposed` counted by the reducer: re-read over REST.
