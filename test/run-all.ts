@@ -43,8 +43,16 @@ function vitestCounts(file: string): JsonCounts | undefined {
   if (!existsSync(file)) return undefined
   const data: unknown = JSON.parse(readFileSync(file, 'utf8'))
   if (typeof data !== 'object' || data === null) return undefined
-  const get = (k: string) => (k in data ? Number((data as Record<string, unknown>)[k]) : 0)
-  return { passed: get('numPassedTests'), failed: get('numFailedTests') + (get('numTotalTestSuites') && get('numFailedTestSuites') ? get('numFailedTestSuites') : 0) }
+  const num = (k: string) => (k in data ? Number((data as Record<string, unknown>)[k]) || 0 : 0)
+  // A test file that failed without any failing test (an import error, an unhandled error) counts once.
+  let brokenFiles = 0
+  if ('testResults' in data && Array.isArray(data.testResults)) {
+    for (const file of data.testResults as Array<{ status?: string; assertionResults?: Array<{ status?: string }> }>) {
+      const failedTests = (file.assertionResults ?? []).filter((a) => a.status === 'failed').length
+      if (file.status === 'failed' && failedTests === 0) brokenFiles++
+    }
+  }
+  return { passed: num('numPassedTests'), failed: num('numFailedTests') + brokenFiles }
 }
 
 function playwrightCounts(file: string): JsonCounts | undefined {

@@ -405,6 +405,9 @@ export const useSyncStore = defineStore('sync', () => {
           : api.getSession(directory, sessionID).then((info) => {
               upsertSorted(dir(directory).sessions, info)
             })
+        // If the message read fails first, `infoPromise` is never awaited: mark it handled so its
+        // own failure is not an unhandled rejection (the read's error is the one reported).
+        infoPromise.catch(() => undefined)
         await read(
           { kind: 'session', directory, sessionID },
           () => Promise.all([api.listMessages(directory, sessionID, { limit: MESSAGE_PAGE_SIZE }), api.sessionTodos(directory, sessionID).catch(() => undefined)]),

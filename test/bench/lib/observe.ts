@@ -1,0 +1,89 @@
+/**
+ * In-page instruments of the UI benchmarks, installed identically into this project's app and
+ * into the official web UI, so both are measured the same way:
+ *
+ * - {@link watchMarkers} (an init script, from document start): a MutationObserver that notices
+ *   when a marker text first appears in the DOM; the time taken is that of the next animation
+ *   frame (the frame that paints it), as `performance.now()` (ms since navigation start) and as
+ *   `Date.now()` (epoch ms, comparable with Node's clock).
+ * - {@link startFrames} / {@link stopFrames}: animation-frame intervals while the harness scrolls.
+ *
+ * These functions run in the page (passed to Playwright's `addInitScript` / `evaluate`), so they
+ * must be self-contained.
+ */
+
+/** When a marker was painted. */
+export interface MarkSeen {
+  /** `performance.now()` at the animation frame after the marker appeared, ms since navigation start. */
+  perf: number
+  /** `Date.now()` at that frame, epoch ms. */
+  epoch: number
+}
+
+declare global {
+  interface Window {
+    /** Marker text → when it was first painted. */
+    __benchSeen?: Record<string, MarkSeen>
+    /** Frame timestamps (`requestAnimationFrame` arguments) while recording. */
+    __benchFrames?: number[]
+    __benchFramesOn?: boolean
+  }
+}
+
+/**
+ * Init script: watches the DOM for `markers`. Text split over several text nodes of one element
+ * is found through the element's `textContent`. Markers in shadow DOM are not seen.
+ */
+export function watchMarkers(markers: string[]): void {
+  const seen: Record<string, MarkSeen> = {}
+  window.__benchSeen = seen
+  const pending = new Set(markers)
+  const hit = (marker: string) => {
+    pending.delete(marker)
+    requestAnimationFrame(() => {
+      seen[marker] = { perf: performance.now(), epoch: Date.now() }
+    })
+  }
+  const check = (text: string | null) => {
+    if (!text) return
+    for (const m of pending) if (text.includes(m)) hit(m)
+  }
+  const observer = new MutationObserver((records) => {
+    if (pending.size === 0) return
+    const parents = new Set<Element>()
+    for (const r of records) {
+      if (r.type === 'characterData') {
+        check(r.target.textContent)
+        if (r.target.parentElement) parents.add(r.target.parentElement)
+        continue
+      }
+      for (const node of r.addedNodes) {
+        check(node.textContent)
+        if (node.nodeType === Node.TEXT_NODE && node.parentElement) parents.add(node.parentElement)
+      }
+    }
+    for (const p of parents) if (pending.size) check(p.textContent)
+  })
+  observer.observe(document, { childList: true, subtree: true, characterData: true })
+}
+
+/** Starts recording animation-frame timestamps. */
+export function startFrames(): void {
+  const frames: number[] = []
+  window.__benchFrames = frames
+  window.__benchFramesOn = true
+  const tick = (t: number) => {
+    frames.push(t)
+    if (window.__benchFramesOn) requestAnimationFrame(tick)
+  }
+  requestAnimationFrame(tick)
+}
+
+/** Stops recording; returns the intervals between consecutive frames, ms. */
+export function stopFrames(): number[] {
+  window.__benchFramesOn = false
+  const f = window.__benchFrames ?? []
+  const out: number[] = []
+  for (let i = 1; i < f.length; i++) out.push(f[i] - f[i - 1])
+  return out
+}
