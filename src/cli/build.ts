@@ -39,10 +39,12 @@ export function ensureBuilt(root: string, log: (line: string) => void = console.
   if (buildIsFresh(root, outDir)) return false
   log('Building the app (vite build)…')
   const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js')
-  const res = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn', '--outDir', outDir, '--emptyOutDir'], {
+  const res = spawnSync(process.execPath, [vite, 'build', '--mode', 'production', '--logLevel', 'warn', '--outDir', outDir, '--emptyOutDir'], {
     cwd: root,
     stdio: 'inherit',
-    env: { ...process.env, ...env },
+    // Always a production build: a caller running under vitest has NODE_ENV=test, which would make
+    // Vite build with import.meta.env.PROD false (no service worker registration).
+    env: { ...process.env, NODE_ENV: 'production', ...env },
   })
   if (res.status !== 0) throw new Error(`vite build failed with exit code ${res.status}`)
   return true
