@@ -7,6 +7,8 @@
  * - reconnect with exponential backoff and full jitter ({@link computeBackoffMs});
  * - a watchdog: OpenCode sends `server.heartbeat` every 10 s, so {@link ConnectionOptions.watchdogMs}
  *   (25 s) of silence means a dead stream (sleeping laptop, half-open TCP, stuck proxy);
+ * - a response-head timeout ({@link ConnectionOptions.responseTimeoutMs}, 10 s): `opencode serve`
+ *   1.18.33 accepts `/global/event` for ~1.5 s while it starts and never answers those requests;
  * - malformed, oversize and undecodable frames are reported and skipped, never fatal;
  * - at most one fetch at a time: every attempt has a generation number, and starting an attempt
  *   aborts the previous one first; results of a stale generation are ignored.
@@ -47,6 +49,12 @@ export interface ConnectionOptions {
   maxDelayMs?: number
   /** Silence (no bytes at all) after which the stream is declared dead. Default 25 000 ms (the server heartbeats every 10 s). */
   watchdogMs?: number
+  /**
+   * Wait for the response head of an attempt, after which it is abandoned and retried. Default
+   * 10 000 ms: a healthy server answers at once, but `opencode serve` 1.18.33 accepts requests
+   * during its ~1.5 s startup that it never answers (found by the fault suite).
+   */
+  responseTimeoutMs?: number
   /** A connection that lived this long before it dropped resets the backoff attempt to 0. Default 5000 ms. */
   healthyAfterMs?: number
   /**
@@ -137,6 +145,7 @@ const DEFAULTS = {
   minDelayMs: 500,
   maxDelayMs: 8000,
   watchdogMs: 25_000,
+  responseTimeoutMs: 10_000,
   healthyAfterMs: 5000,
   maxFrameBytes: 16 * 1024 * 1024,
 } as const
@@ -311,6 +320,7 @@ export class SseConnection {
       minDelayMs: options.minDelayMs ?? DEFAULTS.minDelayMs,
       maxDelayMs: options.maxDelayMs ?? DEFAULTS.maxDelayMs,
       watchdogMs: options.watchdogMs ?? DEFAULTS.watchdogMs,
+      responseTimeoutMs: options.responseTimeoutMs ?? DEFAULTS.responseTimeoutMs,
       healthyAfterMs: options.healthyAfterMs ?? DEFAULTS.healthyAfterMs,
       maxFrameBytes: options.maxFrameBytes ?? DEFAULTS.maxFrameBytes,
     }
@@ -436,23 +446,29 @@ export class SseConnection {
     const controller = new AbortController()
     this.controller = controller
     this.lastActivity = this.deps.clock.now()
-    this.armWatchdog(gen, this.opts.watchdogMs)
+    this.armWatchdog(gen, this.opts.responseTimeoutMs)
     this.setState('connecting')
     if (gen !== this.gen) return // onState handler changed course
     this.run(gen, controller.signal).catch((err: unknown) => this.fail(gen, `internal error: ${describe(err)}`))
   }
 
+  /**
+   * One watchdog per attempt: while `connecting` it allows `responseTimeoutMs` for the response
+   * head, while `connected` `watchdogMs` of silence; it re-arms itself for the time left.
+   */
   private armWatchdog(gen: number, ms: number): void {
     this.watchdogTimer = this.deps.clock.setTimeout(() => {
       this.watchdogTimer = undefined
       if (gen !== this.gen) return
+      const connected = this.state === 'connected'
+      const limit = connected ? this.opts.watchdogMs : this.opts.responseTimeoutMs
       const silent = this.deps.clock.now() - this.lastActivity
-      if (silent < this.opts.watchdogMs) {
-        this.armWatchdog(gen, this.opts.watchdogMs - silent)
+      if (silent < limit) {
+        this.armWatchdog(gen, limit - silent)
         return
       }
-      const seconds = Math.round(this.opts.watchdogMs / 1000)
-      this.fail(gen, this.state === 'connected' ? `no heartbeat for ${seconds} s` : `no response for ${seconds} s`)
+      const seconds = Math.round(limit / 1000)
+      this.fail(gen, connected ? `no heartbeat for ${seconds} s` : `no response for ${seconds} s`)
     }, ms)
   }
 
