@@ -126,6 +126,30 @@ export function eventSessionID(event: Event): string | undefined {
   return undefined
 }
 
+/** Key of a scope: `projects`, `dir:<directory>`, `ses:<sessionID>` (the same keys as the loads). */
+function scopeKey(scope: Scope): string {
+  switch (scope.kind) {
+    case 'projects':
+      return 'projects'
+    case 'directory':
+      return `dir:${scope.directory}`
+    case 'session':
+      return `ses:${scope.sessionID}`
+  }
+}
+
+/** Key of the one scope whose REST read returns the data `ev` changes, if any (see {@link scopeCovers}). */
+function eventScopeKey(ev: RelayedEvent): string | undefined {
+  const type = ev.payload.type
+  if (type === 'project.updated') return 'projects'
+  if (DIRECTORY_TYPES.has(type)) return `dir:${ev.directory}`
+  if (SESSION_TYPES.has(type)) {
+    const sessionID = eventSessionID(ev.payload)
+    return sessionID === undefined ? undefined : `ses:${sessionID}`
+  }
+  return undefined
+}
+
 /** Whether a REST read of `scope` returns the data `ev` changes. */
 export function scopeCovers(scope: Scope, ev: RelayedEvent): boolean {
   const type = ev.payload.type
@@ -188,6 +212,14 @@ export const useSyncStore = defineStore('sync', () => {
   const subscription = ref<{ from: number; head: number }>()
 
   const inflight = new Set<InFlight>()
+  /**
+   * Per scope key, the start (epoch ms) of its newest successful REST read. An event the relay
+   * received before that is already in the data read, so applying it later (a replay from the
+   * event log that arrives after the read) would roll the data back: it is dropped.
+   */
+  const readAt = new Map<string, number>()
+  /** Per load key, a forced re-run queued behind the load in flight (see {@link once}). */
+  const queued = new Map<string, Promise<void>>()
   let buffer: RelayedEvent[] = []
   const pending = new Map<string, Promise<void>>()
   let unsubscribers: Array<() => void> = []
@@ -259,6 +291,7 @@ export const useSyncStore = defineStore('sync', () => {
     for (const ev of events) {
       if (ev.cursor <= state.lastCursor) continue
       state.lastCursor = ev.cursor
+      if (isOlderThanRead(ev)) continue
       let covered = false
       for (const f of inflight) {
         if (scopeCovers(f.scope, ev)) {
@@ -270,6 +303,14 @@ export const useSyncStore = defineStore('sync', () => {
       else now.push(ev)
     }
     if (now.length > 0) applyNow(now)
+  }
+
+  /** Whether the newest successful REST read of `ev`'s scope started after the relay received `ev`. */
+  function isOlderThanRead(ev: RelayedEvent): boolean {
+    const key = eventScopeKey(ev)
+    if (key === undefined) return false
+    const at = readAt.get(key)
+    return at !== undefined && ev.receivedAt < at
   }
 
   /** Releases the events buffered for a finished read (see the module comment). */
@@ -305,15 +346,33 @@ export const useSyncStore = defineStore('sync', () => {
       const data = await fetcher()
       commit(data)
       ok = true
+      const key = scopeKey(scope)
+      readAt.set(key, Math.max(readAt.get(key) ?? 0, flight.startedAt))
     } finally {
       inflight.delete(flight)
       settle(flight, ok)
     }
   }
 
-  /** Deduplicates concurrent loads of the same key. */
-  function once(key: string, run: () => Promise<void>): Promise<void> {
+  /**
+   * Deduplicates concurrent loads of the same key. A `force`d load asked for while one runs does
+   * not join it — that read started before the reason to reload (a resync, a permission asked
+   * meanwhile) — but runs once more after it; several forced asks share that one re-run.
+   */
+  function once(key: string, run: () => Promise<void>, force = false): Promise<void> {
     const existing = pending.get(key)
+    if (existing && force) {
+      const again = queued.get(key)
+      if (again) return again
+      const next = existing
+        .catch(() => undefined)
+        .then(() => {
+          queued.delete(key)
+          return once(key, run)
+        })
+      queued.set(key, next)
+      return next
+    }
     if (existing) return existing
     const p = run().finally(() => pending.delete(key))
     pending.set(key, p)
@@ -383,7 +442,7 @@ export const useSyncStore = defineStore('sync', () => {
       } finally {
         await extras
       }
-    })
+    }, options.force)
   }
 
   /**
@@ -431,7 +490,7 @@ export const useSyncStore = defineStore('sync', () => {
         load.error = errorMessage(err)
         throw err
       }
-    })
+    }, options.force)
   }
 
   /**
