@@ -59,6 +59,11 @@ abstract class BaseRelay implements RelayClient {
   /** Messages queued until this tab holds its lock and has said hello. */
   private outbox: TabToRelay[] | undefined = []
 
+  /** Whether this tab holds its Web Lock and has said hello (the outbox is flushed). */
+  protected get greeted(): boolean {
+    return this.outbox === undefined
+  }
+
   /** Transport-specific delivery of one message to the relay. */
   protected abstract post(msg: TabToRelay): void
 
@@ -279,6 +284,9 @@ export class LeaderTabRelay extends BaseRelay {
   }
 
   private resubscribe(): void {
+    // Not greeted yet (this tab's Web Lock is not held): the greeting will say hello and flush the
+    // queued subscribe. Saying hello now would let the leader take our lock first and drop us.
+    if (!this.greeted) return
     this.hello()
     if (this.subscribed !== undefined) {
       this.send({ type: 'subscribe', cursor: this.lastCursor ?? this.subscribed })

@@ -11,7 +11,7 @@
 import type { Event as SdkEvent } from '@opencode-ai/sdk/v2/types'
 import type { RelayedEvent, RelayStatus, RelayToTab, ServerConfig, TabToRelay } from '../protocol.ts'
 import { authHeaders, catchUpDirectory, relayRestClient, type SeqRow } from './catch-up.ts'
-import { SseConnection, type Clock, type ConnectionSnapshot } from './connection.ts'
+import { computeBackoffMs, SseConnection, type Clock, type ConnectionSnapshot } from './connection.ts'
 import type { EventLog } from './event-log.ts'
 import { syncToBusEvent, type UpstreamFrame } from './frames.ts'
 
@@ -178,6 +178,13 @@ export class RelayHub {
   private catchingUp = false
   private badFrames = 0
   private lastEventAt = 0
+  /** Epoch ms when the gap that no catch-up has recovered yet began; undefined when none is pending. */
+  private gapStartedAt: number | undefined
+  /** Failed catch-ups in a row (backoff of the retry), and the retry's timer. */
+  private catchUpAttempt = 0
+  private catchUpTimer: unknown
+  /** Directories whose catch-up was asked for while another one ran: it runs next. */
+  private catchUpQueued = new Set<string>()
   private lastCompact = 0
   private configuring: Promise<void> | undefined
   /** Sessions the hub has seen busy, and top-level-ness, for notifications. */
@@ -254,6 +261,8 @@ export class RelayHub {
     if (urlChanged) {
       await this.flushing
       this.pending = []
+      this.gapStartedAt = undefined
+      this.catchUpQueued.clear()
       this.log?.close()
       this.log = await this.deps.openLog(server)
       this.seqs.clear()
@@ -334,6 +343,8 @@ export class RelayHub {
 
   /** Stops the connection and timers (tests, server switch). */
   async stop(): Promise<void> {
+    if (this.catchUpTimer !== undefined) this.deps.clock.clearTimeout(this.catchUpTimer)
+    this.catchUpTimer = undefined
     this.connection?.stop()
     this.connection = undefined
     await this.flushNow()
@@ -447,10 +458,21 @@ export class RelayHub {
     }
   }
 
-  /** Recovers durable events for `directories` and re-reads non-durable state; see catch-up.ts. */
+  /**
+   * Recovers durable events for `directories` and re-reads non-durable state; see catch-up.ts.
+   * A failure is reported in `lastError` and retried with backoff while the stream stays up (a new
+   * stream starts its own catch-up); every attempt covers the gap from where it began. Asked for
+   * while another one runs (whose reads may predate this new gap), it runs right after it.
+   */
   async catchUp(directories: string[]): Promise<void> {
     const server = this.server
-    if (!server || this.catchingUp) return
+    if (!server) return
+    this.gapStartedAt ??= this.lastEventAt
+    if (this.catchingUp) {
+      for (const d of directories) this.catchUpQueued.add(d)
+      return
+    }
+    const gapStartedAt = this.gapStartedAt
     this.catchingUp = true
     this.liveTouched = new Set()
     this.broadcastStatus()
@@ -458,7 +480,7 @@ export class RelayHub {
     try {
       for (const directory of directories) {
         const known = [...this.seqs.values(), ...this.pendingSeqs.values()].filter((r) => r.directory === directory)
-        const result = await catchUpDirectory(client, directory, known, this.lastEventAt, this.deps.clock.now())
+        const result = await catchUpDirectory(client, directory, known, gapStartedAt, this.deps.clock.now())
         for (const event of result.events) this.enqueue(directory, event, true)
         for (const row of result.seqs) {
           const key = seqKey(row)
@@ -474,16 +496,38 @@ export class RelayHub {
         for (const [sessionID, status] of Object.entries(result.status)) {
           this.enqueue(directory, { id: `relay_status_${sessionID}_${this.deps.clock.now()}`, type: 'session.status', properties: { sessionID, status } }, true)
         }
+      }
+      // Recovered events reach the tabs first; then they re-read the non-durable state.
+      await this.flushNow()
+      for (const directory of directories) {
         for (const tab of this.tabs) tab.endpoint.post({ type: 'resync', directory, reason: 'caught up after a gap' })
       }
-      await this.flushNow()
+      // A queued catch-up still has a gap to cover (from the earliest start: conservative).
+      if (this.catchUpQueued.size === 0) this.gapStartedAt = undefined
+      this.catchUpAttempt = 0
     } catch (err) {
       this.conn = { ...this.conn, lastError: `catch-up failed: ${err instanceof Error ? err.message : String(err)}` }
+      this.retryCatchUp(directories)
     } finally {
       this.catchingUp = false
       this.liveTouched = undefined
       this.broadcastStatus()
     }
+    if (this.catchUpQueued.size > 0) {
+      const next = [...this.catchUpQueued]
+      this.catchUpQueued.clear()
+      await this.catchUp(next)
+    }
+  }
+
+  /** Schedules another catch-up of `directories` (backoff with full jitter, 0.5–8 s) for a stream that stays up. */
+  private retryCatchUp(directories: string[]): void {
+    if (this.catchUpTimer !== undefined) this.deps.clock.clearTimeout(this.catchUpTimer)
+    const delay = computeBackoffMs(this.catchUpAttempt++, this.deps.random(), 500, 8000)
+    this.catchUpTimer = this.deps.clock.setTimeout(() => {
+      this.catchUpTimer = undefined
+      if (this.conn.state === 'connected') void this.catchUp(directories)
+    }, delay)
   }
 
   private sessionDirectory = new Map<string, string>()
