@@ -1,0 +1,118 @@
+/**
+ * The seeded plan of the fault cycles: which faults (with which parameters) and which workload
+ * each cycle runs. The plan is computed up front from the seed alone, so the same seed always
+ * gives the same fault sequence, whatever the timing of a run.
+ *
+ * Fault kinds are drawn from a shuffled bag ("every kind once, in random order, then again"), so
+ * even a short run injects every kind about equally often. About a third of the cycles add a
+ * second, concurrent fault of the other family (a network fault during a tab fault and vice versa).
+ */
+import type { Rng } from './rng.ts'
+import { FAULT_KINDS, type Fault, type FaultKind, type RelayKind } from './world.ts'
+
+/** What one session slot does at the start of a cycle (when no permission blocks it). */
+export type SlotWork =
+  | { action: 'none' }
+  | { action: 'stream'; tokens: number; delayMs: number }
+  | { action: 'bash' }
+
+/** One cycle of the plan. */
+export interface CyclePlan {
+  index: number
+  /** Slot whose session is replaced by a fresh one before the cycle, if any. */
+  rotate?: number
+  work: SlotWork[]
+  /** Pending permissions are answered through the UI (else over REST). */
+  replyViaUi: boolean
+  /** Wait between starting the workload and the first fault, ms (so faults land mid-stream). */
+  faultDelayMs: number
+  faults: Fault[]
+}
+
+/** Inputs of {@link planCycles}. */
+export interface PlanOptions {
+  cycles: number
+  slots: number
+  /** Number of tabs open (positions 0..tabs-1). */
+  tabs: number
+  /** Rotate one slot's session every this many cycles. */
+  rotateEvery: number
+}
+
+const NETWORK: readonly FaultKind[] = ['proxy-cut', 'proxy-refuse', 'server-kill', 'browser-offline']
+const TAB: readonly FaultKind[] = ['tab-freeze', 'tab-reload', 'leader-close']
+const CONTEXTS: readonly RelayKind[] = ['shared-worker', 'leader-tab']
+
+/** The parameters of one fault of kind `kind`. */
+function makeFault(kind: FaultKind, rng: Rng, o: PlanOptions): Fault {
+  const tabs = Array.from({ length: o.tabs }, (_, i) => i)
+  switch (kind) {
+    case 'proxy-cut':
+      return { kind, times: rng.int(1, 3), gapMs: rng.int(50, 600) }
+    case 'proxy-refuse':
+      return { kind, ms: rng.int(300, 4000) }
+    case 'server-kill':
+      return { kind, downMs: rng.int(0, 1500) }
+    case 'tab-freeze':
+      return { kind, tabs: rng.sample(tabs, rng.int(1, 2)), ms: rng.int(300, 3000) }
+    case 'browser-offline':
+      return { kind, contexts: rng.chance(0.5) ? [...CONTEXTS] : [rng.pick(CONTEXTS)], ms: rng.int(300, 3000) }
+    case 'tab-reload':
+      return { kind, tabs: rng.sample(tabs, rng.int(1, 2)) }
+    case 'leader-close':
+      return { kind, reopenAfterMs: rng.int(0, 1500) }
+    case 'all-tabs-close':
+      return { kind, context: rng.pick(CONTEXTS), downMs: rng.int(0, 1500) }
+    case 'sleep':
+      return { kind, ms: rng.int(2000, 6000), externalSession: rng.chance(0.4), wakeOrder: rng.shuffle(tabs), halfOpen: rng.chance(0.3) }
+  }
+}
+
+/** Computes the whole plan from `rng` (call with a fresh generator for the run's seed). */
+export function planCycles(rng: Rng, o: PlanOptions): CyclePlan[] {
+  const plans: CyclePlan[] = []
+  let bag: FaultKind[] = []
+  for (let index = 0; index < o.cycles; index++) {
+    if (bag.length === 0) bag = rng.shuffle(FAULT_KINDS)
+    const kind = bag.shift() ?? 'proxy-cut'
+    const faults: Fault[] = [makeFault(kind, rng, o)]
+    const second = rng.chance(0.33)
+    if (second && NETWORK.includes(kind)) faults.push(makeFault(rng.pick(TAB), rng, o))
+    else if (second && TAB.includes(kind)) faults.push(makeFault(rng.pick(NETWORK), rng, o))
+    const work: SlotWork[] = []
+    for (let s = 0; s < o.slots; s++) {
+      const r = rng.next()
+      if (r < 0.15) work.push({ action: 'none' })
+      else if (r < 0.3) work.push({ action: 'bash' })
+      else work.push({ action: 'stream', tokens: rng.int(8, 40), delayMs: rng.int(2, 12) })
+    }
+    const plan: CyclePlan = { index, work, replyViaUi: rng.chance(0.5), faultDelayMs: rng.int(0, 600), faults }
+    if (o.rotateEvery > 0 && index > 0 && index % o.rotateEvery === 0) plan.rotate = (index / o.rotateEvery) % o.slots
+    plans.push(plan)
+  }
+  return plans
+}
+
+/** A one-line description of a fault, for logs. */
+export function describeFault(f: Fault): string {
+  switch (f.kind) {
+    case 'proxy-cut':
+      return `proxy-cut ×${f.times} (gap ${f.gapMs} ms)`
+    case 'proxy-refuse':
+      return `proxy-refuse ${f.ms} ms`
+    case 'server-kill':
+      return `server-kill (down ${f.downMs} ms)`
+    case 'tab-freeze':
+      return `tab-freeze tabs ${f.tabs.join('+')} for ${f.ms} ms`
+    case 'browser-offline':
+      return `browser-offline ${f.contexts.join('+')} for ${f.ms} ms`
+    case 'tab-reload':
+      return `tab-reload tabs ${f.tabs.join('+')}`
+    case 'leader-close':
+      return `leader-close (reopen after ${f.reopenAfterMs} ms)`
+    case 'all-tabs-close':
+      return `all-tabs-close ${f.context} (down ${f.downMs} ms)`
+    case 'sleep':
+      return `sleep ${f.ms} ms (${f.halfOpen ? 'connection left half-open' : 'connection cut'})${f.externalSession ? ' + session created elsewhere' : ''}`
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * The one summary the fault suite prints (and writes to `test-results/faults-summary.json`):
+ * cycles, faults by kind, events and parts checked, lost, duplicated.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { REPO_ROOT } from '../../test/support/opencode-server.ts'
+import type { Stats } from './world.ts'
+
+/** What the summary reports. */
+export interface Summary {
+  seed: number
+  cyclesPlanned: number
+  cycles: number
+  /** Cycles that failed (a check found a problem, or the cycle aborted). */
+  failedCycles: number
+  /** Wall time of the cycles, s. */
+  seconds: number
+  /** Median and 95th percentile of one cycle, ms. */
+  cycleMsMedian: number
+  cycleMsP95: number
+  faults: Record<string, number>
+  /** How many of the sleeps left the connection half-open. */
+  halfOpenSleeps: number
+  prompts: number
+  permissionsReplied: number
+  checks: number
+  messagesChecked: number
+  partsChecked: number
+  logEventsChecked: number
+  lost: number
+  duplicated: number
+  extra: number
+  stale: number
+  pageErrors: number
+  passed: boolean
+}
+
+function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return 0
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
+}
+
+/** Builds the summary from the world's counters. */
+export function summarize(stats: Stats, seed: number, cyclesPlanned: number, seconds: number, passed: boolean): Summary {
+  return {
+    seed,
+    cyclesPlanned,
+    cycles: stats.cycles,
+    failedCycles: stats.failedCycles,
+    seconds: Math.round(seconds),
+    cycleMsMedian: Math.round(percentile(stats.cycleMs, 50)),
+    cycleMsP95: Math.round(percentile(stats.cycleMs, 95)),
+    faults: { ...stats.faults },
+    halfOpenSleeps: stats.halfOpenSleeps,
+    prompts: stats.prompts,
+    permissionsReplied: stats.permissionsReplied,
+    checks: stats.checks,
+    messagesChecked: stats.messagesChecked,
+    partsChecked: stats.partsChecked,
+    logEventsChecked: stats.logEventsChecked,
+    lost: stats.lost,
+    duplicated: stats.duplicated,
+    extra: stats.extra,
+    stale: stats.stale,
+    pageErrors: stats.pageErrors.length,
+    passed,
+  }
+}
+
+/** The summary as printed: one block of aligned lines. */
+export function formatSummary(s: Summary): string {
+  const total = Object.values(s.faults).reduce((a, b) => a + b, 0)
+  const faults = Object.entries(s.faults)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ')
+  return [
+    `── fault suite summary (FAULT_SEED=${s.seed}) ──`,
+    `cycles            ${s.cycles} of ${s.cyclesPlanned} in ${s.seconds} s (median ${(s.cycleMsMedian / 1000).toFixed(1)} s/cycle, p95 ${(s.cycleMsP95 / 1000).toFixed(1)} s), ${s.failedCycles} failed`,
+    `faults            ${total}: ${faults} (${s.halfOpenSleeps} of the sleeps half-open)`,
+    `workload          ${s.prompts} prompts, ${s.permissionsReplied} permission replies`,
+    `checked           ${s.checks} checks: ${s.messagesChecked} messages, ${s.partsChecked} parts (tab × session), ${s.logEventsChecked} event-log events`,
+    `lost              ${s.lost}`,
+    `duplicated        ${s.duplicated}`,
+    `other mismatches  ${s.extra} extra, ${s.stale} stale; ${s.pageErrors} page errors`,
+    `result            ${s.passed ? 'PASS' : 'FAIL'}`,
+  ].join('\n')
+}
+
+/** Writes the summary as JSON under test-results/ (`faults-summary.json` unless `name` is given). */
+export function writeSummary(s: Summary, name = 'faults-summary.json'): string {
+  const dir = join(REPO_ROOT, 'test-results')
+  mkdirSync(dir, { recursive: true })
+  const file = join(dir, name)
+  writeFileSync(file, JSON.stringify(s, null, 2) + '\n')
+  return file
+}

@@ -1,0 +1,534 @@
+/**
+ * The world of the fault suite: the real stack (scripted model, `opencode serve`, the built app),
+ * the network between them — app → fault proxy (cuts, refusals) → fuzzing proxy (half-open
+ * streams) → `opencode serve` — two browser contexts — one on the SharedWorker relay, one forced into the leader-tab
+ * fallback (`?relay=leader`; a context of its own, since both modes in one origin would share one
+ * event log) — several tabs on several sessions, the fault injectors, and the invariant check
+ * that runs after every cycle (see truth.ts).
+ */
+import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test'
+import { join } from 'node:path'
+import { freezePage, type Stack } from '../support/fixtures.ts'
+import { startFaultProxy, type FaultProxy } from '../../test/support/fault-proxy.ts'
+import { startFuzzProxy, type FuzzProxy } from '../../test/support/fuzz-proxy.ts'
+import { REPO_ROOT } from '../../test/support/opencode-server.ts'
+import { startStaticServer, type StaticServer } from '../../src/cli/static-server.ts'
+import type { Rng } from './rng.ts'
+import {
+  compareSession,
+  compareSessionList,
+  logDatabaseName,
+  readLogRows,
+  readTab,
+  recordStatuses,
+  statusLog,
+  ServerTruth,
+  type Problem,
+  type TabView,
+} from './truth.ts'
+
+/** Which relay a browser context runs. */
+export type RelayKind = 'shared-worker' | 'leader-tab'
+
+/** Every fault kind the cycles inject (the keys of the summary's "faults by kind"). */
+export const FAULT_KINDS = [
+  'proxy-cut',
+  'proxy-refuse',
+  'server-kill',
+  'tab-freeze',
+  'browser-offline',
+  'tab-reload',
+  'leader-close',
+  'all-tabs-close',
+  'sleep',
+] as const
+
+/** One fault kind. */
+export type FaultKind = (typeof FAULT_KINDS)[number]
+
+/** A fault with its parameters (all durations in ms; tab positions index {@link World.allTabs}). */
+export type Fault =
+  | { kind: 'proxy-cut'; times: number; gapMs: number }
+  | { kind: 'proxy-refuse'; ms: number }
+  | { kind: 'server-kill'; downMs: number }
+  | { kind: 'tab-freeze'; tabs: number[]; ms: number }
+  | { kind: 'browser-offline'; contexts: RelayKind[]; ms: number }
+  | { kind: 'tab-reload'; tabs: number[] }
+  | { kind: 'leader-close'; reopenAfterMs: number }
+  | { kind: 'all-tabs-close'; context: RelayKind; downMs: number }
+  | {
+      kind: 'sleep'
+      ms: number
+      externalSession: boolean
+      wakeOrder: number[]
+      /**
+       * false: the connection is cut and refused for the whole sleep; true: it is left half-open
+       * (no byte reaches the relay, nothing closes), as a real sleep leaves a TCP connection, so
+       * only the relay's watchdog can notice.
+       */
+      halfOpen: boolean
+    }
+
+/** One open tab. */
+export interface Tab {
+  /** Stable position in {@link World.allTabs}: a reopened tab takes the place of the one it replaces. */
+  position: number
+  kind: RelayKind
+  page: Page
+  /** Index of the session slot this tab shows. */
+  slot: number
+  /** Epoch ms of the last `GET /global/event` this page itself sent (leader tabs only). */
+  lastStreamRequestAt: number
+}
+
+/** One browser context and its tabs. */
+export interface Ctx {
+  kind: RelayKind
+  context: BrowserContext
+  tabs: Tab[]
+  /** Highest event-log cursor already checked for duplicate ids. */
+  logAfter: number
+  /** Event id → cursor of every log row checked so far. */
+  logIds: Map<string, number>
+}
+
+/** Counters printed in the summary. */
+export interface Stats {
+  cycles: number
+  /** Cycles whose check failed or that aborted (a fault or a wait threw). */
+  failedCycles: number
+  faults: Record<string, number>
+  /** Sleeps that left the connection half-open (the rest cut it). */
+  halfOpenSleeps: number
+  prompts: number
+  permissionsReplied: number
+  checks: number
+  messagesChecked: number
+  partsChecked: number
+  logEventsChecked: number
+  lost: number
+  duplicated: number
+  extra: number
+  stale: number
+  pageErrors: string[]
+  cycleMs: number[]
+}
+
+/** Options of {@link World.create}. */
+export interface WorldOptions {
+  /** Number of session slots (each with one live session). */
+  slots: number
+  /** Slot shown by each SharedWorker tab. */
+  sharedWorkerTabs: number[]
+  /** Slot shown by each leader-tab-fallback tab. */
+  leaderTabs: number[]
+  /** How long a check may take to converge, ms. */
+  convergeMs: number
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms))
+}
+
+/**
+ * `context.setOffline`, retried: Playwright applies it page by page and throws when a page of the
+ * context closes meanwhile (a concurrent tab fault). Never leaves the context half switched.
+ * @throws the last error after 5 attempts.
+ */
+async function setOffline(context: BrowserContext, offline: boolean): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await context.setOffline(offline)
+      return
+    } catch (err) {
+      if (attempt >= 5) throw err
+      await sleep(200)
+    }
+  }
+}
+
+/** Tallies problems by kind into `stats`. */
+function tally(stats: Stats, problems: readonly Problem[]): void {
+  for (const p of problems) stats[p.kind]++
+}
+
+/** The fault suite's world. Create with {@link World.create}; dispose with {@link World.close}. */
+export class World {
+  readonly truth: ServerTruth
+  readonly contexts: Ctx[] = []
+  /** Session id of each slot. */
+  readonly slots: string[] = []
+  /** Sessions created by "another client" during a sleep (must show in every session list). */
+  readonly external: string[] = []
+  readonly stats: Stats = {
+    cycles: 0,
+    failedCycles: 0,
+    faults: Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])),
+    halfOpenSleeps: 0,
+    prompts: 0,
+    permissionsReplied: 0,
+    checks: 0,
+    messagesChecked: 0,
+    partsChecked: 0,
+    logEventsChecked: 0,
+    lost: 0,
+    duplicated: 0,
+    extra: 0,
+    stale: 0,
+    pageErrors: [],
+    cycleMs: [],
+  }
+  private nextPosition = 0
+  /** The cycle running (1-based; 0 before the first), for error reports. */
+  cycle = 0
+
+  private constructor(
+    readonly stack: Stack,
+    readonly options: WorldOptions,
+    /** In front of the fuzzing proxy: cuts and refusals. */
+    readonly proxy: FaultProxy,
+    /** In front of `opencode serve`: half-open streams. */
+    readonly fuzz: FuzzProxy,
+    /** The built app, configured to use {@link World.proxy}. */
+    readonly app: StaticServer,
+  ) {
+    this.truth = new ServerTruth(stack.opencode.url, stack.directory)
+  }
+
+  /** Starts the network chain, creates the sessions and opens every tab (each waits for its relay to be connected). */
+  static async create(stack: Stack, browser: Browser, sharedContext: BrowserContext, options: WorldOptions): Promise<World> {
+    const fuzz = await startFuzzProxy(stack.opencode.url)
+    const proxy = await startFaultProxy(fuzz.url)
+    const app = await startStaticServer({
+      root: join(REPO_ROOT, 'dist'),
+      port: 0,
+      config: () => ({ server: { url: proxy.url }, source: 'e2e' }),
+      connectSources: () => [proxy.url],
+    })
+    const world = new World(stack, options, proxy, fuzz, app)
+    for (let i = 0; i < options.slots; i++) world.slots.push((await stack.api.createSession(`fault slot ${i}`)).id)
+    world.contexts.push({ kind: 'shared-worker', context: sharedContext, tabs: [], logAfter: 0, logIds: new Map() })
+    world.contexts.push({ kind: 'leader-tab', context: await browser.newContext(), tabs: [], logAfter: 0, logIds: new Map() })
+    for (const slot of options.sharedWorkerTabs) await world.openTab(world.ctx('shared-worker'), slot)
+    for (const slot of options.leaderTabs) await world.openTab(world.ctx('leader-tab'), slot)
+    return world
+  }
+
+  /** Closes the extra context (the fixture closes the shared one) and the network chain. */
+  async close(): Promise<void> {
+    await this.ctx('leader-tab').context.close().catch(() => undefined)
+    await this.app.close()
+    await this.proxy.close()
+    await this.fuzz.close()
+  }
+
+  /**
+   * The browser context running relay `kind`.
+   * @throws Error when there is none (a bug of the harness).
+   */
+  ctx(kind: RelayKind): Ctx {
+    const c = this.contexts.find((x) => x.kind === kind)
+    if (!c) throw new Error(`no ${kind} context`)
+    return c
+  }
+
+  /** Every open tab, ordered by position. */
+  allTabs(): Tab[] {
+    return this.contexts.flatMap((c) => c.tabs).sort((a, b) => a.position - b.position)
+  }
+
+  /** URL of a slot's session in the given relay mode. */
+  url(slot: number, kind: RelayKind): string {
+    const base = `${this.app.url}/session/${this.slots[slot]}?directory=${encodeURIComponent(this.stack.directory)}`
+    return kind === 'leader-tab' ? `${base}&relay=leader` : base
+  }
+
+  /** Opens a tab on `slot`, at `position` (a new one when omitted), and waits until its relay is connected. */
+  async openTab(ctx: Ctx, slot: number, position?: number): Promise<Tab> {
+    const page = await ctx.context.newPage()
+    const tab: Tab = { position: position ?? this.nextPosition++, kind: ctx.kind, page, slot, lastStreamRequestAt: 0 }
+    page.on('pageerror', (err) => this.stats.pageErrors.push(`[cycle ${this.cycle} ${ctx.kind} tab ${tab.position}] ${err.stack ?? err.message}`))
+    page.on('crash', () => this.stats.pageErrors.push(`[${ctx.kind} tab ${tab.position}] page crashed`))
+    page.on('request', (req) => {
+      if (req.url().includes('/global/event')) tab.lastStreamRequestAt = Date.now()
+    })
+    ctx.tabs.push(tab)
+    await page.goto(this.url(slot, ctx.kind))
+    await this.waitConnected(tab)
+    return tab
+  }
+
+  /** Closes a tab (its `pagehide` runs, as when the user closes it). */
+  async closeTab(tab: Tab): Promise<void> {
+    const ctx = this.ctx(tab.kind)
+    ctx.tabs = ctx.tabs.filter((t) => t !== tab)
+    await tab.page.close({ runBeforeUnload: false })
+  }
+
+  /** Waits until the tab's relay status is `connected` and no catch-up runs. */
+  async waitConnected(tab: Tab, timeout = 45_000): Promise<void> {
+    await expect
+      .poll(
+        async () => {
+          try {
+            const v = await readTab(tab.page, this.stack.directory)
+            return v.relay.state === 'connected' && !v.relay.catchingUp ? 'connected' : `${v.relay.state}${v.relay.catchingUp ? ' (catching up)' : ''}: ${v.relay.lastError ?? ''}`
+          } catch (err) {
+            return String(err)
+          }
+        },
+        { timeout, intervals: [100, 200, 300] },
+      )
+      .toBe('connected')
+    await recordStatuses(tab.page).catch(() => false)
+  }
+
+  /** What every tab last heard from its relay, for failure reports. */
+  async diagnose(): Promise<string> {
+    const lines: string[] = [`proxy: ${this.proxy.openEventStreams()} event streams open, ${this.proxy.eventStreamRequests()} requested so far`]
+    for (const tab of this.allTabs()) {
+      try {
+        const log = await statusLog(tab.page)
+        const now = Date.now()
+        const recent = log.slice(-8).map((r) => `${((r.at - now) / 1000).toFixed(1)}s ${r.state}${r.catchingUp ? '+catchup' : ''}#${r.attempt}${r.lastError ? ` (${r.lastError})` : ''}`)
+        lines.push(`${tab.kind} tab ${tab.position} (slot ${tab.slot}): ${recent.join(' → ') || 'no statuses recorded'}`)
+      } catch (err) {
+        lines.push(`${tab.kind} tab ${tab.position}: unreadable (${String(err).slice(0, 120)})`)
+      }
+    }
+    return lines.join('\n')
+  }
+
+  /** Waits until every tab is connected. */
+  async waitAllConnected(timeout = 45_000): Promise<void> {
+    await Promise.all(this.allTabs().map((t) => this.waitConnected(t, timeout)))
+  }
+
+  /**
+   * Waits until the server is quiet: every live session is idle, or busy only because a
+   * permission request blocks it.
+   * @throws Error after `timeoutMs`, naming the busy sessions.
+   */
+  async settleServer(timeoutMs = 60_000): Promise<void> {
+    const started = Date.now()
+    const deadline = started + timeoutMs
+    let busy: string[] = []
+    const lastBusy = new Map<string, number>()
+    while (Date.now() < deadline) {
+      const [status, perms] = await Promise.all([this.truth.statuses(), this.truth.permissions()])
+      busy = [...this.slots, ...this.external].filter((id) => (status[id] ?? 'idle') !== 'idle' && !(perms[id]?.length))
+      for (const id of busy) lastBusy.set(id, Date.now() - started)
+      if (busy.length === 0) {
+        if (process.env.FAULT_DEBUG && Date.now() - started > 4000) console.log(`[faults] slow settle ${Date.now() - started} ms: ${[...lastBusy].map(([id, ms]) => `${id} busy until +${ms} ms`).join(', ')}`)
+        return
+      }
+      await sleep(150)
+    }
+    throw new Error(`sessions still busy after ${timeoutMs} ms: ${busy.join(', ')}`)
+  }
+
+  /**
+   * The invariant check: until every tab equals the server (or `convergeMs` passes), reads every
+   * tab and the server and compares them — every loaded live session message by message and part
+   * by part, the session list, the status, the pending permissions in the store AND on screen,
+   * relay connected with healthy storage. Then checks each context's event log for duplicate ids.
+   * @param convergeMs how long the tabs may take to agree (default {@link WorldOptions.convergeMs})
+   * @returns the problems of the last attempt (empty when everything agreed); counts go to `stats`.
+   */
+  async check(convergeMs = this.options.convergeMs): Promise<Problem[]> {
+    const deadline = Date.now() + convergeMs
+    let problems: Problem[] = []
+    let counts = { messages: 0, parts: 0 }
+    for (;;) {
+      ;[problems, counts] = await this.compareOnce()
+      if (problems.length === 0 || Date.now() > deadline) break
+      await sleep(300)
+    }
+    this.stats.checks++
+    this.stats.messagesChecked += counts.messages
+    this.stats.partsChecked += counts.parts
+    const logProblems = await this.checkLogs()
+    problems = [...problems, ...logProblems]
+    tally(this.stats, problems)
+    return problems
+  }
+
+  private async compareOnce(): Promise<[Problem[], { messages: number; parts: number }]> {
+    const problems: Problem[] = []
+    const counts = { messages: 0, parts: 0 }
+    const live = new Set(this.slots)
+    const [serverIds, server] = await Promise.all([this.truth.sessionIds(), this.truth.sessions(this.slots)])
+    for (const tab of this.allTabs()) {
+      const where = `${tab.kind} tab ${tab.position}`
+      let view: TabView
+      try {
+        view = await readTab(tab.page, this.stack.directory)
+      } catch (err) {
+        problems.push({ kind: 'stale', what: `${where}: ${String(err)}` })
+        continue
+      }
+      if (view.relay.state !== 'connected' || view.relay.catchingUp) problems.push({ kind: 'stale', what: `${where}: relay ${view.relay.state}${view.relay.catchingUp ? ' catching up' : ''}` })
+      if (!view.relay.storageOk) problems.push({ kind: 'stale', what: `${where}: storage error ${view.relay.storageError ?? ''}` })
+      for (const p of compareSessionList(view.sessionIds, serverIds)) problems.push({ ...p, what: `${where}: ${p.what}` })
+      const shown = this.slots[tab.slot]
+      if (!view.sessions[shown] || view.sessions[shown].load !== 'ready') problems.push({ kind: 'stale', what: `${where}: shown session ${shown} is ${view.sessions[shown]?.load ?? 'not loaded'}` })
+      for (const [sid, mine] of Object.entries(view.sessions)) {
+        if (!live.has(sid) || mine.load !== 'ready') continue
+        const res = compareSession(sid, mine, server[sid])
+        counts.messages += res.messages
+        counts.parts += res.parts
+        for (const p of res.problems) problems.push({ ...p, what: `${where}: ${p.what}` })
+      }
+      const onScreen = view.promptIds.join(',')
+      const expected = server[shown].permissions.join(',')
+      if (onScreen !== expected) problems.push({ kind: server[shown].permissions.length > view.promptIds.length ? 'lost' : 'extra', what: `${where}: permission prompts on screen [${onScreen}], pending on the server [${expected}]` })
+    }
+    return [problems, counts]
+  }
+
+  /** Reads each context's new event-log rows; an id stored under two cursors is a duplicate. */
+  private async checkLogs(): Promise<Problem[]> {
+    const problems: Problem[] = []
+    const name = logDatabaseName(this.proxy.url)
+    for (const ctx of this.contexts) {
+      const tab = ctx.tabs[0]
+      if (!tab) continue
+      const rows = await readLogRows(tab.page, name, ctx.logAfter)
+      this.stats.logEventsChecked += rows.length
+      for (const row of rows) {
+        const prev = ctx.logIds.get(row.id)
+        if (prev !== undefined && prev !== row.cursor) problems.push({ kind: 'duplicated', what: `${ctx.kind} event log: id ${row.id} at cursors ${prev} and ${row.cursor}` })
+        ctx.logIds.set(row.id, row.cursor)
+        if (row.cursor > ctx.logAfter) ctx.logAfter = row.cursor
+      }
+    }
+    return problems
+  }
+
+  // ---- faults ----------------------------------------------------------------------------------
+
+  /** Injects one fault and undoes it (resumes, reopens, restarts), without waiting for recovery. */
+  async inject(fault: Fault, rng: Rng): Promise<void> {
+    this.stats.faults[fault.kind]++
+    const { proxy, fuzz } = this
+    const { opencode } = this.stack
+    switch (fault.kind) {
+      case 'proxy-cut':
+        for (let i = 0; i < fault.times; i++) {
+          proxy.cutAll()
+          if (i + 1 < fault.times) await sleep(fault.gapMs)
+        }
+        return
+      case 'proxy-refuse':
+        proxy.refuse()
+        await sleep(fault.ms)
+        proxy.resume()
+        return
+      case 'server-kill':
+        await opencode.kill()
+        await sleep(fault.downMs)
+        await opencode.restart()
+        return
+      case 'tab-freeze': {
+        const tabs = this.pickTabs(fault.tabs)
+        const resumes = []
+        for (const t of tabs) resumes.push(await freezePage(t.page))
+        await sleep(fault.ms)
+        for (const r of resumes) await r()
+        return
+      }
+      case 'browser-offline': {
+        const ctxs = fault.contexts.map((k) => this.ctx(k))
+        try {
+          for (const c of ctxs) await setOffline(c.context, true)
+          await sleep(fault.ms)
+        } finally {
+          for (const c of ctxs) await setOffline(c.context, false)
+        }
+        return
+      }
+      case 'tab-reload':
+        for (const t of this.pickTabs(fault.tabs)) await t.page.reload()
+        return
+      case 'leader-close': {
+        const ctx = this.ctx('leader-tab')
+        const leader = [...ctx.tabs].sort((a, b) => b.lastStreamRequestAt - a.lastStreamRequestAt)[0]
+        if (!leader) return
+        await this.closeTab(leader)
+        await sleep(fault.reopenAfterMs)
+        await this.openTab(ctx, leader.slot, leader.position)
+        return
+      }
+      case 'all-tabs-close': {
+        const ctx = this.ctx(fault.context)
+        const closed = [...ctx.tabs].sort((a, b) => a.position - b.position)
+        await Promise.all(closed.map((t) => this.closeTab(t)))
+        await sleep(fault.downMs)
+        for (const t of closed) await this.openTab(ctx, t.slot, t.position)
+        return
+      }
+      case 'sleep': {
+        const tabs = this.allTabs()
+        const resumes: Array<() => Promise<void>> = []
+        for (const t of tabs) resumes.push(await freezePage(t.page))
+        if (fault.halfOpen) {
+          this.stats.halfOpenSleeps++
+          fuzz.stallOpenStreams()
+        } else proxy.refuse()
+        if (fault.externalSession) {
+          // Another client works while this machine sleeps: a new session with a reply.
+          const s = await this.stack.api.createSession('created during sleep')
+          this.external.push(s.id)
+          await this.stack.api.promptAsync(s.id, 'stream 12 delay 5')
+          this.stats.prompts++
+        }
+        await sleep(fault.ms)
+        if (!fault.halfOpen) proxy.resume()
+        const order = fault.wakeOrder.map((i) => resumes[i % resumes.length]).filter((r, i, all) => all.indexOf(r) === i)
+        for (const r of resumes) if (!order.includes(r)) order.push(r)
+        for (const r of order) {
+          await r()
+          await sleep(rng.int(0, 150))
+        }
+        return
+      }
+    }
+  }
+
+  private pickTabs(positions: readonly number[]): Tab[] {
+    const all = this.allTabs()
+    const out: Tab[] = []
+    for (const p of positions) {
+      const t = all[p % all.length]
+      if (t && !out.includes(t)) out.push(t)
+    }
+    return out
+  }
+
+  // ---- workload --------------------------------------------------------------------------------
+
+  /**
+   * Replies to a pending permission: through the UI (clicks "Allow once" in a tab showing the
+   * session) when `viaUi` and such a tab exists, else over REST.
+   */
+  async replyPermission(sessionID: string, requestID: string, viaUi: boolean): Promise<void> {
+    this.stats.permissionsReplied++
+    const tab = viaUi ? this.allTabs().find((t) => this.slots[t.slot] === sessionID) : undefined
+    if (tab) {
+      const prompt = tab.page.locator(`[data-testid="permission-prompt"][data-request-id="${requestID}"]`)
+      await prompt.getByTestId('permission-once').click({ timeout: 10_000 })
+      return
+    }
+    await this.truth.replyPermission(requestID, 'once')
+  }
+
+  /** Gives `slot` a fresh session and points its tabs at it (keeps transcripts short). */
+  async rotate(slot: number): Promise<void> {
+    this.slots[slot] = (await this.stack.api.createSession(`fault slot ${slot}`)).id
+    for (const tab of this.allTabs()) {
+      if (tab.slot !== slot) continue
+      await tab.page.goto(this.url(slot, tab.kind))
+      await this.waitConnected(tab)
+    }
+  }
+}
