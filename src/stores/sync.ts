@@ -22,6 +22,7 @@ import { defineStore } from 'pinia'
 import { reactive, ref, watch } from 'vue'
 import type { Agent, Command, Config, Event, Path, Session } from '@opencode-ai/sdk/v2/types'
 import type { RelayedEvent } from '../../sw/protocol.ts'
+import { computeBackoffMs } from '../../sw/relay/connection.ts'
 import {
   applyEvent,
   createClientState,
@@ -438,6 +439,7 @@ export const useSyncStore = defineStore('sync', () => {
         m.status = 'error'
         m.error = errorMessage(err)
         connection.setApiError(m.error)
+        scheduleFailedRetry()
         throw err
       } finally {
         await extras
@@ -488,6 +490,7 @@ export const useSyncStore = defineStore('sync', () => {
       } catch (err) {
         load.status = 'error'
         load.error = errorMessage(err)
+        scheduleFailedRetry()
         throw err
       }
     }, options.force)
@@ -627,6 +630,68 @@ export const useSyncStore = defineStore('sync', () => {
       relay.onReset(onReset),
       relay.onResync((info) => void resyncDirectory(info.directory)),
     ]
+    if (typeof window !== 'undefined') {
+      // The page's own network came back (the relay may never have disconnected: in the
+      // SharedWorker its connection does not follow the page's offline emulation or a captive
+      // network that only broke this page's requests).
+      const online = () => {
+        failedRetryAttempt = 0
+        retryFailed()
+      }
+      window.addEventListener('online', online)
+      unsubscribers.push(() => window.removeEventListener('online', online))
+    }
+    unsubscribers.push(() => {
+      if (failedRetryTimer !== undefined) clearTimeout(failedRetryTimer)
+      failedRetryTimer = undefined
+    })
+  }
+
+  let failedRetryTimer: ReturnType<typeof setTimeout> | undefined
+  let failedRetryAttempt = 0
+
+  /** Whether a bootstrap, directory or session load is in the `error` state. */
+  function hasFailedLoads(): boolean {
+    if (phase.value === 'error') return true
+    for (const m of Object.values(meta)) if (m.status === 'error') return true
+    for (const [, l] of loadedSessions()) if (l.status === 'error') return true
+    return false
+  }
+
+  /** Loads again whatever failed: the project list, directories, sessions (idempotent). */
+  function retryFailed(): void {
+    if (!started) return
+    if (phase.value === 'error') {
+      void loadProjects().then(
+        () => {
+          phase.value = 'ready'
+          bootstrapError.value = undefined
+        },
+        () => scheduleFailedRetry(),
+      )
+    }
+    for (const [directory, m] of Object.entries(meta)) {
+      if (m.status === 'error') void ensureDirectory(directory).catch(() => undefined)
+    }
+    for (const [sessionID, l] of loadedSessions()) {
+      if (l.status === 'error') void ensureSession(l.directory, sessionID).catch(() => undefined)
+    }
+  }
+
+  /**
+   * After a failed load: try again later by itself, with exponential backoff and full jitter
+   * (1 s doubling to 30 s), while the relay is connected (when it is not, the reconnect retries).
+   * Covers failures the relay cannot see: a 5xx on one endpoint, this page's network alone.
+   */
+  function scheduleFailedRetry(): void {
+    if (!started || failedRetryTimer !== undefined) return
+    const delay = computeBackoffMs(failedRetryAttempt++, Math.random(), 1000, 30_000)
+    failedRetryTimer = setTimeout(() => {
+      failedRetryTimer = undefined
+      if (connection.state === 'connected' && hasFailedLoads()) retryFailed()
+      if (hasFailedLoads()) scheduleFailedRetry()
+      else failedRetryAttempt = 0
+    }, delay)
   }
 
   /**
@@ -658,6 +723,7 @@ export const useSyncStore = defineStore('sync', () => {
       phase.value = 'error'
       bootstrapError.value = errorMessage(err)
       connection.setApiError(bootstrapError.value)
+      scheduleFailedRetry()
     }
   }
 
@@ -720,18 +786,8 @@ export const useSyncStore = defineStore('sync', () => {
         for (const [, l] of loadedSessions()) directories.add(l.directory)
         for (const directory of directories) void resyncDirectory(directory)
       }
-      if (phase.value === 'error') {
-        void loadProjects().then(
-          () => void (phase.value = 'ready'),
-          () => undefined,
-        )
-      }
-      for (const [directory, m] of Object.entries(meta)) {
-        if (m.status === 'error') void ensureDirectory(directory).catch(() => undefined)
-      }
-      for (const [sessionID, l] of loadedSessions()) {
-        if (l.status === 'error') void ensureSession(l.directory, sessionID).catch(() => undefined)
-      }
+      failedRetryAttempt = 0
+      retryFailed()
     },
     // Every transition counts: status broadcasts handled in one task must not hide a gap.
     { flush: 'sync' },
