@@ -104,12 +104,6 @@ export type RelayToTab =
   /** A batch of events in cursor order (batched per ~16 ms). */
   | { type: 'events'; events: RelayedEvent[] }
   /**
-   * The same batch on a SharedWorker port, JSON-encoded once for every tab pumped from the same
-   * cursor (a structured clone would serialize it again for each port). `json` is a
-   * `RelayedEvent[]`. Only the port transport produces it (see `sw/relay/runtime.ts`).
-   */
-  | { type: 'events-json'; json: string }
-  /**
    * The tab's cursor is older than what the log still holds (retention dropped it, or the database
    * was reset): the tab must re-bootstrap over REST and continue from `head`.
    */

@@ -1,24 +1,7 @@
 /** Runtime guard for messages arriving from the relay (a port or BroadcastChannel gives `unknown`). */
-import type { RelayedEvent, RelayToTab } from '../../sw/protocol.ts'
+import type { RelayToTab } from '../../sw/protocol.ts'
 
-const TYPES = new Set(['status', 'subscribed', 'events', 'events-json', 'reset', 'resync', 'notify'])
-
-/**
- * Narrows the decoded `json` of an `events-json` message to `RelayedEvent[]`: an array whose
- * items have a numeric `cursor`, string `id` and `directory`, numeric `receivedAt` and a `payload`
- * object with a string `type` (the same structural trust as for `events`; payloads are narrowed
- * by `type` in the reducer).
- */
-export function isRelayedEvents(x: unknown): x is RelayedEvent[] {
-  if (!Array.isArray(x)) return false
-  for (const e of x) {
-    if (typeof e !== 'object' || e === null) return false
-    if (!('cursor' in e) || typeof e.cursor !== 'number' || !('id' in e) || typeof e.id !== 'string') return false
-    if (!('directory' in e) || typeof e.directory !== 'string' || !('receivedAt' in e) || typeof e.receivedAt !== 'number') return false
-    if (!('payload' in e) || typeof e.payload !== 'object' || e.payload === null || !('type' in e.payload) || typeof e.payload.type !== 'string') return false
-  }
-  return true
-}
+const TYPES = new Set(['status', 'subscribed', 'events', 'reset', 'resync', 'notify'])
 
 /**
  * Narrows `x` to `RelayToTab` by its `type` and the fields each variant needs. The relay is our
@@ -33,8 +16,6 @@ export function isRelayToTab(x: unknown): x is RelayToTab {
       return 'from' in x && typeof x.from === 'number' && 'head' in x && typeof x.head === 'number'
     case 'events':
       return 'events' in x && Array.isArray(x.events)
-    case 'events-json':
-      return 'json' in x && typeof x.json === 'string'
     case 'reset':
       return 'head' in x && typeof x.head === 'number' && 'reason' in x && typeof x.reason === 'string'
     case 'resync':

@@ -3,7 +3,7 @@
  * leader-tab fallback (Chrome Android before 148, some webviews); both implement `RelayClient`.
  */
 import type { RelayStatus, RelayToTab, ServerConfig, TabToRelay } from '../../sw/protocol.ts'
-import { isRelayedEvents, isRelayToTab } from './guards.ts'
+import { isRelayToTab } from './guards.ts'
 import type { RelayClient, RelayedEvent } from './types.ts'
 
 export type { RelayClient } from './types.ts'
@@ -121,13 +121,6 @@ abstract class BaseRelay implements RelayClient {
     })
   }
 
-  /** Hands a batch to the event listeners and advances `lastCursor`. */
-  private deliver(events: RelayedEvent[]): void {
-    if (events.length === 0) return
-    this.lastCursor = events[events.length - 1].cursor
-    for (const cb of this.listeners.events) cb(events)
-  }
-
   /** Dispatches one message from the relay to the registered listeners. */
   protected dispatch(msg: RelayToTab): void {
     switch (msg.type) {
@@ -140,19 +133,10 @@ abstract class BaseRelay implements RelayClient {
         waiter?.({ from: msg.from, head: msg.head })
         return
       }
-      case 'events':
-        this.deliver(msg.events)
-        return
-      case 'events-json': {
-        let decoded: unknown
-        try {
-          decoded = JSON.parse(msg.json)
-        } catch (err) {
-          console.error('[relay] undecodable event batch', err)
-          return
-        }
-        if (isRelayedEvents(decoded)) this.deliver(decoded)
-        else console.error('[relay] event batch of the wrong shape dropped')
+      case 'events': {
+        if (msg.events.length === 0) return
+        this.lastCursor = msg.events[msg.events.length - 1].cursor
+        for (const cb of this.listeners.events) cb(msg.events)
         return
       }
       case 'reset': {

@@ -51,35 +51,6 @@ export function createBrowserHub(mode: RelayStatus['mode']): RelayHub {
   return hub
 }
 
-/**
- * Encodes `events` batches for ports: tabs pumped from the same cursor get the same batch, so the
- * JSON of the last few batches is kept (keyed by first cursor, last cursor and length; cursors
- * are never reused, and a batch's content is fixed once it has cursors).
- */
-export class BatchEncoder {
-  private readonly cache = new Map<string, string>()
-
-  /** @param keep how many recent batches to remember */
-  constructor(private readonly keep = 8) {}
-
-  /** The wire message for `msg`: `events` becomes `events-json`; any other message is returned as is. */
-  encode(msg: RelayToTab): RelayToTab {
-    if (msg.type !== 'events' || msg.events.length === 0) return msg
-    const events = msg.events
-    const key = `${events[0].cursor}:${events[events.length - 1].cursor}:${events.length}`
-    let json = this.cache.get(key)
-    if (json === undefined) {
-      json = JSON.stringify(events)
-      this.cache.set(key, json)
-      if (this.cache.size > this.keep) {
-        const oldest = this.cache.keys().next()
-        if (!oldest.done) this.cache.delete(oldest.value)
-      }
-    }
-    return { type: 'events-json', json }
-  }
-}
-
 /** Something that delivers messages from one tab and posts back to it. */
 export interface PortLike {
   postMessage(msg: RelayToTab): void
@@ -87,16 +58,12 @@ export interface PortLike {
   start?: () => void
 }
 
-/** One encoder for every port of this worker, so tabs share the encoding. */
-const sharedEncoder = new BatchEncoder()
-
 /**
  * Attaches a port to the hub: the first valid message must be `hello`; later messages go to that
  * tab's session in arrival order (a promise chain, so a slow subscribe never reorders them).
- * Invalid messages are dropped (counted in the console), never thrown. Event batches go to the
- * port as `events-json` through `encoder` (see {@link BatchEncoder}).
+ * Invalid messages are dropped (counted in the console), never thrown.
  */
-export function attachPort(hub: RelayHub, port: PortLike, encoder: BatchEncoder = sharedEncoder): void {
+export function attachPort(hub: RelayHub, port: PortLike): void {
   let tab: TabSession | undefined
   let chain: Promise<void> = Promise.resolve()
   port.addEventListener('message', (ev: MessageEvent) => {
@@ -108,7 +75,7 @@ export function attachPort(hub: RelayHub, port: PortLike, encoder: BatchEncoder 
     chain = chain.then(async () => {
       if (!tab) {
         if (msg.type !== 'hello') return
-        tab = hub.connectTab({ post: (m) => port.postMessage(encoder.encode(m)) }, msg.tabId, msg.lockName)
+        tab = hub.connectTab({ post: (m) => port.postMessage(m) }, msg.tabId, msg.lockName)
       }
       await tab.receive(msg)
     }).catch((err: unknown) => console.error('[relay] tab message failed', err))
