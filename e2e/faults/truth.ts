@@ -303,7 +303,7 @@ export async function readTab(page: Page, directory: string): Promise<TabView> {
     const sessionLoads = rec(sync.sessionLoads) ? sync.sessionLoads : {}
     for (const [sid, load] of Object.entries(sessionLoads)) {
       if (!rec(load) || load.directory !== dir || load.status === 'idle') continue
-      loads[sid] = String(load.status)
+      loads[sid] = load.status === 'error' && typeof load.error === 'string' ? `error (${load.error})` : String(load.status)
       const list = d && rec(d.messages) && Array.isArray(d.messages[sid]) ? d.messages[sid] : []
       messages[sid] = list
       for (const m of list) {
