@@ -10,7 +10,7 @@
  *
  * Environment:
  * - `FAULT_SEED`     seed (printed; the same seed replays the same fault sequence); random if unset
- * - `FAULT_CYCLES`   number of cycles (default 40: the short run inside `npm test`; 200 with
+ * - `FAULT_CYCLES`   number of cycles (default 40: `npm run test:faults:short`; 200 with
  *                    `npm run test:faults`, which sets FAULT_RUN=long)
  * - `FAULT_SOAK=1`   the long soak: 2,000 cycles unless FAULT_CYCLES says otherwise
  * - `FAULT_KEEP_GOING=1`  do not stop at the first failing cycle (counts every loss)
