@@ -13,9 +13,10 @@ import { sleepProtectionText, useSettingsStore, type CompanionState } from '../s
 import { setStorage } from '../src/stores/storage.ts'
 import type { OpencodeEvent, RelayedEvent } from '../sw/protocol.ts'
 import { AwakeLeaser, type ObservedEvent } from '../sw/relay/awake-lease.ts'
-import type { Clock } from '../sw/relay/connection.ts'
 import { EventLog } from '../sw/relay/event-log.ts'
+import type { Clock } from '../sw/relay/connection.ts'
 import { RelayHub } from '../sw/relay/hub.ts'
+import { FakeClock } from './support/fake-clock.ts'
 
 const TOKEN = 'tok-0123456789abcdef0123456789abcdef'
 const CONFIG: AwakeConfig = { url: 'http://127.0.0.1:4747', token: TOKEN }
@@ -27,40 +28,6 @@ async function settle(): Promise<void> {
   await new Promise((r) => setTimeout(r, 0))
 }
 
-/** A manual timer queue: time moves only in `advance`. */
-class FakeClock implements Clock {
-  t = 1_700_000_000_000
-  private seq = 0
-  private readonly timers = new Map<number, { at: number; fn: () => void }>()
-  now(): number {
-    return this.t
-  }
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = ++this.seq
-    this.timers.set(id, { at: this.t + Math.max(0, ms), fn })
-    return id
-  }
-  clearTimeout(handle: unknown): void {
-    if (typeof handle === 'number') this.timers.delete(handle)
-  }
-  get pending(): number {
-    return this.timers.size
-  }
-  async advance(ms: number): Promise<void> {
-    const target = this.t + ms
-    for (;;) {
-      let next: [number, { at: number; fn: () => void }] | undefined
-      for (const entry of this.timers) if (entry[1].at <= target && (!next || entry[1].at < next[1].at)) next = entry
-      if (!next) break
-      this.timers.delete(next[0])
-      this.t = next[1].at
-      next[1].fn()
-      await settle()
-    }
-    this.t = target
-    await settle()
-  }
-}
 
 function status(overrides: Partial<AwakeStatus> = {}): AwakeStatus {
   return { running: true, held: false, reasons: [], enabled: true, platform: 'darwin', supported: true, busySessions: [], leases: [], pid: 4242, ...overrides }
@@ -173,7 +140,7 @@ describe('AwakeLeaser (manual clock)', () => {
   let leaser: AwakeLeaser
 
   beforeEach(() => {
-    clock = new FakeClock()
+    clock = new FakeClock(settle)
     c = fakeCompanion()
     connected = true
     configLoads = 0

@@ -9,44 +9,11 @@
  * Expected: an attempt without a response head is abandoned after at most 10 s.
  */
 import { describe, expect, it } from 'vitest'
-import { SseConnection, type Clock } from '../sw/relay/connection.ts'
+import { SseConnection } from '../sw/relay/connection.ts'
+import { FakeClock, settleImmediate } from './support/fake-clock.ts'
 
-/** Lets pending promise callbacks run. No real time passes. */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 4; i++) await new Promise<void>((resolve) => setImmediate(resolve))
-}
+const settle = settleImmediate
 
-/** A manual timer queue: time moves only in `advance`. */
-class FakeClock implements Clock {
-  t = 1_700_000_000_000
-  private seq = 0
-  private readonly timers = new Map<number, { at: number; fn: () => void }>()
-  now(): number {
-    return this.t
-  }
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = ++this.seq
-    this.timers.set(id, { at: this.t + Math.max(0, ms), fn })
-    return id
-  }
-  clearTimeout(handle: unknown): void {
-    if (typeof handle === 'number') this.timers.delete(handle)
-  }
-  async advance(ms: number): Promise<void> {
-    const target = this.t + ms
-    for (;;) {
-      let next: [number, { at: number; fn: () => void }] | undefined
-      for (const entry of this.timers) if (entry[1].at <= target && (!next || entry[1].at < next[1].at)) next = entry
-      if (!next) break
-      this.timers.delete(next[0])
-      this.t = next[1].at
-      next[1].fn()
-      await settle()
-    }
-    this.t = target
-    await settle()
-  }
-}
 
 describe('SseConnection against a server that accepts but never answers (regression)', () => {
   it('gives up on an attempt without a response head within 10 s and tries again', async () => {

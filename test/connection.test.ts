@@ -5,57 +5,18 @@ import {
   RETRY_FLOOR_MS,
   SseConnection,
   systemDeps,
-  type Clock,
   type ConnectionOptions,
   type ConnectionSnapshot,
 } from '../sw/relay/connection.ts'
 import type { UpstreamFrame } from '../sw/relay/frames.ts'
+import { FakeClock, settleImmediate } from './support/fake-clock.ts'
 
 // ---------------------------------------------------------------------------------------------
 // Test doubles: a manual clock and a scripted fetch whose responses stream chunks we push.
 
 /** Lets pending promise callbacks (fetch resolution, stream reads) run. No real time passes. */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 4; i++) await new Promise<void>((resolve) => setImmediate(resolve))
-}
+const settle = settleImmediate
 
-/** A manual timer queue: time moves only in `advance`. */
-class FakeClock implements Clock {
-  t = 1_700_000_000_000
-  private seq = 0
-  private readonly timers = new Map<number, { at: number; fn: () => void }>()
-
-  now(): number {
-    return this.t
-  }
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = ++this.seq
-    this.timers.set(id, { at: this.t + Math.max(0, ms), fn })
-    return id
-  }
-  clearTimeout(handle: unknown): void {
-    if (typeof handle === 'number') this.timers.delete(handle)
-  }
-  /** Number of pending timers. */
-  get pending(): number {
-    return this.timers.size
-  }
-  /** Runs every timer due within `ms`, in order, letting promises settle after each. */
-  async advance(ms: number): Promise<void> {
-    const target = this.t + ms
-    for (;;) {
-      let next: [number, { at: number; fn: () => void }] | undefined
-      for (const entry of this.timers) if (entry[1].at <= target && (!next || entry[1].at < next[1].at)) next = entry
-      if (!next) break
-      this.timers.delete(next[0])
-      this.t = next[1].at
-      next[1].fn()
-      await settle()
-    }
-    this.t = target
-    await settle()
-  }
-}
 
 const encoder = new TextEncoder()
 
