@@ -8,9 +8,8 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startStaticServer, type StaticServer } from '../../src/cli/static-server.ts'
-import { REPO_ROOT } from '../../test/support/opencode-server.ts'
 import { startFuzzProxy, type FuzzProxy } from '../../test/support/fuzz-proxy.ts'
-import type { Stack } from '../support/fixtures.ts'
+import { appDist, type Stack } from '../support/fixtures.ts'
 import {
   compareSession,
   compareSessionList,
@@ -64,10 +63,10 @@ const WORKER_PRELUDE = `;(() => {
 })();
 `
 
-/** Copies dist/ to a temp folder and instruments its SharedWorker bundle with {@link WORKER_PRELUDE}. */
+/** Copies the built app ({@link appDist}) to a temp folder and instruments its SharedWorker bundle with {@link WORKER_PRELUDE}. */
 function instrumentedDist(): string {
   const root = mkdtempSync(join(tmpdir(), 'relay-dist-'))
-  cpSync(join(REPO_ROOT, 'dist'), root, { recursive: true })
+  cpSync(appDist(), root, { recursive: true })
   const assets = join(root, 'assets')
   const worker = readdirSync(assets).find((f) => /^shared-worker-.*\.js$/.test(f))
   if (!worker) throw new Error('no shared-worker-*.js in dist/assets: did the build change?')
@@ -82,7 +81,7 @@ function instrumentedDist(): string {
  */
 export async function startFuzzApp(stack: Stack, options: { instrumented?: boolean } = {}): Promise<FuzzApp> {
   const fuzz = await startFuzzProxy(stack.opencode.url)
-  const root = options.instrumented ? instrumentedDist() : join(REPO_ROOT, 'dist')
+  const root = options.instrumented ? instrumentedDist() : appDist()
   const app = await startStaticServer({
     root,
     port: 0,

@@ -7,11 +7,9 @@
  * that runs after every cycle (see truth.ts).
  */
 import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test'
-import { join } from 'node:path'
-import { freezePage, type Stack } from '../support/fixtures.ts'
+import { appDist, freezePage, type Stack } from '../support/fixtures.ts'
 import { startFaultProxy, type FaultProxy } from '../../test/support/fault-proxy.ts'
 import { startFuzzProxy, type FuzzProxy } from '../../test/support/fuzz-proxy.ts'
-import { REPO_ROOT } from '../../test/support/opencode-server.ts'
 import { startStaticServer, type StaticServer } from '../../src/cli/static-server.ts'
 import type { Rng } from './rng.ts'
 import {
@@ -200,7 +198,7 @@ export class World {
     const fuzz = await startFuzzProxy(stack.opencode.url)
     const proxy = await startFaultProxy(fuzz.url)
     const app = await startStaticServer({
-      root: join(REPO_ROOT, 'dist'),
+      root: appDist(),
       port: 0,
       config: () => ({ server: { url: proxy.url }, source: 'e2e' }),
       connectSources: () => [proxy.url],
