@@ -44,7 +44,7 @@ abstract class BaseRelay implements RelayClient {
   protected readonly tabId = crypto.randomUUID()
   protected current: RelayStatus
   protected server: ServerConfig
-  /** Highest cursor delivered to the app; used to re-subscribe after a leader change. */
+  /** Highest cursor delivered to the app, or where the subscription started; used to re-subscribe after a leader change. */
   protected lastCursor: number | undefined
   private readonly listeners: Listeners = { status: new Set(), events: new Set(), reset: new Set(), resync: new Set(), notify: new Set() }
   private pendingSubscribe: Array<(r: { from: number; head: number }) => void> = []
@@ -129,6 +129,9 @@ abstract class BaseRelay implements RelayClient {
         for (const cb of this.listeners.status) cb(msg.status)
         return
       case 'subscribed': {
+        // Where this tab's stream now starts: a re-subscribe (new leader) continues from here
+        // even before any event arrived, instead of from a later `head` (a gap).
+        this.lastCursor = Math.max(this.lastCursor ?? msg.from, msg.from)
         const waiter = this.pendingSubscribe.shift()
         waiter?.({ from: msg.from, head: msg.head })
         return

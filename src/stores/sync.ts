@@ -223,6 +223,14 @@ export const useSyncStore = defineStore('sync', () => {
   const queued = new Map<string, Promise<void>>()
   let buffer: RelayedEvent[] = []
   const pending = new Map<string, Promise<void>>()
+  /**
+   * Settles once this tab's relay subscription is answered (or {@link SUBSCRIBE_TIMEOUT_MS}
+   * passed). Every REST read waits for it: a read sent before the relay fixed where this tab's
+   * stream starts would miss the events between the read's answer and that start (a view mounted
+   * before `start()` subscribed, or a fallback leader still being elected).
+   */
+  let openSubscriptionGate: (() => void) | undefined
+  let subscriptionReady = new Promise<void>((resolve) => (openSubscriptionGate = resolve))
   let unsubscribers: Array<() => void> = []
   let started = false
 
@@ -340,6 +348,8 @@ export const useSyncStore = defineStore('sync', () => {
 
   /** Runs a REST read in a scope: fetch, commit the answer, then release the scope's buffered events. */
   async function read<T>(scope: Scope, fetcher: () => Promise<T>, commit: (data: T) => void): Promise<void> {
+    // Not started (unit tests of the loads alone): no subscription to wait for.
+    if (started) await subscriptionReady
     const flight: InFlight = { scope, startedAt: Date.now() }
     inflight.add(flight)
     let ok = false
@@ -610,15 +620,37 @@ export const useSyncStore = defineStore('sync', () => {
     void reloadEverything()
   }
 
-  async function subscribe(cursor: number | 'head'): Promise<void> {
+  /**
+   * Subscribes this tab to the relay from `cursor` and waits for the answer, at most
+   * {@link SUBSCRIBE_TIMEOUT_MS} (then REST reads go ahead without it, and once the answer does
+   * come every loaded directory and session is re-read: those reads may predate the stream's start).
+   */
+  function subscribe(cursor: number | 'head'): Promise<void> {
     const relay = useRelay()
+    let late = false
     const answer = relay.subscribe(cursor).then((range) => {
       subscription.value = range
+      if (late) resyncLoaded()
     })
     let timer: ReturnType<typeof setTimeout> | undefined
-    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, SUBSCRIBE_TIMEOUT_MS)))
-    await Promise.race([answer, timeout])
-    clearTimeout(timer)
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, SUBSCRIBE_TIMEOUT_MS))).then(() => {
+      late = true
+    })
+    const ready = Promise.race([answer, timeout]).then(() => clearTimeout(timer))
+    // Reads already waiting (a view mounted before `start()` got here) go once this one settles.
+    const gate = openSubscriptionGate
+    openSubscriptionGate = undefined
+    subscriptionReady = ready
+    void ready.then(() => gate?.())
+    return ready
+  }
+
+  /** Re-reads every directory and session this tab has loaded or is loading (idempotent merges). */
+  function resyncLoaded(): void {
+    const directories = new Set<string>()
+    for (const [directory, m] of Object.entries(meta)) if (m.status !== 'idle') directories.add(directory)
+    for (const [, l] of loadedSessions()) directories.add(l.directory)
+    for (const directory of directories) void resyncDirectory(directory)
   }
 
   function wireRelay(): void {
@@ -781,10 +813,7 @@ export const useSyncStore = defineStore('sync', () => {
       if (next !== 'connected' || prev === 'connected') return
       if (lostConnection) {
         lostConnection = false
-        const directories = new Set<string>()
-        for (const [directory, m] of Object.entries(meta)) if (m.status !== 'idle') directories.add(directory)
-        for (const [, l] of loadedSessions()) directories.add(l.directory)
-        for (const directory of directories) void resyncDirectory(directory)
+        resyncLoaded()
       }
       failedRetryAttempt = 0
       retryFailed()
