@@ -10,8 +10,9 @@
  *
  * Environment:
  * - `FAULT_SEED`     seed (printed; the same seed replays the same fault sequence); random if unset
- * - `FAULT_CYCLES`   number of cycles (default 40: `npm run test:faults:short`; 200 with
- *                    `npm run test:faults`, which sets FAULT_RUN=long)
+ * - `FAULT_CYCLES`   number of cycles: default 20 in `npm test` (.ci/run sets 200), 40 with
+ *                    `npm run test:faults:short` (FAULT_RUN=short), 200 with `npm run test:faults`
+ *                    (FAULT_RUN=long)
  * - `FAULT_SOAK=1`   the long soak: 2,000 cycles unless FAULT_CYCLES says otherwise
  * - `FAULT_KEEP_GOING=1`  do not stop at the first failing cycle (counts every loss)
  */
@@ -24,9 +25,9 @@ import type { Problem } from './truth.ts'
 
 const SEED = parseSeed(process.env.FAULT_SEED)
 const SOAK = process.env.FAULT_SOAK === '1'
-/** `npm run test:faults` sets FAULT_RUN=long. */
-const LONG = process.env.FAULT_RUN === 'long'
-const CYCLES = Number(process.env.FAULT_CYCLES ?? (SOAK ? 2000 : LONG ? 200 : 40))
+/** `npm run test:faults` sets FAULT_RUN=long, `npm run test:faults:short` FAULT_RUN=short. */
+const RUN = process.env.FAULT_RUN
+const CYCLES = Number(process.env.FAULT_CYCLES ?? (SOAK ? 2000 : RUN === 'long' ? 200 : RUN === 'short' ? 40 : 20))
 const KEEP_GOING = process.env.FAULT_KEEP_GOING === '1'
 const SLOTS = 3
 
