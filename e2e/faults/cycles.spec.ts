@@ -100,6 +100,8 @@ test('fault cycles: every tab equals the server after every cycle, nothing lost,
         await sleep(plan.faultDelayMs)
         phase('work')
         await Promise.all(plan.faults.map((f) => world.inject(f, runtimeRng)))
+        // A tab opened during an offline fault can miss the switch back (see setOffline in world.ts).
+        if (plan.faults.some((f) => f.kind === 'browser-offline')) await world.ensureOnline()
         phase('fault')
         await world.settleServer()
         phase('settle')

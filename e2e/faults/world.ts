@@ -129,20 +129,63 @@ function sleep(ms: number): Promise<void> {
 }
 
 /**
- * `context.setOffline`, retried: Playwright applies it page by page and throws when a page of the
- * context closes meanwhile (a concurrent tab fault). Never leaves the context half switched.
+ * `context.setOffline`, retried and verified: Playwright applies it page by page and throws when a
+ * page of the context closes meanwhile (a concurrent tab fault), and a page still being created
+ * while it runs can miss it (seed 2870981485 cycle 76: a tab reopened during an offline blip
+ * stayed offline for good, every request "Failed to fetch" — suspected). Done when every open page of the
+ * context reports `navigator.onLine === !offline`; never leaves the context half switched.
  * @throws the last error after 5 attempts.
  */
 async function setOffline(context: BrowserContext, offline: boolean): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await context.setOffline(offline)
-      return
+      const wrong = await pagesNotInState(context, offline)
+      if (wrong === 0) return
+      if (attempt >= 5) throw new Error(`${wrong} page(s) still ${offline ? 'online' : 'offline'} after setOffline(${offline})`)
+      // Playwright skips a setOffline that does not change its own flag: flip it to re-send the
+      // emulation to every page (the others see a blip of a few ms).
+      console.log(`[faults] setOffline(${offline}): ${wrong} page(s) missed it, applying again`)
+      await context.setOffline(!offline)
+      await context.setOffline(offline)
+      if ((await pagesNotInState(context, offline)) === 0) return
     } catch (err) {
       if (attempt >= 5) throw err
-      await sleep(200)
     }
+    await sleep(200)
   }
+}
+
+/** How many open pages of `context` do not report `navigator.onLine === !offline` (closing pages are skipped). */
+async function pagesNotInState(context: BrowserContext, offline: boolean): Promise<number> {
+  const states = await Promise.all(
+    context.pages().map((p) =>
+      p
+        .evaluate(() => navigator.onLine)
+        .then((online) => online === !offline)
+        .catch(() => true),
+    ),
+  )
+  return states.filter((ok) => !ok).length
+}
+
+/**
+ * Whether a page's own network works, for failure reports: `navigator.onLine` and a 3 s probe
+ * `GET {proxy}/path` from the page (a tab stuck on "Failed to fetch" is then either offline by
+ * emulation, or its requests hang, or they work and the app failed to retry).
+ */
+async function probeNetwork(page: Page, proxyUrl: string): Promise<string> {
+  return page
+    .evaluate(async (url) => {
+      const started = performance.now()
+      try {
+        const res = await fetch(`${url}/path`, { signal: AbortSignal.timeout(3000), cache: 'no-store' })
+        return `onLine=${navigator.onLine}, probe ${res.status} in ${Math.round(performance.now() - started)} ms`
+      } catch (err) {
+        return `onLine=${navigator.onLine}, probe failed after ${Math.round(performance.now() - started)} ms: ${String(err)}`
+      }
+    }, proxyUrl)
+    .catch((err: unknown) => `unreadable (${String(err).slice(0, 80)})`)
 }
 
 /** Tallies problems by kind into `stats`. */
@@ -256,6 +299,11 @@ export class World {
     return tab
   }
 
+  /** After the faults: every page of every context is back online (verified, re-applied if a page missed it). */
+  async ensureOnline(): Promise<void> {
+    for (const c of this.contexts) await setOffline(c.context, false)
+  }
+
   /** Closes a tab (its `pagehide` runs, as when the user closes it). */
   async closeTab(tab: Tab): Promise<void> {
     const ctx = this.ctx(tab.kind)
@@ -290,6 +338,7 @@ export class World {
         const now = Date.now()
         const recent = log.slice(-8).map((r) => `${((r.at - now) / 1000).toFixed(1)}s ${r.state}${r.catchingUp ? '+catchup' : ''}#${r.attempt}${r.lastError ? ` (${r.lastError})` : ''}`)
         lines.push(`${tab.kind} tab ${tab.position} (slot ${tab.slot}): ${recent.join(' → ') || 'no statuses recorded'}`)
+        lines.push(`  its own network: ${await probeNetwork(tab.page, this.proxy.url)}`)
       } catch (err) {
         lines.push(`${tab.kind} tab ${tab.position}: unreadable (${String(err).slice(0, 120)})`)
       }
