@@ -36,21 +36,20 @@ describe('EventLog.appendLive (write-behind)', () => {
   it('assigns cursors before IndexedDB has the rows, serves them from memory, then writes them with their seqs', async () => {
     const factory = new IDBFactory()
     const log = await openLog(factory)
-    let release: () => void = () => undefined
-    const gate = new Promise<void>((r) => (release = r))
+    const order: string[] = []
     const bulkAdd = log.dexie.events.bulkAdd.bind(log.dexie.events)
-    vi.spyOn(log.dexie.events, 'bulkAdd').mockImplementation(async (...args: Parameters<typeof bulkAdd>) => {
-      await gate
+    vi.spyOn(log.dexie.events, 'bulkAdd').mockImplementation((...args: Parameters<typeof bulkAdd>) => {
+      order.push('written')
       return bulkAdd(...args)
     })
     const batch = idles(3)
     const res = await log.appendLive(batch, [{ directory: DIR, aggregateID: 'ses_1', seq: 7 }])
+    order.push('returned')
     expect(res.accepted.map((e) => e.cursor)).toEqual([1, 2, 3])
     expect(log.head()).toBe(3)
     expect((await log.readAfter(0)).map((e) => e.id)).toEqual(batch.map((e) => e.id))
-    expect(await log.dexie.events.count()).toBe(0)
-    release()
     await log.flushWrites()
+    expect(order).toEqual(['returned', 'written'])
     expect(await log.dexie.events.count()).toBe(3)
     log.close()
     const reopened = await openLog(factory)
