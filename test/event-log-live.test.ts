@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb'
-import { EventLog, type EventLogOptions, type NewEvent } from '../sw/relay/event-log.ts'
+import { CURSOR_RESERVATION, EventLog, type EventLogOptions, type NewEvent } from '../sw/relay/event-log.ts'
 
 const DIR = '/home/dev/project'
 const T0 = 1_700_000_000_000
@@ -126,5 +126,30 @@ describe('EventLog.appendLive (write-behind)', () => {
     expect(res.accepted).toHaveLength(10)
     expect(await log.dexie.events.count()).toBe(10)
     expect(await log.oldestCursor()).toBe(1)
+  })
+
+  it('regression: a relay that dies before its write-behind commits never gets its cursors reused by the next one', async () => {
+    // Found while measuring write-behind (session 2): cursors 4–5 reached the tabs, the worker
+    // died before writing them, and the next worker handed out 4–5 again for other events — a tab
+    // holding 5 then skipped them.
+    const factory = new IDBFactory()
+    const first = await openLog(factory)
+    await first.appendLive(idles(3))
+    await first.flushWrites()
+    vi.spyOn(first.dexie.events, 'bulkAdd').mockRejectedValue(new DOMException('the worker is gone', 'AbortError'))
+    const handedOut = (await first.appendLive(idles(2))).accepted.map((e) => e.cursor)
+    expect(handedOut).toEqual([4, 5])
+    first.close() // dies with 4–5 unwritten
+
+    const second = await openLog(factory)
+    expect(second.head()).toBe(3)
+    expect(second.lostCursors()).toEqual({ after: 3, through: CURSOR_RESERVATION })
+    const next = (await second.appendLive(idles(2))).accepted.map((e) => e.cursor)
+    expect(Math.min(...next)).toBeGreaterThan(Math.max(...handedOut))
+    await second.flushWrites()
+    second.close()
+    // The reservation moved on with the second log: a third one starts above everything again.
+    const third = await openLog(factory)
+    expect(Math.min(...(await third.append(idles(1))).accepted.map((e) => e.cursor))).toBeGreaterThan(CURSOR_RESERVATION + 2)
   })
 })

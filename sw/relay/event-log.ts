@@ -142,6 +142,17 @@ export const RESERVED_META_PREFIX = '__eventlog/'
 const META_INSTANCE = `${RESERVED_META_PREFIX}instance`
 const META_FLOOR = `${RESERVED_META_PREFIX}floor`
 const META_COLLAPSED = `${RESERVED_META_PREFIX}collapsedThrough`
+const META_RESERVED = `${RESERVED_META_PREFIX}reservedThrough`
+
+/**
+ * Cursors reserved ahead of the head, in IndexedDB, before they are handed out (see
+ * {@link EventLog.lostCursors}): live events get cursors and reach tabs before their write
+ * commits, so a relay that dies (the last tab closed, the fallback leader closed) may have handed
+ * out cursors that were never written. The next log starts above the reservation, never reusing
+ * one. Renewed when half is used; write-behind keeps at most `maxUnpersisted` (≤ memoryEvents)
+ * events unwritten, far below half of it.
+ */
+export const CURSOR_RESERVATION = 1_000_000
 
 const DEFAULT_RECENT_IDS = 50_000
 const DEFAULT_MAX_UNPERSISTED = 8_000
@@ -382,6 +393,8 @@ interface WriteOutcome {
   persisted: number[]
   restored: boolean
   floorWritten: number | undefined
+  /** The reservation this transaction wrote, if it wrote one. */
+  reservedWritten: number | undefined
 }
 
 /**
@@ -415,6 +428,13 @@ export class EventLog {
   private needsRestore = false
   /** Delta collapse has examined every event up to this cursor. */
   private collapsedThrough = 0
+  /** Highest cursor that may be handed out before the reservation is renewed ({@link CURSOR_RESERVATION}). */
+  private reservedThrough = 0
+  private reservedDirty = false
+  /** The previous log's reservation: the first cursor this log assigns is above it. */
+  private cursorBase = 0
+  /** Cursors a previous log may have handed out without writing them (see {@link EventLog.lostCursors}). */
+  private lost: { after: number; through: number } | undefined
   private readonly seqMap = new Map<string, SeqRow>()
   private readonly dirtySeqs = new Set<string>()
   private readonly metaMap = new Map<string, unknown>()
@@ -469,9 +489,22 @@ export class EventLog {
     return this.storageErrorMessage
   }
 
-  /** Newest cursor assigned (0 when nothing was ever appended). */
+  /**
+   * Newest cursor assigned (0 when nothing was ever appended). After a reopen the next one may be
+   * far above it: cursors continue above the previous log's reservation ({@link CURSOR_RESERVATION}).
+   */
   head(): number {
     return this.headCursor
+  }
+
+  /**
+   * Cursors `after < c ≤ through` that the previous relay on this database may have handed to tabs
+   * without writing the events (it died with them unwritten): a tab holding one has events the log
+   * does not, and may lack some the log never had, so it must re-read over REST (`reset`).
+   * `undefined` when the previous relay left nothing unwritten it could have handed out.
+   */
+  lostCursors(): { after: number; through: number } | undefined {
+    return this.lost
   }
 
   /**
@@ -737,6 +770,7 @@ export class EventLog {
               { key: META_INSTANCE, value: this.instance },
               { key: META_FLOOR, value: floor },
               { key: META_COLLAPSED, value: floor },
+              { key: META_RESERVED, value: this.reservedThrough },
             ])
           }),
         )
@@ -824,6 +858,7 @@ export class EventLog {
     }
     let storedFloor = 0
     let collapsed: number | undefined
+    let reserved = 0
     for (const row of snapshot.meta) {
       if (row.key === META_INSTANCE) {
         if (typeof row.value === 'string') this.instance = row.value
@@ -831,6 +866,8 @@ export class EventLog {
         if (typeof row.value === 'number') storedFloor = row.value
       } else if (row.key === META_COLLAPSED) {
         if (typeof row.value === 'number') collapsed = row.value
+      } else if (row.key === META_RESERVED) {
+        if (typeof row.value === 'number' && Number.isFinite(row.value)) reserved = row.value
       } else if (!row.key.startsWith(RESERVED_META_PREFIX)) {
         this.metaMap.set(row.key, row.value)
       }
@@ -841,18 +878,28 @@ export class EventLog {
     const first = typeof snapshot.first === 'number' ? snapshot.first : undefined
     const last = typeof snapshot.last === 'number' ? snapshot.last : 0
     this.headCursor = Math.max(last, storedFloor)
+    // New cursors start above anything the previous log may have handed out unwritten.
+    if (reserved > this.headCursor) {
+      this.cursorBase = reserved
+      this.lost = { after: this.headCursor, through: reserved }
+    }
     // Retention drops prefixes, so everything below the first stored cursor is gone.
     this.floor = Math.max(storedFloor, first !== undefined ? first - 1 : this.headCursor)
     this.ringCoversAfter = this.headCursor
     this.collapsedThrough = Math.min(this.headCursor, Math.max(collapsed ?? 0, this.floor))
+    const rows: MetaRow[] = []
     if (!this.instance) {
       this.instance = randomInstanceId()
-      try {
-        await db.meta.put({ key: META_INSTANCE, value: this.instance })
-      } catch (err) {
-        this.instanceUnwritten = true
-        this.fail(err)
-      }
+      rows.push({ key: META_INSTANCE, value: this.instance })
+    }
+    this.reservedThrough = Math.max(this.headCursor, this.cursorBase) + CURSOR_RESERVATION
+    rows.push({ key: META_RESERVED, value: this.reservedThrough })
+    try {
+      await db.meta.bulkPut(rows)
+    } catch (err) {
+      if (rows[0].key === META_INSTANCE) this.instanceUnwritten = true
+      this.reservedDirty = true
+      this.fail(err)
     }
   }
 
@@ -905,6 +952,7 @@ export class EventLog {
         for (const c of outcome.persisted) this.unpersisted.delete(c)
         if (outcome.restored) this.needsRestore = false
         if (outcome.floorWritten === this.floor) this.floorDirty = false
+        if (outcome.reservedWritten === this.reservedThrough) this.reservedDirty = false
         this.instanceUnwritten = false
         this.dirtySeqs.clear()
         this.dirtyMeta.clear()
@@ -943,6 +991,9 @@ export class EventLog {
       for (const [key, value] of this.metaMap) {
         if (restore || this.dirtyMeta.has(key)) metaRows.push({ key, value })
       }
+      // Captured now: write-behind appends may renew the reservation while this transaction runs.
+      const reservedWritten = restore || this.reservedDirty ? this.reservedThrough : undefined
+      if (reservedWritten !== undefined) metaRows.push({ key: META_RESERVED, value: reservedWritten })
       let floorWritten: number | undefined
       if (restore || this.floorDirty) {
         floorWritten = this.floor
@@ -954,17 +1005,23 @@ export class EventLog {
         if (restore || this.dirtySeqs.has(key)) seqRows.push(row)
       }
       if (seqRows.length) await db.seqs.bulkPut(seqRows)
-      return { assigned, persisted: pending.map((e) => e.cursor), restored: restore, floorWritten }
+      return { assigned, persisted: pending.map((e) => e.cursor), restored: restore, floorWritten, reservedWritten }
     })
   }
 
   private assignCursors(events: readonly NewEvent[]): RelayedEvent[] {
-    let cursor = this.headCursor
-    return events.map((e) => {
-      const out: RelayedEvent = { cursor: ++cursor, id: e.id, directory: e.directory, payload: e.payload, receivedAt: e.receivedAt }
-      if (e.recovered !== undefined) out.recovered = e.recovered
-      return out
+    let cursor = Math.max(this.headCursor, this.cursorBase)
+    const out = events.map((e) => {
+      const relayed: RelayedEvent = { cursor: ++cursor, id: e.id, directory: e.directory, payload: e.payload, receivedAt: e.receivedAt }
+      if (e.recovered !== undefined) relayed.recovered = e.recovered
+      return relayed
     })
+    // Renew the reservation (written with the next write) long before it runs out.
+    if (cursor > this.reservedThrough - CURSOR_RESERVATION / 2) {
+      this.reservedThrough = cursor + CURSOR_RESERVATION
+      this.reservedDirty = true
+    }
+    return out
   }
 
   /** Adds committed (or memory-only) events to the ring, the recent ids and the head. */

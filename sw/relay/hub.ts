@@ -321,6 +321,13 @@ export class RelayHub {
       tab.endpoint.post({ type: 'reset', reason: 'event log was reset', head })
       return
     }
+    const lost = this.log.lostCursors()
+    if (cursor !== 'head' && lost && cursor > lost.after && cursor <= lost.through) {
+      // The previous relay handed this cursor out and died before writing it (write-behind).
+      tab.sent = head
+      tab.endpoint.post({ type: 'reset', reason: 'the previous relay stopped before writing events this tab has', head })
+      return
+    }
     const oldest = await this.log.oldestCursor()
     if (from + 1 < oldest) {
       tab.sent = head
