@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { IDBDatabase, IDBFactory, IDBKeyRange, IDBObjectStore } from 'fake-indexeddb'
 import {
+  CURSOR_RESERVATION,
   EventLog,
   describeStorageError,
   indexFields,
@@ -126,7 +127,7 @@ describe('EventLog append and dedupe', () => {
     expect(res.accepted[0]).toMatchObject({ cursor: 2, id: b.id, recovered: true })
   })
 
-  it('drops ids persisted before a restart (database check) and continues cursors after reopen', async () => {
+  it('drops ids persisted before a restart (database check) and continues cursors above the previous reservation', async () => {
     const factory = new IDBFactory()
     const first = await openLog(factory)
     const a = idle()
@@ -138,9 +139,11 @@ describe('EventLog append and dedupe', () => {
     expect(second.head()).toBe(2)
     const c = idle()
     const res = await second.append([b, c, a])
-    expect(res.accepted.map((e) => [e.cursor, e.id])).toEqual([[3, c.id]])
+    // The first log reserved cursors up to 0 + CURSOR_RESERVATION before handing any out.
+    expect(second.lostCursors()).toEqual({ after: 2, through: CURSOR_RESERVATION })
+    expect(res.accepted.map((e) => [e.cursor, e.id])).toEqual([[CURSOR_RESERVATION + 1, c.id]])
     const all = await second.readAfter(0)
-    expect(cursors(all)).toEqual([1, 2, 3])
+    expect(cursors(all)).toEqual([1, 2, CURSOR_RESERVATION + 1])
     expect(all.map((e) => e.id)).toEqual([a.id, b.id, c.id])
   })
 
@@ -579,7 +582,7 @@ describe('EventLog seqs, meta, clear, close', () => {
     const reopened = await openLog(factory)
     expect(reopened.head()).toBe(3)
     expect(await reopened.oldestCursor()).toBe(4)
-    expect(cursors((await reopened.append(idles(1))).accepted)).toEqual([4])
+    expect(cursors((await reopened.append(idles(1))).accepted)).toEqual([CURSOR_RESERVATION + 1])
   })
 
   it('rejects calls after close()', async () => {

@@ -111,6 +111,12 @@ export interface EventLogOptions {
   retryIntervalMs?: number
   /** Events read per compaction transaction; default 2 000. */
   compactChunk?: number
+  /**
+   * Write-behind bound of {@link EventLog.appendLive}: past this many events not yet in IndexedDB
+   * (while storage works) an append waits for the write. Default 8 000; kept below `memoryEvents`
+   * so the ring never evicts an event that was not written.
+   */
+  maxUnpersisted?: number
   /** Wall clock in epoch ms (injected in tests); default `Date.now`. */
   now?: () => number
 }
@@ -136,8 +142,20 @@ export const RESERVED_META_PREFIX = '__eventlog/'
 const META_INSTANCE = `${RESERVED_META_PREFIX}instance`
 const META_FLOOR = `${RESERVED_META_PREFIX}floor`
 const META_COLLAPSED = `${RESERVED_META_PREFIX}collapsedThrough`
+const META_RESERVED = `${RESERVED_META_PREFIX}reservedThrough`
+
+/**
+ * Cursors reserved ahead of the head, in IndexedDB, before they are handed out (see
+ * {@link EventLog.lostCursors}): live events get cursors and reach tabs before their write
+ * commits, so a relay that dies (the last tab closed, the fallback leader closed) may have handed
+ * out cursors that were never written. The next log starts above the reservation, never reusing
+ * one. Renewed when half is used; write-behind keeps at most `maxUnpersisted` (≤ memoryEvents)
+ * events unwritten, far below half of it.
+ */
+export const CURSOR_RESERVATION = 1_000_000
 
 const DEFAULT_RECENT_IDS = 50_000
+const DEFAULT_MAX_UNPERSISTED = 8_000
 const DEFAULT_RETRY_INTERVAL_MS = 1_000
 const DEFAULT_COMPACT_CHUNK = 2_000
 /** First retention read is small: in the common case nothing is due and one row decides it. */
@@ -364,6 +382,7 @@ interface Settings {
   memoryEvents: number
   retryIntervalMs: number
   compactChunk: number
+  maxUnpersisted: number
   now: () => number
 }
 
@@ -374,6 +393,8 @@ interface WriteOutcome {
   persisted: number[]
   restored: boolean
   floorWritten: number | undefined
+  /** The reservation this transaction wrote, if it wrote one. */
+  reservedWritten: number | undefined
 }
 
 /**
@@ -407,11 +428,22 @@ export class EventLog {
   private needsRestore = false
   /** Delta collapse has examined every event up to this cursor. */
   private collapsedThrough = 0
+  /** Highest cursor that may be handed out before the reservation is renewed ({@link CURSOR_RESERVATION}). */
+  private reservedThrough = 0
+  private reservedDirty = false
+  /** The previous log's reservation: the first cursor this log assigns is above it. */
+  private cursorBase = 0
+  /** Cursors a previous log may have handed out without writing them (see {@link EventLog.lostCursors}). */
+  private lost: { after: number; through: number } | undefined
   private readonly seqMap = new Map<string, SeqRow>()
   private readonly dirtySeqs = new Set<string>()
   private readonly metaMap = new Map<string, unknown>()
   private readonly dirtyMeta = new Set<string>()
   private queue: Promise<unknown> = Promise.resolve()
+  /** Queued operations other than write-behind persists; while any, {@link EventLog.appendLive} takes the ordered path. */
+  private orderedOps = 0
+  /** The queued (not yet started) write-behind persist, shared by every append until it starts. */
+  private persistQueued: Promise<void> | undefined
   private closed = false
 
   private constructor(
@@ -438,8 +470,10 @@ export class EventLog {
       memoryEvents: Math.max(0, options.memoryEvents ?? DEFAULT_MEMORY_EVENTS),
       retryIntervalMs: Math.max(0, options.retryIntervalMs ?? DEFAULT_RETRY_INTERVAL_MS),
       compactChunk: Math.max(1, options.compactChunk ?? DEFAULT_COMPACT_CHUNK),
+      maxUnpersisted: 0,
       now: options.now ?? (() => Date.now()),
     }
+    settings.maxUnpersisted = Math.max(1, Math.min(options.maxUnpersisted ?? DEFAULT_MAX_UNPERSISTED, Math.floor(settings.memoryEvents / 2) || 1))
     const log = new EventLog(db, settings, Math.max(1, options.recentIds ?? DEFAULT_RECENT_IDS))
     await log.load()
     return log
@@ -455,9 +489,22 @@ export class EventLog {
     return this.storageErrorMessage
   }
 
-  /** Newest cursor assigned (0 when nothing was ever appended). */
+  /**
+   * Newest cursor assigned (0 when nothing was ever appended). After a reopen the next one may be
+   * far above it: cursors continue above the previous log's reservation ({@link CURSOR_RESERVATION}).
+   */
   head(): number {
     return this.headCursor
+  }
+
+  /**
+   * Cursors `after < c ≤ through` that the previous relay on this database may have handed to tabs
+   * without writing the events (it died with them unwritten): a tab holding one has events the log
+   * does not, and may lack some the log never had, so it must re-read over REST (`reset`).
+   * `undefined` when the previous relay left nothing unwritten it could have handed out.
+   */
+  lostCursors(): { after: number; through: number } | undefined {
+    return this.lost
   }
 
   /**
@@ -487,6 +534,76 @@ export class EventLog {
   async append(batch: readonly NewEvent[]): Promise<AppendResult> {
     this.assertOpen()
     return this.enqueue(() => this.appendNow(batch))
+  }
+
+  /**
+   * Write-behind append for live events, so fan-out never waits for IndexedDB (which writes only
+   * ~6 000 rows/s on a 2-core machine; see `npm run bench`). Drops duplicates within the batch and
+   * against the recent ids in memory — NOT against older rows of the database, so use
+   * {@link EventLog.append} for events that may be old (recovered after a gap) — assigns cursors at
+   * once, keeps the events in the ring, records `seqs` like {@link EventLog.setSeqs}, and writes
+   * events and seqs in one background transaction (coalesced: one write at a time, the next one
+   * takes everything appended meanwhile; an id already in the database is then not written twice).
+   *
+   * Waits for the write only when more than `maxUnpersisted` events are not yet in IndexedDB and
+   * storage works (backpressure), or when an ordered operation (append, compaction, clear, …) is
+   * queued: then it behaves exactly like {@link EventLog.append}. A write failure is reported as
+   * `storageError` by this or a later call, like `append`; the events stay in memory meanwhile.
+   * {@link EventLog.flushWrites} waits for the writes. Rejects only when the log was closed.
+   */
+  async appendLive(batch: readonly NewEvent[], seqs: readonly SeqRow[] = []): Promise<AppendResult> {
+    this.assertOpen()
+    // The ordered path also when the batch would push unwritten events out of the ring.
+    if (this.orderedOps > 0 || this.unpersisted.size + batch.length > this.settings.memoryEvents) {
+      const result = await this.append(batch)
+      if (seqs.length) await this.setSeqs(seqs)
+      return result
+    }
+    const seen = new Set<string>()
+    const fresh: NewEvent[] = []
+    for (const e of batch) {
+      if (seen.has(e.id) || this.recent.has(e.id)) continue
+      seen.add(e.id)
+      fresh.push(e)
+    }
+    this.noteSeqs(seqs)
+    const accepted = this.assignCursors(fresh)
+    this.commitToMemory(accepted, false)
+    const written = this.schedulePersist()
+    if (this.unpersisted.size > this.settings.maxUnpersisted && this.storageErrorMessage === undefined) await written
+    return this.storageErrorMessage !== undefined ? { accepted, storageError: this.storageErrorMessage } : { accepted }
+  }
+
+  /** Resolves once everything appended so far was offered to IndexedDB (written, or failed: see `storageError`). Never rejects. */
+  async flushWrites(): Promise<void> {
+    if (this.closed) return
+    await this.schedulePersist()
+  }
+
+  /** Queues one write-behind persist unless one is already waiting to start; never rejects. */
+  private schedulePersist(): Promise<void> {
+    this.persistQueued ??= this.enqueue(async () => {
+      this.persistQueued = undefined
+      if (this.closed) return
+      try {
+        await this.appendNow([])
+      } catch {
+        // Only "closed" can get here; nothing left to write to.
+      }
+    }, false)
+    return this.persistQueued
+  }
+
+  /** Memory half of {@link EventLog.setSeqs}: highest seq per aggregate, marked for the next write. */
+  private noteSeqs(rows: readonly SeqRow[]): void {
+    for (const row of rows) {
+      if (!Number.isFinite(row.seq)) continue
+      const key = seqKey(row.directory, row.aggregateID)
+      const current = this.seqMap.get(key)
+      if (current && current.seq >= row.seq) continue
+      this.seqMap.set(key, { directory: row.directory, aggregateID: row.aggregateID, seq: row.seq })
+      this.dirtySeqs.add(key)
+    }
   }
 
   /**
@@ -589,14 +706,7 @@ export class EventLog {
   async setSeqs(rows: readonly SeqRow[]): Promise<WriteResult> {
     this.assertOpen()
     return this.enqueue(async () => {
-      for (const row of rows) {
-        if (!Number.isFinite(row.seq)) continue
-        const key = seqKey(row.directory, row.aggregateID)
-        const current = this.seqMap.get(key)
-        if (current && current.seq >= row.seq) continue
-        this.seqMap.set(key, { directory: row.directory, aggregateID: row.aggregateID, seq: row.seq })
-        this.dirtySeqs.add(key)
-      }
+      this.noteSeqs(rows)
       return this.flushSmallWrites()
     })
   }
@@ -660,6 +770,7 @@ export class EventLog {
               { key: META_INSTANCE, value: this.instance },
               { key: META_FLOOR, value: floor },
               { key: META_COLLAPSED, value: floor },
+              { key: META_RESERVED, value: this.reservedThrough },
             ])
           }),
         )
@@ -686,8 +797,17 @@ export class EventLog {
     if (this.closed) throw new Error('EventLog is closed')
   }
 
-  private enqueue<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn)
+  /** Runs `fn` after every queued operation; `ordered` (all but write-behind persists) is counted in `orderedOps`. */
+  private enqueue<T>(fn: () => Promise<T>, ordered = true): Promise<T> {
+    if (!ordered) {
+      const run = this.queue.then(fn)
+      this.queue = run.catch(() => undefined)
+      return run
+    }
+    this.orderedOps++
+    const run = this.queue.then(fn).finally(() => {
+      this.orderedOps--
+    })
     this.queue = run.catch(() => undefined)
     return run
   }
@@ -738,6 +858,7 @@ export class EventLog {
     }
     let storedFloor = 0
     let collapsed: number | undefined
+    let reserved = 0
     for (const row of snapshot.meta) {
       if (row.key === META_INSTANCE) {
         if (typeof row.value === 'string') this.instance = row.value
@@ -745,6 +866,8 @@ export class EventLog {
         if (typeof row.value === 'number') storedFloor = row.value
       } else if (row.key === META_COLLAPSED) {
         if (typeof row.value === 'number') collapsed = row.value
+      } else if (row.key === META_RESERVED) {
+        if (typeof row.value === 'number' && Number.isFinite(row.value)) reserved = row.value
       } else if (!row.key.startsWith(RESERVED_META_PREFIX)) {
         this.metaMap.set(row.key, row.value)
       }
@@ -755,18 +878,28 @@ export class EventLog {
     const first = typeof snapshot.first === 'number' ? snapshot.first : undefined
     const last = typeof snapshot.last === 'number' ? snapshot.last : 0
     this.headCursor = Math.max(last, storedFloor)
+    // New cursors start above anything the previous log may have handed out unwritten.
+    if (reserved > this.headCursor) {
+      this.cursorBase = reserved
+      this.lost = { after: this.headCursor, through: reserved }
+    }
     // Retention drops prefixes, so everything below the first stored cursor is gone.
     this.floor = Math.max(storedFloor, first !== undefined ? first - 1 : this.headCursor)
     this.ringCoversAfter = this.headCursor
     this.collapsedThrough = Math.min(this.headCursor, Math.max(collapsed ?? 0, this.floor))
+    const rows: MetaRow[] = []
     if (!this.instance) {
       this.instance = randomInstanceId()
-      try {
-        await db.meta.put({ key: META_INSTANCE, value: this.instance })
-      } catch (err) {
-        this.instanceUnwritten = true
-        this.fail(err)
-      }
+      rows.push({ key: META_INSTANCE, value: this.instance })
+    }
+    this.reservedThrough = Math.max(this.headCursor, this.cursorBase) + CURSOR_RESERVATION
+    rows.push({ key: META_RESERVED, value: this.reservedThrough })
+    try {
+      await db.meta.bulkPut(rows)
+    } catch (err) {
+      if (rows[0].key === META_INSTANCE) this.instanceUnwritten = true
+      this.reservedDirty = true
+      this.fail(err)
     }
   }
 
@@ -819,6 +952,7 @@ export class EventLog {
         for (const c of outcome.persisted) this.unpersisted.delete(c)
         if (outcome.restored) this.needsRestore = false
         if (outcome.floorWritten === this.floor) this.floorDirty = false
+        if (outcome.reservedWritten === this.reservedThrough) this.reservedDirty = false
         this.instanceUnwritten = false
         this.dirtySeqs.clear()
         this.dirtyMeta.clear()
@@ -857,6 +991,9 @@ export class EventLog {
       for (const [key, value] of this.metaMap) {
         if (restore || this.dirtyMeta.has(key)) metaRows.push({ key, value })
       }
+      // Captured now: write-behind appends may renew the reservation while this transaction runs.
+      const reservedWritten = restore || this.reservedDirty ? this.reservedThrough : undefined
+      if (reservedWritten !== undefined) metaRows.push({ key: META_RESERVED, value: reservedWritten })
       let floorWritten: number | undefined
       if (restore || this.floorDirty) {
         floorWritten = this.floor
@@ -868,17 +1005,23 @@ export class EventLog {
         if (restore || this.dirtySeqs.has(key)) seqRows.push(row)
       }
       if (seqRows.length) await db.seqs.bulkPut(seqRows)
-      return { assigned, persisted: pending.map((e) => e.cursor), restored: restore, floorWritten }
+      return { assigned, persisted: pending.map((e) => e.cursor), restored: restore, floorWritten, reservedWritten }
     })
   }
 
   private assignCursors(events: readonly NewEvent[]): RelayedEvent[] {
-    let cursor = this.headCursor
-    return events.map((e) => {
-      const out: RelayedEvent = { cursor: ++cursor, id: e.id, directory: e.directory, payload: e.payload, receivedAt: e.receivedAt }
-      if (e.recovered !== undefined) out.recovered = e.recovered
-      return out
+    let cursor = Math.max(this.headCursor, this.cursorBase)
+    const out = events.map((e) => {
+      const relayed: RelayedEvent = { cursor: ++cursor, id: e.id, directory: e.directory, payload: e.payload, receivedAt: e.receivedAt }
+      if (e.recovered !== undefined) relayed.recovered = e.recovered
+      return relayed
     })
+    // Renew the reservation (written with the next write) long before it runs out.
+    if (cursor > this.reservedThrough - CURSOR_RESERVATION / 2) {
+      this.reservedThrough = cursor + CURSOR_RESERVATION
+      this.reservedDirty = true
+    }
+    return out
   }
 
   /** Adds committed (or memory-only) events to the ring, the recent ids and the head. */

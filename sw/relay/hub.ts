@@ -3,8 +3,10 @@
  * connected tab. It runs unchanged inside the SharedWorker and, in the fallback, inside the leader
  * tab; only the transport of `TabEndpoint` differs.
  *
- * Pipeline: upstream frame → (sync twin → seq tracking + bus shape) → pending batch → one
- * IndexedDB transaction per flush (~16 ms) → every subscribed tab is pumped from its cursor.
+ * Pipeline: upstream frame → (sync twin → seq tracking + bus shape) → pending batch, flushed every
+ * ~16 ms → cursors assigned by the event log (live events: at once, written to IndexedDB behind;
+ * recovered events: after a duplicate check in the database) → every subscribed tab is pumped
+ * from its cursor.
  * Replay and live delivery are the same code path (`TabSession.pump`), so a tab can never see a
  * gap or a duplicate: it always receives exactly the log entries after the cursor it last got.
  */
@@ -260,6 +262,7 @@ export class RelayHub {
     this.server = server
     if (urlChanged) {
       await this.flushing
+      await this.log?.flushWrites()
       this.pending = []
       this.gapStartedAt = undefined
       this.catchUpQueued.clear()
@@ -318,6 +321,13 @@ export class RelayHub {
       tab.endpoint.post({ type: 'reset', reason: 'event log was reset', head })
       return
     }
+    const lost = this.log.lostCursors()
+    if (cursor !== 'head' && lost && cursor > lost.after && cursor <= lost.through) {
+      // The previous relay handed this cursor out and died before writing it (write-behind).
+      tab.sent = head
+      tab.endpoint.post({ type: 'reset', reason: 'the previous relay stopped before writing events this tab has', head })
+      return
+    }
     const oldest = await this.log.oldestCursor()
     if (from + 1 < oldest) {
       tab.sent = head
@@ -348,6 +358,7 @@ export class RelayHub {
     this.connection?.stop()
     this.connection = undefined
     await this.flushNow()
+    await this.log?.flushWrites()
     this.log?.close()
   }
 
@@ -414,12 +425,16 @@ export class RelayHub {
     const seqs = [...this.pendingSeqs.values()]
     this.pending = []
     this.pendingSeqs.clear()
-    const { accepted, storageError } = await log.append(batch)
+    // Live events fan out as soon as they have cursors; the log writes them behind (with their
+    // seqs, in one transaction). Recovered events may be old, so they take the path that checks
+    // the whole database for their ids before assigning cursors.
+    const live = batch.every((e) => !e.recovered)
+    const { accepted, storageError } = live ? await log.appendLive(batch, seqs) : await log.append(batch)
     if (accepted.length) this.deps.onEvents?.(accepted)
     for (const row of seqs) this.seqs.set(seqKey(row), row)
     let storageChanged = false
     // Seqs are kept in memory by the log and written with its next successful write.
-    if (seqs.length) await log.setSeqs(seqs).catch(() => undefined)
+    if (!live && seqs.length) await log.setSeqs(seqs).catch(() => undefined)
     if (storageError) {
       storageChanged = this.storage.error !== storageError
       this.storage = { ok: false, error: storageError }
