@@ -51,6 +51,13 @@ export interface HubOptions {
 const DEFAULTS: HubOptions = { flushMs: 16, maxBatch: 2000, compactEveryMs: 60_000 }
 
 /** Event types that are transport noise, never stored. */
+/**
+ * While the event log reports a storage error, the hub re-offers its unwritten events this often
+ * (ms; just above the log's default 1 s write throttle) and reports the outcome: with write-behind,
+ * no later append may come to carry the news that space is back.
+ */
+const STORAGE_RETRY_MS = 1_100
+
 const TRANSIENT = new Set(['server.connected', 'server.heartbeat'])
 
 /** One connected tab: its endpoint, its cursor and what it shows (for notifications). */
@@ -174,6 +181,7 @@ export class RelayHub {
   private pendingSeqs = new Map<string, SeqRow>()
   private seqs = new Map<string, SeqRow>()
   private flushTimer: unknown
+  private storageRetryTimer: unknown
   private flushing: Promise<void> = Promise.resolve()
   private conn: ConnectionSnapshot = { state: 'idle', attempt: 0 }
   private storage: RelayStatus['storage'] = { ok: true }
@@ -355,6 +363,8 @@ export class RelayHub {
   async stop(): Promise<void> {
     if (this.catchUpTimer !== undefined) this.deps.clock.clearTimeout(this.catchUpTimer)
     this.catchUpTimer = undefined
+    if (this.storageRetryTimer !== undefined) this.deps.clock.clearTimeout(this.storageRetryTimer)
+    this.storageRetryTimer = undefined
     this.connection?.stop()
     this.connection = undefined
     await this.flushNow()
@@ -412,7 +422,29 @@ export class RelayHub {
     }
   }
 
-  /** Persists the pending batch in one transaction and pumps every tab. */
+  /** Records the storage health (`undefined` = ok), tells the tabs when it changed, and retries writes while it fails. */
+  private setStorageError(error: string | undefined): void {
+    const changed = error === undefined ? !this.storage.ok : this.storage.error !== error
+    this.storage = error === undefined ? { ok: true } : { ok: false, error }
+    if (changed) this.broadcastStatus()
+    if (error !== undefined && this.storageRetryTimer === undefined) {
+      this.storageRetryTimer = this.deps.clock.setTimeout(() => {
+        this.storageRetryTimer = undefined
+        void this.retryStorage()
+      }, STORAGE_RETRY_MS)
+    }
+  }
+
+  /** Offers the log's unwritten events to IndexedDB again and reports the outcome. */
+  private async retryStorage(): Promise<void> {
+    const log = this.log
+    if (!log || this.storage.ok) return
+    await log.flushWrites()
+    if (this.log !== log) return
+    this.setStorageError(log.storageError)
+  }
+
+  /** Assigns cursors to the pending batch (the log writes it, behind for live events) and pumps every tab. */
   flushNow(): Promise<void> {
     this.flushing = this.flushing.then(() => this.flushOnce())
     return this.flushing
@@ -432,17 +464,11 @@ export class RelayHub {
     const { accepted, storageError } = live ? await log.appendLive(batch, seqs) : await log.append(batch)
     if (accepted.length) this.deps.onEvents?.(accepted)
     for (const row of seqs) this.seqs.set(seqKey(row), row)
-    let storageChanged = false
     // Seqs are kept in memory by the log and written with its next successful write.
     if (!live && seqs.length) await log.setSeqs(seqs).catch(() => undefined)
-    if (storageError) {
-      storageChanged = this.storage.error !== storageError
-      this.storage = { ok: false, error: storageError }
-    } else {
-      storageChanged = !this.storage.ok
-      this.storage = { ok: true }
-    }
-    if (storageChanged) this.broadcastStatus()
+    this.setStorageError(storageError)
+    // The write behind this batch reports its outcome when it lands (a failure, or space back).
+    if (live) void log.flushWrites().then(() => this.log === log && this.setStorageError(log.storageError))
     for (const tab of this.tabs) void tab.pump()
     const now = this.deps.clock.now()
     if (now - this.lastCompact > this.options.compactEveryMs) {
