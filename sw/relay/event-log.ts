@@ -12,9 +12,14 @@
  * - `meta` — a small key/value store (structured-clonable values).
  *
  * Design rules:
- * - Cursors are strictly increasing and never reused while the database survives: on open the
- *   log continues after the highest stored cursor (or the persisted floor, when the log was
- *   emptied).
+ * - Cursors are strictly increasing and never reused while the database survives: each log
+ *   stores a reservation ({@link CURSOR_RESERVATION} ahead of its head) before handing cursors
+ *   out, and the next log on the database continues above the highest stored cursor, floor or
+ *   reservation. Cursors between the last written one and the reservation may have reached tabs
+ *   without being written (write-behind, below): {@link EventLog.lostCursors}.
+ * - Live events are written behind ({@link EventLog.appendLive}): they get cursors and reach the
+ *   tabs at once, the write follows (coalesced, bounded by `maxUnpersisted`); events that may be
+ *   old (recovered after a gap) take {@link EventLog.append}, which checks the database first.
  * - An event id is stored once: duplicates inside a batch, against a bounded set of recent ids in
  *   memory, and against the database are dropped (the live bus event and its `sync` twin, or an
  *   event recovered after a reconnect that was already seen live).
