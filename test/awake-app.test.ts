@@ -17,6 +17,7 @@ import { EventLog } from '../sw/relay/event-log.ts'
 import type { Clock } from '../sw/relay/connection.ts'
 import { RelayHub } from '../sw/relay/hub.ts'
 import { FakeClock } from './support/fake-clock.ts'
+import { until } from './support/until.ts'
 
 const TOKEN = 'tok-0123456789abcdef0123456789abcdef'
 const CONFIG: AwakeConfig = { url: 'http://127.0.0.1:4747', token: TOKEN }
@@ -283,14 +284,6 @@ class Stream {
   private readonly enc = new TextEncoder()
   send(payload: object, directory = DIR): void {
     this.controller.enqueue(this.enc.encode(`data: ${JSON.stringify({ directory, payload })}\n\n`))
-  }
-}
-
-async function until(cond: () => boolean, what: string, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 5))
   }
 }
 

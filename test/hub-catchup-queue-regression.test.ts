@@ -15,6 +15,7 @@ import { EventLog } from '../sw/relay/event-log.ts'
 import { systemDeps } from '../sw/relay/connection.ts'
 import type { RelayedEvent } from '../sw/protocol.ts'
 import { applyRelayed, createClientState } from '../src/state/reducer.ts'
+import { until } from './support/until.ts'
 
 const DIR = '/tmp/project'
 const SES = 'ses_1'
@@ -29,14 +30,6 @@ class Stream {
   }
   end(): void {
     this.controller.close()
-  }
-}
-
-async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 5))
   }
 }
 
@@ -83,20 +76,20 @@ describe('RelayHub: a catch-up asked for during another one (regression)', () =>
     }
     const t = hub.connectTab(endpoint, 'a')
     await t.receive({ type: 'hello', tabId: 'a', lockName: 'la', server, visible: true })
-    await until(() => streams.length === 1, 'the first stream')
+    await until(() => streams.length === 1, 'the first stream', 10_000)
     await t.receive({ type: 'subscribe', cursor: 'head' })
     const started = { id: 'evt_1', type: 'message.updated', properties: { sessionID: SES, info: { id: 'msg_1', sessionID: SES, role: 'user', time: { created: 1 } } } }
     streams[0].send(started)
     streams[0].send({ type: 'sync', id: 'evt_1', syncEvent: { id: 'evt_1', type: 'message.updated.1', seq: 1, aggregateID: SES, data: started.properties } })
     streams[0].send({ id: 'evt_busy', type: 'session.status', properties: { sessionID: SES, status: { type: 'busy' } } })
-    await until(() => events.length === 2, 'the live events')
+    await until(() => events.length === 2, 'the live events', 10_000)
 
     // Gap 1: the stream drops; the reconnect's catch-up starts and hangs.
     streams[0].end()
-    await until(() => streams.length === 2 && historyCalls === 1, 'the first catch-up')
+    await until(() => streams.length === 2 && historyCalls === 1, 'the first catch-up', 10_000)
     // Gap 2 (the sleep): the stream drops again; the session finishes meanwhile.
     streams[1].end()
-    await until(() => streams.length === 3, 'the second reconnect')
+    await until(() => streams.length === 3, 'the second reconnect', 10_000)
     release?.()
     await until(() => statusCalls >= 2 && !hub.status().catchingUp, 'a catch-up that reads the server after gap 2', 10_000)
     await hub.flushNow()

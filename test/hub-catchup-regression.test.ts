@@ -17,6 +17,7 @@ import { EventLog } from '../sw/relay/event-log.ts'
 import { systemDeps } from '../sw/relay/connection.ts'
 import type { RelayedEvent } from '../sw/protocol.ts'
 import { applyRelayed, createClientState } from '../src/state/reducer.ts'
+import { until } from './support/until.ts'
 
 const DIR = '/tmp/project'
 const SES = 'ses_1'
@@ -39,14 +40,6 @@ function gate(): { wait: Promise<void>; open: () => void } {
   let release: (() => void) | undefined
   const wait = new Promise<void>((r) => (release = r))
   return { wait, open: () => release?.() }
-}
-
-async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 5))
-  }
 }
 
 function info(completed: boolean, output: number) {

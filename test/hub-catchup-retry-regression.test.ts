@@ -14,6 +14,7 @@ import { RelayHub, type TabEndpoint } from '../sw/relay/hub.ts'
 import { EventLog } from '../sw/relay/event-log.ts'
 import { systemDeps } from '../sw/relay/connection.ts'
 import type { RelayedEvent, RelayToTab } from '../sw/protocol.ts'
+import { until } from './support/until.ts'
 
 const DIR = '/tmp/project'
 const SES = 'ses_1'
@@ -28,14 +29,6 @@ class Stream {
   }
   end(): void {
     this.controller.close()
-  }
-}
-
-async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 5))
   }
 }
 
@@ -89,20 +82,20 @@ describe('RelayHub: a failed catch-up (regression)', () => {
     }
     const t = hub.connectTab(endpoint, 'a')
     await t.receive({ type: 'hello', tabId: 'a', lockName: 'la', server, visible: true })
-    await until(() => streams.length === 1, 'the first stream')
+    await until(() => streams.length === 1, 'the first stream', 10_000)
     await t.receive({ type: 'subscribe', cursor: 'head' })
     const first = partUpdated('evt_1', 'Hello')
     streams[0].send(first)
     streams[0].send(twin(first, 1))
-    await until(() => events.length === 1, 'the first event')
+    await until(() => events.length === 1, 'the first event', 10_000)
     streams[0].end()
 
     // Reconnected; the first catch-up fails, the stream stays up: the gap must still be recovered.
-    await until(() => streams.length === 2, 'the reconnect')
-    await until(() => events.some((e) => e.id === 'evt_gap'), 'the gap event recovered by a retried catch-up')
+    await until(() => streams.length === 2, 'the reconnect', 10_000)
+    await until(() => events.some((e) => e.id === 'evt_gap'), 'the gap event recovered by a retried catch-up', 10_000)
     expect(streams.length).toBe(2)
     expect(historyCalls).toBe(2)
-    await until(() => resyncs.length > 0, 'a resync after the successful catch-up')
+    await until(() => resyncs.length > 0, 'a resync after the successful catch-up', 10_000)
     await hub.stop()
   })
 })

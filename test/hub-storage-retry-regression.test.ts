@@ -10,19 +10,12 @@ import { IDBFactory, IDBKeyRange } from 'fake-indexeddb'
 import { RelayHub } from '../sw/relay/hub.ts'
 import { EventLog } from '../sw/relay/event-log.ts'
 import type { RelayStatus, RelayToTab } from '../sw/protocol.ts'
+import { until } from './support/until.ts'
 
 const server = { url: 'http://opencode.test' }
 const DIR = '/tmp/project'
 
 afterEach(() => vi.restoreAllMocks())
-
-async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 5))
-  }
-}
 
 describe('storage recovers after the last event (regression)', () => {
   it('writes the events kept in memory and reports storage ok without any further event', async () => {

@@ -9,6 +9,7 @@ import { IDBFactory, IDBKeyRange } from 'fake-indexeddb'
 import { RelayHub, type TabEndpoint } from '../sw/relay/hub.ts'
 import { EventLog } from '../sw/relay/event-log.ts'
 import type { RelayedEvent, RelayStatus, RelayToTab } from '../sw/protocol.ts'
+import { until } from './support/until.ts'
 
 const DIR = '/tmp/project'
 const SES = 'ses_1'
@@ -101,14 +102,6 @@ function tab() {
     },
   }
   return { endpoint, events, messages, status: () => status }
-}
-
-async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 5))
-  }
 }
 
 const server = { url: 'http://opencode.test' }

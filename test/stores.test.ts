@@ -6,8 +6,9 @@ import type { Event, Message, Part, PermissionRequest, Project, Session, Session
 import type { RelayedEvent, RelayStatus, ServerConfig } from '../sw/protocol.ts'
 import type { RelayClient } from '../src/relay/types.ts'
 import { clearRelay, provideRelay } from '../src/stores/relay.ts'
-import { setStorage, type KeyValueStorage } from '../src/stores/storage.ts'
+import { setStorage } from '../src/stores/storage.ts'
 import { useServerStore } from '../src/stores/server.ts'
+import { memoryStorage } from './support/stub-relay.ts'
 import { useSyncStore, scopeCovers } from '../src/stores/sync.ts'
 import { useChatStore, parseSlashCommand, parseModelRef } from '../src/stores/chat.ts'
 import { buildSessionTree, useSessionsStore } from '../src/stores/sessions.ts'
@@ -231,11 +232,6 @@ class FakeServer {
     }
     return new Response('not found', { status: 404 })
   }
-}
-
-function memoryStorage(): KeyValueStorage {
-  const map = new Map<string, string>()
-  return { getItem: (k) => map.get(k) ?? null, setItem: (k, v) => void map.set(k, v), removeItem: (k) => void map.delete(k) }
 }
 
 /** Lets pending promise chains run. */

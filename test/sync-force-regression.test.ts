@@ -12,50 +12,14 @@ import 'fake-indexeddb/auto'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
 import type { PermissionRequest, Session } from '@opencode-ai/sdk/v2/types'
-import type { RelayedEvent, RelayStatus, ServerConfig } from '../sw/protocol.ts'
-import type { RelayClient } from '../src/relay/types.ts'
 import { clearRelay, provideRelay } from '../src/stores/relay.ts'
-import { setStorage, type KeyValueStorage } from '../src/stores/storage.ts'
+import { setStorage } from '../src/stores/storage.ts'
 import { useServerStore } from '../src/stores/server.ts'
+import { memoryStorage, StubRelay } from './support/stub-relay.ts'
 import { useSyncStore } from '../src/stores/sync.ts'
-import { IDLE_STATUS } from '../src/stores/connection.ts'
 
 const DIR = '/work/project'
 const SES = 'ses_a'
-
-function memoryStorage(): KeyValueStorage {
-  const map = new Map<string, string>()
-  return { getItem: (k) => map.get(k) ?? null, setItem: (k, v) => void map.set(k, v), removeItem: (k) => void map.delete(k) }
-}
-
-class QuietRelay implements RelayClient {
-  readonly mode = 'shared-worker' as const
-  status(): RelayStatus {
-    return { ...IDLE_STATUS, state: 'connected' }
-  }
-  onStatus() {
-    return () => undefined
-  }
-  onEvents(_cb: (e: RelayedEvent[]) => void) {
-    return () => undefined
-  }
-  onReset() {
-    return () => undefined
-  }
-  onResync() {
-    return () => undefined
-  }
-  onNotify() {
-    return () => undefined
-  }
-  subscribe(cursor: number | 'head') {
-    return Promise.resolve({ from: typeof cursor === 'number' ? cursor : 0, head: 0 })
-  }
-  configure(_server: ServerConfig) {}
-  reconnect() {}
-  busyLease() {}
-  close() {}
-}
 
 afterEach(() => {
   clearRelay()
@@ -66,7 +30,7 @@ describe('sync store: a forced reload during a load (regression)', () => {
   it('reads again instead of joining the load that started before the reason to reload', async () => {
     setStorage(memoryStorage())
     setActivePinia(createPinia())
-    provideRelay(new QuietRelay())
+    provideRelay(new StubRelay())
     const session: Session = { id: SES, slug: SES, projectID: 'p1', directory: DIR, title: 'A', version: '1', time: { created: 1, updated: 1 } }
     const permission: PermissionRequest = { id: 'per_1', sessionID: SES, permission: 'bash', patterns: ['echo hi'], metadata: {}, always: [] }
     let pending: PermissionRequest[] = []

@@ -9,16 +9,12 @@ import 'fake-indexeddb/auto'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
 import { clearRelay } from '../src/stores/relay.ts'
-import { setStorage, type KeyValueStorage } from '../src/stores/storage.ts'
+import { setStorage } from '../src/stores/storage.ts'
 import { useServerStore } from '../src/stores/server.ts'
+import { memoryStorage } from './support/stub-relay.ts'
 import { useSyncStore } from '../src/stores/sync.ts'
 
 const DIR = '/work/project'
-
-function memoryStorage(): KeyValueStorage {
-  const map = new Map<string, string>()
-  return { getItem: (k) => map.get(k) ?? null, setItem: (k, v) => void map.set(k, v), removeItem: (k) => void map.delete(k) }
-}
 
 afterEach(() => {
   clearRelay()

@@ -17,56 +17,15 @@ import 'fake-indexeddb/auto'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
 import type { Event, Message, Part, Session } from '@opencode-ai/sdk/v2/types'
-import type { RelayedEvent, RelayStatus, ServerConfig } from '../sw/protocol.ts'
-import type { RelayClient } from '../src/relay/types.ts'
+import type { RelayedEvent } from '../sw/protocol.ts'
 import { clearRelay, provideRelay } from '../src/stores/relay.ts'
-import { setStorage, type KeyValueStorage } from '../src/stores/storage.ts'
+import { setStorage } from '../src/stores/storage.ts'
 import { useServerStore } from '../src/stores/server.ts'
+import { memoryStorage, StubRelay } from './support/stub-relay.ts'
 import { useSyncStore } from '../src/stores/sync.ts'
-import { IDLE_STATUS } from '../src/stores/connection.ts'
 
 const DIR = '/work/project'
 const SES = 'ses_a'
-
-function memoryStorage(): KeyValueStorage {
-  const map = new Map<string, string>()
-  return { getItem: (k) => map.get(k) ?? null, setItem: (k, v) => void map.set(k, v), removeItem: (k) => void map.delete(k) }
-}
-
-/** The smallest relay client: the test pushes batches itself. */
-class ReplayRelay implements RelayClient {
-  readonly mode = 'shared-worker' as const
-  private readonly events = new Set<(e: RelayedEvent[]) => void>()
-  status(): RelayStatus {
-    return { ...IDLE_STATUS, state: 'connected' }
-  }
-  onStatus() {
-    return () => undefined
-  }
-  onEvents(cb: (e: RelayedEvent[]) => void) {
-    this.events.add(cb)
-    return () => void this.events.delete(cb)
-  }
-  onReset() {
-    return () => undefined
-  }
-  onResync() {
-    return () => undefined
-  }
-  onNotify() {
-    return () => undefined
-  }
-  subscribe(cursor: number | 'head') {
-    return Promise.resolve({ from: typeof cursor === 'number' ? cursor : 10, head: 10 })
-  }
-  configure(_server: ServerConfig) {}
-  reconnect() {}
-  busyLease() {}
-  close() {}
-  emit(batch: RelayedEvent[]) {
-    for (const cb of this.events) cb(batch)
-  }
-}
 
 const session: Session = { id: SES, slug: SES, projectID: 'p1', directory: DIR, title: 'A', version: '1', time: { created: 1, updated: 1 } }
 const assistant = (completed: boolean): Message => ({
@@ -124,7 +83,7 @@ describe('sync store: a replay that arrives after the REST read (regression)', (
   it('does not apply events older than the REST data of their scope', async () => {
     setStorage(memoryStorage())
     setActivePinia(createPinia())
-    const relay = new ReplayRelay()
+    const relay = new StubRelay(10)
     provideRelay(relay)
     const servers = useServerStore()
     servers.setFetch(fetchImpl)

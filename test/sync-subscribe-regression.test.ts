@@ -16,54 +16,16 @@ import 'fake-indexeddb/auto'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
 import type { Message, Session } from '@opencode-ai/sdk/v2/types'
-import type { RelayStatus, RelayToTab, ServerConfig, TabToRelay } from '../sw/protocol.ts'
+import type { RelayToTab, TabToRelay } from '../sw/protocol.ts'
 import type { RelayClient } from '../src/relay/types.ts'
 import { clearRelay, provideRelay } from '../src/stores/relay.ts'
-import { setStorage, type KeyValueStorage } from '../src/stores/storage.ts'
+import { setStorage } from '../src/stores/storage.ts'
 import { useServerStore } from '../src/stores/server.ts'
+import { memoryStorage, StubRelay } from './support/stub-relay.ts'
 import { SUBSCRIBE_TIMEOUT_MS, useSyncStore } from '../src/stores/sync.ts'
-import { IDLE_STATUS } from '../src/stores/connection.ts'
 
 const DIR = '/work/project'
 const SES = 'ses_a'
-
-function memoryStorage(): KeyValueStorage {
-  const map = new Map<string, string>()
-  return { getItem: (k) => map.get(k) ?? null, setItem: (k, v) => void map.set(k, v), removeItem: (k) => void map.delete(k) }
-}
-
-/** A relay whose answer to `subscribe` comes only when the test says so. */
-class SlowSubscribeRelay implements RelayClient {
-  readonly mode = 'shared-worker' as const
-  answer: (() => void) | undefined
-  subscribe(cursor: number | 'head') {
-    return new Promise<{ from: number; head: number }>((resolve) => {
-      this.answer = () => resolve({ from: typeof cursor === 'number' ? cursor : 7, head: 7 })
-    })
-  }
-  status(): RelayStatus {
-    return { ...IDLE_STATUS, state: 'connected' }
-  }
-  onStatus() {
-    return () => undefined
-  }
-  onEvents() {
-    return () => undefined
-  }
-  onReset() {
-    return () => undefined
-  }
-  onResync() {
-    return () => undefined
-  }
-  onNotify() {
-    return () => undefined
-  }
-  configure(_server: ServerConfig) {}
-  reconnect() {}
-  busyLease() {}
-  close() {}
-}
 
 /** Starts a sync store on `relay` against a fake server; counts `GET /session/{id}/message`. */
 async function setup(relay: RelayClient) {
@@ -101,7 +63,7 @@ afterEach(() => {
 
 describe('REST reads wait for the relay subscription (regression)', () => {
   it('a session asked for right after start() is read only once the subscription is answered', async () => {
-    const relay = new SlowSubscribeRelay()
+    const relay = new StubRelay(7).holdSubscribe()
     const { sync, reads } = await setup(relay)
     const started = sync.start()
     // The view mounts at once and asks for its session.
@@ -117,7 +79,7 @@ describe('REST reads wait for the relay subscription (regression)', () => {
 
   it('reads go ahead after SUBSCRIBE_TIMEOUT_MS, and are read again once the late answer comes', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
-    const relay = new SlowSubscribeRelay()
+    const relay = new StubRelay(7).holdSubscribe()
     const { sync, reads } = await setup(relay)
     const started = sync.start()
     const load = sync.ensureSession(DIR, SES)
