@@ -84,11 +84,19 @@ function idbCount(page: Page, db: string, store: string): Promise<number> {
   )
 }
 
-/** Sends a prompt in the open session and waits for the reply's END. */
+/**
+ * Sends a prompt in the open session and waits for the one part containing `expected`
+ * (case-sensitive: Playwright's string `hasText` ignores case, and "XSS corpus end" would match "END").
+ */
 async function sendAndSeeReply(page: Page, text: string, expected: string): Promise<void> {
   await page.getByTestId('prompt-input').fill(text)
   await page.getByTestId('send-button').click()
-  await expect(page.getByTestId('part').filter({ hasText: expected })).toHaveCount(1, { timeout: 30_000 })
+  await expect(page.getByTestId('part').filter({ hasText: caseSensitive(expected) })).toHaveCount(1, { timeout: 30_000 })
+}
+
+/** `text` as a case-sensitive `hasText` matcher. */
+function caseSensitive(text: string): RegExp {
+  return new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
 }
 
 test('installable: valid manifest, the service worker controls the page, no installability errors, no CSP violation', async ({ stack }) => {
@@ -184,10 +192,10 @@ test('offline: the installed app opens with cached projects, sessions and histor
 
   // Visit both sessions while online (their snapshots and the lists get cached), end on `current`.
   await openSession(page, stack, older.id)
-  await expect(page.getByTestId('part').filter({ hasText: 'END' })).toHaveCount(1)
+  await expect(page.getByTestId('part').filter({ hasText: /END/ })).toHaveCount(1)
   await expect.poll(() => idbCount(page, 'opencode-relay-ui', 'snapshots'), { timeout: 15_000 }).toBe(1)
   await openSession(page, stack, current.id)
-  await expect(page.getByTestId('part').filter({ hasText: 'END' })).toContainText('alpha0')
+  await expect(page.getByTestId('part').filter({ hasText: /END/ })).toContainText('alpha0')
   await expectControlled(page)
   await expect.poll(() => idbCount(page, 'opencode-relay-ui', 'snapshots'), { timeout: 15_000 }).toBe(2)
   await expect.poll(() => idbCount(page, 'opencode-relay-offline', 'sessionLists'), { timeout: 15_000 }).toBe(1)
@@ -200,7 +208,7 @@ test('offline: the installed app opens with cached projects, sessions and histor
   await expect(page.getByTestId('offline-banner')).toBeVisible({ timeout: 30_000 })
   await expect(page.getByTestId('offline-banner')).toContainText(/Offline|Connection lost/)
   await expect(page.getByTestId('connection-badge').first()).not.toHaveAttribute('data-state', 'connected')
-  await expect(page.getByTestId('part').filter({ hasText: 'END' })).toContainText('alpha0')
+  await expect(page.getByTestId('part').filter({ hasText: /END/ })).toContainText('alpha0')
   const list = page.getByTestId('session-list')
   await expect(list.locator(`[data-session-id="${current.id}"]`)).toBeVisible()
   await expect(list.locator(`[data-session-id="${older.id}"]`)).toBeVisible()
@@ -208,7 +216,7 @@ test('offline: the installed app opens with cached projects, sessions and histor
   // Another cached session opens from its snapshot.
   await list.locator(`[data-session-id="${older.id}"]`).click()
   await expect(page).toHaveURL(new RegExp(older.id))
-  await expect(page.getByTestId('part').filter({ hasText: 'END' })).toContainText('alpha0 bravo1')
+  await expect(page.getByTestId('part').filter({ hasText: /END/ })).toContainText('alpha0 bravo1')
 
   // The server returns on the same port: the same page goes live by itself, no reload.
   await page.evaluate(() => ((window as unknown as { __samePage: boolean }).__samePage = true))
@@ -217,7 +225,7 @@ test('offline: the installed app opens with cached projects, sessions and histor
   await expect(page.getByTestId('offline-banner')).toBeHidden()
   expect(await page.evaluate(() => (window as unknown as { __samePage?: boolean }).__samePage)).toBe(true)
   await stack.api.promptAsync(older.id, 'stream 4 delay 5')
-  await expect(page.getByTestId('part').filter({ hasText: 'END' })).toHaveCount(2, { timeout: 30_000 })
+  await expect(page.getByTestId('part').filter({ hasText: /END/ })).toHaveCount(2, { timeout: 30_000 })
 })
 
 test('update: a new build shows "New version available — Reload"; clicking it activates the new version', async ({ stack, page }) => {
