@@ -88,8 +88,11 @@ export function formatSummary(s: Summary): string {
   ].join('\n')
 }
 
-/** Writes the summary as JSON under test-results/ (`faults-summary.json` unless `name` is given). */
-export function writeSummary(s: Summary, name = 'faults-summary.json'): string {
+/**
+ * Writes the summary as JSON under test-results/: `name`, else `FAULT_SUMMARY` (so concurrent soak
+ * runs from one checkout keep their own file), else `faults-summary.json`.
+ */
+export function writeSummary(s: Summary, name = process.env.FAULT_SUMMARY ?? 'faults-summary.json'): string {
   const dir = join(REPO_ROOT, 'test-results')
   mkdirSync(dir, { recursive: true })
   const file = join(dir, name)
