@@ -24,6 +24,7 @@ import type { RelayedEvent } from '../sw/protocol.ts'
 import {
   applyEvent,
   applyRelayed,
+  coalesceDeltas,
   createClientState,
   createDirectoryState,
   describeSessionError,
@@ -812,6 +813,69 @@ describe('applyRelayed', () => {
     expect(state.failedEvents).toBe(1)
     expect(state.lastCursor).toBe(3)
     expect(state.directories[DIR].sessions).toHaveLength(2)
+  })
+})
+
+describe('coalesceDeltas', () => {
+  const PRT_REASONING = 'prt_1fe802c21001reasoningPartXyz'
+  const reasoning: Part = { id: PRT_REASONING, sessionID: SES, messageID: MSG_ASSISTANT, type: 'reasoning', text: '', time: { start: 1 } }
+
+  it('merges runs of deltas to one part into one event that carries the last cursor, and applying it equals applying each', () => {
+    const batch = relayed(streamTurn())
+    const merged = coalesceDeltas(batch)
+    const deltas = batch.filter((e) => e.payload.type === 'message.part.delta')
+    expect(deltas).toHaveLength(11)
+    expect(merged).toHaveLength(batch.length - 10)
+    const run = merged.find((e) => e.payload.type === 'message.part.delta')
+    expect(run?.cursor).toBe(deltas[10].cursor)
+    expect(run?.id).toBe(deltas[10].id)
+    const state = createClientState()
+    for (const e of merged) applyEvent(state, e.directory, e.payload)
+    expect(state).toEqual(applyAll(streamTurn()))
+  })
+
+  it('keeps order across interleaved parts, fields and directories, and never merges across them', () => {
+    const batch = relayed([
+      ev.partUpdated(textPart(PRT_TEXT, MSG_ASSISTANT, '')),
+      ev.partUpdated(reasoning),
+      ev.delta(MSG_ASSISTANT, PRT_REASONING, 'think '),
+      ev.delta(MSG_ASSISTANT, PRT_REASONING, 'hard'),
+      ev.delta(MSG_ASSISTANT, PRT_TEXT, 'a'),
+      ev.delta(MSG_ASSISTANT, PRT_TEXT, 'b'),
+      ev.delta(MSG_ASSISTANT, PRT_TEXT, 'x', 'other'),
+      ev.delta(MSG_ASSISTANT, PRT_TEXT, 'c'),
+    ])
+    const other = relayed([ev.delta(MSG_ASSISTANT, PRT_TEXT, 'd')], 100, '/elsewhere')
+    const merged = coalesceDeltas([...batch, ...other])
+    const shown = merged.map((e) => (e.payload.type === 'message.part.delta' ? `${e.directory}:${e.payload.properties.partID}.${e.payload.properties.field}=${e.payload.properties.delta}` : e.payload.type))
+    expect(shown).toEqual([
+      'message.part.updated',
+      'message.part.updated',
+      `${DIR}:${PRT_REASONING}.text=think hard`,
+      `${DIR}:${PRT_TEXT}.text=ab`,
+      `${DIR}:${PRT_TEXT}.other=x`,
+      `${DIR}:${PRT_TEXT}.text=c`,
+      `/elsewhere:${PRT_TEXT}.text=d`,
+    ])
+    const one = createClientState()
+    const each = createClientState()
+    for (const e of merged) applyEvent(one, e.directory, e.payload)
+    for (const e of [...batch, ...other]) applyEvent(each, e.directory, e.payload)
+    expect({ ...one, droppedDeltas: 0 }).toEqual({ ...each, droppedDeltas: 0 })
+  })
+
+  it('leaves its input untouched and passes malformed deltas through unmerged', () => {
+    const a = ev.delta(MSG_ASSISTANT, PRT_TEXT, 'a')
+    const bad = wireEvent({ id: eid(), type: 'message.part.delta', properties: { sessionID: SES, messageID: MSG_ASSISTANT, partID: PRT_TEXT, field: 'text', delta: 7 } })
+    const b = ev.delta(MSG_ASSISTANT, PRT_TEXT, 'b')
+    const batch = relayed([a, b, bad, a])
+    const copy = structuredClone(batch)
+    const merged = coalesceDeltas(batch)
+    expect(batch).toEqual(copy)
+    expect(merged).toHaveLength(3)
+    expect(merged[1]).toBe(batch[2])
+    expect(merged[2]).toBe(batch[3])
+    expect(coalesceDeltas([])).toEqual([])
   })
 })
 

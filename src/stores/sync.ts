@@ -25,6 +25,7 @@ import type { RelayedEvent } from '../../sw/protocol.ts'
 import { computeBackoffMs } from '../../sw/relay/connection.ts'
 import {
   applyEvent,
+  coalesceDeltas,
   createClientState,
   directoryState,
   loadMessages,
@@ -258,23 +259,29 @@ export const useSyncStore = defineStore('sync', () => {
     if (sessionID) sessionVersion[sessionID] = (sessionVersion[sessionID] ?? 0) + 1
   }
 
-  /** Applies events the reducer has not seen, with the store's side effects. */
+  /**
+   * Applies events the reducer has not seen, with the store's side effects. Runs of deltas to one
+   * part are merged first ({@link coalesceDeltas}): the state is reactive, and a streamed reply
+   * arrives as hundreds of deltas per batch. Each touched session's version is bumped once.
+   */
   function applyNow(events: readonly RelayedEvent[]): void {
-    for (const ev of events) {
+    const touched = new Set<string>()
+    for (const ev of coalesceDeltas(events)) {
       try {
         applyEvent(state, ev.directory, ev.payload)
       } catch {
         state.failedEvents++
         continue
       }
+      const sessionID = eventSessionID(ev.payload)
+      if (sessionID) touched.add(sessionID)
       afterEvent(ev)
     }
+    for (const sessionID of touched) bump(sessionID)
   }
 
   function afterEvent(ev: RelayedEvent): void {
     const event = ev.payload
-    const sessionID = eventSessionID(event)
-    bump(sessionID)
     switch (event.type) {
       case 'session.deleted':
         delete sessionLoads[event.properties.sessionID]
