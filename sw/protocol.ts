@@ -85,6 +85,11 @@ export type TabToRelay =
       cursor: number | 'head'
     }
   | { type: 'visibility'; visible: boolean }
+  /**
+   * The tab was frozen (Page Lifecycle `freeze` … `resume`) for `frozenMs` ms and runs again; a
+   * laptop that slept resumes its tabs this way. The relay checks its stream survived.
+   */
+  | { type: 'resumed'; frozenMs: number }
   /** Which session the tab shows (none: both absent); the relay skips notifications for sessions a visible tab shows. */
   | { type: 'view'; directory?: string; sessionID?: string }
   /** Origin-wide settings the relay needs: system notifications are opt-in. */

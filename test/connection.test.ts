@@ -549,6 +549,28 @@ describe('SseConnection: control', () => {
     expect(t.conn.snapshot().state).toBe('connected')
   })
 
+  it('reconnectIfSilent replaces a stream silent for the given time, keeps a fresh one, retries a backoff wait now', async () => {
+    const t = await connected()
+    await t.clock.advance(3_000)
+    expect(t.conn.reconnectIfSilent(5_000, 'woke')).toBe(false)
+    t.net.last.push(heartbeat(1))
+    await settle()
+    await t.clock.advance(4_000)
+    expect(t.conn.reconnectIfSilent(5_000, 'woke')).toBe(false)
+    expect(t.net.calls).toHaveLength(1)
+    await t.clock.advance(1_000)
+    expect(t.conn.reconnectIfSilent(5_000, 'a tab woke')).toBe(true)
+    expect(t.net.calls[0].aborted).toBe(true)
+    expect(t.conn.snapshot()).toMatchObject({ state: 'connecting', lastError: 'reconnect: a tab woke' })
+    await settle()
+    t.net.last.respond(500, '', 'text/plain')
+    await settle()
+    expect(t.conn.snapshot().state).toBe('reconnecting')
+    expect(t.conn.reconnectIfSilent(60_000, 'woke')).toBe(true)
+    await settle()
+    expect(t.net.calls).toHaveLength(3)
+  })
+
   it('reconnectNow leaves a live stream alone unless forced', async () => {
     const t = await connected()
     t.conn.reconnectNow('tab visible')

@@ -237,6 +237,32 @@ describe('RelayHub', () => {
     await h.hub.stop()
   })
 
+  it('after a tab wakes from a freeze, replaces a stream that stayed silent, keeps one that got bytes', async () => {
+    const hc = holdingClock(100)
+    let skew = 0
+    const clock = { ...hc.clock, now: () => Date.now() + skew }
+    const h = harness({}, { clock })
+    const a = tab()
+    const ta = h.hub.connectTab(a.endpoint, 'a')
+    await ta.receive({ type: 'hello', tabId: 'a', lockName: 'la', server, visible: true })
+    await until(() => a.status()?.state === 'connected', 'connected')
+    h.streams[0].send({ id: 'evt_hb1', type: 'server.heartbeat', properties: {} })
+    await new Promise((r) => setTimeout(r, 20))
+    // Bytes arrived just now: a wake changes nothing; nor does a freeze too short to mean anything.
+    await ta.receive({ type: 'resumed', frozenMs: 5_000 })
+    skew = 30_000
+    await ta.receive({ type: 'resumed', frozenMs: 900 })
+    await new Promise((r) => setTimeout(r, 20))
+    expect(h.streams).toHaveLength(1)
+    // 30 s of silence (the watchdog timer is held, as a half-open socket across a sleep would
+    // leave it): waking from a 5 s freeze replaces the stream at once.
+    await ta.receive({ type: 'resumed', frozenMs: 5_000 })
+    await until(() => h.streams.length === 2, 'a new stream')
+    await until(() => a.status()?.state === 'connected', 'connected again')
+    expect(hc.held.length).toBeGreaterThan(0)
+    await h.hub.stop()
+  })
+
   it('reconnects at once, skipping the backoff wait, when a hidden tab becomes visible', async () => {
     const hc = holdingClock(100)
     let down = true

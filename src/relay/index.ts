@@ -101,12 +101,23 @@ abstract class BaseRelay implements RelayClient {
     const onPageHide = (ev: PageTransitionEvent) => {
       if (!ev.persisted) this.close()
     }
+    // Page Lifecycle: a frozen tab (backgrounded, or the machine slept) tells the relay how long
+    // it was frozen when it runs again, so a stream that died meanwhile is replaced at once.
+    let frozenAt: number | undefined
+    const onFreeze = () => (frozenAt = Date.now())
+    const onResume = () => {
+      if (frozenAt !== undefined) this.send({ type: 'resumed', frozenMs: Date.now() - frozenAt })
+      frozenAt = undefined
+      onVisibility()
+    }
     document.addEventListener('visibilitychange', onVisibility)
-    document.addEventListener('resume', onVisibility)
+    document.addEventListener('freeze', onFreeze)
+    document.addEventListener('resume', onResume)
     window.addEventListener('pagehide', onPageHide)
     this.cleanups.push(
       () => document.removeEventListener('visibilitychange', onVisibility),
-      () => document.removeEventListener('resume', onVisibility),
+      () => document.removeEventListener('freeze', onFreeze),
+      () => document.removeEventListener('resume', onResume),
       () => window.removeEventListener('pagehide', onPageHide),
     )
   }

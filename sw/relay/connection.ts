@@ -367,6 +367,25 @@ export class SseConnection {
     }
   }
 
+  /**
+   * A hint that the stream may have died unnoticed (something was suspended: a tab froze, the
+   * machine slept). When `connected` but silent — no byte at all, heartbeats included — for at
+   * least `minSilenceMs`, the stream is presumed half-open and replaced at once, instead of after
+   * the watchdog's `watchdogMs`; `lastError` records `reason`. When waiting for a backoff retry,
+   * retries now. Otherwise (connecting, offline, idle, or bytes arrived recently) does nothing.
+   * @returns true when it (re)connected.
+   */
+  reconnectIfSilent(minSilenceMs: number, reason: string): boolean {
+    if (this.state === 'reconnecting') {
+      this.connect()
+      return true
+    }
+    if (this.state !== 'connected' || this.deps.clock.now() - this.lastActivity < minSilenceMs) return false
+    this.lastError = `reconnect: ${reason}`
+    this.connect()
+    return true
+  }
+
   /** Switches server: stores the target, and unless `idle` aborts the stream and connects to it at once with a fresh backoff. */
   setTarget(url: string, headers?: Record<string, string>): void {
     this.url = url

@@ -26,6 +26,8 @@ export function isTabToRelay(x: unknown): x is TabToRelay {
       return x.cursor === 'head' || (typeof x.cursor === 'number' && Number.isFinite(x.cursor))
     case 'visibility':
       return typeof x.visible === 'boolean'
+    case 'resumed':
+      return typeof x.frozenMs === 'number' && Number.isFinite(x.frozenMs)
     case 'view':
       return (x.directory === undefined || typeof x.directory === 'string') && (x.sessionID === undefined || typeof x.sessionID === 'string')
     case 'settings':

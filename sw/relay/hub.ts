@@ -48,6 +48,13 @@ export interface HubOptions {
   compactEveryMs: number
 }
 
+/** A tab frozen for less than this (ms) says nothing about the stream (see {@link RelayHub.wake}). */
+export const WAKE_MIN_FROZEN_MS = 1_000
+/** Bytes may still arrive this long (ms) after a tab froze, before the connection stalls. */
+const WAKE_SLACK_MS = 1_000
+/** Silence (ms) that is always suspect after a wake: OpenCode sends `server.heartbeat` every 10 s. */
+const WAKE_MAX_SILENCE_MS = 12_000
+
 const DEFAULTS: HubOptions = { flushMs: 16, maxBatch: 2000, compactEveryMs: 60_000 }
 
 /** Event types that are transport noise, never stored. */
@@ -144,6 +151,9 @@ export class TabSession {
         }
         return
       }
+      case 'resumed':
+        this.hub.wake(msg.frozenMs)
+        return
       case 'view':
         this.viewing = msg.sessionID && msg.directory ? { directory: msg.directory, sessionID: msg.sessionID } : undefined
         return
@@ -352,6 +362,21 @@ export class RelayHub {
   nudge(reason: string, force = false): void {
     if (!this.connection) return
     if (force || this.conn.state !== 'connected') this.connection.reconnectNow(reason, force)
+  }
+
+  /**
+   * A tab ran again after being frozen for `frozenMs` ms (see the `resumed` message). A stream
+   * that received nothing during (nearly) the whole freeze is presumed half-open — a TCP
+   * connection across a sleep usually is, and only the watchdog would notice, after 25 s — and is
+   * replaced at once; the catch-up that follows every reconnect recovers what the gap missed. A
+   * stream that got anything meanwhile (events, or the server's heartbeat, every 10 s) is kept,
+   * so a tab Chrome froze in the background while the stream stayed up costs nothing. Freezes
+   * shorter than {@link WAKE_MIN_FROZEN_MS} are ignored.
+   */
+  wake(frozenMs: number): void {
+    if (!this.connection || !(frozenMs >= WAKE_MIN_FROZEN_MS)) return
+    const minSilence = Math.min(Math.max(WAKE_MIN_FROZEN_MS, frozenMs - WAKE_SLACK_MS), WAKE_MAX_SILENCE_MS)
+    this.connection.reconnectIfSilent(minSilence, `a tab woke after ${Math.round(frozenMs / 1000)} s frozen and the stream had been silent`)
   }
 
   /** Browser online/offline signal. */
