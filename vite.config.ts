@@ -1,4 +1,4 @@
-import { defineConfig } from 'vite'
+import { defineConfig, type Plugin } from 'vite'
 import vue from '@vitejs/plugin-vue'
 import { VitePWA } from 'vite-plugin-pwa'
 import { readFileSync } from 'node:fs'
@@ -12,6 +12,28 @@ function packageVersion(): string {
 const BUILD_ID = process.env.RELAY_BUILD_ID || packageVersion()
 
 /**
+ * Builds src/prefetch.ts as a second entry and loads it from index.html as an async module script
+ * ahead of the main bundle (Vite would merge a second `<script type="module">` of index.html into
+ * the main entry, which runs only after the whole bundle is fetched and compiled). It starts the
+ * warm-start snapshot read at once; see src/db/snapshot-prefetch.ts.
+ */
+function earlySnapshotPrefetch(): Plugin {
+  return {
+    name: 'relay-early-snapshot-prefetch',
+    apply: 'build',
+    config: () => ({ build: { rollupOptions: { input: { index: 'index.html', prefetch: 'src/prefetch.ts' } } } }),
+    transformIndexHtml: {
+      order: 'post',
+      handler(html, ctx) {
+        const chunk = Object.values(ctx.bundle ?? {}).find((c) => c.type === 'chunk' && c.isEntry && c.name === 'prefetch')
+        if (!chunk) return html
+        return [{ tag: 'script', attrs: { type: 'module', async: true, crossorigin: true, src: `/${chunk.fileName}` }, injectTo: 'head' }]
+      },
+    },
+  }
+}
+
+/**
  * The app build. The SharedWorker (sw/shared-worker.ts) is bundled by Vite from its
  * `new URL(…, import.meta.url)` reference; the service worker (sw/service-worker.ts) is built by
  * vite-plugin-pwa in injectManifest mode, precaching the app shell only (its precache manifest is
@@ -21,6 +43,7 @@ export default defineConfig({
   define: { __RELAY_BUILD__: JSON.stringify(BUILD_ID) },
   plugins: [
     vue(),
+    earlySnapshotPrefetch(),
     VitePWA({
       strategies: 'injectManifest',
       srcDir: 'sw',

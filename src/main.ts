@@ -17,6 +17,7 @@ import { installOfflineCache } from './pwa/offline.ts'
 import { BUILD_ID } from './pwa/build-info.ts'
 
 async function boot(): Promise<void> {
+  performance.mark('relay:boot')
   document.documentElement.dataset.build = BUILD_ID
   installRouter()
   const app = createApp(App)
@@ -33,6 +34,7 @@ async function boot(): Promise<void> {
   const r = route.value
   void sync.start(r.name === 'session' ? { warm: { sessionID: r.sessionID } } : {})
   app.mount('#app')
+  performance.mark('relay:mounted')
 }
 
 void boot()

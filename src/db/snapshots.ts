@@ -8,26 +8,9 @@
  * as "no snapshot"; the app then does a cold start.
  */
 import Dexie, { type EntityTable } from 'dexie'
-import type { Message, Part, Session } from '@opencode-ai/sdk/v2/types'
+import { SNAPSHOT_DB_NAME, takePrefetchedSnapshot, type SessionSnapshot } from './snapshot-prefetch.ts'
 
-/** One cached session: enough to paint its transcript at once. */
-export interface SessionSnapshot {
-  /** Primary key. */
-  sessionID: string
-  /** Absolute project directory of the session. */
-  directory: string
-  /** Server base URL the data came from; a snapshot from another server is ignored. */
-  server: string
-  session: Session
-  /** The newest messages (oldest first) with their parts, at most {@link SNAPSHOT_MESSAGE_LIMIT}. */
-  messages: Array<{ info: Message; parts: Part[] }>
-  /** Whether older messages exist on the server beyond `messages` (cursor for "load earlier" is re-read over REST). */
-  truncated: boolean
-  /** Relay cursor the snapshot is consistent with: every event up to it is reflected. */
-  cursor: number
-  /** Epoch ms when written. */
-  savedAt: number
-}
+export type { SessionSnapshot } from './snapshot-prefetch.ts'
 
 /** Maximum messages kept per snapshot (the tail of the transcript). */
 export const SNAPSHOT_MESSAGE_LIMIT = 150
@@ -40,7 +23,7 @@ let db: SnapshotDb | undefined
 
 function open(): SnapshotDb {
   if (db) return db
-  const created = new Dexie('opencode-relay-ui') as SnapshotDb
+  const created = new Dexie(SNAPSHOT_DB_NAME) as SnapshotDb
   created.version(1).stores({ snapshots: '&sessionID, directory, savedAt' })
   db = created
   return created
@@ -57,6 +40,9 @@ export function closeSnapshotDb(): void {
  * @returns `undefined` when absent, from another server, or when IndexedDB fails.
  */
 export async function loadSnapshot(sessionID: string, server: string): Promise<SessionSnapshot | undefined> {
+  // Read at page start by src/prefetch.ts (src/db/snapshot-prefetch.ts); else, or if that failed, here.
+  const early = await takePrefetchedSnapshot(sessionID)
+  if (early) return early.server === server ? early : undefined
   try {
     const snap = await open().snapshots.get(sessionID)
     return snap && snap.server === server ? snap : undefined

@@ -552,7 +552,9 @@ export const useSyncStore = defineStore('sync', () => {
 
   /** Paints a snapshot into the state. Returns its cursor, or undefined when there is none. */
   async function paintSnapshot(sessionID: string): Promise<number | undefined> {
+    performance.mark('relay:snapshot-read')
     const snap = await loadSnapshot(sessionID, server.config.url)
+    performance.mark('relay:snapshot-loaded')
     if (!snap) return undefined
     const d = dir(snap.directory)
     upsertSorted(d.sessions, snap.session)
