@@ -61,8 +61,8 @@ export type Fault =
       wakeOrder: number[]
       /**
        * false: the connection is cut and refused for the whole sleep; true: it is left half-open
-       * (no byte reaches the relay, nothing closes), as a real sleep leaves a TCP connection, so
-       * only the relay's watchdog can notice.
+       * (no byte reaches the relay, nothing closes), as a real sleep leaves a TCP connection: the
+       * relay must notice when the tabs wake (or, failing that, by its 25 s watchdog).
        */
       halfOpen: boolean
     }
