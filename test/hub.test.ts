@@ -237,7 +237,7 @@ describe('RelayHub', () => {
     await h.hub.stop()
   })
 
-  it('after a tab wakes from a freeze, replaces a stream that stayed silent, keeps one that got bytes', async () => {
+  it('after a tab wakes from a freeze, replaces a stream that stayed silent, keeps one that is merely between heartbeats', async () => {
     const hc = holdingClock(100)
     let skew = 0
     const clock = { ...hc.clock, now: () => Date.now() + skew }
@@ -246,19 +246,31 @@ describe('RelayHub', () => {
     const ta = h.hub.connectTab(a.endpoint, 'a')
     await ta.receive({ type: 'hello', tabId: 'a', lockName: 'la', server, visible: true })
     await until(() => a.status()?.state === 'connected', 'connected')
+    const pause = () => new Promise((r) => setTimeout(r, 20))
     h.streams[0].send({ id: 'evt_hb1', type: 'server.heartbeat', properties: {} })
-    await new Promise((r) => setTimeout(r, 20))
-    // Bytes arrived just now: a wake changes nothing; nor does a freeze too short to mean anything.
+    await pause()
+    // Nothing busy, 5 s of silence after a 5 s freeze: an idle stream between heartbeats. Kept;
+    // so is anything after a freeze too short to mean anything.
+    skew = 5_000
     await ta.receive({ type: 'resumed', frozenMs: 5_000 })
-    skew = 30_000
+    skew = 40_000
     await ta.receive({ type: 'resumed', frozenMs: 900 })
-    await new Promise((r) => setTimeout(r, 20))
+    await pause()
     expect(h.streams).toHaveLength(1)
-    // 30 s of silence (the watchdog timer is held, as a half-open socket across a sleep would
-    // leave it): waking from a 5 s freeze replaces the stream at once.
+    // A session is busy and the stream stayed silent for the whole 5 s freeze (the watchdog timer
+    // is held, as a half-open socket across a sleep leaves it): replaced at once.
+    h.streams[0].send({ id: 'evt_busy', type: 'session.status', properties: { sessionID: SES, status: { type: 'busy' } } })
+    await pause()
+    skew += 4_900
     await ta.receive({ type: 'resumed', frozenMs: 5_000 })
     await until(() => h.streams.length === 2, 'a new stream')
     await until(() => a.status()?.state === 'connected', 'connected again')
+    // Idle again; 13 s without a byte is a missed heartbeat whatever the sessions do.
+    h.streams[1].send({ id: 'evt_idle', type: 'session.status', properties: { sessionID: SES, status: { type: 'idle' } } })
+    await pause()
+    skew += 13_000
+    await ta.receive({ type: 'resumed', frozenMs: 20_000 })
+    await until(() => h.streams.length === 3, 'another new stream')
     expect(hc.held.length).toBeGreaterThan(0)
     await h.hub.stop()
   })

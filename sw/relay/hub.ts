@@ -50,8 +50,8 @@ export interface HubOptions {
 
 /** A tab frozen for less than this (ms) says nothing about the stream (see {@link RelayHub.wake}). */
 export const WAKE_MIN_FROZEN_MS = 1_000
-/** Bytes may still arrive this long (ms) after a tab froze, before the connection stalls. */
-const WAKE_SLACK_MS = 1_000
+/** Tabs freeze one after another; the last may freeze this long (ms) after the connection stalled. */
+const WAKE_SLACK_MS = 250
 /** Silence (ms) that is always suspect after a wake: OpenCode sends `server.heartbeat` every 10 s. */
 const WAKE_MAX_SILENCE_MS = 12_000
 
@@ -365,17 +365,22 @@ export class RelayHub {
   }
 
   /**
-   * A tab ran again after being frozen for `frozenMs` ms (see the `resumed` message). A stream
-   * that received nothing during (nearly) the whole freeze is presumed half-open — a TCP
-   * connection across a sleep usually is, and only the watchdog would notice, after 25 s — and is
-   * replaced at once; the catch-up that follows every reconnect recovers what the gap missed. A
-   * stream that got anything meanwhile (events, or the server's heartbeat, every 10 s) is kept,
-   * so a tab Chrome froze in the background while the stream stayed up costs nothing. Freezes
-   * shorter than {@link WAKE_MIN_FROZEN_MS} are ignored.
+   * A tab ran again after being frozen for `frozenMs` ms (see the `resumed` message). The stream
+   * is presumed half-open — a TCP connection across a sleep usually is, and only the 25 s
+   * watchdog would notice — and replaced at once (the catch-up that follows every reconnect
+   * recovers the gap) when it is silent, no byte at all, for
+   * - {@link WAKE_MAX_SILENCE_MS}: it missed a heartbeat (OpenCode sends one every 10 s); or
+   * - the whole freeze (less {@link WAKE_SLACK_MS}) while a session was busy: a working session
+   *   streams parts, status and heartbeats, so a stream that carried none of them all along is
+   *   suspect.
+   * An idle stream that is merely between heartbeats is kept, and so is one that received
+   * anything meanwhile: a tab Chrome froze in the background while the stream stayed up costs
+   * nothing. Freezes shorter than {@link WAKE_MIN_FROZEN_MS} are ignored.
    */
   wake(frozenMs: number): void {
     if (!this.connection || !(frozenMs >= WAKE_MIN_FROZEN_MS)) return
-    const minSilence = Math.min(Math.max(WAKE_MIN_FROZEN_MS, frozenMs - WAKE_SLACK_MS), WAKE_MAX_SILENCE_MS)
+    const busyLimit = Math.max(WAKE_MIN_FROZEN_MS, frozenMs - WAKE_SLACK_MS)
+    const minSilence = this.busy.size > 0 ? Math.min(busyLimit, WAKE_MAX_SILENCE_MS) : WAKE_MAX_SILENCE_MS
     this.connection.reconnectIfSilent(minSilence, `a tab woke after ${Math.round(frozenMs / 1000)} s frozen and the stream had been silent`)
   }
 

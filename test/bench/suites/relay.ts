@@ -292,8 +292,16 @@ export async function catchup(ctx: BenchContext): Promise<SuiteResult> {
       await sleep(200)
       const resumedAt = await resume()
       const doneAt = await endSeen(frozen)
-      const s = await frozen.evaluate(() => window.bench.state())
-      if (s.lastCursor !== head) throw new Error(`the resumed tab is at cursor ${s.lastCursor}, the relay head is ${head}`)
+      let s = await frozen.evaluate(() => window.bench.state())
+      // Waking may make the relay reconnect (and its catch-up log more): compare with the live tab now.
+      const until = Date.now() + 5_000
+      let now = head
+      while (s.lastCursor !== now && Date.now() < until) {
+        await sleep(50)
+        s = await frozen.evaluate(() => window.bench.state())
+        now = (await live.evaluate(() => window.bench.state())).lastCursor
+      }
+      if (s.lastCursor !== now) throw new Error(`the resumed tab is at cursor ${s.lastCursor}, the relay head is ${now}`)
       times.push(doneAt - resumedAt)
       applied.push(s.applied)
       ctx.log(`  catch-up run ${run + 1}: ${doneAt - resumedAt} ms to apply ${s.applied} events (cursor ${s.lastCursor} = head)`)
