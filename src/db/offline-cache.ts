@@ -8,7 +8,8 @@
  * Like the snapshots this is a cache: every IndexedDB failure (quota, private mode, a deleted
  * database) is swallowed; reads then answer "nothing cached".
  */
-import Dexie, { type EntityTable } from 'dexie'
+import type { Dexie, EntityTable } from 'dexie'
+import { loadDexie } from './lazy-dexie.ts'
 import type { Project, Session } from '@opencode-ai/sdk/v2/types'
 
 /** The cached project list of one server. */
@@ -43,20 +44,31 @@ type OfflineDb = Dexie & {
   sessionLists: EntityTable<CachedSessionList, 'key'>
 }
 
-let db: OfflineDb | undefined
+let db: Promise<OfflineDb> | undefined
 
-function open(): OfflineDb {
-  if (db) return db
-  const created = new Dexie('opencode-relay-offline') as OfflineDb
-  created.version(1).stores({ projects: '&server', sessionLists: '&key, savedAt' })
-  db = created
-  return created
+function open(): Promise<OfflineDb> {
+  db ??= loadDexie().then(
+    (DexieClass) => {
+      const created = new DexieClass('opencode-relay-offline') as OfflineDb
+      created.version(1).stores({ projects: '&server', sessionLists: '&key, savedAt' })
+      return created
+    },
+    (err: unknown) => {
+      db = undefined
+      throw err
+    },
+  )
+  return db
 }
 
 /** Closes the database (tests, or before deleting it). */
 export function closeOfflineCacheDb(): void {
-  db?.close()
+  const pending = db
   db = undefined
+  void pending?.then(
+    (d) => d.close(),
+    () => undefined,
+  )
 }
 
 /** Primary key of a session list: server URL and directory joined by a newline (neither contains one). */
@@ -75,7 +87,7 @@ function plain<T>(value: T): T {
  */
 export async function saveProjectList(server: string, projects: readonly Project[]): Promise<boolean> {
   try {
-    await open().projects.put({ server, projects: plain([...projects]), savedAt: Date.now() })
+    await (await open()).projects.put({ server, projects: plain([...projects]), savedAt: Date.now() })
     return true
   } catch {
     return false
@@ -85,7 +97,7 @@ export async function saveProjectList(server: string, projects: readonly Project
 /** Reads the project list of `server`; `undefined` when none is cached or IndexedDB fails. */
 export async function loadProjectList(server: string): Promise<Project[] | undefined> {
   try {
-    return (await open().projects.get(server))?.projects
+    return (await (await open()).projects.get(server))?.projects
   } catch {
     return undefined
   }
@@ -100,7 +112,7 @@ export async function loadProjectList(server: string): Promise<Project[] | undef
 export async function saveSessionList(server: string, directory: string, sessions: readonly Session[]): Promise<boolean> {
   try {
     const kept = [...sessions].sort((a, b) => b.time.updated - a.time.updated).slice(0, SESSION_LIST_LIMIT)
-    const table = open().sessionLists
+    const table = (await open()).sessionLists
     await table.put({ key: sessionListKey(server, directory), server, directory, sessions: plain(kept), savedAt: Date.now() })
     const count = await table.count()
     if (count > SESSION_LIST_KEEP) {
@@ -116,7 +128,7 @@ export async function saveSessionList(server: string, directory: string, session
 /** Reads the session list of `directory` on `server`; `undefined` when none is cached or IndexedDB fails. */
 export async function loadSessionList(server: string, directory: string): Promise<Session[] | undefined> {
   try {
-    return (await open().sessionLists.get(sessionListKey(server, directory)))?.sessions
+    return (await (await open()).sessionLists.get(sessionListKey(server, directory)))?.sessions
   } catch {
     return undefined
   }

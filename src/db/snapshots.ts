@@ -7,7 +7,8 @@
  * Snapshots are a cache: every failure (quota, private mode, deleted DB) is swallowed and reported
  * as "no snapshot"; the app then does a cold start.
  */
-import Dexie, { type EntityTable } from 'dexie'
+import type { Dexie, EntityTable } from 'dexie'
+import { loadDexie } from './lazy-dexie.ts'
 import { SNAPSHOT_DB_NAME, takePrefetchedSnapshot, type SessionSnapshot } from './snapshot-prefetch.ts'
 
 export type { SessionSnapshot } from './snapshot-prefetch.ts'
@@ -19,20 +20,31 @@ export const SNAPSHOT_KEEP = 30
 
 type SnapshotDb = Dexie & { snapshots: EntityTable<SessionSnapshot, 'sessionID'> }
 
-let db: SnapshotDb | undefined
+let db: Promise<SnapshotDb> | undefined
 
-function open(): SnapshotDb {
-  if (db) return db
-  const created = new Dexie(SNAPSHOT_DB_NAME) as SnapshotDb
-  created.version(1).stores({ snapshots: '&sessionID, directory, savedAt' })
-  db = created
-  return created
+function open(): Promise<SnapshotDb> {
+  db ??= loadDexie().then(
+    (DexieClass) => {
+      const created = new DexieClass(SNAPSHOT_DB_NAME) as SnapshotDb
+      created.version(1).stores({ snapshots: '&sessionID, directory, savedAt' })
+      return created
+    },
+    (err: unknown) => {
+      db = undefined
+      throw err
+    },
+  )
+  return db
 }
 
 /** Closes the database (tests, or before deleting it). */
 export function closeSnapshotDb(): void {
-  db?.close()
+  const pending = db
   db = undefined
+  void pending?.then(
+    (d) => d.close(),
+    () => undefined,
+  )
 }
 
 /**
@@ -44,7 +56,7 @@ export async function loadSnapshot(sessionID: string, server: string): Promise<S
   const early = await takePrefetchedSnapshot(sessionID)
   if (early) return early.server === server ? early : undefined
   try {
-    const snap = await open().snapshots.get(sessionID)
+    const snap = await (await open()).snapshots.get(sessionID)
     return snap && snap.server === server ? snap : undefined
   } catch {
     return undefined
@@ -58,7 +70,7 @@ export async function loadSnapshot(sessionID: string, server: string): Promise<S
  */
 export async function saveSnapshot(snapshot: SessionSnapshot): Promise<boolean> {
   try {
-    const table = open().snapshots
+    const table = (await open()).snapshots
     await table.put(snapshot)
     const count = await table.count()
     if (count > SNAPSHOT_KEEP) {
@@ -74,7 +86,7 @@ export async function saveSnapshot(snapshot: SessionSnapshot): Promise<boolean> 
 /** Deletes the snapshot of a session (after `session.deleted` or a server switch); never throws. */
 export async function deleteSnapshot(sessionID: string): Promise<void> {
   try {
-    await open().snapshots.delete(sessionID)
+    await (await open()).snapshots.delete(sessionID)
   } catch {
     // best effort
   }
