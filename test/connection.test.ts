@@ -5,6 +5,7 @@ import {
   RETRY_FLOOR_MS,
   SseConnection,
   systemDeps,
+  WATCHDOG_STEP_MS,
   type ConnectionOptions,
   type ConnectionSnapshot,
 } from '../sw/relay/connection.ts'
@@ -446,6 +447,20 @@ describe('SseConnection: watchdog', () => {
     expect(first.aborted).toBe(true)
     await t.clock.advance(retryDelay(t))
     expect(t.net.calls).toHaveLength(2)
+  })
+
+  it('after a sleep of the machine, notices the silence within one 5 s step of the wake', async () => {
+    const t = await connected()
+    await t.clock.advance(3_000)
+    t.net.last.push(heartbeat(1))
+    await settle()
+    await t.clock.advance(2_000)
+    // The lid closes for 10 minutes: the wall clock jumps, the timers do not move.
+    t.clock.sleep(600_000)
+    expect(t.conn.snapshot().state).toBe('connected')
+    await t.clock.advance(WATCHDOG_STEP_MS)
+    expect(t.conn.snapshot()).toMatchObject({ state: 'reconnecting', lastError: 'no heartbeat for 25 s' })
+    expect(t.net.calls[0].aborted).toBe(true)
   })
 
   it('does not fire while heartbeats flow every 10 s', async () => {

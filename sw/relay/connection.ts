@@ -141,6 +141,9 @@ export function systemDeps(): ConnectionDeps {
   }
 }
 
+/** Longest a watchdog timer waits before looking at the wall clock again, ms (see `armWatchdog`). */
+export const WATCHDOG_STEP_MS = 5_000
+
 const DEFAULTS = {
   minDelayMs: 500,
   maxDelayMs: 8000,
@@ -473,7 +476,12 @@ export class SseConnection {
 
   /**
    * One watchdog per attempt: while `connecting` it allows `responseTimeoutMs` for the response
-   * head, while `connected` `watchdogMs` of silence; it re-arms itself for the time left.
+   * head, while `connected` `watchdogMs` of silence, measured on the wall clock; it re-arms itself
+   * for the time left, in steps of at most {@link WATCHDOG_STEP_MS}. The steps matter after a
+   * sleep: timers run on a monotonic clock that stands still while the machine sleeps (macOS,
+   * Linux), so a timer armed for 20 s before the lid closed fires ~20 s after it opens; the wall
+   * clock has jumped meanwhile, so the first step after the wake sees the silence and replaces the
+   * (usually half-open) stream.
    */
   private armWatchdog(gen: number, ms: number): void {
     this.watchdogTimer = this.deps.clock.setTimeout(() => {
@@ -488,7 +496,7 @@ export class SseConnection {
       }
       const seconds = Math.round(limit / 1000)
       this.fail(gen, connected ? `no heartbeat for ${seconds} s` : `no response for ${seconds} s`)
-    }, ms)
+    }, Math.min(ms, WATCHDOG_STEP_MS))
   }
 
   /**

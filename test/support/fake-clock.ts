@@ -33,6 +33,15 @@ export class FakeClock implements Clock {
   get pending(): number {
     return this.timers.size
   }
+  /**
+   * A sleep of the machine: the wall clock jumps `ms` ahead while no timer runs, and every pending
+   * timer stays due as far in the future as before (timers run on a monotonic clock that stands
+   * still during a sleep).
+   */
+  sleep(ms: number): void {
+    this.t += ms
+    for (const timer of this.timers.values()) timer.at += ms
+  }
   /** Runs every timer due within `ms` (ms), in order, letting promises settle after each. */
   async advance(ms: number): Promise<void> {
     const target = this.t + ms
