@@ -57,7 +57,6 @@ const WAKE_MAX_SILENCE_MS = 12_000
 
 const DEFAULTS: HubOptions = { flushMs: 16, maxBatch: 2000, compactEveryMs: 60_000 }
 
-/** Event types that are transport noise, never stored. */
 /**
  * While the event log reports a storage error, the hub re-offers its unwritten events this often
  * (ms; just above the log's default 1 s write throttle) and reports the outcome: with write-behind,
@@ -65,6 +64,7 @@ const DEFAULTS: HubOptions = { flushMs: 16, maxBatch: 2000, compactEveryMs: 60_0
  */
 const STORAGE_RETRY_MS = 1_100
 
+/** Event types that are transport noise, never stored. */
 const TRANSIENT = new Set(['server.connected', 'server.heartbeat'])
 
 /** One connected tab: its endpoint, its cursor and what it shows (for notifications). */
