@@ -9,7 +9,7 @@
  * database) is swallowed; reads then answer "nothing cached".
  */
 import type { Dexie, EntityTable } from 'dexie'
-import { loadDexie } from './lazy-dexie.ts'
+import { lazyDatabase } from './lazy-dexie.ts'
 import type { Project, Session } from '@opencode-ai/sdk/v2/types'
 
 /** The cached project list of one server. */
@@ -44,31 +44,11 @@ type OfflineDb = Dexie & {
   sessionLists: EntityTable<CachedSessionList, 'key'>
 }
 
-let db: Promise<OfflineDb> | undefined
-
-function open(): Promise<OfflineDb> {
-  db ??= loadDexie().then(
-    (DexieClass) => {
-      const created = new DexieClass('opencode-relay-offline') as OfflineDb
-      created.version(1).stores({ projects: '&server', sessionLists: '&key, savedAt' })
-      return created
-    },
-    (err: unknown) => {
-      db = undefined
-      throw err
-    },
-  )
-  return db
-}
+const database = lazyDatabase<OfflineDb>('opencode-relay-offline', { projects: '&server', sessionLists: '&key, savedAt' })
 
 /** Closes the database (tests, or before deleting it). */
 export function closeOfflineCacheDb(): void {
-  const pending = db
-  db = undefined
-  void pending?.then(
-    (d) => d.close(),
-    () => undefined,
-  )
+  database.close()
 }
 
 /** Primary key of a session list: server URL and directory joined by a newline (neither contains one). */
@@ -87,7 +67,7 @@ function plain<T>(value: T): T {
  */
 export async function saveProjectList(server: string, projects: readonly Project[]): Promise<boolean> {
   try {
-    await (await open()).projects.put({ server, projects: plain([...projects]), savedAt: Date.now() })
+    await (await database.open()).projects.put({ server, projects: plain([...projects]), savedAt: Date.now() })
     return true
   } catch {
     return false
@@ -97,7 +77,7 @@ export async function saveProjectList(server: string, projects: readonly Project
 /** Reads the project list of `server`; `undefined` when none is cached or IndexedDB fails. */
 export async function loadProjectList(server: string): Promise<Project[] | undefined> {
   try {
-    return (await (await open()).projects.get(server))?.projects
+    return (await (await database.open()).projects.get(server))?.projects
   } catch {
     return undefined
   }
@@ -112,7 +92,7 @@ export async function loadProjectList(server: string): Promise<Project[] | undef
 export async function saveSessionList(server: string, directory: string, sessions: readonly Session[]): Promise<boolean> {
   try {
     const kept = [...sessions].sort((a, b) => b.time.updated - a.time.updated).slice(0, SESSION_LIST_LIMIT)
-    const table = (await open()).sessionLists
+    const table = (await database.open()).sessionLists
     await table.put({ key: sessionListKey(server, directory), server, directory, sessions: plain(kept), savedAt: Date.now() })
     const count = await table.count()
     if (count > SESSION_LIST_KEEP) {
@@ -128,7 +108,7 @@ export async function saveSessionList(server: string, directory: string, session
 /** Reads the session list of `directory` on `server`; `undefined` when none is cached or IndexedDB fails. */
 export async function loadSessionList(server: string, directory: string): Promise<Session[] | undefined> {
   try {
-    return (await (await open()).sessionLists.get(sessionListKey(server, directory)))?.sessions
+    return (await (await database.open()).sessionLists.get(sessionListKey(server, directory)))?.sessions
   } catch {
     return undefined
   }

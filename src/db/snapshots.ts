@@ -8,7 +8,7 @@
  * as "no snapshot"; the app then does a cold start.
  */
 import type { Dexie, EntityTable } from 'dexie'
-import { loadDexie } from './lazy-dexie.ts'
+import { lazyDatabase } from './lazy-dexie.ts'
 import { SNAPSHOT_DB_NAME, takePrefetchedSnapshot, type SessionSnapshot } from './snapshot-prefetch.ts'
 
 export type { SessionSnapshot } from './snapshot-prefetch.ts'
@@ -20,31 +20,11 @@ export const SNAPSHOT_KEEP = 30
 
 type SnapshotDb = Dexie & { snapshots: EntityTable<SessionSnapshot, 'sessionID'> }
 
-let db: Promise<SnapshotDb> | undefined
-
-function open(): Promise<SnapshotDb> {
-  db ??= loadDexie().then(
-    (DexieClass) => {
-      const created = new DexieClass(SNAPSHOT_DB_NAME) as SnapshotDb
-      created.version(1).stores({ snapshots: '&sessionID, directory, savedAt' })
-      return created
-    },
-    (err: unknown) => {
-      db = undefined
-      throw err
-    },
-  )
-  return db
-}
+const database = lazyDatabase<SnapshotDb>(SNAPSHOT_DB_NAME, { snapshots: '&sessionID, directory, savedAt' })
 
 /** Closes the database (tests, or before deleting it). */
 export function closeSnapshotDb(): void {
-  const pending = db
-  db = undefined
-  void pending?.then(
-    (d) => d.close(),
-    () => undefined,
-  )
+  database.close()
 }
 
 /**
@@ -56,7 +36,7 @@ export async function loadSnapshot(sessionID: string, server: string): Promise<S
   const early = await takePrefetchedSnapshot(sessionID)
   if (early) return early.server === server ? early : undefined
   try {
-    const snap = await (await open()).snapshots.get(sessionID)
+    const snap = await (await database.open()).snapshots.get(sessionID)
     return snap && snap.server === server ? snap : undefined
   } catch {
     return undefined
@@ -70,7 +50,7 @@ export async function loadSnapshot(sessionID: string, server: string): Promise<S
  */
 export async function saveSnapshot(snapshot: SessionSnapshot): Promise<boolean> {
   try {
-    const table = (await open()).snapshots
+    const table = (await database.open()).snapshots
     await table.put(snapshot)
     const count = await table.count()
     if (count > SNAPSHOT_KEEP) {
@@ -86,7 +66,7 @@ export async function saveSnapshot(snapshot: SessionSnapshot): Promise<boolean> 
 /** Deletes the snapshot of a session (after `session.deleted` or a server switch); never throws. */
 export async function deleteSnapshot(sessionID: string): Promise<void> {
   try {
-    await (await open()).snapshots.delete(sessionID)
+    await (await database.open()).snapshots.delete(sessionID)
   } catch {
     // best effort
   }
