@@ -30,6 +30,7 @@
  */
 import type {
   Event,
+  EventMessagePartDelta,
   Message,
   Part,
   PermissionRequest,
@@ -518,40 +519,41 @@ export function applyRelayed(state: ClientState, events: readonly RelayedEvent[]
  */
 export function coalesceDeltas(events: readonly RelayedEvent[]): RelayedEvent[] {
   const out: RelayedEvent[] = []
-  let run: RelayedEvent[] = []
+  let run: { key: string; first: EventMessagePartDelta; last: RelayedEvent; deltas: string[] } | undefined
   const flush = () => {
-    if (run.length === 1) out.push(run[0])
-    else if (run.length > 1) {
-      const first = run[0].payload
-      const last = run[run.length - 1]
-      if (first.type === 'message.part.delta') {
-        const delta = run.map((ev) => (ev.payload.type === 'message.part.delta' ? ev.payload.properties.delta : '')).join('')
-        out.push({ ...last, payload: { ...first, properties: { ...first.properties, delta } } })
-      }
-    }
-    run = []
+    if (run && run.deltas.length > 1) {
+      const { first, last, deltas } = run
+      out.push({ ...last, payload: { ...first, properties: { ...first.properties, delta: deltas.join('') } } })
+    } else if (run) out.push(run.last)
+    run = undefined
   }
   for (const ev of events) {
-    const key = deltaKey(ev)
-    if (key === undefined) {
+    const delta = mergeableDelta(ev)
+    if (!delta) {
       flush()
       out.push(ev)
       continue
     }
-    if (run.length > 0 && deltaKey(run[0]) !== key) flush()
-    run.push(ev)
+    const key = `${ev.directory}\u0000${delta.properties.messageID}\u0000${delta.properties.partID}\u0000${delta.properties.field}`
+    if (run?.key !== key) {
+      flush()
+      run = { key, first: delta, last: ev, deltas: [delta.properties.delta] }
+    } else {
+      run.last = ev
+      run.deltas.push(delta.properties.delta)
+    }
   }
   flush()
   return out
 }
 
-/** Merge key of a well-formed `message.part.delta` event, undefined for any other event. */
-function deltaKey(ev: RelayedEvent): string | undefined {
+/** The payload of a well-formed `message.part.delta` event (every field a string), else undefined. */
+function mergeableDelta(ev: RelayedEvent): EventMessagePartDelta | undefined {
   const event = ev.payload
   if (event.type !== 'message.part.delta') return undefined
   const { messageID, partID, field, delta } = event.properties
   if (typeof messageID !== 'string' || typeof partID !== 'string' || typeof field !== 'string' || typeof delta !== 'string') return undefined
-  return `${ev.directory}\u0000${messageID}\u0000${partID}\u0000${field}`
+  return event
 }
 
 /**
