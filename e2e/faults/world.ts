@@ -77,6 +77,37 @@ export interface Tab {
   slot: number
   /** Epoch ms of the last `GET /global/event` this page itself sent (leader tabs only). */
   lastStreamRequestAt: number
+  /** The page's latest console errors and warnings, failed requests and 4xx/5xx answers (newest last, at most {@link PAGE_LOG_MAX}), for failure reports. */
+  pageLog: string[]
+}
+
+/** Lines kept in {@link Tab.pageLog}. */
+const PAGE_LOG_MAX = 30
+
+/** Appends one line to a tab's page log, stamped with the epoch ms, dropping the oldest. */
+function logPage(tab: Tab, line: string): void {
+  tab.pageLog.push(`${new Date().toISOString().slice(11, 23)} ${line.slice(0, 300)}`)
+  if (tab.pageLog.length > PAGE_LOG_MAX) tab.pageLog.shift()
+}
+
+/**
+ * How far a page's own document got, for failure reports on a tab whose app never mounted: its
+ * URL and title (a browser error page has neither the app's), `readyState`, the service worker
+ * controlling it, and each module script with whether the resource timing list has it (a module
+ * that never arrived leaves the app unmounted).
+ */
+async function pageLoadState(page: Page): Promise<string> {
+  return page
+    .evaluate(() => {
+      const scripts = [...document.querySelectorAll('script[type=module][src], link[rel=modulepreload]')].map((el) => (el instanceof HTMLScriptElement ? el.src : el instanceof HTMLLinkElement ? el.href : ''))
+      const loaded = new Set(performance.getEntriesByType('resource').map((e) => e.name))
+      const nav = performance.getEntriesByType('navigation')[0]
+      const navType = nav instanceof PerformanceNavigationTiming ? nav.type : '?'
+      const sw = navigator.serviceWorker?.controller?.state ?? 'none'
+      const mods = scripts.map((u) => `${u.split('/').pop() ?? u}${loaded.has(u) ? '' : ' (no timing entry)'}`).join(', ')
+      return `${location.href.slice(0, 60)} readyState=${document.readyState}, title=${JSON.stringify(document.title)}, navigation=${navType}, sw controller=${sw}, modules: ${mods}`
+    })
+    .catch((err: unknown) => `unreadable (${String(err).slice(0, 80)})`)
 }
 
 /** One browser context and its tabs. */
@@ -287,7 +318,15 @@ export class World {
   /** Opens a tab on `slot`, at `position` (a new one when omitted), and waits until its relay is connected. */
   async openTab(ctx: Ctx, slot: number, position?: number): Promise<Tab> {
     const page = await ctx.context.newPage()
-    const tab: Tab = { position: position ?? this.nextPosition++, kind: ctx.kind, page, slot, lastStreamRequestAt: 0 }
+    const tab: Tab = { position: position ?? this.nextPosition++, kind: ctx.kind, page, slot, lastStreamRequestAt: 0, pageLog: [] }
+    page.on('console', (msg) => {
+      if (msg.type() === 'error' || msg.type() === 'warning') logPage(tab, `console.${msg.type()}: ${msg.text()}`)
+    })
+    page.on('requestfailed', (req) => logPage(tab, `request failed: ${req.method()} ${req.url()} (${req.failure()?.errorText ?? '?'})`))
+    page.on('response', (res) => {
+      if (res.status() >= 400) logPage(tab, `HTTP ${res.status()}: ${res.request().method()} ${res.url()}`)
+    })
+    page.on('load', () => logPage(tab, 'load'))
     page.on('pageerror', (err) => this.stats.pageErrors.push(`[cycle ${this.cycle} ${ctx.kind} tab ${tab.position}] ${err.stack ?? err.message}`))
     page.on('crash', () => this.stats.pageErrors.push(`[${ctx.kind} tab ${tab.position}] page crashed`))
     page.on('request', (req) => {
@@ -339,6 +378,8 @@ export class World {
         const recent = log.slice(-8).map((r) => `${((r.at - now) / 1000).toFixed(1)}s ${r.state}${r.catchingUp ? '+catchup' : ''}#${r.attempt}${r.lastError ? ` (${r.lastError})` : ''}`)
         lines.push(`${tab.kind} tab ${tab.position} (slot ${tab.slot}): ${recent.join(' → ') || 'no statuses recorded'}`)
         lines.push(`  its own network: ${await probeNetwork(tab.page, this.proxy.url)}`)
+        if (!log.length) lines.push(`  its document: ${await pageLoadState(tab.page)}`)
+        if (tab.pageLog.length) lines.push(`  its page log:\n    ${tab.pageLog.slice(-12).join('\n    ')}`)
       } catch (err) {
         lines.push(`${tab.kind} tab ${tab.position}: unreadable (${String(err).slice(0, 120)})`)
       }
