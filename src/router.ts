@@ -1,5 +1,6 @@
 /**
- * A tiny router on the History API (no dependency). Routes:
+ * A tiny router on the History API (no dependency). The routes and their parsing are in
+ * src/route.ts (Vue-free, shared with the prefetch entry):
  *
  * - `/` (optionally `?directory=<absolute path>`): the project's session list and a new prompt;
  * - `/session/<sessionID>?directory=<absolute path>`: that session, bookmarkable.
@@ -8,35 +9,9 @@
  * the app must answer `index.html` for `/session/*` (history fallback).
  */
 import { computed, shallowRef, type ComputedRef } from 'vue'
+import { parseRoute, routeHref, type Route } from './route.ts'
 
-/** A parsed location. */
-export type Route =
-  | { name: 'home'; directory?: string }
-  | { name: 'session'; sessionID: string; directory?: string }
-
-function base(): string {
-  const b = import.meta.env?.BASE_URL ?? '/'
-  return b.endsWith('/') ? b : `${b}/`
-}
-
-/** Parses a pathname and query string into a {@link Route}; unknown paths are `home`. */
-export function parseRoute(pathname: string, search: string): Route {
-  const b = base()
-  const path = pathname.startsWith(b) ? pathname.slice(b.length - 1) : pathname
-  const params = new URLSearchParams(search)
-  const directory = params.get('directory') || undefined
-  const m = /^\/session\/([^/?#]+)\/?$/.exec(path)
-  if (m) return { name: 'session', sessionID: decodeURIComponent(m[1]), directory }
-  return { name: 'home', directory }
-}
-
-/** The URL (path + query) of a route. */
-export function routeHref(route: Route): string {
-  const q = route.directory ? `?${new URLSearchParams({ directory: route.directory }).toString()}` : ''
-  const b = base()
-  if (route.name === 'session') return `${b}session/${encodeURIComponent(route.sessionID)}${q}`
-  return `${b}${q}`
-}
+export { parseRoute, routeHref, type Route }
 
 const current = shallowRef<Route>({ name: 'home' })
 let installed = false

@@ -12,7 +12,6 @@ import {
   isSessionSnapshot,
   prefetchSnapshot,
   resetSnapshotPrefetch,
-  routedSessionID,
   SNAPSHOT_DB_NAME,
   takePrefetchedSnapshot,
 } from '../src/db/snapshot-prefetch.ts'
@@ -81,14 +80,5 @@ describe('early snapshot read', () => {
     expect(isSessionSnapshot({ sessionID: 'x' })).toBe(false)
     expect(isSessionSnapshot(null)).toBe(false)
     expect(isSessionSnapshot('ses_a')).toBe(false)
-  })
-
-  it('finds the routed session in a pathname, under any base path', () => {
-    expect(routedSessionID('/session/ses_abc')).toBe('ses_abc')
-    expect(routedSessionID('/app/session/ses_abc/')).toBe('ses_abc')
-    expect(routedSessionID('/session/a%20b')).toBe('a b')
-    expect(routedSessionID('/session/%E0%A4%A')).toBeUndefined()
-    expect(routedSessionID('/')).toBeUndefined()
-    expect(routedSessionID('/session/')).toBeUndefined()
   })
 })

@@ -63,17 +63,6 @@ export function isSessionSnapshot(x: unknown): x is SessionSnapshot {
 
 let prefetched: { sessionID: string; snapshot: Promise<SessionSnapshot | undefined> } | undefined
 
-/** The session a pathname routes to (`…/session/<id>`, as src/router.ts parses it), if any. */
-export function routedSessionID(pathname: string): string | undefined {
-  const m = /\/session\/([^/?#]+)\/?$/.exec(pathname)
-  if (!m) return undefined
-  try {
-    return decodeURIComponent(m[1])
-  } catch {
-    return undefined
-  }
-}
-
 /**
  * Starts reading the snapshot of `sessionID` (once per page). `idb` is the IndexedDB factory
  * (tests pass fake-indexeddb's). Never throws.
