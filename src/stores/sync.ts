@@ -152,17 +152,13 @@ function eventScopeKey(ev: RelayedEvent): string | undefined {
   return undefined
 }
 
-/** Whether a REST read of `scope` returns the data `ev` changes. */
+/**
+ * Whether a REST read of `scope` returns the data `ev` changes: the event's one scope (see
+ * {@link eventScopeKey}) is `scope`. A session scope is matched by session id alone: ids are
+ * server-assigned (`ses_…`) and a session lives in one directory.
+ */
 export function scopeCovers(scope: Scope, ev: RelayedEvent): boolean {
-  const type = ev.payload.type
-  switch (scope.kind) {
-    case 'projects':
-      return type === 'project.updated'
-    case 'directory':
-      return ev.directory === scope.directory && DIRECTORY_TYPES.has(type)
-    case 'session':
-      return ev.directory === scope.directory && SESSION_TYPES.has(type) && eventSessionID(ev.payload) === scope.sessionID
-  }
+  return eventScopeKey(ev) === scopeKey(scope)
 }
 
 function clonePlain<T>(value: T): T {
