@@ -83,7 +83,8 @@ export interface SessionLoad {
 type Scope = { kind: 'projects' } | { kind: 'directory'; directory: string } | { kind: 'session'; directory: string; sessionID: string }
 
 interface InFlight {
-  scope: Scope
+  /** `scopeKey` of the read's scope: events are matched against it by {@link eventScopeKey}. */
+  key: string
   /** Epoch ms when the request was sent (compared with `RelayedEvent.receivedAt`). */
   startedAt: number
 }
@@ -155,7 +156,8 @@ function eventScopeKey(ev: RelayedEvent): string | undefined {
 /**
  * Whether a REST read of `scope` returns the data `ev` changes: the event's one scope (see
  * {@link eventScopeKey}) is `scope`. A session scope is matched by session id alone: ids are
- * server-assigned (`ses_…`) and a session lives in one directory.
+ * server-assigned (`ses_…`) and a session lives in one directory. The store applies this rule by
+ * key (`inflightCovers`, `settle`), computing each event's key once; exported for its unit tests.
  */
 export function scopeCovers(scope: Scope, ev: RelayedEvent): boolean {
   return eventScopeKey(ev) === scopeKey(scope)
@@ -303,26 +305,29 @@ export const useSyncStore = defineStore('sync', () => {
     for (const ev of events) {
       if (ev.cursor <= state.lastCursor) continue
       state.lastCursor = ev.cursor
-      if (isOlderThanRead(ev)) continue
-      let covered = false
-      for (const f of inflight) {
-        if (scopeCovers(f.scope, ev)) {
-          covered = true
-          break
-        }
-      }
-      if (covered) buffer.push(ev)
+      const key = eventScopeKey(ev)
+      if (isOlderThanRead(ev, key)) continue
+      if (inflightCovers(key)) buffer.push(ev)
       else now.push(ev)
     }
     if (now.length > 0) applyNow(now)
   }
 
-  /** Whether the newest successful REST read of `ev`'s scope started after the relay received `ev`. */
-  function isOlderThanRead(ev: RelayedEvent): boolean {
-    const key = eventScopeKey(ev)
+  /**
+   * Whether the newest successful REST read of `ev`'s scope (`key`, from {@link eventScopeKey})
+   * started after the relay received `ev`.
+   */
+  function isOlderThanRead(ev: RelayedEvent, key: string | undefined): boolean {
     if (key === undefined) return false
     const at = readAt.get(key)
     return at !== undefined && ev.receivedAt < at
+  }
+
+  /** Whether a REST read in flight covers events of scope `key` (see {@link scopeCovers}). */
+  function inflightCovers(key: string | undefined): boolean {
+    if (key === undefined) return false
+    for (const f of inflight) if (f.key === key) return true
+    return false
   }
 
   /** Releases the events buffered for a finished read (see the module comment). */
@@ -330,18 +335,8 @@ export const useSyncStore = defineStore('sync', () => {
     const keep: RelayedEvent[] = []
     const release: RelayedEvent[] = []
     for (const ev of buffer) {
-      if (!scopeCovers(read.scope, ev)) {
-        keep.push(ev)
-        continue
-      }
-      let stillCovered = false
-      for (const f of inflight) {
-        if (scopeCovers(f.scope, ev)) {
-          stillCovered = true
-          break
-        }
-      }
-      if (stillCovered) keep.push(ev)
+      const key = eventScopeKey(ev)
+      if (key !== read.key || inflightCovers(key)) keep.push(ev)
       else if (ok && ev.receivedAt < read.startedAt) continue
       else release.push(ev)
     }
@@ -353,15 +348,14 @@ export const useSyncStore = defineStore('sync', () => {
   async function read<T>(scope: Scope, fetcher: () => Promise<T>, commit: (data: T) => void): Promise<void> {
     // Not started (unit tests of the loads alone): no subscription to wait for.
     if (started) await subscriptionReady
-    const flight: InFlight = { scope, startedAt: Date.now() }
+    const flight: InFlight = { key: scopeKey(scope), startedAt: Date.now() }
     inflight.add(flight)
     let ok = false
     try {
       const data = await fetcher()
       commit(data)
       ok = true
-      const key = scopeKey(scope)
-      readAt.set(key, Math.max(readAt.get(key) ?? 0, flight.startedAt))
+      readAt.set(flight.key, Math.max(readAt.get(flight.key) ?? 0, flight.startedAt))
     } finally {
       inflight.delete(flight)
       settle(flight, ok)
