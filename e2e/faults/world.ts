@@ -84,7 +84,7 @@ export interface Tab {
 /** Lines kept in {@link Tab.pageLog}. */
 const PAGE_LOG_MAX = 30
 
-/** Appends one line to a tab's page log, stamped with the epoch ms, dropping the oldest. */
+/** Appends one line to a tab's page log, stamped with the UTC time of day (HH:MM:SS.mmm), dropping the oldest. */
 function logPage(tab: Tab, line: string): void {
   tab.pageLog.push(`${new Date().toISOString().slice(11, 23)} ${line.slice(0, 300)}`)
   if (tab.pageLog.length > PAGE_LOG_MAX) tab.pageLog.shift()
