@@ -215,3 +215,34 @@ test('"load earlier" pages back through the server cursor; the connection badge 
   await expect.poll(async () => (await messageIdsInPage(page)).length, { timeout: 20_000 }).toBe(8)
   await expectEqualToServer(page, stack, session.id)
 })
+
+test('a project with more than 100 sessions lists all of them: pages of 100 in the sidebar, search over every one', async ({ stack, page }) => {
+  // GET /session answers only the 100 newest sessions unless asked for more (opencode 1.18.33);
+  // the fault soak (seed 3984976017) found the app listing a partial, stale set past 100.
+  const oldest = await stack.api.createSession('Oldest session')
+  for (let i = 0; i < 130; i++) await stack.api.createSession(`Bulk session ${i}`)
+  const ids = await serverSessionIds(stack)
+  expect(ids).toHaveLength(131)
+
+  await openHome(page, stack)
+  const items = page.getByTestId('session-item')
+  await expect(items).toHaveCount(100)
+  const more = page.getByTestId('session-list-more')
+  await expect(more).toHaveText('Show older sessions (31 more)')
+  await more.click()
+  await expect(items).toHaveCount(131)
+  await expect(more).toHaveCount(0)
+  expect((await items.evaluateAll((els) => els.map((e) => e.getAttribute('data-session-id')))).sort()).toEqual([...ids].sort())
+
+  // Search covers sessions beyond the first page; a new search starts from the first page again.
+  await page.getByTestId('session-search').fill('oldest')
+  await expect(items).toHaveCount(1)
+  await expect(items.first()).toHaveAttribute('data-session-id', oldest.id)
+  await page.getByTestId('session-search').fill('')
+  await expect(items).toHaveCount(100)
+
+  // Opening the oldest session by URL shows it in the sidebar, highlighted.
+  await openSession(page, stack, oldest.id)
+  await expect(page.locator(`[data-testid="session-item"][data-session-id="${oldest.id}"]`)).toHaveClass(/active/)
+  await expect(items).toHaveCount(131)
+})

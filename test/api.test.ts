@@ -87,6 +87,23 @@ describe('OpencodeApi', () => {
     expect(r.headers.get('authorization')).toBe(`Basic ${btoa('opencode:secret')}`)
   })
 
+  it('reads the whole session list: asks again with a larger limit while GET /session fills it', async () => {
+    // GET /session answers only the `limit` newest sessions (100 without it) and has no offset.
+    const all = Array.from({ length: 1_500 }, (_, i) => ({ id: `ses_${i}` }))
+    const f = fakeFetch((_req, url) => json(all.slice(0, Number(url.searchParams.get('limit') ?? 100))))
+    const api = createOpencodeApi({ url: 'http://oc.local' }, { fetch: f.fn })
+    const sessions = await api.listSessions('/p')
+    expect(sessions.map((s) => s.id)).toEqual(all.map((s) => s.id))
+    expect(f.requests.map((r) => r.url.searchParams.get('limit'))).toEqual(['1000', '4000'])
+    // One request when the first answer is short, and no loop on a server that ignores `limit`.
+    const few = fakeFetch(() => json(all.slice(0, 3)))
+    await createOpencodeApi({ url: 'http://oc.local' }, { fetch: few.fn }).listSessions('/p')
+    expect(few.requests).toHaveLength(1)
+    const ignoring = fakeFetch(() => json([...all, ...all]))
+    await expect(createOpencodeApi({ url: 'http://oc.local' }, { fetch: ignoring.fn }).listSessions('/p')).resolves.toHaveLength(3_000)
+    expect(ignoring.requests).toHaveLength(1)
+  })
+
   it('posts prompt_async with the client-generated messageID in the body', async () => {
     const f = fakeFetch(() => new Response(null, { status: 204 }))
     const api = createOpencodeApi({ url: 'http://oc.local' }, { fetch: f.fn })

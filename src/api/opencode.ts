@@ -101,7 +101,13 @@ export interface OpencodeApi {
   listAgents(directory: string, signal?: AbortSignal): Promise<Agent[]>
   /** `GET /command`. */
   listCommands(directory: string, signal?: AbortSignal): Promise<Command[]>
-  /** `GET /session`: every session of the project (children included). */
+  /**
+   * `GET /session`: every session of the project (children included), most recently updated first.
+   * The endpoint answers only the `limit` most recently updated sessions (100 when `limit` is
+   * absent, opencode 1.18.33) and has no offset, so this asks for {@link SESSION_LIST_PAGE} and,
+   * while an answer fills the limit, asks again with a limit {@link SESSION_LIST_GROWTH} times
+   * larger (one request for up to 999 sessions, two up to 3,999, …).
+   */
   listSessions(directory: string, signal?: AbortSignal): Promise<Session[]>
   /** `GET /session/status`: status by session id (absent = idle). */
   sessionStatus(directory: string, signal?: AbortSignal): Promise<Record<string, SessionStatus>>
@@ -179,6 +185,12 @@ export function normalizeServerUrl(url: string): string {
 
 const THROW = { throwOnError: true } as const
 
+/** First `limit` of `GET /session` in {@link OpencodeApi.listSessions}. */
+export const SESSION_LIST_PAGE = 1_000
+
+/** Factor by which {@link OpencodeApi.listSessions} grows `limit` while answers fill it. */
+export const SESSION_LIST_GROWTH = 4
+
 /** Reads without a caller signal give up after this many ms, so a hung server cannot stall a load forever. */
 export const READ_TIMEOUT_MS = 15_000
 
@@ -226,7 +238,12 @@ export function createOpencodeApi(server: ServerConfig, options: OpencodeApiOpti
       return (await client.command.list({ directory }, { ...THROW, signal: deadline(signal) })).data
     },
     async listSessions(directory, signal) {
-      return (await client.session.list({ directory }, { ...THROW, signal: deadline(signal) })).data
+      const sig = deadline(signal)
+      for (let limit = SESSION_LIST_PAGE; ; limit *= SESSION_LIST_GROWTH) {
+        const sessions = (await client.session.list({ directory, limit }, { ...THROW, signal: sig })).data
+        // Shorter: that is all. Longer: a server that ignores `limit` sent everything at once.
+        if (sessions.length !== limit) return sessions
+      }
     },
     async sessionStatus(directory, signal) {
       return (await client.session.status({ directory }, { ...THROW, signal: deadline(signal) })).data

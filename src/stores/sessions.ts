@@ -63,6 +63,18 @@ export function buildSessionTree(sessions: readonly Session[], search = ''): Ses
     .filter((n): n is SessionNode => n !== undefined)
 }
 
+/**
+ * How many of `roots` the sidebar renders: at least `count`, extended (when `activeId` sits in a
+ * later root's subtree) to include the active session, so opening an old session by URL or from
+ * the switcher still shows it highlighted. At most `roots.length`.
+ */
+export function shownRootCount(roots: readonly SessionNode[], count: number, activeId?: string): number {
+  if (activeId === undefined) return Math.min(count, roots.length)
+  const contains = (n: SessionNode): boolean => n.session.id === activeId || n.children.some(contains)
+  const at = roots.findIndex(contains)
+  return Math.min(Math.max(count, at + 1), roots.length)
+}
+
 /** Flattens a tree depth-first (for keyboard navigation and the switcher). */
 export function flattenTree(nodes: readonly SessionNode[]): SessionNode[] {
   const out: SessionNode[] = []
