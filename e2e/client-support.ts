@@ -122,9 +122,9 @@ export async function serverSession(stack: Stack, sessionID: string): Promise<Se
   return json
 }
 
-/** `GET /session` on the server (ids). */
+/** `GET /session` on the server (ids of every session: without `limit` it answers only the newest 100). */
 export async function serverSessionIds(stack: Stack): Promise<string[]> {
-  const json = await serverGet(stack, '/session')
+  const json = await serverGet(stack, `/session?limit=${Number.MAX_SAFE_INTEGER}`)
   return Array.isArray(json) ? json.filter(isSession).map((s) => s.id) : []
 }
 

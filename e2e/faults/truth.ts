@@ -187,9 +187,13 @@ export class ServerTruth {
     return `${this.url}${path}${sep}directory=${encodeURIComponent(this.directory)}`
   }
 
-  /** Ids of every session (`GET /session`). */
+  /**
+   * Ids of every session (`GET /session?limit=…`). Without `limit` the endpoint answers only the
+   * 100 most recently updated sessions (opencode 1.18.33), which made a world past 100 sessions
+   * report the app's older sessions as "listed but not on the server" (soak seed 3984976017).
+   */
   async sessionIds(): Promise<string[]> {
-    const data = await getJson(this.q('/session'))
+    const data = await getJson(this.q(`/session?limit=${Number.MAX_SAFE_INTEGER}`))
     if (!Array.isArray(data)) throw new Error('GET /session: not an array')
     return data.map((s: unknown) => (isRecord(s) ? str(s.id) : undefined)).filter((s): s is string => s !== undefined)
   }
