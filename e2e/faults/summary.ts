@@ -33,6 +33,8 @@ export interface Summary {
   extra: number
   stale: number
   pageErrors: number
+  /** Times the whole world was shut down and started again on its saved state (segmented soak). */
+  restarts: number
   passed: boolean
 }
 
@@ -43,7 +45,7 @@ function percentile(values: readonly number[], p: number): number {
 }
 
 /** Builds the summary from the world's counters. */
-export function summarize(stats: Stats, seed: number, cyclesPlanned: number, seconds: number, passed: boolean): Summary {
+export function summarize(stats: Stats, seed: number, cyclesPlanned: number, seconds: number, passed: boolean, restarts = 0): Summary {
   return {
     seed,
     cyclesPlanned,
@@ -65,6 +67,7 @@ export function summarize(stats: Stats, seed: number, cyclesPlanned: number, sec
     extra: stats.extra,
     stale: stats.stale,
     pageErrors: stats.pageErrors.length,
+    restarts,
     passed,
   }
 }
@@ -78,13 +81,13 @@ export function formatSummary(s: Summary): string {
   return [
     `── fault suite summary (FAULT_SEED=${s.seed}) ──`,
     `cycles            ${s.cycles} of ${s.cyclesPlanned} in ${s.seconds} s (median ${(s.cycleMsMedian / 1000).toFixed(1)} s/cycle, p95 ${(s.cycleMsP95 / 1000).toFixed(1)} s), ${s.failedCycles} failed`,
-    `faults            ${total}: ${faults} (${s.halfOpenSleeps} of the sleeps half-open)`,
+    `faults            ${total}: ${faults} (${s.halfOpenSleeps} of the sleeps half-open)${s.restarts ? `; ${s.restarts} restarts of browser and server between segments` : ''}`,
     `workload          ${s.prompts} prompts, ${s.permissionsReplied} permission replies`,
     `checked           ${s.checks} checks: ${s.messagesChecked} messages, ${s.partsChecked} parts (tab × session), ${s.logEventsChecked} event-log events`,
     `lost              ${s.lost}`,
     `duplicated        ${s.duplicated}`,
     `other mismatches  ${s.extra} extra, ${s.stale} stale; ${s.pageErrors} page errors`,
-    `result            ${s.passed ? 'PASS' : 'FAIL'}`,
+    `result            ${s.passed ? 'PASS' : s.failedCycles === 0 && s.pageErrors === 0 && s.cycles < s.cyclesPlanned ? `no failure so far, ${s.cyclesPlanned - s.cycles} cycles to go` : 'FAIL'}`,
   ].join('\n')
 }
 

@@ -6,12 +6,13 @@
  * event log) — several tabs on several sessions, the fault injectors, and the invariant check
  * that runs after every cycle (see truth.ts).
  */
-import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test'
+import { expect, type BrowserContext, type Page } from '@playwright/test'
 import { appDist, freezePage, type Stack } from '../support/fixtures.ts'
 import { startFaultProxy, type FaultProxy } from '../../test/support/fault-proxy.ts'
 import { startFuzzProxy, type FuzzProxy } from '../../test/support/fuzz-proxy.ts'
 import { startStaticServer, type StaticServer } from '../../src/cli/static-server.ts'
 import type { Rng } from './rng.ts'
+import type { SavedWorld } from './soak-state.ts'
 import {
   compareSession,
   compareSessionList,
@@ -267,28 +268,68 @@ export class World {
     this.truth = new ServerTruth(stack.opencode.url, stack.directory)
   }
 
-  /** Starts the network chain, creates the sessions and opens every tab (each waits for its relay to be connected). */
-  static async create(stack: Stack, browser: Browser, sharedContext: BrowserContext, options: WorldOptions): Promise<World> {
-    const fuzz = await startFuzzProxy(stack.opencode.url)
-    const proxy = await startFaultProxy(fuzz.url)
+  /**
+   * Starts the network chain and opens every tab (each waits for its relay to be connected).
+   * A new world creates its session slots; with `saved` (a soak resumed in a new run, see
+   * soak-state.ts) it listens on the saved ports, takes back the slots, counters and checked
+   * event ids, and reopens the saved tabs at their positions.
+   * @param shared the context running the SharedWorker relay; `leader` the one forced into the
+   *   leader-tab fallback (the caller owns and closes both).
+   * @throws Error when a saved port is taken or a tab's relay does not connect within 45 s.
+   */
+  static async create(stack: Stack, shared: BrowserContext, leader: BrowserContext, options: WorldOptions, saved?: SavedWorld): Promise<World> {
+    const fuzz = await startFuzzProxy(stack.opencode.url, saved?.ports.fuzz ?? 0)
+    const proxy = await startFaultProxy(fuzz.url, saved?.ports.proxy ?? 0)
     const app = await startStaticServer({
       root: appDist(),
-      port: 0,
+      port: saved?.ports.app ?? 0,
       config: () => ({ server: { url: proxy.url }, source: 'e2e' }),
       connectSources: () => [proxy.url],
     })
     const world = new World(stack, options, proxy, fuzz, app)
-    for (let i = 0; i < options.slots; i++) world.slots.push((await stack.api.createSession(`fault slot ${i}`)).id)
-    world.contexts.push({ kind: 'shared-worker', context: sharedContext, tabs: [], logAfter: 0, logIds: new Map() })
-    world.contexts.push({ kind: 'leader-tab', context: await browser.newContext(), tabs: [], logAfter: 0, logIds: new Map() })
-    for (const slot of options.sharedWorkerTabs) await world.openTab(world.ctx('shared-worker'), slot)
-    for (const slot of options.leaderTabs) await world.openTab(world.ctx('leader-tab'), slot)
+    const blank = [...shared.pages(), ...leader.pages()]
+    if (saved) {
+      world.slots.push(...saved.slots)
+      world.external.push(...saved.external)
+      Object.assign(world.stats, saved.stats)
+      world.nextPosition = saved.nextPosition
+      for (const [kind, context] of [['shared-worker', shared], ['leader-tab', leader]] as const) {
+        const s = saved.contexts.find((c) => c.kind === kind)
+        world.contexts.push({ kind, context, tabs: [], logAfter: s?.logAfter ?? 0, logIds: new Map(s?.logIds ?? []) })
+      }
+      const tabs = saved.contexts.flatMap((c) => c.tabs.map((t) => ({ ...t, kind: c.kind }))).sort((a, b) => a.position - b.position)
+      for (const t of tabs) await world.openTab(world.ctx(t.kind), t.slot, t.position)
+    } else {
+      for (let i = 0; i < options.slots; i++) world.slots.push((await stack.api.createSession(`fault slot ${i}`)).id)
+      world.contexts.push({ kind: 'shared-worker', context: shared, tabs: [], logAfter: 0, logIds: new Map() })
+      world.contexts.push({ kind: 'leader-tab', context: leader, tabs: [], logAfter: 0, logIds: new Map() })
+      for (const slot of options.sharedWorkerTabs) await world.openTab(world.ctx('shared-worker'), slot)
+      for (const slot of options.leaderTabs) await world.openTab(world.ctx('leader-tab'), slot)
+    }
+    // A persistent context starts with a blank page: not one of the world's tabs.
+    for (const p of blank) await p.close().catch(() => undefined)
     return world
   }
 
-  /** Closes the extra context (the fixture closes the shared one) and the network chain. */
+  /** The state a later run resumes from (see soak-state.ts): ports, slots, tab layout, counters, checked event ids. */
+  save(): SavedWorld {
+    return {
+      ports: { app: this.app.port, proxy: this.proxy.port, fuzz: this.fuzz.port },
+      slots: [...this.slots],
+      external: [...this.external],
+      nextPosition: this.nextPosition,
+      contexts: this.contexts.map((c) => ({
+        kind: c.kind,
+        logAfter: c.logAfter,
+        logIds: [...c.logIds],
+        tabs: c.tabs.map((t) => ({ position: t.position, slot: t.slot })),
+      })),
+      stats: { ...this.stats, faults: { ...this.stats.faults }, pageErrors: [...this.stats.pageErrors], cycleMs: [...this.stats.cycleMs] },
+    }
+  }
+
+  /** Stops the network chain (the caller closes the browser contexts). */
   async close(): Promise<void> {
-    await this.ctx('leader-tab').context.close().catch(() => undefined)
     await this.app.close()
     await this.proxy.close()
     await this.fuzz.close()

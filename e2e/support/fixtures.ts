@@ -32,23 +32,39 @@ export interface Stack {
   directory: string
 }
 
+/**
+ * Starts a stack: the scripted model, `opencode serve` (in a new temp root, or in `root`, which
+ * then survives {@link closeStack}: a soak resumed in a later run reuses it), the fault proxy and
+ * the app server.
+ * @throws Error when the server does not become healthy (see startOpencode).
+ */
+export async function startStack(options: { root?: string } = {}): Promise<Stack> {
+  const model = await startScriptedModel()
+  const opencode = await startOpencode({ modelBaseURL: model.baseURL, root: options.root })
+  const proxy = await startFaultProxy(opencode.url)
+  const app = await startStaticServer({
+    root: appDist(),
+    port: 0,
+    config: () => ({ server: { url: proxy.url }, source: 'e2e' }),
+    connectSources: () => [proxy.url],
+  })
+  const api = new ServerApi(opencode.url, opencode.directory)
+  return { model, opencode, proxy, app, api, directory: opencode.directory }
+}
+
+/** Stops everything {@link startStack} started (the server gets SIGTERM; a temp root is removed). */
+export async function closeStack(stack: Stack): Promise<void> {
+  await stack.app.close()
+  await stack.proxy.close()
+  await stack.opencode.dispose()
+  await stack.model.close()
+}
+
 export const test = base.extend<{ stack: Stack }>({
   stack: async ({}, use) => {
-    const model = await startScriptedModel()
-    const opencode = await startOpencode({ modelBaseURL: model.baseURL })
-    const proxy = await startFaultProxy(opencode.url)
-    const app = await startStaticServer({
-      root: appDist(),
-      port: 0,
-      config: () => ({ server: { url: proxy.url }, source: 'e2e' }),
-      connectSources: () => [proxy.url],
-    })
-    const api = new ServerApi(opencode.url, opencode.directory)
-    await use({ model, opencode, proxy, app, api, directory: opencode.directory })
-    await app.close()
-    await proxy.close()
-    await opencode.dispose()
-    await model.close()
+    const stack = await startStack()
+    await use(stack)
+    await closeStack(stack)
   },
 })
 
