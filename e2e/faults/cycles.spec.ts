@@ -22,7 +22,7 @@
  * - `FAULT_SEGMENT_MINUTES`  with FAULT_SOAK_DIR: stop (and save) after the cycle that ends past
  *                    this many minutes
  */
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { chromium, type BrowserContext } from '@playwright/test'
 import { test, expect, startStack, closeStack } from '../support/fixtures.ts'
@@ -226,7 +226,10 @@ test('fault soak in segments (FAULT_SOAK_DIR): the world survives browser and se
     segment.seconds = Math.round(p.seconds - secondsBefore)
     const state: SavedSoak = { version: 1, ...p, segments: [...segments, segment], world: w.save() }
     saveSoak(SOAK_DIR, state)
-    writeSummary(summarize(w.stats, p.seed, p.cyclesPlanned, p.seconds, passed(w, p), segments.length))
+    const summary = summarize(w.stats, p.seed, p.cyclesPlanned, p.seconds, passed(w, p), segments.length)
+    writeSummary(summary)
+    // Also beside the state: a later Playwright run empties test-results/.
+    writeFileSync(join(SOAK_DIR, 'summary.json'), JSON.stringify(summary, null, 2) + '\n')
   }
   try {
     world = await World.create(stack, shared, leader, WORLD, saved?.world)
