@@ -30,6 +30,7 @@ import type {
   Todo,
 } from '@opencode-ai/sdk/v2/types'
 import type { ServerConfig } from '../../sw/protocol.ts'
+import { listAllSessions } from '../../sw/relay/session-list.ts'
 
 /** A message with its parts, as `GET /session/{id}/message` returns it. */
 export interface MessageWithParts {
@@ -102,11 +103,9 @@ export interface OpencodeApi {
   /** `GET /command`. */
   listCommands(directory: string, signal?: AbortSignal): Promise<Command[]>
   /**
-   * `GET /session`: every session of the project (children included), most recently updated first.
-   * The endpoint answers only the `limit` most recently updated sessions (100 when `limit` is
-   * absent, opencode 1.18.33) and has no offset, so this asks for {@link SESSION_LIST_PAGE} and,
-   * while an answer fills the limit, asks again with a limit {@link SESSION_LIST_GROWTH} times
-   * larger (one request for up to 999 sessions, two up to 3,999, …).
+   * `GET /session`: every session of the project (children included), most recently updated first,
+   * read with growing `limit`s (the endpoint answers only the newest 100 without one; see
+   * sw/relay/session-list.ts).
    */
   listSessions(directory: string, signal?: AbortSignal): Promise<Session[]>
   /** `GET /session/status`: status by session id (absent = idle). */
@@ -185,12 +184,6 @@ export function normalizeServerUrl(url: string): string {
 
 const THROW = { throwOnError: true } as const
 
-/** First `limit` of `GET /session` in {@link OpencodeApi.listSessions}. */
-export const SESSION_LIST_PAGE = 1_000
-
-/** Factor by which {@link OpencodeApi.listSessions} grows `limit` while answers fill it. */
-export const SESSION_LIST_GROWTH = 4
-
 /** Reads without a caller signal give up after this many ms, so a hung server cannot stall a load forever. */
 export const READ_TIMEOUT_MS = 15_000
 
@@ -239,11 +232,7 @@ export function createOpencodeApi(server: ServerConfig, options: OpencodeApiOpti
     },
     async listSessions(directory, signal) {
       const sig = deadline(signal)
-      for (let limit = SESSION_LIST_PAGE; ; limit *= SESSION_LIST_GROWTH) {
-        const sessions = (await client.session.list({ directory, limit }, { ...THROW, signal: sig })).data
-        // Shorter: that is all. Longer: a server that ignores `limit` sent everything at once.
-        if (sessions.length !== limit) return sessions
-      }
+      return listAllSessions(async (limit) => (await client.session.list({ directory, limit }, { ...THROW, signal: sig })).data)
     },
     async sessionStatus(directory, signal) {
       return (await client.session.status({ directory }, { ...THROW, signal: deadline(signal) })).data

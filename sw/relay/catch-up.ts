@@ -6,7 +6,7 @@
  *  - `sync` events on `/global/event` carry a per-aggregate (per-session) `seq` and `aggregateID`;
  *  - `POST /sync/history?directory=D` with body `{ [aggregateID]: lastSeq }` returns every durable
  *    event with `seq > lastSeq` for the listed aggregates, and the FULL history of aggregates that
- *    are not listed (so we list every session we know of);
+ *    are not listed (so we list every session: `GET /session` read whole, see session-list.ts);
  *  - `GET /session/{id}/message` is the snapshot of a session, needed for sessions that are busy:
  *    `message.part.delta` is not durable, so text streamed during the gap is only recoverable from
  *    the part's current text;
@@ -19,6 +19,7 @@ import { createOpencodeClient, type OpencodeClient } from '@opencode-ai/sdk/v2/c
 import type { Session, SessionStatus } from '@opencode-ai/sdk/v2/types'
 import type { OpencodeEvent, ServerConfig } from '../protocol.ts'
 import { syncToBusEvent } from './frames.ts'
+import { listAllSessions } from './session-list.ts'
 
 /** Known position of one aggregate (session) in the server's sync log. */
 export interface SeqRow {
@@ -71,9 +72,12 @@ export async function catchUpDirectory(
   gapStartedAt: number,
   now: number,
 ): Promise<CatchUpResult> {
-  const sessionsRes = await client.session.list({ directory })
-  if (sessionsRes.error || !sessionsRes.data) throw new Error(`GET /session failed: ${describe(sessionsRes.response)}`)
-  const sessions: Session[] = sessionsRes.data
+  // Every session, not GET /session's default newest 100: an unlisted one comes back in full.
+  const sessions: Session[] = await listAllSessions(async (limit) => {
+    const res = await client.session.list({ directory, limit })
+    if (res.error || !res.data) throw new Error(`GET /session failed: ${describe(res.response)}`)
+    return res.data
+  })
   const body: Record<string, number> = {}
   for (const row of known) body[row.aggregateID] = row.seq
   for (const s of sessions) {
