@@ -25,9 +25,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { chromium, type BrowserContext } from '@playwright/test'
-import { test, expect, startStack, closeStack } from '../support/fixtures.ts'
+import { test, expect, startStack, closeStack, appDist } from '../support/fixtures.ts'
 import { chromiumPath, CHROMIUM_ARGS } from '../support/browser.ts'
-import { killServersIn, loadSoak, saveSoak, type SavedSoak } from './soak-state.ts'
+import { appFingerprint, killServersIn, loadSoak, saveSoak, type SavedSoak, type SegmentRecord } from './soak-state.ts'
 import { createRng, parseSeed } from './rng.ts'
 import { describeFault, planCycles, type CyclePlan } from './plan.ts'
 import { formatSummary, summarize, writeSummary } from './summary.ts'
@@ -213,7 +213,10 @@ test('fault soak in segments (FAULT_SOAK_DIR): the world survives browser and se
     ? { seed: saved.seed, cyclesPlanned: saved.cyclesPlanned, nextCycle: saved.nextCycle, seconds: saved.seconds, failures: saved.failures }
     : { seed: SEED, cyclesPlanned: CYCLES, nextCycle: 0, seconds: 0, failures: [] }
   const segments = [...(saved?.segments ?? [])]
-  const segment = { started: new Date().toISOString(), first: p.nextCycle + 1, last: p.nextCycle, seconds: 0 }
+  const app = appFingerprint(appDist())
+  const previous = segments.at(-1)?.app
+  const segment: SegmentRecord = { started: new Date().toISOString(), first: p.nextCycle + 1, last: p.nextCycle, seconds: 0, app }
+  if (previous !== undefined && previous !== app) segment.updated = true
   const secondsBefore = p.seconds
   console.log(`[faults] soak in ${SOAK_DIR}: segment ${segments.length + 1}, cycles ${p.nextCycle + 1}.. of ${p.cyclesPlanned}, FAULT_SEED=${p.seed}${SEGMENT_MS ? `, stopping after ${SEGMENT_MS / 60_000} min` : ''}`)
   const deadline = SEGMENT_MS > 0 ? Date.now() + SEGMENT_MS : Infinity
@@ -234,6 +237,19 @@ test('fault soak in segments (FAULT_SOAK_DIR): the world survives browser and se
   try {
     world = await World.create(stack, shared, leader, WORLD, saved?.world)
     const w = world
+    // A new build since the last segment: the tabs opened on the old one (their service worker
+    // serves it); the update banner must show and its Reload must bring every tab to the new build.
+    if (segment.updated) {
+      console.log(`[faults] the app changed since the last segment: applying the update through the banner`)
+      try {
+        await w.applyUpdate()
+      } catch (err) {
+        // Not applied: the next run tries again.
+        segment.app = previous
+        segment.updated = undefined
+        throw err
+      }
+    }
     // First check: before any fault, or (resumed) after the browser and the server restarted.
     const baseline = await w.check()
     if (baseline.length) {

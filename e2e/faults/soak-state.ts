@@ -12,6 +12,7 @@
  * Between segments the whole machine is, in effect, restarted: the browser quits and reopens on
  * its profile, the server restarts on its storage. Each resume begins with a full check.
  */
+import { createHash } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync, readlinkSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { FAULT_KINDS, type RelayKind, type Stats } from './world.ts'
@@ -55,6 +56,10 @@ export interface SegmentRecord {
   last: number
   /** Wall time of the segment's cycles, s. */
   seconds: number
+  /** SHA-256 of the build's service worker (`RELAY_DIST/service-worker.js`): which build it ran. */
+  app?: string
+  /** The build changed since the previous segment and was applied through the app's update banner. */
+  updated?: boolean
 }
 
 /** The file `world.json` of a soak dir. */
@@ -166,7 +171,10 @@ export function loadSoak(dir: string): SavedSoak | undefined {
   const segments = Array.isArray(raw.segments)
     ? raw.segments.map((s: unknown) => {
         if (!isRecord(s) || typeof s.started !== 'string') throw new Error(`${file}: segments[]: bad entry`)
-        return { started: s.started, first: num(s.first, 'first'), last: num(s.last, 'last'), seconds: num(s.seconds, 'seconds') }
+        const record: SegmentRecord = { started: s.started, first: num(s.first, 'first'), last: num(s.last, 'last'), seconds: num(s.seconds, 'seconds') }
+        if (typeof s.app === 'string') record.app = s.app
+        if (s.updated === true) record.updated = true
+        return record
       })
     : []
   return {
@@ -208,4 +216,13 @@ export function killServersIn(root: string): number {
     }
   }
   return killed
+}
+
+/**
+ * Which build a dist folder holds: the SHA-256 (hex) of its `service-worker.js`, whose precache
+ * manifest names every asset with its revision, so any change of the app changes it.
+ * @throws Error when the folder has no service worker (not a production build).
+ */
+export function appFingerprint(dist: string): string {
+  return createHash('sha256').update(readFileSync(join(dist, 'service-worker.js'))).digest('hex')
 }

@@ -80,6 +80,8 @@ export interface Tab {
   lastStreamRequestAt: number
   /** The page's latest console errors and warnings, failed requests and 4xx/5xx answers (newest last, at most {@link PAGE_LOG_MAX}), for failure reports. */
   pageLog: string[]
+  /** How many times the page fired `load` (a reload counts). */
+  loads: number
 }
 
 /** Lines kept in {@link Tab.pageLog}. */
@@ -328,6 +330,38 @@ export class World {
     }
   }
 
+  /**
+   * Applies a new build of the app as a user does (a resumed soak whose `RELAY_DIST` changed): waits
+   * for "New version available" in the first tab of each context, clicks its Reload, and waits
+   * until every tab of that context loaded again on another build (other content-hashed entry
+   * scripts) and every tab is connected. Each context has its
+   * own service worker registration (its own profile).
+   * @throws Error when a banner does not show within `timeoutMs` or a tab does not reload.
+   */
+  async applyUpdate(timeoutMs = 60_000): Promise<void> {
+    for (const ctx of this.contexts) {
+      const tabs = [...ctx.tabs]
+      const first = tabs[0]
+      if (!first) continue
+      // The content-hashed entry scripts name the build, whatever its RELAY_BUILD_ID.
+      const build = (t: Tab) => t.page.evaluate(() => [...document.scripts].map((el) => el.src).join(' ')).catch(() => '')
+      const before = new Map(tabs.map((t) => [t, t.loads]))
+      const oldBuild = await build(first)
+      await first.page.getByTestId('update-reload').click({ timeout: timeoutMs })
+      await expect
+        .poll(async () => {
+          const stale: string[] = []
+          for (const t of tabs) {
+            if (t.loads <= (before.get(t) ?? 0)) stale.push(`${t.kind} tab ${t.position} not reloaded`)
+            else if ((await build(t)) === oldBuild) stale.push(`${t.kind} tab ${t.position} still runs ${oldBuild}`)
+          }
+          return stale
+        }, { timeout: timeoutMs })
+        .toEqual([])
+    }
+    await this.waitAllConnected()
+  }
+
   /** Stops the network chain (the caller closes the browser contexts). */
   async close(): Promise<void> {
     await this.app.close()
@@ -359,7 +393,7 @@ export class World {
   /** Opens a tab on `slot`, at `position` (a new one when omitted), and waits until its relay is connected. */
   async openTab(ctx: Ctx, slot: number, position?: number): Promise<Tab> {
     const page = await ctx.context.newPage()
-    const tab: Tab = { position: position ?? this.nextPosition++, kind: ctx.kind, page, slot, lastStreamRequestAt: 0, pageLog: [] }
+    const tab: Tab = { position: position ?? this.nextPosition++, kind: ctx.kind, page, slot, lastStreamRequestAt: 0, pageLog: [], loads: 0 }
     page.on('console', (msg) => {
       if (msg.type() === 'error' || msg.type() === 'warning') logPage(tab, `console.${msg.type()}: ${msg.text()}`)
     })
@@ -367,7 +401,10 @@ export class World {
     page.on('response', (res) => {
       if (res.status() >= 400) logPage(tab, `HTTP ${res.status()}: ${res.request().method()} ${res.url()}`)
     })
-    page.on('load', () => logPage(tab, 'load'))
+    page.on('load', () => {
+      tab.loads++
+      logPage(tab, 'load')
+    })
     page.on('pageerror', (err) => this.stats.pageErrors.push(`[cycle ${this.cycle} ${ctx.kind} tab ${tab.position}] ${err.stack ?? err.message}`))
     page.on('crash', () => this.stats.pageErrors.push(`[${ctx.kind} tab ${tab.position}] page crashed`))
     page.on('request', (req) => {
