@@ -290,21 +290,19 @@ export class World {
     })
     const world = new World(stack, options, proxy, fuzz, app)
     const blank = [...shared.pages(), ...leader.pages()]
+    for (const [kind, context] of [['shared-worker', shared], ['leader-tab', leader]] as const) {
+      const s = saved?.contexts.find((c) => c.kind === kind)
+      world.contexts.push({ kind, context, tabs: [], logAfter: s?.logAfter ?? 0, logIds: new Map(s?.logIds ?? []) })
+    }
     if (saved) {
       world.slots.push(...saved.slots)
       world.external.push(...saved.external)
       Object.assign(world.stats, saved.stats)
       world.nextPosition = saved.nextPosition
-      for (const [kind, context] of [['shared-worker', shared], ['leader-tab', leader]] as const) {
-        const s = saved.contexts.find((c) => c.kind === kind)
-        world.contexts.push({ kind, context, tabs: [], logAfter: s?.logAfter ?? 0, logIds: new Map(s?.logIds ?? []) })
-      }
       const tabs = saved.contexts.flatMap((c) => c.tabs.map((t) => ({ ...t, kind: c.kind }))).sort((a, b) => a.position - b.position)
       for (const t of tabs) await world.openTab(world.ctx(t.kind), t.slot, t.position)
     } else {
       for (let i = 0; i < options.slots; i++) world.slots.push((await stack.api.createSession(`fault slot ${i}`)).id)
-      world.contexts.push({ kind: 'shared-worker', context: shared, tabs: [], logAfter: 0, logIds: new Map() })
-      world.contexts.push({ kind: 'leader-tab', context: leader, tabs: [], logAfter: 0, logIds: new Map() })
       for (const slot of options.sharedWorkerTabs) await world.openTab(world.ctx('shared-worker'), slot)
       for (const slot of options.leaderTabs) await world.openTab(world.ctx('leader-tab'), slot)
     }
