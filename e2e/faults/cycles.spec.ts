@@ -157,7 +157,8 @@ async function runCycles(world: World, p: Progress, runtimeSeed: number, deadlin
     }
     // A long soak may be stopped at any time: keep the latest summary (and state) on disk.
     if (world.stats.cycles % 10 === 0) checkpoint()
-    if (p.cyclesPlanned > 200 && world.stats.cycles % 100 === 0) console.log(formatSummary(summarize(world.stats, p.seed, p.cyclesPlanned, p.seconds, passed(world, p))))
+    // Every 100 cycles of a long run, a summary so far (not after the last cycle: the final one follows).
+    if (p.cyclesPlanned > 200 && world.stats.cycles % 100 === 0 && p.nextCycle < p.cyclesPlanned) console.log(formatSummary(summarize(world.stats, p.seed, p.cyclesPlanned, p.seconds, passed(world, p))))
     if (!ok && !KEEP_GOING) break
     if (Date.now() > deadline) break
   }
