@@ -17,6 +17,31 @@ export interface ServerConfig {
   username?: string
   /** Basic-auth password; absent for servers without a password. */
   password?: string
+  /**
+   * What the server is, whatever port it listens on: the event log, cursors and per-session seqs
+   * belong to it (default: `url`). The launcher names the server it starts after its project
+   * (`launcher:<dir>`), so a restart on another port keeps the log and catch-up fills the gap.
+   */
+  identity?: string
+  /**
+   * The server came from the launcher (`/relay-config.json`), not from the user: after a failed
+   * connection attempt the relay re-reads that document and follows the server when it moved. A
+   * server the user chose by hand never has it, and is never replaced.
+   */
+  followLauncher?: boolean
+}
+
+/**
+ * What the relay learned from the launcher while the server did not answer (see
+ * sw/launcher-config.ts): `checking` — the first attempt since the stream was live failed and the
+ * launcher is being asked (too early to say "connection lost"); `starting` — the launcher is
+ * starting `opencode serve`; `unreachable` — the app's own origin does not answer either (the app
+ * runs from its offline copy, the launcher is stopped); `invalid` — the launcher's config document
+ * makes no sense (`detail` says why).
+ */
+export interface LauncherStatus {
+  state: 'checking' | 'starting' | 'unreachable' | 'invalid'
+  detail?: string
 }
 
 /** Connection states of the single upstream SSE stream (`GET /global/event`). */
@@ -43,6 +68,8 @@ export interface RelayStatus {
   badFrames: number
   /** Whether the relay runs in a SharedWorker or in an elected leader tab. */
   mode: 'shared-worker' | 'leader-tab'
+  /** Set while the server does not answer and the launcher told why (only for `followLauncher` servers). */
+  launcher?: LauncherStatus
 }
 
 /**
@@ -115,5 +142,10 @@ export type RelayToTab =
   | { type: 'reset'; reason: string; head: number }
   /** A directory's durable state may have changed wholesale (server restart, instance disposed): re-read it over REST. */
   | { type: 'resync'; directory: string; reason: string }
+  /**
+   * The launcher's server moved (a restart on another port): the relay follows it already; the
+   * tab updates its server list and REST client. Same `identity`, so no state is dropped.
+   */
+  | { type: 'server-moved'; server: ServerConfig }
   /** The relay asks this tab to show a system notification (it picks one tab for every notification). */
   | { type: 'notify'; title: string; body: string; tag: string }

@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest'
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb'
-import { RelayHub, type TabEndpoint } from '../sw/relay/hub.ts'
+import { RelayHub, type HubDeps, type TabEndpoint } from '../sw/relay/hub.ts'
+import type { LauncherAnswer } from '../sw/launcher-config.ts'
 import { EventLog } from '../sw/relay/event-log.ts'
 import type { RelayedEvent, RelayStatus, RelayToTab } from '../sw/protocol.ts'
 import { until } from './support/until.ts'
@@ -52,13 +53,26 @@ function holdingClock(holdAboveMs: number) {
   }
 }
 
-function harness(routes: Routes = {}, opts: { clock?: ReturnType<typeof holdingClock>['clock']; failEvents?: () => boolean } = {}) {
+interface HarnessOptions {
+  clock?: ReturnType<typeof holdingClock>['clock']
+  failEvents?: () => boolean
+  /** Hosts (`127.0.0.1:4096`) whose requests fail as a refused connection would. */
+  down?: Set<string>
+  /** The launcher's `/relay-config.json`, as the runtime reads it. */
+  launcher?: HubDeps['readLauncherConfig']
+}
+
+function harness(routes: Routes = {}, opts: HarnessOptions = {}) {
   const streams: Stream[] = []
+  const eventUrls: string[] = []
+  const opened: string[] = []
   const historyBodies: Array<Record<string, number>> = []
   const fetchImpl: typeof fetch = async (input, init) => {
     const req = input instanceof Request ? input : new Request(String(input), init)
     const url = new URL(req.url)
+    if (opts.down?.has(url.host)) throw new TypeError('Failed to fetch')
     if (url.pathname === '/global/event') {
+      eventUrls.push(url.origin)
       if (opts.failEvents?.()) {
         streams.push(new Stream())
         return new Response('upstream down', { status: 502 })
@@ -84,9 +98,13 @@ function harness(routes: Routes = {}, opts: { clock?: ReturnType<typeof holdingC
     clock: opts.clock ?? { now: () => Date.now(), setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) },
     random: () => (opts.clock ? 0.99 : 0),
     mode: 'shared-worker',
-    openLog: async (server) => (log = await EventLog.open({ name: server.url, indexedDB: factory, IDBKeyRange })),
+    openLog: async (server) => {
+      opened.push(server.identity ?? server.url)
+      return (log = await EventLog.open({ name: server.identity ?? server.url, indexedDB: factory, IDBKeyRange }))
+    },
+    readLauncherConfig: opts.launcher,
   })
-  return { hub, streams, historyBodies, getLog: () => log }
+  return { hub, streams, historyBodies, eventUrls, opened, getLog: () => log }
 }
 
 /** A fake tab collecting what the hub posts to it. */
@@ -291,6 +309,65 @@ describe('RelayHub', () => {
     await ta.receive({ type: 'visibility', visible: true })
     await until(() => h.streams.length === attempts + 1, 'an immediate reconnect')
     await until(() => a.status()?.state === 'connected', 'connected')
+    await h.hub.stop()
+  })
+})
+
+describe('RelayHub following the launcher', () => {
+  const A = { url: 'http://127.0.0.1:4096', identity: 'launcher:/p', followLauncher: true }
+  const B = { ...A, url: 'http://127.0.0.1:40001' }
+
+  it('follows its server to a new port with the same log: the tab continues from its cursor, told of the move', async () => {
+    const down = new Set<string>()
+    let config: LauncherAnswer = { kind: 'ready', server: A }
+    const h = harness({}, { down, launcher: async () => config })
+    const a = tab()
+    const ta = h.hub.connectTab(a.endpoint, 'a')
+    await ta.receive({ type: 'hello', tabId: 'a', lockName: 'la', server: A, visible: true })
+    await ta.receive({ type: 'subscribe', cursor: 'head' })
+    await until(() => h.streams.length === 1, 'stream on A')
+    h.streams[0].send(partUpdated('evt_1', 'prt_1', 'before'))
+    await until(() => a.events.length === 1, 'event from A')
+    // The launcher restarts on another port: A refuses, the config names B.
+    down.add('127.0.0.1:4096')
+    config = { kind: 'ready', server: B }
+    h.streams[0].end()
+    await until(() => h.hub.status().server === B.url, 'followed to B', 10_000)
+    await until(() => h.streams.length === 2, 'stream on B', 10_000)
+    h.streams[1].send(partUpdated('evt_2', 'prt_1', 'after'))
+    await until(() => a.events.length === 2, 'event from B')
+    expect(a.events.map((e) => e.id)).toEqual(['evt_1', 'evt_2'])
+    expect(a.events[1].cursor).toBe(a.events[0].cursor + 1)
+    expect(h.opened).toEqual(['launcher:/p'])
+    expect(a.messages.some((m) => m.type === 'reset')).toBe(false)
+    expect(a.messages.find((m) => m.type === 'server-moved')).toEqual({ type: 'server-moved', server: B })
+    expect(h.eventUrls.at(-1)).toBe(B.url)
+    await h.hub.stop()
+  })
+
+  it('says "starting" while the launcher starts its server, and never follows a server the user chose', async () => {
+    const down = new Set(['127.0.0.1:4096'])
+    const reads: boolean[] = []
+    const h = harness({}, {
+      down,
+      launcher: async ({ waitForReady }) => {
+        reads.push(waitForReady)
+        if (waitForReady) await new Promise((r) => setTimeout(r, 50))
+        return { kind: 'starting', server: A }
+      },
+    })
+    const a = tab()
+    const ta = h.hub.connectTab(a.endpoint, 'a')
+    await ta.receive({ type: 'hello', tabId: 'a', lockName: 'la', server: A, visible: true })
+    await until(() => a.status()?.launcher?.state === 'starting', 'starting status')
+    expect(a.status()?.state).not.toBe('connected')
+    // The user picks a server by hand: the long poll stops and that server is never looked up.
+    await ta.receive({ type: 'configure', server: { url: 'http://127.0.0.1:4097' } })
+    down.add('127.0.0.1:4097')
+    const before = reads.length
+    await new Promise((r) => setTimeout(r, 300))
+    expect(reads.length).toBe(before)
+    expect(a.status()?.launcher).toBeUndefined()
     await h.hub.stop()
   })
 })

@@ -144,9 +144,12 @@ export function systemDeps(): ConnectionDeps {
 /** Longest a watchdog timer waits before looking at the wall clock again, ms (see `armWatchdog`). */
 export const WATCHDOG_STEP_MS = 5_000
 
+/** Default backoff cap between reconnect attempts, ms. */
+export const DEFAULT_MAX_DELAY_MS = 8000
+
 const DEFAULTS = {
   minDelayMs: 500,
-  maxDelayMs: 8000,
+  maxDelayMs: DEFAULT_MAX_DELAY_MS,
   watchdogMs: 25_000,
   responseTimeoutMs: 10_000,
   healthyAfterMs: 5000,
@@ -389,10 +392,14 @@ export class SseConnection {
     return true
   }
 
-  /** Switches server: stores the target, and unless `idle` aborts the stream and connects to it at once with a fresh backoff. */
-  setTarget(url: string, headers?: Record<string, string>): void {
+  /**
+   * Switches server: stores the target (and, when given, a new backoff cap in ms), and unless
+   * `idle` aborts the stream and connects to it at once with a fresh backoff.
+   */
+  setTarget(url: string, headers?: Record<string, string>, maxDelayMs?: number): void {
     this.url = url
     this.headers = { ...headers }
+    if (maxDelayMs !== undefined) this.opts.maxDelayMs = maxDelayMs
     if (this.state === 'idle') return
     this.attempt = 0
     this.lastError = undefined

@@ -13,6 +13,8 @@ export function isServerConfig(x: unknown): x is ServerConfig {
   if (!isRecord(x) || typeof x.url !== 'string' || !/^https?:\/\//.test(x.url)) return false
   if (x.username !== undefined && typeof x.username !== 'string') return false
   if (x.password !== undefined && typeof x.password !== 'string') return false
+  if (x.identity !== undefined && typeof x.identity !== 'string') return false
+  if (x.followLauncher !== undefined && typeof x.followLauncher !== 'boolean') return false
   return true
 }
 

@@ -11,11 +11,12 @@
  * gap or a duplicate: it always receives exactly the log entries after the cursor it last got.
  */
 import type { Event as SdkEvent } from '@opencode-ai/sdk/v2/types'
-import type { RelayedEvent, RelayStatus, RelayToTab, ServerConfig, TabToRelay } from '../protocol.ts'
+import type { LauncherStatus, RelayedEvent, RelayStatus, RelayToTab, ServerConfig, TabToRelay } from '../protocol.ts'
 import { authHeaders, catchUpDirectory, relayRestClient, type SeqRow } from './catch-up.ts'
-import { computeBackoffMs, SseConnection, type Clock, type ConnectionSnapshot } from './connection.ts'
+import { computeBackoffMs, DEFAULT_MAX_DELAY_MS, SseConnection, type Clock, type ConnectionSnapshot } from './connection.ts'
 import type { EventLog } from './event-log.ts'
 import { syncToBusEvent, type UpstreamFrame } from './frames.ts'
+import { LauncherWatch, type LauncherWatchDeps } from './launcher-watch.ts'
 
 /** A tab as the hub sees it: something to post protocol messages to. */
 export interface TabEndpoint {
@@ -36,6 +37,11 @@ export interface HubDeps {
   onBusyLease?: (busy: boolean, reason: string | undefined, tabId: string) => void
   /** Sees every batch the log accepted (new events, with cursors), after it is persisted. */
   onEvents?: (accepted: readonly RelayedEvent[]) => void
+  /**
+   * Reads the launcher's `/relay-config.json` (sw/launcher-config.ts), so a `followLauncher` server
+   * that stops answering is followed to its new address; absent: servers are never followed.
+   */
+  readLauncherConfig?: LauncherWatchDeps['read']
 }
 
 /** Tunables (ms / counts). */
@@ -46,6 +52,11 @@ export interface HubOptions {
   maxBatch: number
   /** Compaction period, ms. Default 60 s. */
   compactEveryMs: number
+  /**
+   * Backoff cap (ms) for a server on this machine (loopback): a retry there costs nothing, and a
+   * restarted launcher is then found within ~2 s. Default 2000; other servers use the connection's default (8 s).
+   */
+  loopbackMaxDelayMs: number
 }
 
 /** A tab frozen for less than this (ms) says nothing about the stream (see {@link RelayHub.wake}). */
@@ -55,7 +66,23 @@ const WAKE_SLACK_MS = 250
 /** Silence (ms) that is always suspect after a wake: OpenCode sends `server.heartbeat` every 10 s. */
 const WAKE_MAX_SILENCE_MS = 12_000
 
-const DEFAULTS: HubOptions = { flushMs: 16, maxBatch: 2000, compactEveryMs: 60_000 }
+const DEFAULTS: HubOptions = { flushMs: 16, maxBatch: 2000, compactEveryMs: 60_000, loopbackMaxDelayMs: 2000 }
+
+/** Whether `url` names a server on this machine (127.0.0.0/8, `localhost`, `[::1]`). */
+export function isLoopbackUrl(url: string): boolean {
+  let host: string
+  try {
+    host = new URL(url).hostname
+  } catch {
+    return false
+  }
+  return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host)
+}
+
+/** What the event log of a server is keyed by: its identity, else its URL (see `ServerConfig.identity`). */
+export function logKey(server: ServerConfig): string {
+  return server.identity ?? server.url
+}
 
 /**
  * While the event log reports a storage error, the hub re-offers its unwritten events this often
@@ -63,6 +90,12 @@ const DEFAULTS: HubOptions = { flushMs: 16, maxBatch: 2000, compactEveryMs: 60_0
  * no later append may come to carry the news that space is back.
  */
 const STORAGE_RETRY_MS = 1_100
+
+/**
+ * An attempt still without a response head after this long (ms) asks the launcher whether its
+ * server is starting: `opencode serve` accepts requests during its start that it never answers.
+ */
+const SLOW_ATTEMPT_MS = 1_000
 
 /** Event types that are transport noise, never stored. */
 const TRANSIENT = new Set(['server.connected', 'server.heartbeat'])
@@ -217,12 +250,31 @@ export class RelayHub {
    * dropped instead (every later change of that entity arrives live anyway).
    */
   private liveTouched: Set<string> | undefined
+  /** Follows the launcher's server to a new address (see launcher-watch.ts); absent without `readLauncherConfig`. */
+  private readonly launcherWatch: LauncherWatch | undefined
+  private launcher: LauncherStatus | undefined
+  private slowAttemptTimer: unknown
 
   constructor(
     readonly deps: HubDeps,
     options: Partial<HubOptions> = {},
   ) {
     this.options = { ...DEFAULTS, ...options }
+    const read = deps.readLauncherConfig
+    this.launcherWatch = read
+      ? new LauncherWatch(
+          { read },
+          {
+            onStatus: (status) => {
+              this.launcher = status
+              this.broadcastStatus()
+            },
+            onMoved: (server) => void this.followLauncher(server),
+            // A hung attempt (opencode accepts requests it never answers while it starts) is replaced.
+            onReady: () => this.nudge('the launcher’s server is up', this.conn.state === 'connecting'),
+          },
+        )
+      : undefined
   }
 
   /** Registers a tab; the returned session's `receive` takes its messages. */
@@ -255,18 +307,40 @@ export class RelayHub {
       catchingUp: this.catchingUp,
       badFrames: this.badFrames,
       mode: this.deps.mode,
+      ...(this.launcher ? { launcher: this.launcher } : {}),
     }
   }
 
-  /** Points the relay at a server; a different URL opens that server's log and resets every tab. */
+  /**
+   * The launcher's server moved (restarted on another port): connect there, keeping the log when
+   * the identity is the same (catch-up then recovers the gap), and tell every tab.
+   */
+  private async followLauncher(server: ServerConfig): Promise<void> {
+    const next: ServerConfig = { ...server, followLauncher: true }
+    await this.configure(next)
+    for (const tab of this.tabs) tab.endpoint.post({ type: 'server-moved', server: next })
+  }
+
+  /**
+   * Points the relay at a server. Another identity (see {@link logKey}) opens that server's log and
+   * resets every tab; the same identity at another address keeps the log and reconnects there.
+   */
   async configure(server: ServerConfig): Promise<void> {
     while (this.configuring) await this.configuring
     const same =
       this.server &&
       this.server.url === server.url &&
       this.server.password === server.password &&
-      this.server.username === server.username
-    if (same) return
+      this.server.username === server.username &&
+      logKey(this.server) === logKey(server)
+    if (same) {
+      // A tab that learned the mark later (e.g. from the launcher) makes the server followed.
+      if (this.server && server.followLauncher && !this.server.followLauncher) {
+        this.server = { ...this.server, followLauncher: true }
+        this.launcherWatch?.setServer(this.server)
+      }
+      return
+    }
     this.configuring = this.switchServer(server)
     try {
       await this.configuring
@@ -276,9 +350,10 @@ export class RelayHub {
   }
 
   private async switchServer(server: ServerConfig): Promise<void> {
-    const urlChanged = this.server?.url !== server.url
+    const logChanged = this.server === undefined || logKey(this.server) !== logKey(server)
     this.server = server
-    if (urlChanged) {
+    this.launcherWatch?.setServer(server)
+    if (logChanged) {
       await this.flushing
       await this.log?.flushWrites()
       this.pending = []
@@ -300,14 +375,16 @@ export class RelayHub {
       }
     }
     const url = `${server.url}/global/event`
+    const maxDelayMs = isLoopbackUrl(server.url) ? this.options.loopbackMaxDelayMs : DEFAULT_MAX_DELAY_MS
     if (!this.connection) {
       this.connection = new SseConnection(
-        { url, headers: authHeaders(server) },
+        { url, headers: authHeaders(server), maxDelayMs },
         { fetch: this.deps.fetch, clock: this.deps.clock, random: this.deps.random },
         {
           onFrame: (frame) => this.onFrame(frame),
           onState: (snap) => {
             this.conn = snap
+            this.watchLauncher(snap.state)
             this.broadcastStatus()
           },
           onBadFrame: (error) => {
@@ -320,7 +397,26 @@ export class RelayHub {
       )
       this.connection.start()
     } else {
-      this.connection.setTarget(url, authHeaders(server))
+      this.connection.setTarget(url, authHeaders(server), maxDelayMs)
+    }
+  }
+
+  /**
+   * Tells the launcher watch how the connection goes: a failed attempt, or one still waiting for
+   * its response head after {@link SLOW_ATTEMPT_MS}, asks the launcher what is going on.
+   */
+  private watchLauncher(state: RelayStatus['state']): void {
+    const watch = this.launcherWatch
+    if (!watch) return
+    if (this.slowAttemptTimer !== undefined) this.deps.clock.clearTimeout(this.slowAttemptTimer)
+    this.slowAttemptTimer = undefined
+    if (state === 'connected') watch.connected()
+    else if (state === 'reconnecting' || state === 'offline') watch.connectionFailed()
+    else if (state === 'connecting') {
+      this.slowAttemptTimer = this.deps.clock.setTimeout(() => {
+        this.slowAttemptTimer = undefined
+        if (this.conn.state === 'connecting') watch.connectionFailed()
+      }, SLOW_ATTEMPT_MS)
     }
   }
 
@@ -391,6 +487,9 @@ export class RelayHub {
 
   /** Stops the connection and timers (tests, server switch). */
   async stop(): Promise<void> {
+    this.launcherWatch?.stop()
+    if (this.slowAttemptTimer !== undefined) this.deps.clock.clearTimeout(this.slowAttemptTimer)
+    this.slowAttemptTimer = undefined
     if (this.catchUpTimer !== undefined) this.deps.clock.clearTimeout(this.catchUpTimer)
     this.catchUpTimer = undefined
     if (this.storageRetryTimer !== undefined) this.deps.clock.clearTimeout(this.storageRetryTimer)

@@ -7,7 +7,8 @@ import type { RelayStatus, RelayToTab } from '../protocol.ts'
 import { AwakeLeaser } from './awake-lease.ts'
 import { EventLog } from './event-log.ts'
 import { isTabToRelay } from './guards.ts'
-import { RelayHub, type TabSession } from './hub.ts'
+import { logKey, RelayHub, type TabSession } from './hub.ts'
+import { readLauncherConfig } from '../launcher-config.ts'
 
 /** Real timers and wall clock. */
 export const realClock = {
@@ -18,9 +19,12 @@ export const realClock = {
   },
 }
 
-/** Name of the event log database for a server: one log per server URL. */
-export function logName(serverUrl: string): string {
-  return `opencode-relay:${serverUrl}`
+/**
+ * Name of the event log database for a server: one log per server identity (`ServerConfig.identity`,
+ * e.g. the launcher's `launcher:<dir>`), else per URL.
+ */
+export function logName(key: string): string {
+  return `opencode-relay:${key}`
 }
 
 /** Creates the hub with browser deps. `mode` is reported in every status. */
@@ -40,8 +44,10 @@ export function createBrowserHub(mode: RelayStatus['mode']): RelayHub {
     mode,
     openLog: (server) => {
       awake.serverChanged()
-      return EventLog.open({ name: logName(server.url) })
+      return EventLog.open({ name: logName(logKey(server)) })
     },
+    // Same origin as the page or the worker script: the launcher that served the app.
+    readLauncherConfig: ({ waitForReady, signal }) => readLauncherConfig({ waitForReady, signal }),
     onEvents: (events) => awake.observe(events),
     waitForLockRelease: locks
       ? (name) => locks.request(name, () => undefined).then(() => undefined)

@@ -1,0 +1,139 @@
+/**
+ * Follows the launcher's server when it stops answering. The launcher (`npm start`,
+ * src/cli/start.ts) publishes its OpenCode server in `/relay-config.json` on the app's own origin
+ * (sw/launcher-config.ts). After every failed connection attempt to a server marked
+ * `followLauncher`, the relay asks this watch to re-read that document, which tells:
+ * - `starting`: the launcher is (re)starting `opencode serve`; the status says so, and the watch
+ *   waits for it with a long poll (`?wait=ready`), asking the relay to reconnect the moment it is up;
+ * - `ready` at another address (a restart on a new port): the relay follows it (`onMoved`);
+ * - the app's own origin does not answer: the launcher is stopped, the app runs from its offline copy;
+ * - a malformed document: said plainly, retried after the next failed attempt (the connection's backoff paces it).
+ * A server the user chose by hand (no `followLauncher`) is never looked up, nor replaced.
+ */
+import type { LauncherAnswer } from '../launcher-config.ts'
+import type { LauncherStatus, ServerConfig } from '../protocol.ts'
+
+/** What the watch takes from its environment. */
+export interface LauncherWatchDeps {
+  /** Reads `/relay-config.json` (`waitForReady`: the long poll); never throws (see `readLauncherConfig`). */
+  read(options: { waitForReady: boolean; signal: AbortSignal }): Promise<LauncherAnswer>
+}
+
+/** What the watch tells the relay. Handlers may call back into the watch. */
+export interface LauncherWatchHandlers {
+  /** What to show about the launcher; `undefined` when there is nothing to say. */
+  onStatus(status: LauncherStatus | undefined): void
+  /** The launcher's server listens at another address now (same or new identity): switch to it. */
+  onMoved(server: ServerConfig): void
+  /** The launcher's server just finished starting at the current address: reconnect now. */
+  onReady(): void
+}
+
+/** Same address and credentials (what the relay connects with), ignoring the `followLauncher` mark. */
+export function sameServer(a: ServerConfig, b: ServerConfig): boolean {
+  return a.url === b.url && a.username === b.username && a.password === b.password && (a.identity ?? a.url) === (b.identity ?? b.url)
+}
+
+/**
+ * The watch. `setServer` on every server change; `connectionFailed` after every failed attempt;
+ * `connected` once the stream is open. At most one read runs at a time; a change of server or a
+ * successful connection aborts it.
+ */
+export class LauncherWatch {
+  private server: ServerConfig | undefined
+  private running: AbortController | undefined
+  private status: LauncherStatus | undefined
+  /** No attempt failed since the stream was last live (or since the start): the next failure is the first. */
+  private fresh = true
+
+  constructor(
+    private readonly deps: LauncherWatchDeps,
+    private readonly handlers: LauncherWatchHandlers,
+  ) {}
+
+  /** The server the relay now uses; a read for the previous one is abandoned. */
+  setServer(server: ServerConfig | undefined): void {
+    if (this.server && server && sameServer(this.server, server)) {
+      this.server = server
+      return
+    }
+    this.server = server
+    this.fresh = true
+    this.abort()
+    this.report(undefined)
+  }
+
+  /**
+   * A connection attempt failed (or is slow to answer): re-read the launcher's document unless a
+   * read is running already.
+   */
+  connectionFailed(): void {
+    const server = this.server
+    if (!server?.followLauncher || this.running) return
+    // The first failure: say nothing alarming until the launcher has told why.
+    if (this.fresh && !this.status) this.report({ state: 'checking' })
+    this.fresh = false
+    const controller = new AbortController()
+    this.running = controller
+    void this.check(server, controller.signal).finally(() => {
+      if (this.running === controller) this.running = undefined
+    })
+  }
+
+  /** The stream is open: nothing to say about the launcher any more. */
+  connected(): void {
+    this.fresh = true
+    this.abort()
+    this.report(undefined)
+  }
+
+  /** Abandons any read (the relay stops). */
+  stop(): void {
+    this.abort()
+  }
+
+  private abort(): void {
+    this.running?.abort()
+    this.running = undefined
+  }
+
+  private report(status: LauncherStatus | undefined): void {
+    if (this.status?.state === status?.state && this.status?.detail === status?.detail) return
+    this.status = status
+    this.handlers.onStatus(status)
+  }
+
+  private async check(server: ServerConfig, signal: AbortSignal): Promise<void> {
+    let answer = await this.deps.read({ waitForReady: false, signal })
+    let waited = false
+    // The long poll: the launcher answers when its server is up (or after ~20 s, then again).
+    while (answer.kind === 'starting' && !signal.aborted) {
+      this.report({ state: 'starting' })
+      if (answer.server && !sameServer(answer.server, server)) {
+        this.handlers.onMoved(answer.server)
+        return
+      }
+      waited = true
+      answer = await this.deps.read({ waitForReady: true, signal })
+    }
+    if (signal.aborted) return
+    switch (answer.kind) {
+      case 'ready':
+        this.report(undefined)
+        if (!sameServer(answer.server, server)) this.handlers.onMoved(answer.server)
+        else if (waited) this.handlers.onReady()
+        return
+      case 'unreachable':
+        this.report({ state: 'unreachable', detail: answer.reason })
+        return
+      case 'invalid':
+        this.report({ state: 'invalid', detail: answer.reason })
+        return
+      case 'absent':
+        this.report(undefined)
+        return
+      case 'starting':
+        return
+    }
+  }
+}
