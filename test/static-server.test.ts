@@ -155,6 +155,34 @@ describe('static server', () => {
     root = dir
   })
 
+  it('answers ?wait=ready at once when ready, and holds it while the launcher starts its server', async () => {
+    let status: 'starting' | 'ready' = 'starting'
+    let settle: () => void = () => undefined
+    const settled = new Promise<void>((ok) => (settle = ok))
+    const starting = await startStaticServer({
+      root: dir,
+      port: 0,
+      config: () => ({ status, server: { url: 'http://127.0.0.1:4096' } }),
+      configSettled: () => settled,
+      connectSources: () => [],
+    })
+    try {
+      expect(JSON.parse((await raw(starting.port, '/relay-config.json')).body).status).toBe('starting')
+      let answered = false
+      const poll = raw(starting.port, '/relay-config.json?wait=ready').then((r) => ((answered = true), r))
+      await new Promise((r) => setTimeout(r, 100))
+      expect(answered).toBe(false)
+      status = 'ready'
+      settle()
+      const res = await poll
+      expect(JSON.parse(res.body)).toEqual({ status: 'ready', server: { url: 'http://127.0.0.1:4096' } })
+      expect(res.headers['cache-control']).toBe('no-store')
+      expect(JSON.parse((await raw(starting.port, '/relay-config.json?wait=ready')).body).status).toBe('ready')
+    } finally {
+      await starting.close()
+    }
+  })
+
   it('reports a taken port as EADDRINUSE', async () => {
     await expect(
       startStaticServer({ root: dir, port: server.port, config: () => ({}), connectSources: () => [] }),

@@ -5,6 +5,11 @@
  * Ctrl+C). `--demo` (`npm run demo`) starts the scripted model from test support as the only
  * provider, in a temp project, so every feature can be tried offline with no API key.
  *
+ * The started server keeps its address across restarts (port-memory.ts: the project's remembered
+ * port, else 4096, else a new one, remembered), and `/relay-config.json` says `starting` until it
+ * answers, then `ready`: open tabs reconnect by themselves after a restart, and follow the server
+ * when it had to move (sw/relay/launcher-watch.ts).
+ *
  * Errors are one clear `Error: …` line each (port in use, server unreachable, wrong password,
  * binary missing, bad arguments) and exit code 1, never a stack trace (`RELAY_DEBUG=1` prints it).
  *
@@ -21,6 +26,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ensureBuilt } from './build.ts'
 import { findOpencodeBinary, OpencodeBinaryMissing } from './opencode-bin.ts'
+import { chooseServerPort, isPortFree, osFreePort, type ChosenPort } from './port-memory.ts'
 import { startStaticServer, type RelayConfigDocument } from './static-server.ts'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
@@ -28,6 +34,9 @@ const DEFAULT_PORT = 5174
 
 /** An error whose message is shown to the user as is. */
 class UserError extends Error {}
+
+/** `opencode serve` exited before it answered (e.g. its port was taken after it was chosen). */
+class ServerExited extends UserError {}
 
 interface Cleanup {
   (): Promise<void>
@@ -89,7 +98,7 @@ async function checkServer(url: string, password: string | undefined): Promise<v
 async function waitHealthy(url: string, password: string | undefined, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new UserError(`opencode serve exited with code ${child.exitCode} before it was ready.`)
+    if (child.exitCode !== null) throw new ServerExited(`opencode serve exited with code ${child.exitCode} before it was ready.`)
     try {
       const res = await fetch(`${url}/global/health`, { headers: basicAuth(password), signal: AbortSignal.timeout(2000) })
       if (res.ok) return
@@ -101,21 +110,25 @@ async function waitHealthy(url: string, password: string | undefined, child: Chi
   throw new UserError(`opencode serve did not become healthy at ${url} within ${timeoutMs / 1000} s.`)
 }
 
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net')
-  return new Promise((ok, fail) => {
-    const srv = createServer()
-    srv.once('error', fail)
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address()
-      const port = typeof addr === 'object' && addr ? addr.port : 0
-      srv.close(() => ok(port))
-    })
-  })
+/** Why the port was chosen, for the launcher's output. */
+function portReason(chosen: ChosenPort): string {
+  const replaced = chosen.replaced !== undefined ? `; port ${chosen.replaced} it used before is taken by another program` : ''
+  switch (chosen.reason) {
+    case 'remembered':
+      return 'the port this project used before'
+    case 'default':
+      return `OpenCode's default port${replaced}`
+    case 'new':
+      return `a new port, remembered for this project${replaced}`
+  }
 }
 
-/** Starts `opencode serve` on loopback in `dir`; stops its whole process group on exit. */
-async function startOpencodeServe(dir: string, password: string | undefined, origins: string[]): Promise<string> {
+/**
+ * Starts `opencode serve` on loopback in `dir` on the stable port `port` (see port-memory.ts); stops
+ * its whole process group on exit. Resolves once `/global/health` answers.
+ * @throws UserError when the binary is missing or the server does not become healthy.
+ */
+async function startOpencodeServe(dir: string, port: number, password: string | undefined, origins: string[]): Promise<void> {
   let bin: string
   try {
     bin = findOpencodeBinary(process.env.RELAY_OPENCODE_ROOT || ROOT)
@@ -123,7 +136,6 @@ async function startOpencodeServe(dir: string, password: string | undefined, ori
     if (err instanceof OpencodeBinaryMissing) throw new UserError(err.message)
     throw err
   }
-  const port = await freePort()
   const url = `http://127.0.0.1:${port}`
   const env = { ...process.env }
   if (password) env.OPENCODE_SERVER_PASSWORD = password
@@ -161,17 +173,17 @@ async function startOpencodeServe(dir: string, password: string | undefined, ori
     if (stderr) console.error(stderr.trim())
     throw err
   }
-  return url
 }
 
-/** Starts the scripted model and an isolated `opencode serve` using it (demo mode). */
-async function startDemo(origins: string[]): Promise<{ url: string; directory: string }> {
+/** Starts the scripted model and an isolated `opencode serve` using it on `port` (demo mode). */
+async function startDemo(port: number, origins: string[]): Promise<{ directory: string }> {
   const { startScriptedModel } = await import('../../test/support/scripted-model.ts')
   const { startOpencode } = await import('../../test/support/opencode-server.ts')
   const model = await startScriptedModel()
-  const oc = await startOpencode({ modelBaseURL: model.baseURL, cors: origins })
-  cleanups.push(() => oc.dispose(), () => model.close())
-  return { url: oc.url, directory: oc.directory }
+  cleanups.push(() => model.close())
+  const oc = await startOpencode({ modelBaseURL: model.baseURL, cors: origins, port })
+  cleanups.push(() => oc.dispose())
+  return { directory: oc.directory }
 }
 
 /** The command line, parsed. @throws UserError for an unknown option or a missing value. */
@@ -226,7 +238,9 @@ async function main(): Promise<void> {
 
   --port N      port for the app (default ${DEFAULT_PORT}, or $PORT)
   --server URL  use this OpenCode server (or $OPENCODE_URL) instead of starting one
-  --dir PATH    project directory for the started opencode serve (default: current directory)
+  --dir PATH    project directory for the started opencode serve (default: current directory);
+                it listens on the port this project used before, else 4096, else a new one
+                (remembered in $XDG_STATE_HOME/opencode-relay/ports.json)
   --demo        scripted model as the only provider, in a temp project (no API key needed)
   --awake       run the sleep-protection companion alongside (or RELAY_AWAKE=1)
   --no-build    serve the existing build without checking it is fresh
@@ -255,13 +269,30 @@ Environment: OPENCODE_SERVER_PASSWORD and OPENCODE_SERVER_USERNAME (Basic auth, 
     }
   }
 
-  // Bind the app port first, so "port in use" is reported before any server starts.
+  // Bind the app port first, so "port in use" is reported before any server starts. From then on
+  // `/relay-config.json` names the server — where it will listen, `starting` until it answers — so
+  // a tab opened during the start waits for it instead of guessing (sw/launcher-config.ts).
   let serverUrl = ''
+  let identity: string | undefined
+  let status: 'starting' | 'ready' = 'starting'
+  let settled: () => void = () => undefined
+  let settledOnce = new Promise<void>((ok) => (settled = ok))
+  const setStatus = (next: 'starting' | 'ready') => {
+    status = next
+    settled()
+    settledOnce = new Promise<void>((ok) => (settled = ok))
+  }
   let awake: RelayConfigDocument['awake']
   const app = await startStaticServer({
     root: dist,
     port,
-    config: () => ({ server: { url: serverUrl, ...(username ? { username } : {}), ...(password ? { password } : {}) }, awake, source: args.demo ? 'npm run demo' : 'npm start' }),
+    config: () => ({
+      status,
+      server: { url: serverUrl, ...(identity ? { identity } : {}), ...(username ? { username } : {}), ...(password ? { password } : {}) },
+      awake,
+      source: args.demo ? 'npm run demo' : 'npm start',
+    }),
+    configSettled: () => settledOnce,
     connectSources: () => [serverUrl, ...(awake ? [awake.url] : [])].filter(Boolean),
   }).catch((err: unknown) => {
     const code = err instanceof Error && 'code' in err ? err.code : undefined
@@ -276,19 +307,35 @@ Environment: OPENCODE_SERVER_PASSWORD and OPENCODE_SERVER_USERNAME (Basic auth, 
   const origins = [app.url, `http://127.0.0.1:${app.port}`]
 
   if (args.demo) {
-    const demo = await startDemo(origins)
-    serverUrl = demo.url
+    const demoPort = await osFreePort()
+    serverUrl = `http://127.0.0.1:${demoPort}`
+    const demo = await startDemo(demoPort, origins)
     console.log(`Demo project: ${demo.directory}`)
   } else if (external) {
     serverUrl = external
     await checkServer(serverUrl, password)
   } else {
-    serverUrl = await startOpencodeServe(dir, password, origins)
+    identity = `launcher:${dir}`
+    const avoid: number[] = []
+    for (;;) {
+      const chosen = await chooseServerPort({ directory: dir, avoid })
+      serverUrl = `http://127.0.0.1:${chosen.port}`
+      console.log(`Starting opencode serve on port ${chosen.port} (${portReason(chosen)}) in ${dir}`)
+      try {
+        await startOpencodeServe(dir, chosen.port, password, origins)
+        break
+      } catch (err) {
+        // Another program took the port between the choice and the bind: choose once more.
+        if (!(err instanceof ServerExited) || avoid.length > 0 || (await isPortFree(chosen.port))) throw err
+        avoid.push(chosen.port)
+      }
+    }
   }
 
   if (args.awake || process.env.RELAY_AWAKE === '1') {
     awake = await startAwake(serverUrl, password, origins)
   }
+  setStatus('ready')
 
   console.log(`OpenCode server: ${serverUrl}${external ? ' (existing)' : ' (started by the launcher)'}`)
   console.log(`OpenCode Relay is running: ${app.url}`)
@@ -303,7 +350,7 @@ Environment: OPENCODE_SERVER_PASSWORD and OPENCODE_SERVER_USERNAME (Basic auth, 
  */
 async function startAwake(server: string, password: string | undefined, origins: string[]): Promise<{ url: string; token: string }> {
   const token = randomBytes(32).toString('hex')
-  const port = await freePort()
+  const port = await osFreePort()
   const tsx = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs')
   const args = [tsx, join(ROOT, 'src', 'cli', 'relay-awake.ts'), 'awake', '--port', String(port), '--server', server, '--watch-pid', String(process.pid)]
   for (const origin of origins) args.push('--origin', origin)

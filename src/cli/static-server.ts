@@ -9,10 +9,18 @@ import { readFile, stat } from 'node:fs/promises'
 import { extname, join, normalize, resolve, sep } from 'node:path'
 import type { AddressInfo } from 'node:net'
 
-/** The config document served at `/relay-config.json`. */
+/** The config document served at `/relay-config.json` (read by sw/launcher-config.ts). */
 export interface RelayConfigDocument {
-  /** Default OpenCode server for the app. */
-  server?: { url: string; username?: string; password?: string }
+  /**
+   * `starting` until the launcher's server answered `/global/health`, then `ready`. Absent means
+   * ready when `server.url` is set (documents of tests and older launchers).
+   */
+  status?: 'starting' | 'ready'
+  /**
+   * Default OpenCode server for the app: where it listens (known before it is up), Basic-auth
+   * credentials, and `identity`, what it is whatever its port (the launcher's `launcher:<dir>`).
+   */
+  server?: { url: string; username?: string; password?: string; identity?: string }
   /** Sleep-protection companion, when the launcher runs it. */
   awake?: { url: string; token: string }
   /** Free-form label shown in settings (e.g. "started by npm start"). */
@@ -32,6 +40,12 @@ export interface StaticServerOptions {
   host?: string
   /** Returns the config document (re-evaluated per request). */
   config: () => RelayConfigDocument
+  /**
+   * Resolves when the config document's `status` may have left `starting`. With it,
+   * `GET /relay-config.json?wait=ready` is a long poll: answered once the status is not
+   * `starting`, or after {@link CONFIG_LONG_POLL_MS} at the latest.
+   */
+  configSettled?: () => Promise<void>
   /** Origins (besides 'self') the app may connect to; the OpenCode server URL goes here. */
   connectSources: () => string[]
   /**
@@ -43,6 +57,9 @@ export interface StaticServerOptions {
 }
 
 const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]']
+
+/** Longest wait of a `GET /relay-config.json?wait=ready` long poll, ms (readers give up at 25 s). */
+export const CONFIG_LONG_POLL_MS = 20_000
 
 function isLoopbackBind(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.')
@@ -133,6 +150,16 @@ export async function startStaticServer(opts: StaticServerOptions): Promise<Stat
       }
       const url = new URL(req.url ?? '/', 'http://localhost')
       if (url.pathname === '/relay-config.json') {
+        if (url.searchParams.get('wait') === 'ready' && opts.config().status === 'starting' && opts.configSettled) {
+          let timer: NodeJS.Timeout | undefined
+          await Promise.race([
+            opts.configSettled(),
+            new Promise<void>((ok) => (timer = setTimeout(ok, CONFIG_LONG_POLL_MS))),
+            new Promise<void>((ok) => res.once('close', ok)),
+          ])
+          clearTimeout(timer)
+          if (res.destroyed) return
+        }
         res.writeHead(200, { ...headers, 'content-type': TYPES['.json'], 'cache-control': 'no-store' })
         res.end(JSON.stringify(opts.config()))
         return
