@@ -26,11 +26,14 @@ async function boot(): Promise<void> {
 
   const server = useServerStore(pinia)
   await server.init()
-  provideRelay(createRelayClient(server.config))
+  const relay = createRelayClient(server.config)
+  // The relay followed the launcher's server to a new port: the server list and REST client follow.
+  relay.onServerMoved((moved) => server.followLauncher(moved))
+  provideRelay(relay)
 
   const sync = useSyncStore(pinia)
   // Offline lists: paints cached projects and session lists until (or when) the server answers.
-  installOfflineCache({ sync, serverUrl: () => server.config.url })
+  installOfflineCache({ sync, serverUrl: () => server.storageKey })
   const r = route.value
   void sync.start(r.name === 'session' ? { warm: { sessionID: r.sessionID } } : {})
   app.mount('#app')

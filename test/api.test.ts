@@ -57,7 +57,7 @@ describe('server config helpers', () => {
   })
 
   it('parses the launcher config and rejects wrong shapes', () => {
-    expect(parseRelayConfig({ server: { url: 'http://127.0.0.1:5000/', password: 'x' } })).toEqual({ url: 'http://127.0.0.1:5000', password: 'x' })
+    expect(parseRelayConfig({ server: { url: 'http://127.0.0.1:5000/', password: 'x' } })).toEqual({ url: 'http://127.0.0.1:5000', password: 'x', followLauncher: true })
     expect(parseRelayConfig({ server: { url: 'javascript:alert(1)' } })).toBeUndefined()
     expect(parseRelayConfig({ server: {} })).toBeUndefined()
     expect(parseRelayConfig(null)).toBeUndefined()
@@ -71,7 +71,7 @@ describe('server config helpers', () => {
     const notFound: typeof fetch = async () => new Response('nope', { status: 404 })
     await expect(fetchRelayConfig(notFound)).resolves.toBeUndefined()
     const ok: typeof fetch = async () => json({ server: { url: 'http://127.0.0.1:7777' } })
-    await expect(fetchRelayConfig(ok)).resolves.toEqual({ url: 'http://127.0.0.1:7777' })
+    await expect(fetchRelayConfig(ok)).resolves.toEqual({ url: 'http://127.0.0.1:7777', followLauncher: true })
   })
 })
 

@@ -12,7 +12,7 @@ import { memoryStorage } from './support/stub-relay.ts'
 import { useSyncStore, scopeCovers } from '../src/stores/sync.ts'
 import { useChatStore, parseSlashCommand, parseModelRef } from '../src/stores/chat.ts'
 import { buildSessionTree, useSessionsStore } from '../src/stores/sessions.ts'
-import { connectionLabel, useConnectionStore, IDLE_STATUS } from '../src/stores/connection.ts'
+import { connectionLabel, connectionNotice, useConnectionStore, IDLE_STATUS } from '../src/stores/connection.ts'
 import { parseSettings } from '../src/stores/settings.ts'
 import { closeSnapshotDb, loadSnapshot } from '../src/db/snapshots.ts'
 import { useSessionSnapshot } from '../src/composables/useSessionSnapshot.ts'
@@ -277,7 +277,7 @@ afterEach(() => {
 describe('useServerStore', () => {
   it('learns the launcher server from /relay-config.json and persists the list', async () => {
     const { servers } = await setup()
-    expect(servers.config).toEqual({ url: SERVER })
+    expect(servers.config).toEqual({ url: SERVER, followLauncher: true })
     expect(servers.current.source).toBe('launcher')
     servers.add({ url: 'http://other.test:4096/', password: 'pw' })
     servers.select('http://other.test:4096')
@@ -299,6 +299,24 @@ describe('useServerStore', () => {
     const servers = useServerStore()
     await servers.init({ fetch: async () => new Response('', { status: 404 }) })
     expect(servers.config.url).toBe('http://127.0.0.1:4096')
+  })
+
+  it('follows the launcher’s server to a new port without a reset (same identity), never a server the user chose', async () => {
+    setStorage(memoryStorage())
+    setActivePinia(createPinia())
+    const servers = useServerStore()
+    const doc = { status: 'ready', server: { url: 'http://127.0.0.1:4096', identity: 'launcher:/p' } }
+    await servers.init({ fetch: async () => new Response(JSON.stringify(doc), { headers: { 'content-type': 'application/json' } }) })
+    const key = servers.key
+    expect(servers.storageKey).toBe('launcher:/p')
+    servers.followLauncher({ url: 'http://127.0.0.1:40001', identity: 'launcher:/p', followLauncher: true })
+    expect(servers.config).toEqual({ url: 'http://127.0.0.1:40001', identity: 'launcher:/p', followLauncher: true })
+    expect(servers.key).toBe(key)
+    expect(servers.servers.map((s) => s.url)).toEqual(['http://127.0.0.1:40001'])
+    servers.select(servers.add({ url: 'http://mine.test:4096' }).id)
+    servers.followLauncher({ url: 'http://127.0.0.1:40002', identity: 'launcher:/p', followLauncher: true })
+    expect(servers.config.url).toBe('http://mine.test:4096')
+    expect(servers.config.followLauncher).toBeUndefined()
   })
 
   it('rejects non-http URLs', async () => {
@@ -659,6 +677,26 @@ describe('small pure helpers', () => {
     expect(connectionLabel({ ...IDLE_STATUS, state: 'offline', nextRetryAt: 3000 }, 0)).toBe('Offline · retry in 3 s')
     expect(connectionLabel({ ...IDLE_STATUS, state: 'reconnecting' }, 0)).toBe('Reconnecting…')
     expect(connectionLabel({ ...IDLE_STATUS, state: 'reconnecting', nextRetryAt: 1000 }, 2000)).toBe('Reconnecting: retrying…')
+    expect(connectionLabel({ ...IDLE_STATUS, state: 'reconnecting', launcher: { state: 'starting' } }, 0)).toBe('Starting OpenCode…')
+    expect(connectionLabel({ ...IDLE_STATUS, state: 'reconnecting', launcher: { state: 'unreachable' } }, 0)).toBe('Server unreachable')
+  })
+
+  it('the banner tells starting, unreachable, offline and a lost connection apart, each with what to do', () => {
+    const starting = connectionNotice({ ...IDLE_STATUS, state: 'connecting', attempt: 2, launcher: { state: 'starting' } }, 0)
+    expect(starting).toMatchObject({ kind: 'starting', title: 'Starting OpenCode…', retry: false })
+    expect(starting?.detail).not.toMatch(/lost|Failed to fetch/)
+    expect(connectionNotice({ ...IDLE_STATUS, state: 'reconnecting', launcher: { state: 'unreachable', detail: 'Failed to fetch' } }, 0)).toMatchObject({ kind: 'unreachable', detail: /offline copy.*npm start/ })
+    expect(connectionNotice({ ...IDLE_STATUS, state: 'reconnecting', launcher: { state: 'invalid', detail: 'bad JSON' } }, 0)).toMatchObject({ kind: 'invalid', detail: /bad JSON/ })
+    expect(connectionNotice({ ...IDLE_STATUS, state: 'offline' }, 0)).toMatchObject({ kind: 'offline', detail: /no network/ })
+    expect(connectionNotice({ ...IDLE_STATUS, state: 'offline', launcher: { state: 'unreachable' } }, 0)).toMatchObject({ kind: 'offline' })
+    expect(connectionNotice({ ...IDLE_STATUS, state: 'reconnecting', nextRetryAt: 4000, lastError: 'HTTP 502 Bad Gateway' }, 0)).toMatchObject({
+      kind: 'reconnecting',
+      detail: 'Reconnecting in 4 s (HTTP 502 Bad Gateway). Showing saved data; live updates resume when the server is back.',
+    })
+    // A retry in flight keeps the banner (no flicker between attempts); a first attempt and a live stream show none.
+    expect(connectionNotice({ ...IDLE_STATUS, state: 'connecting', attempt: 3 }, 0)).toMatchObject({ kind: 'reconnecting', detail: /^Reconnecting…/ })
+    expect(connectionNotice({ ...IDLE_STATUS, state: 'connecting', attempt: 0 }, 0)).toBeUndefined()
+    expect(connectionNotice({ ...IDLE_STATUS, state: 'connected', launcher: { state: 'starting' } }, 0)).toBeUndefined()
   })
 
   it('settings parse with defaults', () => {

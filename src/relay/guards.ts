@@ -1,7 +1,7 @@
 /** Runtime guard for messages arriving from the relay (a port or BroadcastChannel gives `unknown`). */
 import type { RelayToTab } from '../../sw/protocol.ts'
 
-const TYPES = new Set(['status', 'subscribed', 'events', 'reset', 'resync', 'notify'])
+const TYPES = new Set(['status', 'subscribed', 'events', 'reset', 'resync', 'notify', 'server-moved'])
 
 /**
  * Narrows `x` to `RelayToTab` by its `type` and the fields each variant needs. The relay is our
@@ -22,6 +22,8 @@ export function isRelayToTab(x: unknown): x is RelayToTab {
       return 'directory' in x && typeof x.directory === 'string'
     case 'notify':
       return 'title' in x && typeof x.title === 'string' && 'tag' in x && typeof x.tag === 'string'
+    case 'server-moved':
+      return 'server' in x && typeof x.server === 'object' && x.server !== null && 'url' in x.server && typeof x.server.url === 'string'
     default:
       return false
   }

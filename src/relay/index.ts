@@ -28,6 +28,7 @@ type Listeners = {
   reset: Set<(i: { reason: string; head: number }) => void>
   resync: Set<(i: { directory: string; reason: string }) => void>
   notify: Set<(n: { title: string; body: string; tag: string }) => void>
+  serverMoved: Set<(server: ServerConfig) => void>
 }
 
 function on<T>(set: Set<T>, cb: T): () => void {
@@ -46,7 +47,7 @@ abstract class BaseRelay implements RelayClient {
   protected server: ServerConfig
   /** Highest cursor delivered to the app, or where the subscription started; used to re-subscribe after a leader change. */
   protected lastCursor: number | undefined
-  private readonly listeners: Listeners = { status: new Set(), events: new Set(), reset: new Set(), resync: new Set(), notify: new Set() }
+  private readonly listeners: Listeners = { status: new Set(), events: new Set(), reset: new Set(), resync: new Set(), notify: new Set(), serverMoved: new Set() }
   private pendingSubscribe: Array<(r: { from: number; head: number }) => void> = []
   private readonly cleanups: Array<() => void> = []
   private releaseLock: (() => void) | undefined
@@ -166,6 +167,9 @@ abstract class BaseRelay implements RelayClient {
       case 'notify':
         for (const cb of this.listeners.notify) cb({ title: msg.title, body: msg.body, tag: msg.tag })
         return
+      case 'server-moved':
+        for (const cb of this.listeners.serverMoved) cb(msg.server)
+        return
     }
   }
 
@@ -186,6 +190,9 @@ abstract class BaseRelay implements RelayClient {
   }
   onNotify(cb: (n: { title: string; body: string; tag: string }) => void): () => void {
     return on(this.listeners.notify, cb)
+  }
+  onServerMoved(cb: (server: ServerConfig) => void): () => void {
+    return on(this.listeners.serverMoved, cb)
   }
 
   subscribe(cursor: number | 'head'): Promise<{ from: number; head: number }> {
@@ -334,7 +341,7 @@ export class LeaderTabRelay extends BaseRelay {
  * Creates the relay client for this tab. `?relay=leader` (or `localStorage['relay-mode'] =
  * 'leader'`) forces the fallback, for tests and for debugging.
  */
-export function createRelayClient(server: ServerConfig): RelayClient & { view: SharedWorkerRelay['view']; settings: SharedWorkerRelay['settings'] } {
+export function createRelayClient(server: ServerConfig): RelayClient & Pick<SharedWorkerRelay, 'view' | 'settings' | 'onServerMoved'> {
   const forced = new URLSearchParams(location.search).get('relay') ?? localStorage.getItem('relay-mode')
   if (typeof SharedWorker === 'function' && forced !== 'leader') return new SharedWorkerRelay(server)
   return new LeaderTabRelay(server)

@@ -18,10 +18,24 @@ export const IDLE_STATUS: RelayStatus = {
 }
 
 /**
- * One-line label for a relay status, e.g. `Connected`, `Reconnecting in 4 s`, `Offline · retry in 9 s`.
+ * One-line label for a relay status, e.g. `Connected`, `Starting OpenCode…`, `Reconnecting in 4 s`,
+ * `Server unreachable`, `Offline · retry in 9 s`.
  * @param now epoch ms used for the countdown (inject a clock in tests).
  */
 export function connectionLabel(status: RelayStatus, now: number): string {
+  // The browser's own "offline" explains everything else (the launcher is unreachable too).
+  if (status.state !== 'connected' && status.state !== 'offline' && status.launcher) {
+    switch (status.launcher.state) {
+      case 'checking':
+        return 'Connecting…'
+      case 'starting':
+        return 'Starting OpenCode…'
+      case 'unreachable':
+        return 'Server unreachable'
+      case 'invalid':
+        return 'Server settings unreadable'
+    }
+  }
   switch (status.state) {
     case 'connected':
       return status.catchingUp ? 'Catching up…' : 'Connected'
@@ -33,17 +47,101 @@ export function connectionLabel(status: RelayStatus, now: number): string {
     case 'offline': {
       const base = status.state === 'offline' ? 'Offline' : 'Reconnecting'
       if (status.nextRetryAt === undefined) return `${base}…`
-      const seconds = Math.max(0, Math.ceil((status.nextRetryAt - now) / 1000))
+      const seconds = retryInSeconds(status, now)
       if (seconds <= 0) return `${base}: retrying…`
       return status.state === 'offline' ? `Offline · retry in ${seconds} s` : `Reconnecting in ${seconds} s`
     }
   }
 }
 
+function retryInSeconds(status: RelayStatus, now: number): number {
+  return status.nextRetryAt === undefined ? 0 : Math.max(0, Math.ceil((status.nextRetryAt - now) / 1000))
+}
+
+/** Which situation the banner describes. */
+export type ConnectionNoticeKind = 'starting' | 'unreachable' | 'invalid' | 'offline' | 'reconnecting'
+
+/** What the banner says while the relay is not live: a headline, what is going on, what the user can do. */
+export interface ConnectionNotice {
+  kind: ConnectionNoticeKind
+  /** Short headline, e.g. `Starting OpenCode…`. */
+  title: string
+  /** What happens and what the user can do, one or two sentences. */
+  detail: string
+  /** Whether "Retry now" makes sense (not while the launcher is starting the server). */
+  retry: boolean
+  /** Placeholder of the prompt box meanwhile. */
+  composer: string
+}
+
+/**
+ * The banner's words for a relay status, or `undefined` while live (or before the first attempt
+ * failed). Distinguishes: the launcher starting its server; the app's own origin gone too (the app
+ * runs from its offline copy); an unreadable launcher config; the browser offline; a lost
+ * connection being retried (with the reason and the next retry).
+ * @param now epoch ms used for the countdown.
+ */
+export function connectionNotice(status: RelayStatus, now: number): ConnectionNotice | undefined {
+  if (status.state === 'connected' || status.state === 'idle') return undefined
+  // The browser's own "offline" explains everything else (the launcher is unreachable too).
+  switch (status.state === 'offline' ? undefined : status.launcher?.state) {
+    // The launcher is being asked why the first attempt failed: no banner for a blip.
+    case 'checking':
+      return undefined
+    case 'starting':
+      return {
+        kind: 'starting',
+        title: 'Starting OpenCode…',
+        detail: 'The launcher is starting the server; the app goes live by itself as soon as it answers.',
+        retry: false,
+        composer: 'Starting OpenCode… — sending is possible once it is up',
+      }
+    case 'unreachable':
+      return {
+        kind: 'unreachable',
+        title: 'Server unreachable.',
+        detail: 'The app opened from its offline copy: neither its launcher nor the OpenCode server answers. Start it again (npm start); the app reconnects by itself. Showing saved data.',
+        retry: true,
+        composer: 'Server unreachable — read-only until it is back',
+      }
+    case 'invalid':
+      return {
+        kind: 'invalid',
+        title: 'Server settings unreadable.',
+        detail: `The launcher’s /relay-config.json makes no sense (${status.launcher?.detail ?? 'unknown reason'}). Check the launcher’s output, or choose a server in Settings → Servers. Retrying.`,
+        retry: true,
+        composer: 'No server — read-only until one answers',
+      }
+  }
+  if (status.state === 'offline') {
+    return {
+      kind: 'offline',
+      title: 'Offline.',
+      detail: 'This device has no network. Showing saved data; live updates resume when the network is back.',
+      retry: true,
+      composer: 'Offline — read-only until the network is back',
+    }
+  }
+  // A retry in flight (`connecting` after failed attempts) is still a lost connection: no flicker.
+  if (status.state === 'reconnecting' || (status.state === 'connecting' && status.attempt > 0)) {
+    const seconds = retryInSeconds(status, now)
+    const when = status.state === 'reconnecting' && seconds > 0 ? `Reconnecting in ${seconds} s` : 'Reconnecting…'
+    const reason = status.lastError ? ` (${status.lastError})` : ''
+    return {
+      kind: 'reconnecting',
+      title: 'Connection lost.',
+      detail: `${when}${reason}. Showing saved data; live updates resume when the server is back.`,
+      retry: true,
+      composer: 'Connection lost — read-only until the server is back',
+    }
+  }
+  return undefined
+}
+
 /**
  * Relay connection status for the UI. State: `status` (latest {@link RelayStatus}), `apiError`.
- * Getters: `state`, `connected`, `degraded`, `storageError`. Actions: `setStatus`, `setApiError`,
- * `label(nowMs)`.
+ * Getters: `state`, `connected`, `degraded`, `composerHint`, `storageError`. Actions: `setStatus`,
+ * `setApiError`, `label(nowMs)`, `notice(nowMs)`.
  */
 export const useConnectionStore = defineStore('connection', () => {
   /** Latest relay status (replaced wholesale on every broadcast). */
@@ -53,8 +151,10 @@ export const useConnectionStore = defineStore('connection', () => {
 
   const state = computed(() => status.value.state)
   const connected = computed(() => status.value.state === 'connected')
-  /** True when the banner should show: offline, or reconnecting after a failure. */
-  const degraded = computed(() => status.value.state === 'offline' || status.value.state === 'reconnecting')
+  /** True when the banner should show: offline, reconnecting after a failure, or the launcher is starting. */
+  const degraded = computed(() => connectionNotice(status.value, 0) !== undefined)
+  /** Placeholder of the prompt box while not connected (see {@link connectionNotice}). */
+  const composerHint = computed(() => connectionNotice(status.value, 0)?.composer ?? 'Connecting…')
   const storageError = computed(() => (status.value.storage.ok ? undefined : (status.value.storage.error ?? 'Storage unavailable')))
 
   /** Applies a relay status broadcast. */
@@ -72,5 +172,10 @@ export const useConnectionStore = defineStore('connection', () => {
     return connectionLabel(status.value, now)
   }
 
-  return { status, apiError, state, connected, degraded, storageError, setStatus, setApiError, label }
+  /** The banner's words at `now` (epoch ms): see {@link connectionNotice}. */
+  function notice(now: number): ConnectionNotice | undefined {
+    return connectionNotice(status.value, now)
+  }
+
+  return { status, apiError, state, connected, degraded, composerHint, storageError, setStatus, setApiError, label, notice }
 })

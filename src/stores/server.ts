@@ -37,6 +37,7 @@ function parseServer(value: unknown): SavedServer | undefined {
   if (typeof value.username === 'string' && value.username) out.username = value.username
   if (typeof value.password === 'string' && value.password) out.password = value.password
   if (typeof value.label === 'string' && value.label) out.label = value.label
+  if (typeof value.identity === 'string' && value.identity) out.identity = value.identity
   return out
 }
 
@@ -47,11 +48,17 @@ export function parsePersistedServers(json: unknown): Persisted {
   return { servers, currentId: typeof json.currentId === 'string' ? json.currentId : undefined }
 }
 
-/** The plain {@link ServerConfig} of a saved server (what the relay and the API need). */
+/**
+ * The plain {@link ServerConfig} of a saved server (what the relay and the API need). Servers that
+ * did not come from the user (the launcher's, the fallback) are marked `followLauncher`: the relay
+ * re-reads `/relay-config.json` when they stop answering and follows them to a new port.
+ */
 export function toServerConfig(server: SavedServer): ServerConfig {
   const out: ServerConfig = { url: server.url }
   if (server.username) out.username = server.username
   if (server.password) out.password = server.password
+  if (server.identity) out.identity = server.identity
+  if (server.source !== 'user') out.followLauncher = true
   return out
 }
 
@@ -68,9 +75,9 @@ export interface ServerInitOptions {
 
 /**
  * Server list and current server. State: `servers`, `currentId`, `launcher`. Getters: `current`,
- * `config` ({@link ServerConfig}), `key` (identity for watchers), `api` ({@link OpencodeApi}).
- * Actions: `init(options)`, `add(server)`, `remove(id)`, `setCredentials(id, password, username?)`,
- * `select(id)`, `setFetch(fetch)` (tests).
+ * `config` ({@link ServerConfig}), `storageKey`, `key` (identity for watchers), `api`
+ * ({@link OpencodeApi}). Actions: `init(options)`, `add(server)`, `remove(id)`,
+ * `setCredentials(id, password, username?)`, `select(id)`, `followLauncher(server)`, `setFetch(fetch)` (tests).
  */
 export const useServerStore = defineStore('server', () => {
   const servers = ref<SavedServer[]>([])
@@ -86,8 +93,16 @@ export const useServerStore = defineStore('server', () => {
   })
   /** The current server as a plain config. */
   const config = computed<ServerConfig>(() => toServerConfig(current.value))
-  /** Identity of the current server for watchers: changes when URL or credentials change. */
-  const key = computed(() => `${config.value.url}|${config.value.username ?? ''}|${config.value.password ?? ''}`)
+  /**
+   * What the current server is, whatever its port: `identity` (the launcher's `launcher:<dir>`) or
+   * the URL. Keys what is stored per server (warm-start snapshots, offline lists).
+   */
+  const storageKey = computed(() => config.value.identity ?? config.value.url)
+  /**
+   * Identity of the current server for watchers: changes when another server is chosen or the
+   * credentials change, not when the launcher's server merely moved to another port.
+   */
+  const key = computed(() => `${storageKey.value}|${config.value.username ?? ''}|${config.value.password ?? ''}`)
   /** Typed REST client for the current server (rebuilt when it changes). */
   const api = computed<OpencodeApi>(() => createOpencodeApi(config.value, { fetch: fetchImpl.value }))
 
@@ -106,10 +121,12 @@ export const useServerStore = defineStore('server', () => {
         existing.source = 'launcher'
         existing.username = server.username
         existing.password = server.password
+        existing.identity = server.identity
       }
     } else {
       const previousLauncher = servers.value.find((s) => s.source === 'launcher' || s.source === 'fallback')
-      const entry: SavedServer = { ...server, url, id: url, source: 'launcher' }
+      const { followLauncher: _follow, ...plain } = server
+      const entry: SavedServer = { ...plain, url, id: url, source: 'launcher' }
       if (previousLauncher) {
         // The launcher moved (new port): replace its old entry, and follow it if it was current.
         const wasCurrent = currentId.value === previousLauncher.id || currentId.value === undefined
@@ -185,5 +202,15 @@ export const useServerStore = defineStore('server', () => {
     fetchImpl.value = f
   }
 
-  return { servers, currentId, launcher, current, config, key, api, init, add, remove, setCredentials, select, setFetch }
+  /**
+   * The relay followed the launcher's server to a new address (`server-moved`): the list and the
+   * REST client follow too. A server the user chose by hand is never replaced (the relay only
+   * follows servers marked `followLauncher`).
+   */
+  function followLauncher(server: ServerConfig): void {
+    if (current.value.source === 'user') return
+    mergeLauncher(server)
+  }
+
+  return { servers, currentId, launcher, current, config, storageKey, key, api, init, add, remove, setCredentials, select, setFetch, followLauncher }
 })

@@ -543,7 +543,7 @@ export const useSyncStore = defineStore('sync', () => {
   /** Paints a snapshot into the state. Returns its cursor, or undefined when there is none. */
   async function paintSnapshot(sessionID: string): Promise<number | undefined> {
     performance.mark('relay:snapshot-read')
-    const snap = await loadSnapshot(sessionID, server.config.url)
+    const snap = await loadSnapshot(sessionID, server.storageKey)
     performance.mark('relay:snapshot-loaded')
     if (!snap) return undefined
     const d = dir(snap.directory)
@@ -573,7 +573,7 @@ export const useSyncStore = defineStore('sync', () => {
     return clonePlain({
       sessionID,
       directory,
-      server: server.config.url,
+      server: server.storageKey,
       session,
       messages,
       truncated: infos.length > tail.length || (load?.hasEarlier ?? false),
@@ -781,12 +781,15 @@ export const useSyncStore = defineStore('sync', () => {
     homeDirectory.value = undefined
   }
 
-  // A different server: point the relay at it, forget everything, bootstrap again from head.
+  // A different server: point the relay at it, forget everything, bootstrap again from head. The
+  // same server at a new address (the launcher restarted on another port): the relay follows it
+  // with its log, so only its address changes here; catch-up and `resync` bring what was missed.
   watch(
-    () => server.key,
-    (next, prev) => {
-      if (!started || next === prev) return
+    () => [server.key, server.config.url] as const,
+    ([nextKey, nextUrl], [prevKey, prevUrl]) => {
+      if (!started || (nextKey === prevKey && nextUrl === prevUrl)) return
       useRelay().configure(server.config)
+      if (nextKey === prevKey) return
       clear()
       phase.value = 'bootstrapping'
       void subscribe('head').then(() => reloadEverything()).then(() => void (phase.value = 'ready'))
