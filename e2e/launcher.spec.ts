@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path'
 import { test, expect } from '@playwright/test'
 import { startScriptedModel } from '../test/support/scripted-model.ts'
 import { REPO_ROOT, freePort, isolatedEnv, writeProject } from '../test/support/opencode-server.ts'
+import { collectOutput, opencodePids, opencodeProcessesOn } from './support/launcher.ts'
 
 /** Copies the working tree (tracked and untracked, not ignored files) like a fresh clone. */
 function copyRepo(dest: string): void {
@@ -24,63 +25,6 @@ function copyRepo(dest: string): void {
       // a file deleted in the working tree but still tracked
     }
   }
-}
-
-function opencodeProcessesOn(port: number): string[] {
-  try {
-    return execFileSync('pgrep', ['-af', `serve --hostname 127.0.0.1 --port ${port}`], { encoding: 'utf8' })
-      .split('\n')
-      .filter((l) => l.includes('opencode') && !l.includes('pgrep'))
-  } catch {
-    return []
-  }
-}
-
-/** Everything a child printed (stdout and stderr), and a way to wait for a line in it. */
-function collectOutput(child: ChildProcess): { text(): string; waitFor(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> } {
-  let out = ''
-  const waiters = new Set<() => void>()
-  const onData = (b: Buffer) => {
-    out += b.toString()
-    for (const w of waiters) w()
-  }
-  child.stdout?.on('data', onData)
-  child.stderr?.on('data', onData)
-  return {
-    text: () => out,
-    waitFor(pattern, timeoutMs) {
-      return new Promise((resolve, reject) => {
-        const done = () => {
-          clearTimeout(timer)
-          waiters.delete(check)
-          child.off('exit', onExit)
-        }
-        const check = () => {
-          const m = out.match(pattern)
-          if (m) {
-            done()
-            resolve(m)
-          }
-        }
-        const onExit = (code: number | null) => {
-          done()
-          reject(new Error(`npm start exited with ${code}; output:\n${out}`))
-        }
-        const timer = setTimeout(() => {
-          done()
-          reject(new Error(`no line matching ${pattern} in ${timeoutMs} ms; output:\n${out}`))
-        }, timeoutMs)
-        waiters.add(check)
-        child.once('exit', onExit)
-        check()
-      })
-    },
-  }
-}
-
-/** PIDs of `opencode serve` processes listening on `port` (per their command line). */
-function opencodePids(port: number): number[] {
-  return opencodeProcessesOn(port).map((l) => Number(l.trim().split(/\s+/)[0]))
 }
 
 test('fresh copy: npm install && npm start, prompt and reply in the browser, Ctrl+C leaves no opencode', async ({ page }) => {
