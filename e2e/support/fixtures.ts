@@ -41,6 +41,16 @@ export interface Stack {
 export async function startStack(options: { root?: string } = {}): Promise<Stack> {
   const model = await startScriptedModel()
   const opencode = await startOpencode({ modelBaseURL: model.baseURL, root: options.root })
+  return stackOn(model, opencode)
+}
+
+/**
+ * The rest of a stack on a running model and server: a new fault proxy in front of the server and
+ * a new app server (a new port, so a new origin: its own SharedWorker, IndexedDB and Web Locks).
+ * Tests that share one server (e2e/engines) get a fresh proxy and origin each this way; stop
+ * them with {@link closeFrontEnd}.
+ */
+export async function stackOn(model: ScriptedModel, opencode: OpencodeServer): Promise<Stack> {
   const proxy = await startFaultProxy(opencode.url)
   const app = await startStaticServer({
     root: appDist(),
@@ -52,10 +62,15 @@ export async function startStack(options: { root?: string } = {}): Promise<Stack
   return { model, opencode, proxy, app, api, directory: opencode.directory }
 }
 
-/** Stops everything {@link startStack} started (the server gets SIGTERM; a temp root is removed). */
-export async function closeStack(stack: Stack): Promise<void> {
+/** Stops the app server and the proxy of a stack, leaving its model and server running. */
+export async function closeFrontEnd(stack: Stack): Promise<void> {
   await stack.app.close()
   await stack.proxy.close()
+}
+
+/** Stops everything {@link startStack} started (the server gets SIGTERM; a temp root is removed). */
+export async function closeStack(stack: Stack): Promise<void> {
+  await closeFrontEnd(stack)
   await stack.opencode.dispose()
   await stack.model.close()
 }
