@@ -36,9 +36,12 @@ export interface EngineTab {
    * the shape: nothing typed crosses the protocol.
    */
   evaluate(fn: (...args: never[]) => unknown, ...args: ScriptArg[]): Promise<unknown>
-  /** A real (protocol-level) click on the first element matching a CSS selector. */
+  /**
+   * A real (protocol-level) click on the first element matching a CSS selector, as a user makes
+   * it: the tab is brought to the front first (a background tab paints no frames).
+   */
   click(selector: string): Promise<void>
-  /** Types `text` into the first element matching a CSS selector, then presses Enter. */
+  /** Types `text` into the first element matching a CSS selector, then presses Enter (tab in front first). */
   typeAndEnter(selector: string, text: string): Promise<void>
   /** Console messages and page errors seen so far (Firefox; WebDriver classic in WebKit has none). */
   log(): string[]
@@ -138,9 +141,13 @@ function firefoxTab(page: Page): EngineTab {
       return result
     },
     async click(selector) {
+      // puppeteer's locator waits for the element to be stable across animation frames, which a
+      // background tab does not run.
+      await page.bringToFront()
       await page.locator(selector).click()
     },
     async typeAndEnter(selector, text) {
+      await page.bringToFront()
       await page.locator(selector).fill(text)
       await page.keyboard.press('Enter')
     },
