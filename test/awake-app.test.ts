@@ -1,5 +1,5 @@
 /**
- * Sleep protection on the app's side: the companion client (src/api/awake.ts), the relay's lease
+ * Sleep protection on the app's side: the companion client (sw/shared/awake-client.ts), the relay's lease
  * poster (sw/relay/awake-lease.ts) on a manual clock, the relay hub wired to it the way
  * sw/relay/runtime.ts does (real SseConnection, real event log on fake-indexeddb), and the
  * settings store's status text and toggle sync (src/stores/settings.ts). All with fake fetches:
@@ -8,10 +8,10 @@
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb'
 import { createPinia, setActivePinia } from 'pinia'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createAwakeClient, fetchAwakeConfig, isAwakeStatus, isLoopbackUrl, parseAwakeConfig, type AwakeConfig, type AwakeStatus } from '../src/api/awake.ts'
+import { createAwakeClient, fetchAwakeConfig, isAwakeStatus, isLoopbackUrl, parseAwakeConfig, type AwakeConfig, type AwakeStatus } from '../sw/shared/awake-client.ts'
 import { sleepProtectionText, useSettingsStore, type CompanionState } from '../src/stores/settings.ts'
 import { setStorage } from '../src/stores/storage.ts'
-import type { OpencodeEvent, RelayedEvent } from '../sw/protocol.ts'
+import type { OpencodeEvent, RelayedEvent } from '../sw/shared/protocol.ts'
 import { AwakeLeaser, type ObservedEvent } from '../sw/relay/awake-lease.ts'
 import { EventLog } from '../sw/relay/event-log.ts'
 import type { Clock } from '../sw/relay/connection.ts'
@@ -79,7 +79,7 @@ function statusEvent(sessionID: string, type: 'busy' | 'idle' | 'retry', directo
 
 // ---------------------------------------------------------------------------------------------
 
-describe('companion client (src/api/awake.ts)', () => {
+describe('companion client (sw/shared/awake-client.ts)', () => {
   it('parses the launcher’s awake section and refuses non-loopback or weak pairings', () => {
     expect(parseAwakeConfig({ server: { url: 'http://127.0.0.1:4096' }, awake: { url: 'http://127.0.0.1:4747/', token: TOKEN } })).toEqual(CONFIG)
     expect(parseAwakeConfig({ server: { url: 'http://127.0.0.1:4096' } })).toBeUndefined()

@@ -4,7 +4,7 @@
  * `caffeinate` first on PATH (`RELAY_AWAKE_PLATFORM=darwin`, test/support/fake-power-tools.ts).
  * It must take the assertion when the server's own `session.status` says busy while the
  * scripted model streams, and release it within 2 s of the server's idle. The same run checks
- * the app's companion client (src/api/awake.ts) and the relay's lease poster
+ * the app's companion client (sw/shared/awake-client.ts) and the relay's lease poster
  * (sw/relay/awake-lease.ts) against the real CLI. Timing bounds are the issue's (2 s) with polls
  * of at most 3 s.
  */
@@ -12,7 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { delimiter, join } from 'node:path'
 import { createParser } from 'eventsource-parser'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createAwakeClient, type AwakeStatus } from '../src/api/awake.ts'
+import { createAwakeClient, type AwakeStatus } from '../sw/shared/awake-client.ts'
 import { AwakeLeaser } from '../sw/relay/awake-lease.ts'
 import { installFakePowerTools, type FakePowerTools } from './support/fake-power-tools.ts'
 import { REPO_ROOT, startOpencode, type OpencodeServer } from './support/opencode-server.ts'

@@ -11,7 +11,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { catchUpDirectory, relayRestClient } from '../sw/relay/catch-up.ts'
-import { listAllSessions } from '../sw/relay/session-list.ts'
+import { listAllSessions } from '../sw/shared/session-list.ts'
 
 const DIR = '/tmp/project'
 

@@ -9,7 +9,7 @@ import {
   type ConnectionOptions,
   type ConnectionSnapshot,
 } from '../sw/relay/connection.ts'
-import type { UpstreamFrame } from '../sw/relay/frames.ts'
+import type { UpstreamFrame } from '../sw/shared/frames.ts'
 import { FakeClock, settleImmediate } from './support/fake-clock.ts'
 
 // ---------------------------------------------------------------------------------------------

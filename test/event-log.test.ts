@@ -13,7 +13,7 @@ import {
   type EventLogOptions,
   type NewEvent,
 } from '../sw/relay/event-log.ts'
-import type { OpencodeEvent, RelayedEvent } from '../sw/protocol.ts'
+import type { OpencodeEvent, RelayedEvent } from '../sw/shared/protocol.ts'
 
 const DIR = '/home/dev/project'
 const T0 = 1_700_000_000_000

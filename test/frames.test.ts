@@ -8,7 +8,7 @@ import {
   payloadToEvent,
   syncToBusEvent,
   type UpstreamFrame,
-} from '../sw/relay/frames.ts'
+} from '../sw/shared/frames.ts'
 
 // Real frames of `GET /global/event` (OpenCode 1.18), ids shortened where irrelevant.
 const CONNECTED = '{"payload":{"id":"evt_1fe7c00ff001u1zaD3uWS2pURM","type":"server.connected","properties":{}}}'

@@ -15,7 +15,7 @@ import { IDBFactory, IDBKeyRange } from 'fake-indexeddb'
 import { RelayHub, type TabEndpoint } from '../sw/relay/hub.ts'
 import { EventLog } from '../sw/relay/event-log.ts'
 import { systemDeps } from '../sw/relay/connection.ts'
-import type { RelayedEvent } from '../sw/protocol.ts'
+import type { RelayedEvent } from '../sw/shared/protocol.ts'
 import { applyRelayed, createClientState } from '../src/state/reducer.ts'
 import { until } from './support/until.ts'
 

@@ -13,7 +13,7 @@ import { IDBFactory, IDBKeyRange } from 'fake-indexeddb'
 import { RelayHub, type TabEndpoint } from '../sw/relay/hub.ts'
 import { EventLog } from '../sw/relay/event-log.ts'
 import { systemDeps } from '../sw/relay/connection.ts'
-import type { RelayedEvent, RelayToTab } from '../sw/protocol.ts'
+import type { RelayedEvent, RelayToTab } from '../sw/shared/protocol.ts'
 import { until } from './support/until.ts'
 
 const DIR = '/tmp/project'

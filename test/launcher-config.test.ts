@@ -1,9 +1,9 @@
 /**
- * Reading the launcher's `/relay-config.json` (sw/launcher-config.ts): every answer a reader can
+ * Reading the launcher's `/relay-config.json` (sw/shared/launcher-config.ts): every answer a reader can
  * get — ready, starting, no launcher, a broken document, no answer at all — and never a throw.
  */
 import { describe, expect, it } from 'vitest'
-import { parseLauncherConfig, readLauncherConfig } from '../sw/launcher-config.ts'
+import { parseLauncherConfig, readLauncherConfig } from '../sw/shared/launcher-config.ts'
 
 const json = (data: unknown, type = 'application/json') => new Response(typeof data === 'string' ? data : JSON.stringify(data), { status: 200, headers: { 'content-type': type } })
 

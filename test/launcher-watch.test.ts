@@ -4,9 +4,9 @@
  * launcher gone (app from the offline cache); a broken document; a user's server never looked up.
  */
 import { describe, expect, it } from 'vitest'
-import type { LauncherAnswer } from '../sw/launcher-config.ts'
+import type { LauncherAnswer } from '../sw/shared/launcher-config.ts'
 import { LauncherWatch } from '../sw/relay/launcher-watch.ts'
-import type { LauncherStatus, ServerConfig } from '../sw/protocol.ts'
+import type { LauncherStatus, ServerConfig } from '../sw/shared/protocol.ts'
 import { settleImmediate } from './support/fake-clock.ts'
 
 const A: ServerConfig = { url: 'http://127.0.0.1:4096', identity: 'launcher:/p', followLauncher: true }

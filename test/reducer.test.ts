@@ -20,7 +20,7 @@ import type {
 import { createParser } from 'eventsource-parser'
 import { isDeepStrictEqual } from 'node:util'
 import { computed, reactive, toRaw } from 'vue'
-import type { RelayedEvent } from '../sw/protocol.ts'
+import type { RelayedEvent } from '../sw/shared/protocol.ts'
 import {
   applyEvent,
   applyRelayed,

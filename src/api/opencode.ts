@@ -29,8 +29,8 @@ import type {
   TextPartInput,
   Todo,
 } from '@opencode-ai/sdk/v2/types'
-import type { ServerConfig } from '../../sw/protocol.ts'
-import { listAllSessions } from '../../sw/relay/session-list.ts'
+import type { ServerConfig } from '../../sw/shared/protocol.ts'
+import { listAllSessions } from '../../sw/shared/session-list.ts'
 
 /** A message with its parts, as `GET /session/{id}/message` returns it. */
 export interface MessageWithParts {
@@ -105,7 +105,7 @@ export interface OpencodeApi {
   /**
    * `GET /session`: every session of the project (children included), most recently updated first,
    * read with growing `limit`s (the endpoint answers only the newest 100 without one; see
-   * sw/relay/session-list.ts).
+   * sw/shared/session-list.ts).
    */
   listSessions(directory: string, signal?: AbortSignal): Promise<Session[]>
   /** `GET /session/status`: status by session id (absent = idle). */

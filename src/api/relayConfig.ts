@@ -1,10 +1,10 @@
 /**
  * The launcher's hint about which server to use: `GET /relay-config.json` on the app's own origin
- * (read and narrowed by sw/launcher-config.ts, which the relay uses too). Absent (404, network
+ * (read and narrowed by sw/shared/launcher-config.ts, which the relay uses too). Absent (404, network
  * error, bad JSON) when the app is served by something else, e.g. `vite` in development.
  */
-import type { ServerConfig } from '../../sw/protocol.ts'
-import { parseLauncherServer, readLauncherConfig } from '../../sw/launcher-config.ts'
+import type { ServerConfig } from '../../sw/shared/protocol.ts'
+import { parseLauncherServer, readLauncherConfig } from '../../sw/shared/launcher-config.ts'
 
 /** Server used when neither the user nor the launcher named one (OpenCode's default port). */
 export const FALLBACK_SERVER_URL = 'http://127.0.0.1:4096'

@@ -271,7 +271,7 @@ Environment: OPENCODE_SERVER_PASSWORD and OPENCODE_SERVER_USERNAME (Basic auth, 
 
   // Bind the app port first, so "port in use" is reported before any server starts. From then on
   // `/relay-config.json` names the server — where it will listen, `starting` until it answers — so
-  // a tab opened during the start waits for it instead of guessing (sw/launcher-config.ts).
+  // a tab opened during the start waits for it instead of guessing (sw/shared/launcher-config.ts).
   let serverUrl = ''
   let identity: string | undefined
   let status: 'starting' | 'ready' = 'starting'

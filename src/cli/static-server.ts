@@ -9,7 +9,7 @@ import { readFile, stat } from 'node:fs/promises'
 import { extname, join, normalize, resolve, sep } from 'node:path'
 import type { AddressInfo } from 'node:net'
 
-/** The config document served at `/relay-config.json` (read by sw/launcher-config.ts). */
+/** The config document served at `/relay-config.json` (read by sw/shared/launcher-config.ts). */
 export interface RelayConfigDocument {
   /**
    * `starting` until the launcher's server answered `/global/health`, then `ready`. Absent means

@@ -1,5 +1,5 @@
 /** Runtime guard for messages arriving from the relay (a port or BroadcastChannel gives `unknown`). */
-import type { RelayToTab } from '../../sw/protocol.ts'
+import type { RelayToTab } from '../../sw/shared/protocol.ts'
 
 const TYPES = new Set(['status', 'subscribed', 'events', 'reset', 'resync', 'notify', 'server-moved'])
 

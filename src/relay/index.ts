@@ -2,7 +2,7 @@
  * Tab side of the relay. `createRelayClient` picks the SharedWorker where it exists, else the
  * leader-tab fallback (Chrome Android before 148, some webviews); both implement `RelayClient`.
  */
-import type { RelayStatus, RelayToTab, ServerConfig, TabToRelay } from '../../sw/protocol.ts'
+import type { RelayStatus, RelayToTab, ServerConfig, TabToRelay } from '../../sw/shared/protocol.ts'
 import { isRelayToTab } from './guards.ts'
 import type { RelayClient, RelayedEvent } from './types.ts'
 

@@ -2,7 +2,7 @@
  * The leader tab's side of the fallback: runs the same `RelayHub` as the SharedWorker, in-page.
  * Loaded lazily, only by the tab that wins the leader lock.
  */
-import type { RelayToTab, TabToRelay } from '../../sw/protocol.ts'
+import type { RelayToTab, TabToRelay } from '../../sw/shared/protocol.ts'
 import { createBrowserHub } from '../../sw/relay/runtime.ts'
 import type { TabSession } from '../../sw/relay/hub.ts'
 

@@ -4,7 +4,7 @@
  * `SharedWorker` is missing (a leader tab elected through Web Locks runs the relay and fans out
  * over BroadcastChannel). Stores depend on this interface only.
  */
-import type { RelayedEvent, RelayStatus, ServerConfig } from '../../sw/protocol.ts'
+import type { RelayedEvent, RelayStatus, ServerConfig } from '../../sw/shared/protocol.ts'
 
 export type { RelayedEvent, RelayStatus, ServerConfig }
 

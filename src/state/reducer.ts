@@ -41,7 +41,7 @@ import type {
   SnapshotFileDiff,
   Todo,
 } from '@opencode-ai/sdk/v2/types'
-import type { RelayedEvent } from '../../sw/protocol.ts'
+import type { RelayedEvent } from '../../sw/shared/protocol.ts'
 import { findIndexById, mergeSorted, removeSorted, sortById, upsertSorted } from './sorted.ts'
 
 /**

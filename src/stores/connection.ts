@@ -5,7 +5,7 @@
  */
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
-import type { RelayStatus } from '../../sw/protocol.ts'
+import type { RelayStatus } from '../../sw/shared/protocol.ts'
 
 /** Status before the relay's first broadcast. */
 export const IDLE_STATUS: RelayStatus = {

@@ -9,7 +9,7 @@ import type { RelayClient } from '../relay/types.ts'
  * The relay client plus the optional extras of the real implementation (src/relay/index.ts):
  * `view` tells the relay which session this tab shows (it skips notifications for it) and
  * `settings` tells it whether system notifications are enabled (protocol messages `view` and
- * `settings` in sw/protocol.ts).
+ * `settings` in sw/shared/protocol.ts).
  */
 export interface AppRelayClient extends RelayClient {
   view?(directory: string | undefined, sessionID: string | undefined): void

@@ -6,10 +6,11 @@
  */
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef, watch } from 'vue'
-import type { ServerConfig } from '../../sw/protocol.ts'
+import type { ServerConfig } from '../../sw/shared/protocol.ts'
 import { createOpencodeApi, normalizeServerUrl, type OpencodeApi } from '../api/opencode.ts'
 import { FALLBACK_SERVER_URL, fetchRelayConfig } from '../api/relayConfig.ts'
-import { isRecord, readJson, writeJson } from './storage.ts'
+import { readJson, writeJson } from './storage.ts'
+import { isRecord } from '../../sw/shared/guards.ts'
 
 const KEY = 'opencode-relay:servers'
 

@@ -3,7 +3,7 @@
  * notifications (opt-in), theme, and desktop sleep protection.
  *
  * Sleep protection talks to `relay-awake`, the companion the launcher runs with
- * `npm start -- --awake` (src/cli/awake/, client src/api/awake.ts). The pairing (URL + token)
+ * `npm start -- --awake` (src/cli/awake/, client sw/shared/awake-client.ts). The pairing (URL + token)
  * comes from the `awake` section of `/relay-config.json`. The toggle is the source of truth: it is
  * pushed with `POST /enabled` when toggled and whenever a companion process is first seen (a
  * restarted companion starts enabled). `GET /status` is polled every 2 s while the settings panel
@@ -13,8 +13,9 @@
  */
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef, watch } from 'vue'
-import { createAwakeClient, fetchAwakeConfig, type AwakeClient, type AwakeConfig, type AwakeResult, type AwakeStatus } from '../api/awake.ts'
-import { isRecord, readJson, writeJson } from './storage.ts'
+import { createAwakeClient, fetchAwakeConfig, type AwakeClient, type AwakeConfig, type AwakeResult, type AwakeStatus } from '../../sw/shared/awake-client.ts'
+import { readJson, writeJson } from './storage.ts'
+import { isRecord } from '../../sw/shared/guards.ts'
 
 const KEY = 'opencode-relay:settings'
 

@@ -3,6 +3,7 @@
  * in-memory map where `localStorage` is missing or throws (Node tests, storage disabled).
  */
 
+
 /** The subset of the Web Storage API the stores use. */
 export interface KeyValueStorage {
   getItem(key: string): string | null
@@ -63,6 +64,3 @@ export function writeJson(key: string, value: unknown): boolean {
 }
 
 /** Narrows to a plain object. */
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}

@@ -1,6 +1,6 @@
 /**
  * The relay's side of desktop sleep protection: while work runs, POST a renewing lease to the
- * `relay-awake` companion (src/cli/awake/, client in src/api/awake.ts) so the machine stays awake
+ * `relay-awake` companion (src/cli/awake/, client in sw/shared/awake-client.ts) so the machine stays awake
  * even when every tab is hidden or frozen; drop it the moment work ends.
  *
  * "Work runs" means either
@@ -27,8 +27,8 @@
  * to `maxRetryMs` (no jitter: one client per origin talks to one loopback companion, there is no
  * herd to spread). Only APIs common to DOM and WebWorker are used.
  */
-import type { RelayedEvent } from '../protocol.ts'
-import { createAwakeClient, fetchAwakeConfig, type AwakeClient, type AwakeConfig, type AwakeResult } from '../../src/api/awake.ts'
+import type { RelayedEvent } from '../shared/protocol.ts'
+import { createAwakeClient, fetchAwakeConfig, type AwakeClient, type AwakeConfig, type AwakeResult } from '../shared/awake-client.ts'
 import type { Clock } from './connection.ts'
 
 /** What the leaser reads of a relayed event. */

@@ -17,9 +17,9 @@
  */
 import { createOpencodeClient, type OpencodeClient } from '@opencode-ai/sdk/v2/client'
 import type { Session, SessionStatus } from '@opencode-ai/sdk/v2/types'
-import type { OpencodeEvent, ServerConfig } from '../protocol.ts'
-import { syncToBusEvent } from './frames.ts'
-import { listAllSessions } from './session-list.ts'
+import type { OpencodeEvent, ServerConfig } from '../shared/protocol.ts'
+import { syncToBusEvent } from '../shared/frames.ts'
+import { listAllSessions } from '../shared/session-list.ts'
 
 /** Known position of one aggregate (session) in the server's sync log. */
 export interface SeqRow {

@@ -16,8 +16,8 @@
  * Only APIs common to DOM and WebWorker are used (fetch, AbortController, TextDecoder, ReadableStream).
  */
 import { createParser, type EventSourceParser, type ParseError } from 'eventsource-parser'
-import { parseFrame, type UpstreamFrame } from './frames.ts'
-import type { ConnectionState } from '../protocol.ts'
+import { parseFrame, type UpstreamFrame } from '../shared/frames.ts'
+import type { ConnectionState } from '../shared/protocol.ts'
 
 /** Injected time source and timers (ms), so tests can drive time by hand. */
 export interface Clock {
@@ -76,7 +76,7 @@ export interface ConnectionHandlers {
   onOpen(info: { reconnect: boolean }): void
 }
 
-/** State of the connection; field names match `RelayStatus` in `sw/protocol.ts`. */
+/** State of the connection; field names match `RelayStatus` in `sw/shared/protocol.ts`. */
 export interface ConnectionSnapshot {
   state: ConnectionState
   /** Reason of the last failure (HTTP status, network error, watchdog, stream end); cleared on a successful open. */

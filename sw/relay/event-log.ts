@@ -2,7 +2,7 @@
  * The relay's persistent event log: every event the relay receives from OpenCode
  * (`GET /global/event`, and events recovered after a gap through `POST /sync/history`) is appended
  * here once, gets a local cursor, and is replayed to tabs that subscribe with the cursor they last
- * applied (see `RelayedEvent` in sw/protocol.ts).
+ * applied (see `RelayedEvent` in sw/shared/protocol.ts).
  *
  * Storage is IndexedDB through Dexie 4 (database `opencode-relay` by default, schema version 1):
  *
@@ -31,7 +31,8 @@
  * Only APIs common to DOM and WebWorker are used (indexedDB through Dexie, crypto.getRandomValues).
  */
 import Dexie, { type DexieOptions, type Table } from 'dexie'
-import type { OpencodeEvent, RelayedEvent } from '../protocol.ts'
+import type { OpencodeEvent, RelayedEvent } from '../shared/protocol.ts'
+import { isRecord, stringField } from '../shared/guards.ts'
 
 /** An event as handed to {@link EventLog.append}: a `RelayedEvent` before it has a cursor. */
 export type NewEvent = Omit<RelayedEvent, 'cursor'>
@@ -176,16 +177,6 @@ export class RelayDatabase extends Dexie {
     super(name, options)
     this.version(1).stores(EVENT_LOG_SCHEMA)
   }
-}
-
-function isRecord(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null
-}
-
-function stringField(x: unknown, key: string): string | undefined {
-  if (!isRecord(x)) return undefined
-  const v = x[key]
-  return typeof v === 'string' ? v : undefined
 }
 
 /**

@@ -1,12 +1,9 @@
 /**
  * Runtime guards for what arrives on a port: a message from another context is `unknown` until
- * it is checked against the protocol union (sw/protocol.ts).
+ * it is checked against the protocol union (sw/shared/protocol.ts).
  */
-import type { ServerConfig, TabToRelay } from '../protocol.ts'
-
-function isRecord(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null
-}
+import type { ServerConfig, TabToRelay } from '../shared/protocol.ts'
+import { isRecord } from '../shared/guards.ts'
 
 /** True when `x` is a usable `ServerConfig` (an http(s) URL, optional string credentials). */
 export function isServerConfig(x: unknown): x is ServerConfig {

@@ -11,11 +11,11 @@
  * gap or a duplicate: it always receives exactly the log entries after the cursor it last got.
  */
 import type { Event as SdkEvent } from '@opencode-ai/sdk/v2/types'
-import type { LauncherStatus, RelayedEvent, RelayStatus, RelayToTab, ServerConfig, TabToRelay } from '../protocol.ts'
+import type { LauncherStatus, RelayedEvent, RelayStatus, RelayToTab, ServerConfig, TabToRelay } from '../shared/protocol.ts'
 import { authHeaders, catchUpDirectory, relayRestClient, type SeqRow } from './catch-up.ts'
 import { computeBackoffMs, DEFAULT_MAX_DELAY_MS, SseConnection, type Clock, type ConnectionSnapshot } from './connection.ts'
 import type { EventLog } from './event-log.ts'
-import { syncToBusEvent, type UpstreamFrame } from './frames.ts'
+import { syncToBusEvent, type UpstreamFrame } from '../shared/frames.ts'
 import { LauncherWatch, type LauncherWatchDeps } from './launcher-watch.ts'
 
 /** A tab as the hub sees it: something to post protocol messages to. */
@@ -38,7 +38,7 @@ export interface HubDeps {
   /** Sees every batch the log accepted (new events, with cursors), after it is persisted. */
   onEvents?: (accepted: readonly RelayedEvent[]) => void
   /**
-   * Reads the launcher's `/relay-config.json` (sw/launcher-config.ts), so a `followLauncher` server
+   * Reads the launcher's `/relay-config.json` (sw/shared/launcher-config.ts), so a `followLauncher` server
    * that stops answering is followed to its new address; absent: servers are never followed.
    */
   readLauncherConfig?: LauncherWatchDeps['read']

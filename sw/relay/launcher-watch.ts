@@ -1,7 +1,7 @@
 /**
  * Follows the launcher's server when it stops answering. The launcher (`npm start`,
  * src/cli/start.ts) publishes its OpenCode server in `/relay-config.json` on the app's own origin
- * (sw/launcher-config.ts). After every failed connection attempt to a server marked
+ * (sw/shared/launcher-config.ts). After every failed connection attempt to a server marked
  * `followLauncher`, the relay asks this watch to re-read that document, which tells:
  * - `starting`: the launcher is (re)starting `opencode serve`; the status says so, and the watch
  *   waits for it with a long poll (`?wait=ready`), asking the relay to reconnect the moment it is up;
@@ -10,8 +10,8 @@
  * - a malformed document: said plainly, retried after the next failed attempt (the connection's backoff paces it).
  * A server the user chose by hand (no `followLauncher`) is never looked up, nor replaced.
  */
-import type { LauncherAnswer } from '../launcher-config.ts'
-import type { LauncherStatus, ServerConfig } from '../protocol.ts'
+import type { LauncherAnswer } from '../shared/launcher-config.ts'
+import type { LauncherStatus, ServerConfig } from '../shared/protocol.ts'
 
 /** What the watch takes from its environment. */
 export interface LauncherWatchDeps {

@@ -3,12 +3,12 @@
  * Locks) and wires a message-port-like transport to it. Shared by the SharedWorker entry and the
  * leader tab of the fallback, so both run exactly the same relay.
  */
-import type { RelayStatus, RelayToTab } from '../protocol.ts'
+import type { RelayStatus, RelayToTab } from '../shared/protocol.ts'
 import { AwakeLeaser } from './awake-lease.ts'
 import { EventLog } from './event-log.ts'
 import { isTabToRelay } from './guards.ts'
 import { logKey, RelayHub, type TabSession } from './hub.ts'
-import { readLauncherConfig } from '../launcher-config.ts'
+import { readLauncherConfig } from '../shared/launcher-config.ts'
 
 /** Real timers and wall clock. */
 export const realClock = {

@@ -3,7 +3,7 @@
  * relay client that is always connected, answers `subscribe` at a fixed head (or when told to),
  * and delivers only the batches the test emits.
  */
-import type { RelayedEvent, RelayStatus, ServerConfig } from '../../sw/protocol.ts'
+import type { RelayedEvent, RelayStatus, ServerConfig } from '../../sw/shared/protocol.ts'
 import type { RelayClient } from '../../src/relay/types.ts'
 import type { KeyValueStorage } from '../../src/stores/storage.ts'
 import { IDLE_STATUS } from '../../src/stores/connection.ts'

@@ -16,6 +16,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AwakeController, LeaseRequest } from './controller.ts'
+import { isRecord } from '../../../sw/shared/guards.ts'
 
 /** Options of {@link createAwakeServer}. */
 export interface AwakeServerOptions {
@@ -69,10 +70,6 @@ export function isValidBearer(header: string | undefined, token: string): boolea
   const a = createHash('sha256').update(match[1]).digest()
   const b = createHash('sha256').update(token).digest()
   return timingSafeEqual(a, b)
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 /**

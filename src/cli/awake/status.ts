@@ -5,10 +5,7 @@
 import type { AwakeStatus, Lease } from './controller.ts'
 import type { AwakePlatform } from './power.ts'
 import type { WatcherState } from './watcher.ts'
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
+import { isRecord } from '../../../sw/shared/guards.ts'
 
 function isStringArray(value: unknown): value is string[] {
   return Array.isArray(value) && value.every((v) => typeof v === 'string')

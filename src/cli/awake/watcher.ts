@@ -23,6 +23,7 @@
 import { createParser } from 'eventsource-parser'
 import { SSE_BACKOFF, fullJitterDelay, type BackoffPolicy } from './backoff.ts'
 import { sleep, systemClock, type Clock, type Timer } from './clock.ts'
+import { isRecord } from '../../../sw/shared/guards.ts'
 
 /** One busy session as tracked from `session.status`. */
 export interface BusySession {
@@ -46,10 +47,6 @@ export type WatchedEvent =
   | { type: 'global-disposed' }
   | { type: 'heartbeat' }
   | { type: 'other'; eventType: string }
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
 
 /**
  * Parses one SSE `data` field from `GET /global/event`.

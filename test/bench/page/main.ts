@@ -14,7 +14,7 @@ import { createRelayClient, type RelayClient } from '../../../src/relay/index.ts
 import { applyRelayed, createClientState, type ClientState } from '../../../src/state/reducer.ts'
 import { getSorted } from '../../../src/state/sorted.ts'
 import { RelayDatabase, indexFields, type StoredEvent } from '../../../sw/relay/event-log.ts'
-import type { OpencodeEvent, RelayedEvent } from '../../../sw/protocol.ts'
+import type { OpencodeEvent, RelayedEvent } from '../../../sw/shared/protocol.ts'
 import type { BenchPageApi, BenchTabState, DexieCeiling, LatencySamples, ParseCeiling } from './api.ts'
 
 let client: RelayClient | undefined

@@ -33,7 +33,7 @@ export interface ServerConfig {
 
 /**
  * What the relay learned from the launcher while the server did not answer (see
- * sw/launcher-config.ts): `checking` — the first attempt since the stream was live failed and the
+ * sw/shared/launcher-config.ts): `checking` — the first attempt since the stream was live failed and the
  * launcher is being asked (too early to say "connection lost"); `starting` — the launcher is
  * starting `opencode serve`; `unreachable` — the app's own origin does not answer either (the app
  * runs from its offline copy, the launcher is stopped); `invalid` — the launcher's config document

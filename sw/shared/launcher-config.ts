@@ -13,6 +13,7 @@
  * Lib-neutral on purpose (DOM and WebWorker): fetch, AbortController and timers only.
  */
 import type { ServerConfig } from './protocol.ts'
+import { isRecord } from './guards.ts'
 
 /** Path of the launcher's config document on the app's origin. */
 export const LAUNCHER_CONFIG_PATH = '/relay-config.json'
@@ -29,10 +30,6 @@ export type LauncherAnswer =
   | { kind: 'invalid'; reason: string }
   /** The app's own origin did not answer (network error, timeout): the app runs from its offline copy. */
   | { kind: 'unreachable'; reason: string }
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
 
 /**
  * Narrows the `server` section of the document to a {@link ServerConfig} marked `followLauncher`

@@ -18,6 +18,7 @@
  * counts them.
  */
 import type { Event, GlobalEvent } from '@opencode-ai/sdk/v2/types'
+import { isRecord } from './guards.ts'
 
 /** Every payload `GET /global/event` can carry: a bus event or a sync twin. */
 export type UpstreamPayload = GlobalEvent['payload']
@@ -115,9 +116,6 @@ const MIRRORED_BUS_TYPES: Record<MirroredBusType, true> = {
 }
 
 /** A plain JSON object (not `null`, not an array). */
-function isRecord(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x)
-}
 
 /** First {@link PREVIEW_CHARS} characters of the frame, for error messages. */
 function preview(data: string): string {

@@ -14,6 +14,7 @@
  * - `POST /enabled` `{enabled}` → {@link AwakeStatus}
  * Refusals: 401 (no or wrong token), 403 (foreign `Host` or `Origin`), errors as `{error}` JSON.
  */
+import { isRecord } from './guards.ts'
 
 /** The `awake` section of `/relay-config.json`: where the companion listens and its pairing token. */
 export interface AwakeConfig {
@@ -86,10 +87,6 @@ export type AwakeResult =
   | { kind: 'unauthorized'; message: string }
   | { kind: 'forbidden'; message: string }
   | { kind: 'error'; message: string }
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
 
 function isStringArray(value: unknown): value is string[] {
   return Array.isArray(value) && value.every((v) => typeof v === 'string')
