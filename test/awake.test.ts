@@ -9,7 +9,7 @@ import { createServer, request as httpRequest, type IncomingHttpHeaders, type Se
 import { delimiter, dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { fullJitterDelay, SSE_BACKOFF } from '../src/cli/awake/backoff.ts'
+import { reconnectDelayMs, SSE_BACKOFF } from '../src/cli/awake/backoff.ts'
 import type { Clock, Timer } from '../src/cli/awake/clock.ts'
 import { AwakeController, type ServerSource } from '../src/cli/awake/controller.ts'
 import { isAllowedHost, isAllowedOrigin, isValidBearer, normalizeOrigin, parseLeaseBody } from '../src/cli/awake/http.ts'
@@ -290,10 +290,10 @@ async function freePort(): Promise<number> {
 // ---------------------------------------------------------------------------------------------
 
 describe('backoff with full jitter', () => {
-  it('stays in [0, min(cap, base * 2^n))', () => {
+  it('stays in [50 ms, min(cap, base * 2^n)] (the relay\'s shared backoff)', () => {
     const top = (): number => 0.999999
-    expect([0, 1, 2, 3, 4, 5, 10].map((n) => fullJitterDelay(n, SSE_BACKOFF, top))).toEqual([499, 999, 1999, 3999, 7999, 7999, 7999])
-    expect(fullJitterDelay(3, SSE_BACKOFF, () => 0)).toBe(0)
+    expect([0, 1, 2, 3, 4, 5, 10].map((n) => reconnectDelayMs(n, SSE_BACKOFF, top))).toEqual([500, 1000, 2000, 4000, 8000, 8000, 8000])
+    expect(reconnectDelayMs(3, SSE_BACKOFF, () => 0)).toBe(50)
   })
 })
 

@@ -1,8 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { computeAuthBackoffMs, computeBackoffMs, RETRY_FLOOR_MS } from '../sw/shared/backoff.ts'
 import {
-  computeAuthBackoffMs,
-  computeBackoffMs,
-  RETRY_FLOOR_MS,
   SseConnection,
   systemDeps,
   WATCHDOG_STEP_MS,

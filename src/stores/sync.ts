@@ -22,7 +22,7 @@ import { defineStore } from 'pinia'
 import { reactive, ref, watch } from 'vue'
 import type { Agent, Command, Config, Event, Path, Session } from '@opencode-ai/sdk/v2/types'
 import type { RelayedEvent } from '../../sw/shared/protocol.ts'
-import { computeBackoffMs } from '../../sw/relay/connection.ts'
+import { computeBackoffMs } from '../../sw/shared/backoff.ts'
 import {
   applyEvent,
   coalesceDeltas,

@@ -29,7 +29,7 @@
  */
 import type { RelayedEvent } from '../shared/protocol.ts'
 import { createAwakeClient, fetchAwakeConfig, type AwakeClient, type AwakeConfig, type AwakeResult } from '../shared/awake-client.ts'
-import type { Clock } from './connection.ts'
+import type { Clock } from '../shared/clock.ts'
 
 /** What the leaser reads of a relayed event. */
 export type ObservedEvent = Pick<RelayedEvent, 'directory' | 'payload'>

@@ -7,17 +7,9 @@ import type { RelayStatus, RelayToTab } from '../shared/protocol.ts'
 import { AwakeLeaser } from './awake-lease.ts'
 import { EventLog } from './event-log.ts'
 import { isTabToRelay } from './guards.ts'
+import { realClock } from '../shared/clock.ts'
 import { logKey, RelayHub, type TabSession } from './hub.ts'
 import { readLauncherConfig } from '../shared/launcher-config.ts'
-
-/** Real timers and wall clock. */
-export const realClock = {
-  now: () => Date.now(),
-  setTimeout: (fn: () => void, ms: number): unknown => setTimeout(fn, ms),
-  clearTimeout: (handle: unknown): void => {
-    if (typeof handle === 'number') clearTimeout(handle)
-  },
-}
 
 /**
  * Name of the event log database for a server: one log per server identity (`ServerConfig.identity`,

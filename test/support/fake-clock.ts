@@ -2,7 +2,7 @@
  * A manual timer queue implementing the relay's `Clock` (sw/relay/connection.ts): time moves
  * only in `advance`, so connection, lease and backoff tests run without real timers.
  */
-import type { Clock } from '../../sw/relay/connection.ts'
+import type { Clock } from '../../sw/shared/clock.ts'
 
 /** Lets pending promise callbacks (fetch resolution, stream reads) run: 4 macrotask turns. No real time passes. */
 export async function settleImmediate(): Promise<void> {

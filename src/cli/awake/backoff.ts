@@ -1,7 +1,8 @@
 /**
- * Exponential backoff with full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter"):
- * the delay before attempt `n` is uniform in `[0, min(capMs, baseMs * 2^n))`.
+ * relay-awake's reconnect policy for its own `GET /global/event` stream. The delays come from the
+ * shared backoff with full jitter (sw/shared/backoff.ts), the same one the relay uses.
  */
+import { computeBackoffMs } from '../../../sw/shared/backoff.ts'
 
 /** Backoff bounds in ms. */
 export interface BackoffPolicy {
@@ -15,12 +16,10 @@ export interface BackoffPolicy {
 export const SSE_BACKOFF: BackoffPolicy = { baseMs: 500, capMs: 8_000 }
 
 /**
- * Delay in ms before retry number `attempt` (0-based) with full jitter.
+ * Delay in ms before retry number `attempt` (0-based): `computeBackoffMs` with this policy's bounds,
+ * uniform in `[50 ms floor, min(capMs, baseMs * 2^attempt)]`.
  * @param random uniform source in `[0, 1)`; injectable for tests.
- * @returns a number in `[0, min(capMs, baseMs * 2^attempt))`.
  */
-export function fullJitterDelay(attempt: number, policy: BackoffPolicy, random: () => number = Math.random): number {
-  const exp = Math.min(Math.max(0, Math.floor(attempt)), 30)
-  const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** exp)
-  return Math.floor(random() * ceiling)
+export function reconnectDelayMs(attempt: number, policy: BackoffPolicy, random: () => number = Math.random): number {
+  return computeBackoffMs(attempt, random(), policy.baseMs, policy.capMs)
 }

@@ -21,7 +21,7 @@
  * its next status change. The app's `/lease` covers that gap.
  */
 import { createParser } from 'eventsource-parser'
-import { SSE_BACKOFF, fullJitterDelay, type BackoffPolicy } from './backoff.ts'
+import { SSE_BACKOFF, reconnectDelayMs, type BackoffPolicy } from './backoff.ts'
 import { sleep, systemClock, type Clock, type Timer } from './clock.ts'
 import { isRecord } from '../../../sw/shared/guards.ts'
 
@@ -252,7 +252,7 @@ export class SessionWatcher {
       if (this.stopped) return
       // Catch-up rule: a dropped stream means every session is idle until re-reported.
       if (this.clearSessions()) this.opts.onChange()
-      const delay = fullJitterDelay(this.attempt, this.backoff, this.random)
+      const delay = reconnectDelayMs(this.attempt, this.backoff, this.random)
       this.attempt += 1
       this.nextRetry = this.clock.now() + delay
       this.setState('reconnecting')
