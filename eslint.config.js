@@ -24,4 +24,29 @@ export default tseslint.config(
       'vue/multiline-html-element-content-newline': 'off',
     },
   },
+  // Import boundaries (README "Architecture"): the relay (sw/) never imports the app; the app and
+  // the CLIs reach the relay only through sw/shared/ (protocol, event knowledge, wire types) and
+  // the one runtime entry the leader-tab fallback runs.
+  {
+    files: ['sw/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '(^|/)src/', message: 'sw/ never imports the app: move what both sides need to sw/shared/.' }] }],
+    },
+  },
+  {
+    files: ['src/**/*.ts', 'src/**/*.vue'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '(^|/)sw/(?!shared/|relay/runtime\\.ts$)',
+              message: 'The app reaches the relay only through sw/shared/ and sw/relay/runtime.ts (the leader-tab fallback).',
+            },
+          ],
+        },
+      ],
+    },
+  },
 )

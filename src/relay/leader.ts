@@ -3,8 +3,7 @@
  * Loaded lazily, only by the tab that wins the leader lock.
  */
 import type { RelayToTab, TabToRelay } from '../../sw/shared/protocol.ts'
-import { createBrowserHub } from '../../sw/relay/runtime.ts'
-import type { TabSession } from '../../sw/relay/hub.ts'
+import { createBrowserHub, type TabSession } from '../../sw/relay/runtime.ts'
 
 /**
  * Starts a hub in this tab. `deliver(to, msg)` posts a relay message to tab `to` (this tab or

@@ -9,6 +9,8 @@ import { EventLog } from './event-log.ts'
 import { isTabToRelay } from './guards.ts'
 import { realClock } from '../shared/clock.ts'
 import { logKey, RelayHub, type TabSession } from './hub.ts'
+
+export type { TabSession }
 import { readLauncherConfig } from '../shared/launcher-config.ts'
 
 /**
