@@ -21,6 +21,9 @@
  *                    the dir once it holds a soak
  * - `FAULT_SEGMENT_MINUTES`  with FAULT_SOAK_DIR: stop (and save) after the cycle that ends past
  *                    this many minutes
+ * - `FAULT_ONLY=<kind>,<kind>`  draw only these fault kinds as a cycle's first fault (FAULT_KINDS
+ *                    in world.ts), e.g. `FAULT_ONLY=launcher-restart,page-opened-during-startup`;
+ *                    a soak keeps the value of its first segment
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -29,9 +32,9 @@ import { test, expect, startStack, closeStack, appDist } from '../support/fixtur
 import { chromiumPath, CHROMIUM_ARGS } from '../support/browser.ts'
 import { appFingerprint, killServersIn, loadSoak, saveSoak, type SavedSoak, type SegmentRecord } from './soak-state.ts'
 import { createRng, parseSeed } from './rng.ts'
-import { describeFault, planCycles, type CyclePlan } from './plan.ts'
+import { describeFault, parseFaultOnly, planCycles, type CyclePlan } from './plan.ts'
 import { formatSummary, summarize, writeSummary } from './summary.ts'
-import { World } from './world.ts'
+import { World, type FaultKind } from './world.ts'
 import type { Problem } from './truth.ts'
 
 const SEED = parseSeed(process.env.FAULT_SEED)
@@ -42,6 +45,7 @@ const CYCLES = Number(process.env.FAULT_CYCLES ?? (SOAK ? 2000 : RUN === 'long' 
 const KEEP_GOING = process.env.FAULT_KEEP_GOING === '1'
 const SOAK_DIR = process.env.FAULT_SOAK_DIR
 const SEGMENT_MS = Number(process.env.FAULT_SEGMENT_MINUTES ?? 0) * 60_000
+const ONLY = parseFaultOnly(process.env.FAULT_ONLY)
 const SLOTS = 3
 const WORLD = { slots: SLOTS, sharedWorkerTabs: [0, 1, 2], leaderTabs: [0, 1], convergeMs: 30_000 }
 
@@ -94,6 +98,8 @@ interface Progress {
   /** Wall time of the cycles so far, s. */
   seconds: number
   failures: Failure[]
+  /** The fault kinds drawn (FAULT_ONLY), when not every kind. */
+  only?: FaultKind[]
 }
 
 function passed(world: World, p: Progress): boolean {
@@ -108,7 +114,7 @@ function passed(world: World, p: Progress): boolean {
  * 10 cycles (the summary and, for a segmented soak, the saved state).
  */
 async function runCycles(world: World, p: Progress, runtimeSeed: number, deadline: number, checkpoint: () => void): Promise<void> {
-  const plans = planCycles(createRng(p.seed), { cycles: p.cyclesPlanned, slots: SLOTS, tabs: world.allTabs().length, rotateEvery: 15 })
+  const plans = planCycles(createRng(p.seed), { cycles: p.cyclesPlanned, slots: SLOTS, tabs: world.allTabs().length, rotateEvery: 15, only: p.only })
   const runtimeRng = createRng(runtimeSeed)
   for (const plan of plans.slice(p.nextCycle)) {
     const t0 = Date.now()
@@ -179,10 +185,11 @@ function failureReport(p: Progress): string[] {
 test('fault cycles: every tab equals the server after every cycle, nothing lost, nothing duplicated', async ({ stack, context, browser }) => {
   test.skip(SOAK_DIR !== undefined, 'FAULT_SOAK_DIR runs the segmented soak below')
   test.setTimeout(180_000 + CYCLES * 90_000)
-  console.log(`[faults] FAULT_SEED=${SEED} FAULT_CYCLES=${CYCLES} (replay: FAULT_SEED=${SEED} FAULT_CYCLES=${CYCLES} npx playwright test e2e/faults/cycles.spec.ts)`)
+  const only = ONLY ? ` FAULT_ONLY=${ONLY.join(',')}` : ''
+  console.log(`[faults] FAULT_SEED=${SEED} FAULT_CYCLES=${CYCLES}${only} (replay: FAULT_SEED=${SEED} FAULT_CYCLES=${CYCLES}${only} npx playwright test e2e/faults/cycles.spec.ts)`)
   const leader = await browser.newContext()
   const world = await World.create(stack, context, leader, WORLD)
-  const p: Progress = { seed: SEED, cyclesPlanned: CYCLES, nextCycle: 0, seconds: 0, failures: [] }
+  const p: Progress = { seed: SEED, cyclesPlanned: CYCLES, nextCycle: 0, seconds: 0, failures: [], ...(ONLY ? { only: ONLY } : {}) }
   try {
     // A first check before any fault: the baseline must already agree.
     const baseline = await world.check()
@@ -211,15 +218,15 @@ test('fault soak in segments (FAULT_SOAK_DIR): the world survives browser and se
   const stale = killServersIn(join(SOAK_DIR, 'opencode'))
   if (stale) console.log(`[faults] killed ${stale} server(s) left running by a segment that did not shut down`)
   const p: Progress = saved
-    ? { seed: saved.seed, cyclesPlanned: saved.cyclesPlanned, nextCycle: saved.nextCycle, seconds: saved.seconds, failures: saved.failures }
-    : { seed: SEED, cyclesPlanned: CYCLES, nextCycle: 0, seconds: 0, failures: [] }
+    ? { seed: saved.seed, cyclesPlanned: saved.cyclesPlanned, nextCycle: saved.nextCycle, seconds: saved.seconds, failures: saved.failures, ...(saved.only ? { only: saved.only } : {}) }
+    : { seed: SEED, cyclesPlanned: CYCLES, nextCycle: 0, seconds: 0, failures: [], ...(ONLY ? { only: ONLY } : {}) }
   const segments = [...(saved?.segments ?? [])]
   const app = appFingerprint(appDist())
   const previous = segments.at(-1)?.app
   const segment: SegmentRecord = { started: new Date().toISOString(), first: p.nextCycle + 1, last: p.nextCycle, seconds: 0, app }
   if (previous !== undefined && previous !== app) segment.updated = true
   const secondsBefore = p.seconds
-  console.log(`[faults] soak in ${SOAK_DIR}: segment ${segments.length + 1}, cycles ${p.nextCycle + 1}.. of ${p.cyclesPlanned}, FAULT_SEED=${p.seed}${SEGMENT_MS ? `, stopping after ${SEGMENT_MS / 60_000} min` : ''}`)
+  console.log(`[faults] soak in ${SOAK_DIR}: segment ${segments.length + 1}, cycles ${p.nextCycle + 1}.. of ${p.cyclesPlanned}, FAULT_SEED=${p.seed}${p.only ? ` FAULT_ONLY=${p.only.join(',')}` : ''}${SEGMENT_MS ? `, stopping after ${SEGMENT_MS / 60_000} min` : ''}`)
   const deadline = SEGMENT_MS > 0 ? Date.now() + SEGMENT_MS : Infinity
   const stack = await startStack({ root: join(SOAK_DIR, 'opencode') })
   const shared = await persistentContext(join(SOAK_DIR, 'profile-shared-worker'))

@@ -6,6 +6,14 @@
  * Fault kinds are drawn from a shuffled bag ("every kind once, in random order, then again"), so
  * even a short run injects every kind about equally often. About a third of the cycles add a
  * second, concurrent fault of the other family (a network fault during a tab fault and vice versa).
+ *
+ * The launcher faults are a family of their own: a launcher restart replaces the whole network
+ * (app origin, proxies, server), so no other network fault runs beside it; like a network fault it
+ * may get a concurrent tab fault (a tab reloaded, frozen or closed while the launcher is down or
+ * starting). A page opened during start-up is a tab fault already and runs alone.
+ *
+ * `FAULT_ONLY=kind,kind` (see {@link parseFaultOnly}) restricts the bag to those kinds, to replay
+ * or stress a few of them; the rest of the plan is drawn the same way.
  */
 import type { Rng } from './rng.ts'
 import { FAULT_KINDS, type Fault, type FaultKind, type RelayKind } from './world.ts'
@@ -37,10 +45,29 @@ export interface PlanOptions {
   tabs: number
   /** Rotate one slot's session every this many cycles. */
   rotateEvery: number
+  /** Only these kinds are drawn as a cycle's first fault (default: every kind of FAULT_KINDS). */
+  only?: readonly FaultKind[]
+}
+
+/**
+ * Parses `FAULT_ONLY` (comma-separated fault kinds).
+ * @returns undefined when unset or empty (every kind).
+ * @throws Error naming an unknown kind.
+ */
+export function parseFaultOnly(value: string | undefined): FaultKind[] | undefined {
+  const names = (value ?? '').split(',').map((s) => s.trim()).filter(Boolean)
+  if (names.length === 0) return undefined
+  return names.map((name) => {
+    const kind = FAULT_KINDS.find((k) => k === name)
+    if (!kind) throw new Error(`FAULT_ONLY: unknown fault kind ${JSON.stringify(name)} (known: ${FAULT_KINDS.join(', ')})`)
+    return kind
+  })
 }
 
 const NETWORK: readonly FaultKind[] = ['proxy-cut', 'proxy-refuse', 'server-kill', 'browser-offline']
 const TAB: readonly FaultKind[] = ['tab-freeze', 'tab-reload', 'leader-close']
+/** Launcher faults that may get a concurrent tab fault (a page opened during start-up is one already). */
+const LAUNCHER_WITH_TAB: readonly FaultKind[] = ['launcher-restart']
 const CONTEXTS: readonly RelayKind[] = ['shared-worker', 'leader-tab']
 
 /** The parameters of one fault of kind `kind`. */
@@ -65,6 +92,10 @@ function makeFault(kind: FaultKind, rng: Rng, o: PlanOptions): Fault {
       return { kind, context: rng.pick(CONTEXTS), downMs: rng.int(0, 1500) }
     case 'sleep':
       return { kind, ms: rng.int(2000, 6000), externalSession: rng.chance(0.4), wakeOrder: rng.shuffle(tabs), halfOpen: rng.chance(0.3) }
+    case 'launcher-restart':
+      return { kind, downMs: rng.int(0, 3000), newPort: rng.chance(0.4) }
+    case 'page-opened-during-startup':
+      return { kind, downMs: rng.int(0, 3000), newPort: rng.chance(0.4), tab: rng.int(0, o.tabs - 1), fresh: rng.chance(0.5) }
   }
 }
 
@@ -73,11 +104,11 @@ export function planCycles(rng: Rng, o: PlanOptions): CyclePlan[] {
   const plans: CyclePlan[] = []
   let bag: FaultKind[] = []
   for (let index = 0; index < o.cycles; index++) {
-    if (bag.length === 0) bag = rng.shuffle(FAULT_KINDS)
+    if (bag.length === 0) bag = rng.shuffle(o.only ?? FAULT_KINDS)
     const kind = bag.shift() ?? 'proxy-cut'
     const faults: Fault[] = [makeFault(kind, rng, o)]
     const second = rng.chance(0.33)
-    if (second && NETWORK.includes(kind)) faults.push(makeFault(rng.pick(TAB), rng, o))
+    if (second && (NETWORK.includes(kind) || LAUNCHER_WITH_TAB.includes(kind))) faults.push(makeFault(rng.pick(TAB), rng, o))
     else if (second && TAB.includes(kind)) faults.push(makeFault(rng.pick(NETWORK), rng, o))
     const work: SlotWork[] = []
     for (let s = 0; s < o.slots; s++) {
@@ -114,5 +145,9 @@ export function describeFault(f: Fault): string {
       return `all-tabs-close ${f.context} (down ${f.downMs} ms)`
     case 'sleep':
       return `sleep ${f.ms} ms (${f.halfOpen ? 'connection left half-open' : 'connection cut'})${f.externalSession ? ' + session created elsewhere' : ''}`
+    case 'launcher-restart':
+      return `launcher-restart (down ${f.downMs} ms, ${f.newPort ? 'new port' : 'same port'})`
+    case 'page-opened-during-startup':
+      return `page-opened-during-startup: tab ${f.tab} ${f.fresh ? 'opened anew' : 'reloaded'} (down ${f.downMs} ms, ${f.newPort ? 'new port' : 'same port'})`
   }
 }

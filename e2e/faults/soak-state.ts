@@ -8,16 +8,20 @@
  * {@link SavedSoak}: seed, next cycle, sessions, tab layout, counters, every event id checked).
  * A segment stops by itself after `FAULT_SEGMENT_MINUTES`, saves, and shuts everything down; the
  * next run with the same dir starts the server and the browsers again on the same data and the
- * same ports (same origin, same server URL) and goes on with the seeded plan where it stopped.
+ * same ports (same origin, same server URL: the one the last launcher restart moved to, if any)
+ * and the same launcher identity, and goes on with the seeded plan where it stopped.
  * Between segments the whole machine is, in effect, restarted: the browser quits and reopens on
  * its profile, the server restarts on its storage. Each resume begins with a full check.
  */
 import { createHash } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync, readlinkSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { FAULT_KINDS, type RelayKind, type Stats } from './world.ts'
+import { FAULT_KINDS, type FaultKind, type RelayKind, type Stats } from './world.ts'
 
-/** Ports that must stay the same across segments: the app's origin and the server URL it is configured with. */
+/**
+ * Ports that must stay the same across segments: the app's origin and the server URL it is
+ * configured with (the fault proxy's, as the last launcher restart left it), and the fuzzing proxy's.
+ */
 export interface WorldPorts {
   app: number
   proxy: number
@@ -38,6 +42,12 @@ export interface SavedContext {
 /** What {@link World.save} returns and {@link World.create} resumes from. */
 export interface SavedWorld {
   ports: WorldPorts
+  /**
+   * The launcher identity `/relay-config.json` names (`launcher:<project dir>`): the event logs are
+   * `opencode-relay:<identity>`. Absent in soaks saved before the world had one (their logs were
+   * keyed by the server URL).
+   */
+  identity?: string
   /** Session id of each slot. */
   slots: string[]
   /** Sessions created by "another client" during sleeps. */
@@ -73,6 +83,8 @@ export interface SavedSoak {
   seconds: number
   /** Cycles that failed, 1-based, with their first problems (kept across segments). */
   failures: Array<{ cycle: number; problems: string[] }>
+  /** `FAULT_ONLY` of the soak's first segment (the plan depends on it), when set. */
+  only?: FaultKind[]
   segments: SegmentRecord[]
   world: SavedWorld
 }
@@ -121,6 +133,12 @@ function parseStats(v: unknown): Stats {
     failedCycles: n('failedCycles'),
     faults,
     halfOpenSleeps: n('halfOpenSleeps'),
+    // Counted since the launcher faults exist: older states have none.
+    launcherNewPorts: num(v.launcherNewPorts ?? 0, 'stats.launcherNewPorts'),
+    launcherLiveMs: numbers(v.launcherLiveMs ?? [], 'stats.launcherLiveMs'),
+    launcherCaughtUpMs: numbers(v.launcherCaughtUpMs ?? [], 'stats.launcherCaughtUpMs'),
+    connectionLostAfterReady: num(v.connectionLostAfterReady ?? 0, 'stats.connectionLostAfterReady'),
+    unreachableWhileStarting: num(v.unreachableWhileStarting ?? 0, 'stats.unreachableWhileStarting'),
     prompts: n('prompts'),
     permissionsReplied: n('permissionsReplied'),
     checks: n('checks'),
@@ -177,6 +195,12 @@ export function loadSoak(dir: string): SavedSoak | undefined {
         return record
       })
     : []
+  const only = raw.only === undefined ? undefined : strings(raw.only, 'only').map((k) => {
+    const kind = FAULT_KINDS.find((x) => x === k)
+    if (!kind) throw new Error(`${file}: only: unknown fault kind ${k}`)
+    return kind
+  })
+  if (w.identity !== undefined && typeof w.identity !== 'string') throw new Error(`${file}: world.identity: not a string`)
   return {
     version: 1,
     seed: num(raw.seed, 'seed'),
@@ -185,8 +209,10 @@ export function loadSoak(dir: string): SavedSoak | undefined {
     seconds: num(raw.seconds, 'seconds'),
     failures,
     segments,
+    ...(only ? { only } : {}),
     world: {
       ports: { app: num(w.ports.app, 'ports.app'), proxy: num(w.ports.proxy, 'ports.proxy'), fuzz: num(w.ports.fuzz, 'ports.fuzz') },
+      ...(w.identity !== undefined ? { identity: w.identity } : {}),
       slots: strings(w.slots, 'slots'),
       external: strings(w.external, 'external'),
       nextPosition: num(w.nextPosition, 'nextPosition'),

@@ -22,6 +22,18 @@ export interface Summary {
   faults: Record<string, number>
   /** How many of the sleeps left the connection half-open. */
   halfOpenSleeps: number
+  /** How many launcher restarts (both launcher kinds) brought the server back on a new port. */
+  launcherNewPorts: number
+  /** Median and maximum, over the launcher restarts, of the ms from the config's `ready` until every tab was live. */
+  launcherLiveMsMedian: number
+  launcherLiveMsMax: number
+  /** Median and maximum, over the launcher restarts, of the ms from the config's `ready` until every tab was also done catching up. */
+  launcherCaughtUpMsMedian: number
+  launcherCaughtUpMsMax: number
+  /** Pages opened during a launcher's start-up that said "Connection lost" after it was ready, before they were live. */
+  connectionLostAfterReady: number
+  /** Pages opened during a launcher's start-up that said "Server unreachable" although the launcher answered `starting`. */
+  unreachableWhileStarting: number
   prompts: number
   permissionsReplied: number
   checks: number
@@ -36,6 +48,11 @@ export interface Summary {
   /** Times the whole world was shut down and started again on its saved state (segmented soak). */
   restarts: number
   passed: boolean
+}
+
+/** Ms as seconds with one decimal, e.g. `1.4 s`. */
+function sec(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`
 }
 
 function percentile(values: readonly number[], p: number): number {
@@ -56,6 +73,13 @@ export function summarize(stats: Stats, seed: number, cyclesPlanned: number, sec
     cycleMsP95: Math.round(percentile(stats.cycleMs, 95)),
     faults: { ...stats.faults },
     halfOpenSleeps: stats.halfOpenSleeps,
+    launcherNewPorts: stats.launcherNewPorts,
+    launcherLiveMsMedian: Math.round(percentile(stats.launcherLiveMs, 50)),
+    launcherLiveMsMax: Math.max(0, ...stats.launcherLiveMs),
+    launcherCaughtUpMsMedian: Math.round(percentile(stats.launcherCaughtUpMs, 50)),
+    launcherCaughtUpMsMax: Math.max(0, ...stats.launcherCaughtUpMs),
+    connectionLostAfterReady: stats.connectionLostAfterReady,
+    unreachableWhileStarting: stats.unreachableWhileStarting,
     prompts: stats.prompts,
     permissionsReplied: stats.permissionsReplied,
     checks: stats.checks,
@@ -75,13 +99,20 @@ export function summarize(stats: Stats, seed: number, cyclesPlanned: number, sec
 /** The summary as printed: one block of aligned lines. */
 export function formatSummary(s: Summary): string {
   const total = Object.values(s.faults).reduce((a, b) => a + b, 0)
+  const launcherRestarts = (s.faults['launcher-restart'] ?? 0) + (s.faults['page-opened-during-startup'] ?? 0)
   const faults = Object.entries(s.faults)
     .map(([k, v]) => `${k} ${v}`)
     .join(', ')
   return [
     `── fault suite summary (FAULT_SEED=${s.seed}) ──`,
     `cycles            ${s.cycles} of ${s.cyclesPlanned} in ${s.seconds} s (median ${(s.cycleMsMedian / 1000).toFixed(1)} s/cycle, p95 ${(s.cycleMsP95 / 1000).toFixed(1)} s), ${s.failedCycles} failed`,
-    `faults            ${total}: ${faults} (${s.halfOpenSleeps} of the sleeps half-open)${s.restarts ? `; ${s.restarts} restarts of browser and server between segments` : ''}`,
+    `faults            ${total}: ${faults} (${s.halfOpenSleeps} of the sleeps half-open, ${s.launcherNewPorts} of the launcher restarts on a new port)${s.restarts ? `; ${s.restarts} restarts of browser and server between segments` : ''}`,
+    ...(launcherRestarts === 0
+      ? []
+      : [
+          `launcher          every tab live ${sec(s.launcherLiveMsMedian)} (median) / ${sec(s.launcherLiveMsMax)} (max) after the restarted launcher was ready, caught up ${sec(s.launcherCaughtUpMsMedian)} / ${sec(s.launcherCaughtUpMsMax)}`,
+          `opened starting   ${s.faults['page-opened-during-startup'] ?? 0} pages opened during start-up: ${s.unreachableWhileStarting} said "Server unreachable" while it was starting, ${s.connectionLostAfterReady} "Connection lost" between ready and live`,
+        ]),
     `workload          ${s.prompts} prompts, ${s.permissionsReplied} permission replies`,
     `checked           ${s.checks} checks: ${s.messagesChecked} messages, ${s.partsChecked} parts (tab × session), ${s.logEventsChecked} event-log events`,
     `lost              ${s.lost}`,

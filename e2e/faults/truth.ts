@@ -9,7 +9,8 @@
  *   (permission prompts), through the Vue app instance on `#app` (`__vue_app__`, present in
  *   production builds). The transcript is virtualized, so the DOM only holds the rows in view:
  *   the store is the tab's full state, the DOM is checked for what must be visible.
- * - Event log: the relay's IndexedDB database `opencode-relay:<server url>`, table `events`
+ * - Event log: the relay's IndexedDB database `opencode-relay:<server identity>` (the launcher's
+ *   `launcher:<dir>`; the server URL for a server without identity), table `events`
  *   (primary key `cursor`, unique index `id`), read with the raw IndexedDB API.
  *
  * Both sides are projected to the same {@link MessageView} shape before they are compared, so a
@@ -51,7 +52,7 @@ export interface TabSessionView {
   status: string
 }
 
-/** The relay status as the tab last received it (see `RelayStatus` in sw/protocol.ts). */
+/** The relay status as the tab last received it (see `RelayStatus` in sw/shared/protocol.ts). */
 export interface TabRelayStatus {
   state: string
   lastError?: string
@@ -60,12 +61,18 @@ export interface TabRelayStatus {
   badFrames: number
   catchingUp: boolean
   mode: string
+  /** URL of the server the relay uses. */
+  server?: string
+  /** What the launcher told while the server did not answer (`checking`, `starting`, `unreachable`, `invalid`). */
+  launcher?: string
 }
 
 /** Everything read from one tab in one go. */
 export interface TabView {
   /** Route's session id (the session this tab shows), when on a session page. */
   shownSession?: string
+  /** URL of the server the tab's REST client uses (the server store's current server). */
+  serverUrl?: string
   lastCursor: number
   relay: TabRelayStatus
   /** Last REST error shown by the app (`connection.apiError`). */
@@ -266,6 +273,7 @@ export class ServerTruth {
 interface RawTab {
   error?: string
   shownSession?: string
+  serverUrl?: unknown
   lastCursor?: unknown
   status?: unknown
   apiError?: unknown
@@ -295,6 +303,7 @@ export async function readTab(page: Page, directory: string): Promise<TabView> {
     if (!rec(pinia) || !(pinia._s instanceof Map)) return { error: 'no pinia' }
     const sync: unknown = pinia._s.get('sync')
     const connection: unknown = pinia._s.get('connection')
+    const server: unknown = pinia._s.get('server')
     if (!rec(sync) || !rec(connection) || !rec(sync.state)) return { error: 'stores not created yet' }
     const state = sync.state
     const dirs = rec(state.directories) ? state.directories : {}
@@ -324,6 +333,7 @@ export async function readTab(page: Page, directory: string): Promise<TabView> {
     const m = /^\/session\/([^/?#]+)/.exec(location.pathname)
     const out: RawTab = {
       shownSession: m ? decodeURIComponent(m[1]) : undefined,
+      serverUrl: rec(server) && rec(server.config) ? server.config.url : undefined,
       lastCursor: state.lastCursor,
       status: connection.status,
       apiError: connection.apiError,
@@ -357,6 +367,8 @@ export async function readTab(page: Page, directory: string): Promise<TabView> {
     badFrames: num(st.badFrames),
     catchingUp: st.catchingUp === true,
     mode: str(st.mode) ?? 'unknown',
+    server: str(st.server),
+    launcher: isRecord(st.launcher) ? str(st.launcher.state) : undefined,
   }
   const loads = isRecord(raw.loads) ? raw.loads : {}
   const msgs = isRecord(raw.messages) ? raw.messages : {}
@@ -387,6 +399,7 @@ export async function readTab(page: Page, directory: string): Promise<TabView> {
   if (isRecord(counters.unknownTypes)) for (const [k, v] of Object.entries(counters.unknownTypes)) unknownTypes[k] = num(v)
   return {
     shownSession: raw.shownSession,
+    serverUrl: str(raw.serverUrl),
     lastCursor: num(raw.lastCursor),
     relay,
     apiError: str(raw.apiError),
@@ -503,7 +516,7 @@ export interface LogRow {
 
 /**
  * Reads the event log rows with a cursor above `after` from the relay's IndexedDB database `name`
- * (`opencode-relay:<server url>`), in cursor order, as `{cursor, id}` only. Never creates the
+ * (see {@link logDatabaseName}), in cursor order, as `{cursor, id}` only. Never creates the
  * database: when it does not exist yet, returns `[]`.
  * @throws Error when IndexedDB cannot be read.
  */
@@ -544,9 +557,13 @@ export async function readLogRows(page: Page, name: string, after: number): Prom
   )
 }
 
-/** Name of the relay's event log database for a server URL (`logName` in sw/relay/runtime.ts). */
-export function logDatabaseName(serverUrl: string): string {
-  return `opencode-relay:${serverUrl}`
+/**
+ * Name of the relay's event log database for a server (`logName(logKey(server))` in
+ * sw/relay/runtime.ts): `key` is the server's identity (the launcher's `launcher:<dir>`), or its
+ * URL when it has none.
+ */
+export function logDatabaseName(key: string): string {
+  return `opencode-relay:${key}`
 }
 
 /** One relay status a tab received, as recorded by {@link recordStatuses}. */

@@ -5,12 +5,18 @@
  * fallback (`?relay=leader`; a context of its own, since both modes in one origin would share one
  * event log) — several tabs on several sessions, the fault injectors, and the invariant check
  * that runs after every cycle (see truth.ts).
+ *
+ * The app's web server plays the launcher (`npm start`): its `/relay-config.json` names the
+ * server the tabs use (the fault proxy's URL) with the launcher's `identity` (`launcher:<project
+ * dir>`, so the event log is `opencode-relay:<identity>`) and `status`, and the launcher faults
+ * stop and start it all as a restarted launcher does (see {@link World.restartLauncher}).
  */
 import { expect, type BrowserContext, type Page } from '@playwright/test'
 import { appDist, freezePage, type Stack } from '../support/fixtures.ts'
 import { startFaultProxy, type FaultProxy } from '../../test/support/fault-proxy.ts'
 import { startFuzzProxy, type FuzzProxy } from '../../test/support/fuzz-proxy.ts'
-import { startStaticServer, type StaticServer } from '../../src/cli/static-server.ts'
+import { startStaticServer, type RelayConfigDocument, type StaticServer } from '../../src/cli/static-server.ts'
+import { freePort } from '../../test/support/opencode-server.ts'
 import type { Rng } from './rng.ts'
 import type { SavedWorld } from './soak-state.ts'
 import {
@@ -22,6 +28,7 @@ import {
   recordStatuses,
   statusLog,
   ServerTruth,
+  isRecord,
   type Problem,
   type TabView,
 } from './truth.ts'
@@ -40,6 +47,8 @@ export const FAULT_KINDS = [
   'leader-close',
   'all-tabs-close',
   'sleep',
+  'launcher-restart',
+  'page-opened-during-startup',
 ] as const
 
 /** One fault kind. */
@@ -66,6 +75,26 @@ export type Fault =
        * relay must notice when the tabs wake (or, failing that, by its 25 s watchdog).
        */
       halfOpen: boolean
+    }
+  | {
+      /** The whole launcher stopped and started again (see {@link World.restartLauncher}). */
+      kind: 'launcher-restart'
+      /** How long the app's origin and the server stay down, ms. */
+      downMs: number
+      /** The server comes back on a new port: the tabs must follow it through `/relay-config.json`. */
+      newPort: boolean
+    }
+  | {
+      /**
+       * A launcher restart during which, while `/relay-config.json` says `starting`, the tab at
+       * position `tab` is reloaded (`fresh: false`) or closed and opened again as a new page
+       * (`fresh: true`): it must say "Starting OpenCode…", never guess another server, and go live.
+       */
+      kind: 'page-opened-during-startup'
+      downMs: number
+      newPort: boolean
+      tab: number
+      fresh: boolean
     }
 
 /** One open tab. */
@@ -132,6 +161,16 @@ export interface Stats {
   faults: Record<string, number>
   /** Sleeps that left the connection half-open (the rest cut it). */
   halfOpenSleeps: number
+  /** Launcher restarts (both launcher kinds) whose server came back on a new port. */
+  launcherNewPorts: number
+  /** For each launcher restart: ms from the config's `ready` until every tab was connected to the launcher's server (about 60,000: not within 60 s). */
+  launcherLiveMs: number[]
+  /** For each launcher restart: ms from the config's `ready` until every tab was also done catching up. */
+  launcherCaughtUpMs: number[]
+  /** Pages opened during a launcher's start-up that said "Connection lost" after the launcher was ready, before they were live. */
+  connectionLostAfterReady: number
+  /** Pages opened during a launcher's start-up that said "Server unreachable" although the launcher answered `starting`. */
+  unreachableWhileStarting: number
   prompts: number
   permissionsReplied: number
   checks: number
@@ -222,6 +261,85 @@ async function probeNetwork(page: Page, proxyUrl: string): Promise<string> {
     .catch((err: unknown) => `unreadable (${String(err).slice(0, 80)})`)
 }
 
+/** What the badge and the banner say while the launcher starts OpenCode (`connectionLabel` in src/stores/connection.ts). */
+const STARTING_WORDS = 'Starting OpenCode…'
+
+/** How soon every tab is live again after a restarted launcher is ready (issue 14's promise), ms: slower restarts are reported. */
+const LIVE_AFTER_READY_MS = 10_000
+
+/** How long a page opened during a launcher's start-up may take to say {@link STARTING_WORDS}, ms. */
+const STARTING_SHOWN_MS = 20_000
+
+/** One thing a page's connection badge or banner said, first seen at `at` (epoch ms, the page's clock). */
+interface Said {
+  at: number
+  text: string
+}
+
+/**
+ * Records, from the page's start (an init script, so for every later load of the page too), each
+ * distinct thing its connection badge and banner say (their text), the server its relay uses (the
+ * badge's tooltip, `Server: <url>`), and the server its REST client uses (the server store,
+ * `Store: <url>`), each with when it was first seen, in `window.__relayWords` (at most 300).
+ */
+async function recordConnectionWords(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    if (Array.isArray(Reflect.get(window, '__relayWords'))) return
+    const words: Array<{ at: number; text: string }> = []
+    Reflect.set(window, '__relayWords', words)
+    const rec = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null
+    const add = (text: string) => {
+      if (text && !words.some((w) => w.text === text) && words.length < 300) words.push({ at: Date.now(), text })
+    }
+    const look = () => {
+      for (const el of document.querySelectorAll('[data-testid="offline-banner"], [data-testid="connection-badge"]')) {
+        add((el.textContent ?? '').replace(/\s+/g, ' ').trim())
+        const server = /^Server: (.*)$/m.exec(el.getAttribute('title') ?? '')
+        if (server) add(`Server: ${server[1]}`)
+      }
+      const el = document.querySelector('#app')
+      const app: unknown = el && '__vue_app__' in el ? el.__vue_app__ : undefined
+      const pinia = rec(app) && rec(app.config) && rec(app.config.globalProperties) ? app.config.globalProperties.$pinia : undefined
+      const store: unknown = rec(pinia) && pinia._s instanceof Map ? pinia._s.get('server') : undefined
+      if (rec(store) && rec(store.config) && typeof store.config.url === 'string') add(`Store: ${store.config.url}`)
+    }
+    new MutationObserver(look).observe(document, { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ['title', 'data-state', 'data-kind'] })
+  })
+}
+
+/** What {@link recordConnectionWords} recorded so far (empty when not recording or unreadable). */
+async function connectionWords(page: Page): Promise<Said[]> {
+  const raw: unknown = await page.evaluate(() => JSON.parse(JSON.stringify(Reflect.get(window, '__relayWords') ?? []))).catch(() => [])
+  const out: Said[] = []
+  if (Array.isArray(raw)) for (const w of raw) if (isRecord(w) && typeof w.at === 'number' && typeof w.text === 'string') out.push({ at: w.at, text: w.text })
+  return out
+}
+
+/** Polls {@link connectionWords} until `done` accepts them; false after `timeoutMs`. */
+async function waitForWords(page: Page, done: (words: Said[]) => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    if (done(await connectionWords(page))) return true
+    if (Date.now() > deadline) return false
+    await sleep(100)
+  }
+}
+
+/** The words with their time relative to `t0` (ms), for reports. */
+function showWords(words: readonly Said[], t0: number): string {
+  return words.map((w) => `${w.at - t0 >= 0 ? '+' : ''}${w.at - t0} ms ${JSON.stringify(w.text.slice(0, 140))}`).join(', ')
+}
+
+/** The launcher's identity of the server it starts in `directory` (`identity` in src/cli/start.ts). */
+export function launcherIdentity(directory: string): string {
+  return `launcher:${directory}`
+}
+
+/** Whether `err` is a listen error because the port is taken. */
+function isAddressInUse(err: unknown): boolean {
+  return err instanceof Error && 'code' in err && err.code === 'EADDRINUSE'
+}
+
 /** Tallies problems by kind into `stats`. */
 function tally(stats: Stats, problems: readonly Problem[]): void {
   for (const p of problems) stats[p.kind]++
@@ -240,6 +358,11 @@ export class World {
     failedCycles: 0,
     faults: Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])),
     halfOpenSleeps: 0,
+    launcherNewPorts: 0,
+    launcherLiveMs: [],
+    launcherCaughtUpMs: [],
+    connectionLostAfterReady: 0,
+    unreachableWhileStarting: 0,
     prompts: 0,
     permissionsReplied: 0,
     checks: 0,
@@ -257,16 +380,41 @@ export class World {
   /** The cycle running (1-based; 0 before the first), for error reports. */
   cycle = 0
 
+  /**
+   * What the launcher's server is, whatever its port (`launcher:<project dir>`, as `npm start`
+   * names it): the relay keys its event log by it (`opencode-relay:<identity>`).
+   */
+  readonly identity: string
+  /** In front of the fuzzing proxy: cuts and refusals. Replaced by every launcher restart. */
+  proxy!: FaultProxy
+  /** In front of `opencode serve`: half-open streams. Replaced by every launcher restart. */
+  fuzz!: FuzzProxy
+  /** The built app and its `/relay-config.json` (the emulated launcher). Replaced, on the same port, by every launcher restart. */
+  app!: StaticServer
+  /** The server URL `/relay-config.json` names: the fault proxy's (known before it listens, as the launcher knows its port). */
+  serverUrl = ''
+  /** Every server URL `/relay-config.json` named since this run started: a tab on any other one guessed it. */
+  readonly namedUrls = new Set<string>()
+  /** `status` of `/relay-config.json`: `starting` during a launcher restart until opencode answers. */
+  private launcherStatus: 'starting' | 'ready' = 'ready'
+  private settleLauncher: () => void = () => undefined
+  /** Resolves when {@link World.launcherStatus} changes (the config's `?wait=ready` long poll). */
+  private launcherSettled: Promise<void> = new Promise((ok) => (this.settleLauncher = ok))
+  /** Problems a fault found (what a page opened during start-up showed), reported by the next {@link World.check}. */
+  private faultProblems: Problem[] = []
+  /** Checks a fault left for when every tab is live again; run (and emptied) by the next {@link World.check}. */
+  private afterConnected: Array<() => Promise<Problem[]>> = []
+  /** Epoch ms when `/relay-config.json` last turned `ready` after a launcher restart. */
+  private readyAt = 0
+  /** The running measurement of how long the tabs took to be live after that (see {@link World.measureLive}). */
+  private liveWatch: Promise<void> | undefined
+
   private constructor(
     readonly stack: Stack,
     readonly options: WorldOptions,
-    /** In front of the fuzzing proxy: cuts and refusals. */
-    readonly proxy: FaultProxy,
-    /** In front of `opencode serve`: half-open streams. */
-    readonly fuzz: FuzzProxy,
-    /** The built app, configured to use {@link World.proxy}. */
-    readonly app: StaticServer,
+    identity: string,
   ) {
+    this.identity = identity
     this.truth = new ServerTruth(stack.opencode.url, stack.directory)
   }
 
@@ -280,18 +428,16 @@ export class World {
    * @throws Error when a saved port is taken or a tab's relay does not connect within 45 s.
    */
   static async create(stack: Stack, shared: BrowserContext, leader: BrowserContext, options: WorldOptions, saved?: SavedWorld): Promise<World> {
-    const fuzz = await startFuzzProxy(stack.opencode.url, saved?.ports.fuzz ?? 0)
-    const proxy = await startFaultProxy(fuzz.url, saved?.ports.proxy ?? 0)
-    const app = await startStaticServer({
-      root: appDist(),
-      port: saved?.ports.app ?? 0,
-      config: () => ({ server: { url: proxy.url }, source: 'e2e' }),
-      connectSources: () => [proxy.url],
-    })
-    const world = new World(stack, options, proxy, fuzz, app)
+    const world = new World(stack, options, saved?.identity ?? launcherIdentity(stack.directory))
+    await world.startChain(saved?.ports.proxy ?? 0, saved?.ports.fuzz ?? 0, { exactPort: saved !== undefined })
+    world.app = await world.startApp(saved?.ports.app ?? 0)
     const blank = [...shared.pages(), ...leader.pages()]
+    // A soak saved before the world had an identity kept its log under the server URL: the relay
+    // moves to `opencode-relay:<identity>` now, so the duplicate check starts over on that log.
+    const sameLog = saved === undefined || saved.identity !== undefined
+    if (!sameLog) console.log(`[faults] the saved world has no launcher identity: its event logs are now opencode-relay:${world.identity}, checked from their start`)
     for (const [kind, context] of [['shared-worker', shared], ['leader-tab', leader]] as const) {
-      const s = saved?.contexts.find((c) => c.kind === kind)
+      const s = sameLog ? saved?.contexts.find((c) => c.kind === kind) : undefined
       world.contexts.push({ kind, context, tabs: [], logAfter: s?.logAfter ?? 0, logIds: new Map(s?.logIds ?? []) })
     }
     if (saved) {
@@ -311,10 +457,66 @@ export class World {
     return world
   }
 
-  /** The state a later run resumes from (see soak-state.ts): ports, slots, tab layout, counters, checked event ids. */
+  /** `/relay-config.json` as the launcher serves it: status, server URL and identity. */
+  private configDocument(): RelayConfigDocument {
+    return { status: this.launcherStatus, server: { url: this.serverUrl, identity: this.identity }, source: 'e2e fault suite (emulated launcher)' }
+  }
+
+  /** Sets the config's `status` and answers the `?wait=ready` long polls waiting for a change. */
+  private setLauncherStatus(status: 'starting' | 'ready'): void {
+    this.launcherStatus = status
+    const settle = this.settleLauncher
+    this.launcherSettled = new Promise((ok) => (this.settleLauncher = ok))
+    settle()
+  }
+
+  /** The app's static server on `port` (0: a free one), serving {@link World.configDocument}. */
+  private startApp(port: number): Promise<StaticServer> {
+    return startStaticServer({
+      root: appDist(),
+      port,
+      config: () => this.configDocument(),
+      configSettled: () => this.launcherSettled,
+      connectSources: () => [this.serverUrl],
+    })
+  }
+
+  /**
+   * Starts the chain in front of `opencode serve` (fuzzing proxy, then the fault proxy the tabs
+   * use) and makes the config name the fault proxy. A taken port is replaced by a free one, as the
+   * launcher does when its remembered port is taken (unless `exactPort`: a resumed soak must keep
+   * its origin's server URL).
+   * @throws Error when a port stays taken.
+   */
+  private async startChain(proxyPort: number, fuzzPort: number, options: { exactPort?: boolean } = {}): Promise<void> {
+    const fuzz = await startFuzzProxy(this.stack.opencode.url, fuzzPort).catch((err: unknown) => {
+      if (options.exactPort || !isAddressInUse(err)) throw err
+      return startFuzzProxy(this.stack.opencode.url, 0)
+    })
+    let port = proxyPort
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.proxy = await startFaultProxy(fuzz.url, port)
+        break
+      } catch (err) {
+        if (options.exactPort || !isAddressInUse(err) || attempt >= 3) {
+          await fuzz.close()
+          throw err
+        }
+        console.log(`[faults] port ${port} of the server is taken: the emulated launcher takes another one`)
+        port = await freePort()
+      }
+    }
+    this.fuzz = fuzz
+    this.serverUrl = this.proxy.url
+    this.namedUrls.add(this.serverUrl)
+  }
+
+  /** The state a later run resumes from (see soak-state.ts): ports, identity, slots, tab layout, counters, checked event ids. */
   save(): SavedWorld {
     return {
       ports: { app: this.app.port, proxy: this.proxy.port, fuzz: this.fuzz.port },
+      identity: this.identity,
       slots: [...this.slots],
       external: [...this.external],
       nextPosition: this.nextPosition,
@@ -324,7 +526,7 @@ export class World {
         logIds: [...c.logIds],
         tabs: c.tabs.map((t) => ({ position: t.position, slot: t.slot })),
       })),
-      stats: { ...this.stats, faults: { ...this.stats.faults }, pageErrors: [...this.stats.pageErrors], cycleMs: [...this.stats.cycleMs] },
+      stats: { ...this.stats, faults: { ...this.stats.faults }, pageErrors: [...this.stats.pageErrors], cycleMs: [...this.stats.cycleMs], launcherLiveMs: [...this.stats.launcherLiveMs], launcherCaughtUpMs: [...this.stats.launcherCaughtUpMs] },
     }
   }
 
@@ -360,11 +562,9 @@ export class World {
     await this.waitAllConnected()
   }
 
-  /** Stops the network chain (the caller closes the browser contexts). */
+  /** Stops the network chain (the caller closes the browser contexts). Servers a failed launcher restart closed already are skipped. */
   async close(): Promise<void> {
-    await this.app.close()
-    await this.proxy.close()
-    await this.fuzz.close()
+    for (const server of [this.app, this.proxy, this.fuzz]) await server.close().catch(() => undefined)
   }
 
   /**
@@ -390,6 +590,17 @@ export class World {
 
   /** Opens a tab on `slot`, at `position` (a new one when omitted), and waits until its relay is connected. */
   async openTab(ctx: Ctx, slot: number, position?: number): Promise<Tab> {
+    const tab = await this.loadTab(ctx, slot, position)
+    await this.waitConnected(tab)
+    return tab
+  }
+
+  /**
+   * Opens a tab on `slot`, at `position` (a new one when omitted), without waiting for its relay.
+   * With `recordWords`, what its connection badge and banner say is recorded from the page's start
+   * (see {@link recordConnectionWords}).
+   */
+  private async loadTab(ctx: Ctx, slot: number, position?: number, recordWords = false): Promise<Tab> {
     const page = await ctx.context.newPage()
     const tab: Tab = { position: position ?? this.nextPosition++, kind: ctx.kind, page, slot, lastStreamRequestAt: 0, pageLog: [], loads: 0 }
     page.on('console', (msg) => {
@@ -408,9 +619,9 @@ export class World {
     page.on('request', (req) => {
       if (req.url().includes('/global/event')) tab.lastStreamRequestAt = Date.now()
     })
+    if (recordWords) await recordConnectionWords(page)
     ctx.tabs.push(tab)
     await page.goto(this.url(slot, ctx.kind))
-    await this.waitConnected(tab)
     return tab
   }
 
@@ -446,7 +657,10 @@ export class World {
 
   /** What every tab last heard from its relay, for failure reports. */
   async diagnose(): Promise<string> {
-    const lines: string[] = [`proxy: ${this.proxy.openEventStreams()} event streams open, ${this.proxy.eventStreamRequests()} requested so far`]
+    const lines: string[] = [
+      `launcher: ${this.launcherStatus}, server ${this.serverUrl} (${this.identity})`,
+      `proxy: ${this.proxy.openEventStreams()} event streams open, ${this.proxy.eventStreamRequests()} requested so far (since the last launcher restart)`,
+    ]
     for (const tab of this.allTabs()) {
       try {
         const log = await statusLog(tab.page)
@@ -500,6 +714,9 @@ export class World {
    * @returns the problems of the last attempt (empty when everything agreed); counts go to `stats`.
    */
   async check(convergeMs = this.options.convergeMs): Promise<Problem[]> {
+    await this.liveWatch
+    this.liveWatch = undefined
+    for (const verify of this.afterConnected.splice(0)) this.faultProblems.push(...(await verify()))
     const deadline = Date.now() + convergeMs
     let problems: Problem[] = []
     let counts = { messages: 0, parts: 0 }
@@ -512,7 +729,7 @@ export class World {
     this.stats.messagesChecked += counts.messages
     this.stats.partsChecked += counts.parts
     const logProblems = await this.checkLogs()
-    problems = [...problems, ...logProblems]
+    problems = [...this.faultProblems.splice(0), ...problems, ...logProblems]
     tally(this.stats, problems)
     return problems
   }
@@ -533,6 +750,9 @@ export class World {
       }
       if (view.relay.state !== 'connected' || view.relay.catchingUp) problems.push({ kind: 'stale', what: `${where}: relay ${view.relay.state}${view.relay.catchingUp ? ' catching up' : ''}` })
       if (!view.relay.storageOk) problems.push({ kind: 'stale', what: `${where}: storage error ${view.relay.storageError ?? ''}` })
+      // Every tab follows the launcher's server: its REST client and its relay both use the URL the config names.
+      if (view.serverUrl !== this.serverUrl) problems.push({ kind: 'stale', what: `${where}: its server is ${view.serverUrl ?? 'unset'}, the launcher's is ${this.serverUrl}` })
+      if (view.relay.server !== this.serverUrl) problems.push({ kind: 'stale', what: `${where}: its relay uses ${view.relay.server ?? 'no server'}, the launcher's is ${this.serverUrl}` })
       for (const p of compareSessionList(view.sessionIds, serverIds)) problems.push({ ...p, what: `${where}: ${p.what}` })
       const shown = this.slots[tab.slot]
       if (!view.sessions[shown] || view.sessions[shown].load !== 'ready') problems.push({ kind: 'stale', what: `${where}: shown session ${shown} is ${view.sessions[shown]?.load ?? 'not loaded'}` })
@@ -553,7 +773,7 @@ export class World {
   /** Reads each context's new event-log rows; an id stored under two cursors is a duplicate. */
   private async checkLogs(): Promise<Problem[]> {
     const problems: Problem[] = []
-    const name = logDatabaseName(this.proxy.url)
+    const name = logDatabaseName(this.identity)
     for (const ctx of this.contexts) {
       const tab = ctx.tabs[0]
       if (!tab) continue
@@ -571,22 +791,24 @@ export class World {
 
   // ---- faults ----------------------------------------------------------------------------------
 
-  /** Injects one fault and undoes it (resumes, reopens, restarts), without waiting for recovery. */
+  /**
+   * Injects one fault and undoes it (resumes, reopens, restarts), without waiting for recovery.
+   * The proxies are read when used: a launcher restart replaces them.
+   */
   async inject(fault: Fault, rng: Rng): Promise<void> {
     this.stats.faults[fault.kind]++
-    const { proxy, fuzz } = this
     const { opencode } = this.stack
     switch (fault.kind) {
       case 'proxy-cut':
         for (let i = 0; i < fault.times; i++) {
-          proxy.cutAll()
+          this.proxy.cutAll()
           if (i + 1 < fault.times) await sleep(fault.gapMs)
         }
         return
       case 'proxy-refuse':
-        proxy.refuse()
+        this.proxy.refuse()
         await sleep(fault.ms)
-        proxy.resume()
+        this.proxy.resume()
         return
       case 'server-kill':
         await opencode.kill()
@@ -637,8 +859,8 @@ export class World {
         for (const t of tabs) resumes.push(await freezePage(t.page))
         if (fault.halfOpen) {
           this.stats.halfOpenSleeps++
-          fuzz.stallOpenStreams()
-        } else proxy.refuse()
+          this.fuzz.stallOpenStreams()
+        } else this.proxy.refuse()
         if (fault.externalSession) {
           // Another client works while this machine sleeps: a new session with a reply.
           const s = await this.stack.api.createSession('created during sleep')
@@ -647,7 +869,7 @@ export class World {
           this.stats.prompts++
         }
         await sleep(fault.ms)
-        if (!fault.halfOpen) proxy.resume()
+        if (!fault.halfOpen) this.proxy.resume()
         const order = fault.wakeOrder.map((i) => resumes[i % resumes.length]).filter((r, i, all) => all.indexOf(r) === i)
         for (const r of resumes) if (!order.includes(r)) order.push(r)
         for (const r of order) {
@@ -656,7 +878,154 @@ export class World {
         }
         return
       }
+      case 'launcher-restart':
+        await this.restartLauncher(fault.downMs, fault.newPort)
+        return
+      case 'page-opened-during-startup':
+        await this.restartLauncher(fault.downMs, fault.newPort, (before) => this.openDuringStartup(fault.tab, fault.fresh, before))
+        return
     }
+  }
+
+  /**
+   * The launcher (`npm start`) stopped (Ctrl+C) and started again, EMULATED IN-PROCESS from the
+   * same parts: the app's static server, `opencode serve` and, in front of it, the suite's proxy
+   * chain. Emulated rather than spawning src/cli/start.ts because the world needs its fault and
+   * fuzzing proxies between the tabs and `opencode serve` (the real launcher points the app
+   * straight at opencode, so no other fault could reach the connection), its truth reads opencode
+   * directly, and a segmented soak keeps its ports and storage across runs; the browser sees
+   * exactly what a real restart shows (e2e/launcher-restart.spec.ts runs the real one):
+   *
+   * 1. the app's origin and the server go away together (the static server, the proxies and
+   *    opencode stop at once; opencode gets SIGTERM) and stay down `downMs`;
+   * 2. the app's origin comes back on the SAME port (the tabs' origin) with `/relay-config.json`
+   *    saying `starting` (its `?wait=ready` long poll held) and naming the server's URL: the same
+   *    one, or with `newPort` a new one (the URL the tabs see, the fault proxy's, moves; same
+   *    `identity`, so the same event log);
+   * 3. `duringStart` runs (a page opened during start-up), then opencode restarts on its same
+   *    HOME/XDG/project (its data survives) behind a new proxy chain — requests reach it during
+   *    its own start-up, which accepts and does not answer them, as with the real launcher — and
+   *    once `/global/health` answers the config flips to `ready`.
+   *
+   * `opencode serve` itself stays on its port (the truth and the REST helper keep reading it); what
+   * moves is the address the tabs use, which is all a new launcher port changes for them.
+   * @param duringStart gets the server URL the tabs used before the restart.
+   * @throws Error when the app's port is taken meanwhile or opencode does not come back.
+   */
+  private async restartLauncher(downMs: number, newPort: boolean, duringStart?: (before: string) => Promise<void>): Promise<void> {
+    const before = this.serverUrl
+    const appPort = this.app.port
+    const { port: proxyPort } = this.proxy
+    const { port: fuzzPort } = this.fuzz
+    const proxy = this.proxy
+    const fuzz = this.fuzz
+    const t0 = Date.now()
+    proxy.refuse()
+    await Promise.all([this.app.close(), proxy.close().then(() => fuzz.close()), this.stack.opencode.stop()])
+    const stopped = Date.now()
+    await sleep(downMs)
+    // The launcher knows its server's port before the server is up, and names it while starting.
+    let port = proxyPort
+    if (newPort) {
+      while (port === proxyPort) port = await freePort()
+      this.stats.launcherNewPorts++
+    }
+    this.serverUrl = `http://127.0.0.1:${port}`
+    this.namedUrls.add(this.serverUrl)
+    this.setLauncherStatus('starting')
+    this.app = await this.startApp(appPort)
+    if (duringStart) await duringStart(before)
+    const starting = Date.now()
+    await Promise.all([this.startChain(port, newPort ? 0 : fuzzPort), this.stack.opencode.restart()])
+    this.setLauncherStatus('ready')
+    this.readyAt = Date.now()
+    if (process.env.FAULT_DEBUG) console.log(`[faults] launcher restart: stopped in ${stopped - t0} ms, opencode started in ${this.readyAt - starting} ms`)
+    this.liveWatch = this.measureLive(this.readyAt)
+  }
+
+  /**
+   * Polls every tab until all are connected to the launcher's server with no catch-up running (at
+   * most 60 s) and records how long after the launcher's `ready` all were connected
+   * ({@link Stats.launcherLiveMs}; the issue's promise is 10 s) and caught up
+   * ({@link Stats.launcherCaughtUpMs}).
+   */
+  private async measureLive(readyAt: number): Promise<void> {
+    const deadline = readyAt + 60_000
+    let live: number | undefined
+    while (Date.now() < deadline) {
+      const views = await Promise.all(this.allTabs().map((t) => readTab(t.page, this.stack.directory).catch(() => undefined)))
+      const connected = views.every((v) => v?.relay.state === 'connected' && v.relay.server === this.serverUrl)
+      if (connected) live ??= Date.now() - readyAt
+      if (connected && views.every((v) => v?.relay.catchingUp === false)) break
+      await sleep(100)
+    }
+    const caughtUp = Date.now() - readyAt
+    this.stats.launcherLiveMs.push(live ?? caughtUp)
+    this.stats.launcherCaughtUpMs.push(caughtUp)
+    if ((live ?? caughtUp) > LIVE_AFTER_READY_MS || process.env.FAULT_DEBUG) {
+      console.log(`[faults] cycle ${this.cycle}: every tab live ${live ?? '>' + caughtUp} ms and caught up ${caughtUp} ms after the launcher was ready (promised: live within ${LIVE_AFTER_READY_MS} ms)`)
+    }
+    if ((live ?? caughtUp) > LIVE_AFTER_READY_MS) console.log(`[faults] relay statuses:\n${await this.diagnose()}`)
+  }
+
+  /**
+   * During a launcher restart (config `starting`): reloads the tab at `position` (`fresh`: closes
+   * it and opens a new page in its place), and waits until it says "Starting OpenCode…" (at most
+   * {@link STARTING_SHOWN_MS}). What it showed is checked once it is live (see
+   * {@link World.checkOpenedDuringStartup}); a problem goes to the next check.
+   */
+  private async openDuringStartup(position: number, fresh: boolean, before: string): Promise<void> {
+    const old = this.pickTabs([position])[0]
+    if (!old) return
+    const ctx = this.ctx(old.kind)
+    const openedAt = Date.now()
+    let tab = old
+    if (fresh) {
+      await this.closeTab(old)
+      tab = await this.loadTab(ctx, old.slot, old.position, true)
+    } else {
+      await recordConnectionWords(tab.page)
+      await tab.page.reload()
+    }
+    const where = `${tab.kind} tab ${tab.position} (${fresh ? 'opened anew' : 'reloaded'} during start-up)`
+    const shown = await waitForWords(tab.page, (w) => w.some((x) => x.text.startsWith(STARTING_WORDS)), STARTING_SHOWN_MS)
+    if (!shown) this.faultProblems.push({ kind: 'stale', what: `${where}: did not say "${STARTING_WORDS}" within ${STARTING_SHOWN_MS} ms while the launcher was starting; it said ${showWords(await connectionWords(tab.page), openedAt)}` })
+    // Checked once live, after the fault (the cycle waits for every tab to be connected).
+    this.afterConnected.push(async () => this.checkOpenedDuringStartup(tab, where, before, openedAt))
+  }
+
+  /**
+   * What a page opened during a launcher's start-up showed until it was live. Failed: "Connection
+   * lost" while the launcher said `starting`; a server the launcher did not name (the fallback
+   * `127.0.0.1:4096` or any other guess), in its relay (the badge's "Server:") or its REST client
+   * (the server store); never the launcher's server in its relay. Counted and printed, not failed
+   * (the page does say it is starting, and ends live; see README "Proof of no loss"): "Server
+   * unreachable" although the launcher answered ({@link Stats.unreachableWhileStarting}), and
+   * "Connection lost" between the launcher's `ready` and the stream being live
+   * ({@link Stats.connectionLostAfterReady}).
+   */
+  private async checkOpenedDuringStartup(tab: Tab, where: string, before: string, openedAt: number): Promise<Problem[]> {
+    const words = await connectionWords(tab.page)
+    const problems: Problem[] = []
+    const said = `${showWords(words, openedAt)} (launcher ready at +${this.readyAt - openedAt} ms)`
+    const lost = words.filter((w) => w.text.startsWith('Connection lost'))
+    const whileStarting = lost.filter((w) => w.at < this.readyAt)
+    if (whileStarting.length) problems.push({ kind: 'stale', what: `${where}: said ${JSON.stringify(whileStarting[0].text)} while the launcher was starting; it said ${said}` })
+    else if (lost.length) {
+      this.stats.connectionLostAfterReady++
+      console.log(`[faults] cycle ${this.cycle}: ${where} said "Connection lost" after the launcher was ready, before it was live: ${said}`)
+    }
+    if (words.some((w) => w.text.startsWith('Server unreachable'))) {
+      this.stats.unreachableWhileStarting++
+      console.log(`[faults] cycle ${this.cycle}: ${where} said "Server unreachable" although the launcher answered "starting": ${said}`)
+    }
+    for (const w of words) {
+      const m = /^(?:Server|Store): (.*)$/.exec(w.text)
+      if (m && !this.namedUrls.has(m[1])) problems.push({ kind: 'stale', what: `${where}: used ${m[1]}, a server the launcher never named (it named ${[...this.namedUrls].join(', ')}; before the restart ${before}); it said ${said}` })
+    }
+    if (!words.some((w) => w.text === `Server: ${this.serverUrl}`)) problems.push({ kind: 'stale', what: `${where}: its relay never showed the launcher's server ${this.serverUrl}; it said ${said}` })
+    if (process.env.FAULT_DEBUG) console.log(`[faults] ${where} said: ${said}`)
+    return problems
   }
 
   private pickTabs(positions: readonly number[]): Tab[] {
