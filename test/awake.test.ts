@@ -15,7 +15,8 @@ import { AwakeController, type ServerSource } from '../src/cli/awake/controller.
 import { isAllowedHost, isAllowedOrigin, isValidBearer, normalizeOrigin, parseLeaseBody } from '../src/cli/awake/http.ts'
 import { ChildProcessAssertion, CAFFEINATE, SYSTEMD_INHIBIT, resolveOnPath, sanitizeReason, type AwakePlatform, type PowerAssertion } from '../src/cli/awake/power.ts'
 import { formatStatus, isAwakeStatus } from '../src/cli/awake/status.ts'
-import { parseGlobalEventFrame, SessionWatcher, type BusySession, type WatcherState } from '../src/cli/awake/watcher.ts'
+import { applyGlobalEventFrame, SessionWatcher, type BusySession, type WatcherState } from '../src/cli/awake/watcher.ts'
+import { BusySessions } from '../sw/shared/opencode-events.ts'
 import { installFakePowerTools, type FakePowerTools } from './support/fake-power-tools.ts'
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -297,47 +298,52 @@ describe('backoff with full jitter', () => {
   })
 })
 
-describe('parseGlobalEventFrame', () => {
+describe('the watcher reads /global/event frames into busy sessions', () => {
   const frame = (type: string, properties: unknown, directory = '/x'): string => JSON.stringify({ directory, payload: { id: 'evt_1', type, properties } })
-  it('narrows session.status busy/retry/idle', () => {
-    for (const status of ['busy', 'retry', 'idle'] as const) {
-      expect(parseGlobalEventFrame(frame('session.status', { sessionID: 'ses_1', status: { type: status } }))).toEqual({
-        type: 'session-status',
-        directory: '/x',
-        sessionID: 'ses_1',
-        status,
-      })
+  const busyOf = (...frames: string[]): string[] => {
+    const busy = new BusySessions()
+    for (const f of frames) applyGlobalEventFrame(busy, f, 0)
+    return busy.list().map((s) => `${s.directory}:${s.sessionID}:${s.status}`)
+  }
+
+  it('session.status busy and retry make a session busy, idle makes it idle', () => {
+    expect(busyOf(frame('session.status', { sessionID: 'ses_1', status: { type: 'busy' } }))).toEqual(['/x:ses_1:busy'])
+    expect(busyOf(frame('session.status', { sessionID: 'ses_1', status: { type: 'retry' } }))).toEqual(['/x:ses_1:retry'])
+    expect(busyOf(frame('session.status', { sessionID: 'ses_1', status: { type: 'busy' } }), frame('session.status', { sessionID: 'ses_1', status: { type: 'idle' } }))).toEqual([])
+  })
+
+  it('session.idle, session.deleted and disposals end work; heartbeats and other events change nothing', () => {
+    const busy = (id: string, dir = '/x') => frame('session.status', { sessionID: id, status: { type: 'busy' } }, dir)
+    expect(busyOf(busy('ses_1'), frame('session.idle', { sessionID: 'ses_1' }))).toEqual([])
+    expect(busyOf(busy('ses_2'), frame('session.deleted', { sessionID: 'ses_2', info: { id: 'ses_2' } }))).toEqual([])
+    expect(busyOf(busy('ses_1', '/y'), busy('ses_2', '/z'), frame('server.instance.disposed', { directory: '/y' }))).toEqual(['/z:ses_2:busy'])
+    expect(busyOf(busy('ses_1'), frame('global.disposed', {}, ''))).toEqual([])
+    expect(busyOf(busy('ses_1'), JSON.stringify({ payload: { id: 'e', type: 'server.heartbeat', properties: {} } }), frame('message.updated', {}))).toEqual(['/x:ses_1:busy'])
+  })
+
+  it('malformed frames change nothing and never throw', () => {
+    const busy = new BusySessions()
+    for (const f of ['{not json', '42', frame('session.status', { sessionID: 'ses_1', status: { type: 'weird' } }), frame('session.status', { status: { type: 'busy' } }), frame('session.status', { sessionID: 'ses_1' })]) {
+      expect(applyGlobalEventFrame(busy, f, 0)).toBe(false)
     }
-  })
-  it('maps session.idle, session.deleted, disposals and heartbeats', () => {
-    expect(parseGlobalEventFrame(frame('session.idle', { sessionID: 'ses_1' }))).toEqual({ type: 'session-idle', directory: '/x', sessionID: 'ses_1' })
-    expect(parseGlobalEventFrame(frame('session.deleted', { sessionID: 'ses_2', info: { id: 'ses_2' } }))).toMatchObject({ type: 'session-idle', sessionID: 'ses_2' })
-    expect(parseGlobalEventFrame(frame('server.instance.disposed', { directory: '/y' }))).toEqual({ type: 'instance-disposed', directory: '/y' })
-    expect(parseGlobalEventFrame(frame('global.disposed', {}))).toEqual({ type: 'global-disposed' })
-    expect(parseGlobalEventFrame(JSON.stringify({ payload: { id: 'e', type: 'server.heartbeat', properties: {} } }))).toEqual({ type: 'heartbeat' })
-    expect(parseGlobalEventFrame(frame('message.updated', {}))).toEqual({ type: 'other', eventType: 'message.updated' })
-  })
-  it('rejects malformed frames without throwing', () => {
-    expect(parseGlobalEventFrame('{not json')).toBeUndefined()
-    expect(parseGlobalEventFrame('42')).toBeUndefined()
-    expect(parseGlobalEventFrame(frame('session.status', { sessionID: 'ses_1', status: { type: 'weird' } }))).toBeUndefined()
-    expect(parseGlobalEventFrame(frame('session.status', { status: { type: 'busy' } }))).toBeUndefined()
+    expect(busy.size).toBe(0)
   })
 })
 
-describe('SessionWatcher.apply', () => {
+describe('SessionWatcher.ingest', () => {
   it('tracks busy sessions and clears a disposed directory', () => {
     let changes = 0
     const w = new SessionWatcher({ server: 'http://127.0.0.1:1/', onChange: () => changes++ })
     expect(w.url).toBe('http://127.0.0.1:1')
-    w.apply({ type: 'session-status', directory: '/a', sessionID: 'ses_a', status: 'busy' })
-    w.apply({ type: 'session-status', directory: '/a', sessionID: 'ses_a', status: 'busy' })
-    w.apply({ type: 'session-status', directory: '/b', sessionID: 'ses_b', status: 'retry' })
+    const frame = (type: string, properties: unknown, directory: string): string => JSON.stringify({ directory, payload: { id: 'evt_1', type, properties } })
+    w.ingest(frame('session.status', { sessionID: 'ses_a', status: { type: 'busy' } }, '/a'))
+    w.ingest(frame('session.status', { sessionID: 'ses_a', status: { type: 'busy' } }, '/a'))
+    w.ingest(frame('session.status', { sessionID: 'ses_b', status: { type: 'retry' } }, '/b'))
     expect(w.busySessions().map((s) => `${s.sessionID}:${s.status}`)).toEqual(['ses_a:busy', 'ses_b:retry'])
     expect(changes).toBe(2)
-    w.apply({ type: 'instance-disposed', directory: '/a' })
+    w.ingest(frame('server.instance.disposed', { directory: '/a' }, '/a'))
     expect(w.busySessions().map((s) => s.sessionID)).toEqual(['ses_b'])
-    w.apply({ type: 'session-idle', directory: '/b', sessionID: 'ses_b' })
+    w.ingest(frame('session.idle', { sessionID: 'ses_b' }, '/b'))
     expect(w.busySessions()).toEqual([])
   })
 })

@@ -8,12 +8,12 @@ import {
   CURSOR_RESERVATION,
   EventLog,
   describeStorageError,
-  indexFields,
   isQuotaError,
   type EventLogOptions,
   type NewEvent,
 } from '../sw/relay/event-log.ts'
 import type { OpencodeEvent, RelayedEvent } from '../sw/shared/protocol.ts'
+import { indexFields } from '../sw/shared/opencode-events.ts'
 
 const DIR = '/home/dev/project'
 const T0 = 1_700_000_000_000

@@ -20,9 +20,10 @@
  */
 import { defineStore } from 'pinia'
 import { reactive, ref, watch } from 'vue'
-import type { Agent, Command, Config, Event, Path, Session } from '@opencode-ai/sdk/v2/types'
+import type { Agent, Command, Config, Path, Session } from '@opencode-ai/sdk/v2/types'
 import type { RelayedEvent } from '../../sw/shared/protocol.ts'
 import { computeBackoffMs } from '../../sw/shared/backoff.ts'
+import { eventScope, eventSessionID } from '../../sw/shared/opencode-events.ts'
 import {
   applyEvent,
   coalesceDeltas,
@@ -89,46 +90,6 @@ interface InFlight {
   startedAt: number
 }
 
-const DIRECTORY_TYPES: ReadonlySet<string> = new Set([
-  'session.created',
-  'session.updated',
-  'session.deleted',
-  'session.status',
-  'session.idle',
-  'permission.asked',
-  'permission.replied',
-  'permission.v2.asked',
-  'permission.v2.replied',
-  'question.asked',
-  'question.replied',
-  'question.rejected',
-  'question.v2.asked',
-  'question.v2.replied',
-  'question.v2.rejected',
-])
-
-const SESSION_TYPES: ReadonlySet<string> = new Set([
-  'message.updated',
-  'message.removed',
-  'message.part.updated',
-  'message.part.removed',
-  'message.part.delta',
-  'todo.updated',
-])
-
-/**
- * The session an event concerns: `properties.sessionID` when present (message, part, status,
- * permission, question, todo, diff events), else the id of a `session.created|updated` info.
- */
-export function eventSessionID(event: Event): string | undefined {
-  const props: unknown = event.properties
-  if (typeof props === 'object' && props !== null && 'sessionID' in props && typeof props.sessionID === 'string') {
-    return props.sessionID
-  }
-  if (event.type === 'session.created' || event.type === 'session.updated') return event.properties.info.id
-  return undefined
-}
-
 /** Key of a scope: `projects`, `dir:<directory>`, `ses:<sessionID>` (the same keys as the loads). */
 function scopeKey(scope: Scope): string {
   switch (scope.kind) {
@@ -143,14 +104,17 @@ function scopeKey(scope: Scope): string {
 
 /** Key of the one scope whose REST read returns the data `ev` changes, if any (see {@link scopeCovers}). */
 function eventScopeKey(ev: RelayedEvent): string | undefined {
-  const type = ev.payload.type
-  if (type === 'project.updated') return 'projects'
-  if (DIRECTORY_TYPES.has(type)) return `dir:${ev.directory}`
-  if (SESSION_TYPES.has(type)) {
-    const sessionID = eventSessionID(ev.payload)
-    return sessionID === undefined ? undefined : `ses:${sessionID}`
+  const scope = eventScope(ev.payload)
+  switch (scope?.kind) {
+    case 'projects':
+      return 'projects'
+    case 'directory':
+      return `dir:${ev.directory}`
+    case 'session':
+      return `ses:${scope.sessionID}`
+    default:
+      return undefined
   }
-  return undefined
 }
 
 /**

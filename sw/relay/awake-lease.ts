@@ -30,6 +30,7 @@
 import type { RelayedEvent } from '../shared/protocol.ts'
 import { createAwakeClient, fetchAwakeConfig, type AwakeClient, type AwakeConfig, type AwakeResult } from '../shared/awake-client.ts'
 import type { Clock } from '../shared/clock.ts'
+import { BusySessions } from '../shared/opencode-events.ts'
 
 /** What the leaser reads of a relayed event. */
 export type ObservedEvent = Pick<RelayedEvent, 'directory' | 'payload'>
@@ -81,8 +82,8 @@ type Want = { kind: 'busy'; reason: string } | { kind: 'idle' } | { kind: 'unkno
 /** Tracks busy work and keeps the companion's lease in step with it. */
 export class AwakeLeaser {
   readonly options: AwakeLeaserOptions
-  /** sessionID → directory of sessions seen busy/retry. */
-  private readonly sessions = new Map<string, string>()
+  /** Sessions seen busy/retry in the relayed events. */
+  private readonly sessions = new BusySessions()
   private readonly tabLeases = new Map<string, { reason?: string; expiresAt: number }>()
   private client: AwakeClient | undefined
   private unpairedUntil = 0
@@ -115,33 +116,9 @@ export class AwakeLeaser {
   observe(events: readonly ObservedEvent[]): void {
     let changed = false
     for (const { directory, payload } of events) {
-      switch (payload.type) {
-        case 'session.status':
-          if (payload.properties.status.type === 'idle') changed = this.sessions.delete(payload.properties.sessionID) || changed
-          else if (!this.sessions.has(payload.properties.sessionID)) {
-            this.sessions.set(payload.properties.sessionID, directory)
-            changed = true
-          }
-          break
-        case 'session.idle':
-        case 'session.deleted':
-          changed = this.sessions.delete(payload.properties.sessionID) || changed
-          break
-        case 'server.instance.disposed':
-          for (const [id, dir] of this.sessions) {
-            if (dir === payload.properties.directory) {
-              this.sessions.delete(id)
-              changed = true
-            }
-          }
-          break
-        case 'global.disposed':
-          if (this.sessions.size > 0) changed = true
-          this.sessions.clear()
-          break
-        default:
-          break
-      }
+      const before = this.sessions.size
+      // A disposal forgets sessions without a per-session change: the size tells.
+      if (this.sessions.apply(directory, payload, this.deps.clock.now()) || this.sessions.size !== before) changed = true
     }
     if (changed) this.evaluate()
   }
@@ -167,7 +144,7 @@ export class AwakeLeaser {
   snapshot(): AwakeLeaserSnapshot {
     this.pruneTabLeases()
     return {
-      sessions: [...this.sessions.keys()].sort(),
+      sessions: this.sessions.list().map((b) => b.sessionID),
       tabLeases: [...this.tabLeases.keys()].sort(),
       want: this.want().kind,
       posted: this.posted?.busy,
@@ -191,7 +168,7 @@ export class AwakeLeaser {
     const sessionsBusy = this.sessions.size > 0
     const fresh = this.upstreamConnected()
     if (sessionsBusy && fresh) {
-      const ids = [...this.sessions.keys()].sort()
+      const ids = this.sessions.list().map((b) => b.sessionID)
       reasons.push(`${ids.length} session${ids.length === 1 ? '' : 's'} busy (${ids.join(', ')})`)
     }
     for (const lease of this.tabLeases.values()) reasons.push(lease.reason ? `tab: ${lease.reason}` : 'tab: long operation')

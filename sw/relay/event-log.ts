@@ -31,8 +31,9 @@
  * Only APIs common to DOM and WebWorker are used (indexedDB through Dexie, crypto.getRandomValues).
  */
 import Dexie, { type DexieOptions, type Table } from 'dexie'
-import type { OpencodeEvent, RelayedEvent } from '../shared/protocol.ts'
-import { isRecord, stringField } from '../shared/guards.ts'
+import type { RelayedEvent } from '../shared/protocol.ts'
+import { isRecord } from '../shared/guards.ts'
+import { indexFields } from '../shared/opencode-events.ts'
 
 /** An event as handed to {@link EventLog.append}: a `RelayedEvent` before it has a cursor. */
 export type NewEvent = Omit<RelayedEvent, 'cursor'>
@@ -176,27 +177,6 @@ export class RelayDatabase extends Dexie {
   constructor(name: string, options: DexieOptions) {
     super(name, options)
     this.version(1).stores(EVENT_LOG_SCHEMA)
-  }
-}
-
-/**
- * Extracts the indexed fields of an event payload, with runtime guards (the payload came over the
- * network): `type`; `sessionID` from `properties.sessionID` (or `properties.part.sessionID`,
- * `properties.info.sessionID`); `partID` from `properties.partID` (`message.part.delta`,
- * `message.part.removed`) or `properties.part.id` (`message.part.updated`). Shapes: the SDK's
- * `Event` union (`@opencode-ai/sdk/v2`).
- */
-export function indexFields(payload: OpencodeEvent): { type: string; sessionID?: string; partID?: string } {
-  const type = isRecord(payload) && typeof payload.type === 'string' ? payload.type : 'unknown'
-  const props: unknown = isRecord(payload) && 'properties' in payload ? payload.properties : undefined
-  const part: unknown = isRecord(props) ? props.part : undefined
-  const info: unknown = isRecord(props) ? props.info : undefined
-  const sessionID = stringField(props, 'sessionID') ?? stringField(part, 'sessionID') ?? stringField(info, 'sessionID')
-  const partID = stringField(props, 'partID') ?? stringField(part, 'id')
-  return {
-    type,
-    ...(sessionID !== undefined ? { sessionID } : {}),
-    ...(partID !== undefined ? { partID } : {}),
   }
 }
 

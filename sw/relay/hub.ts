@@ -19,6 +19,7 @@ import type { Clock } from '../shared/clock.ts'
 import type { EventLog } from './event-log.ts'
 import { syncToBusEvent, type UpstreamFrame } from '../shared/frames.ts'
 import { LauncherWatch, type LauncherWatchDeps } from './launcher-watch.ts'
+import { BusySessions, disposedBy, eventEntityKey, isTransientEvent } from '../shared/opencode-events.ts'
 
 /** A tab as the hub sees it: something to post protocol messages to. */
 export interface TabEndpoint {
@@ -99,8 +100,6 @@ const STORAGE_RETRY_MS = 1_100
  */
 const SLOW_ATTEMPT_MS = 1_000
 
-/** Event types that are transport noise, never stored. */
-const TRANSIENT = new Set(['server.connected', 'server.heartbeat'])
 
 /** One connected tab: its endpoint, its cursor and what it shows (for notifications). */
 export class TabSession {
@@ -242,11 +241,11 @@ export class RelayHub {
   private catchUpQueued = new Set<string>()
   private lastCompact = 0
   private configuring: Promise<void> | undefined
-  /** Sessions the hub has seen busy, and top-level-ness, for notifications. */
-  private busy = new Set<string>()
+  /** Sessions the hub has seen busy (notifications, the wake check, catch-up's idle fix-up), and top-level-ness. */
+  private readonly busy = new BusySessions()
   private parents = new Map<string, string | undefined>()
   /**
-   * While a catch-up runs: the entities (see {@link entityKey}) a live event changed since it
+   * While a catch-up runs: the entities (see `eventEntityKey`) a live event changed since it
    * began. Its results describe the server as it was when they were read, so a recovered event
    * for one of these entities would land after a newer live state and roll it back; it is
    * dropped instead (every later change of that entity arrives live anyway).
@@ -526,13 +525,13 @@ export class RelayHub {
       if (bus) this.enqueue(frame.directory, bus, false)
       return
     }
-    if (TRANSIENT.has(payload.type)) return
+    if (isTransientEvent(payload.type)) return
     this.enqueue(frame.directory, payload, false)
   }
 
   private enqueue(directory: string, payload: SdkEvent, recovered: boolean): void {
     if (this.liveTouched) {
-      const key = entityKey(payload)
+      const key = eventEntityKey(payload)
       if (key !== undefined && recovered && this.liveTouched.has(`${directory}\u0000${key}`)) return
       if (key !== undefined && !recovered) this.liveTouched.add(`${directory}\u0000${key}`)
     }
@@ -660,8 +659,8 @@ export class RelayHub {
           if (row.seq > prev) this.pendingSeqs.set(key, row)
         }
         // Non-durable state: sessions we believed busy that the server reports idle get an idle event.
-        for (const sessionID of [...this.busy]) {
-          if (!result.status[sessionID] && this.sessionDirectory.get(sessionID) === directory) {
+        for (const { sessionID, directory: dir } of this.busy.list()) {
+          if (!result.status[sessionID] && dir === directory) {
             this.enqueue(directory, { id: `relay_idle_${sessionID}_${this.deps.clock.now()}`, type: 'session.status', properties: { sessionID, status: { type: 'idle' } } }, true)
           }
         }
@@ -702,36 +701,19 @@ export class RelayHub {
     }, delay)
   }
 
-  private sessionDirectory = new Map<string, string>()
-
   /** Tracks busy sessions and parents for notifications; disposal triggers a resync. */
   private observe(directory: string, event: SdkEvent): void {
-    switch (event.type) {
-      case 'session.created':
-      case 'session.updated':
-        this.parents.set(event.properties.info.id, event.properties.info.parentID)
-        this.sessionDirectory.set(event.properties.info.id, directory)
-        return
-      case 'session.status': {
-        const id = event.properties.sessionID
-        this.sessionDirectory.set(id, directory)
-        if (event.properties.status.type === 'idle') {
-          if (this.busy.delete(id)) this.notify(directory, id, 'finished')
-        } else this.busy.add(id)
-        return
-      }
-      case 'permission.asked':
-        this.notify(directory, event.properties.sessionID, 'permission')
-        return
-      case 'server.instance.disposed':
-        for (const tab of this.tabs) tab.endpoint.post({ type: 'resync', directory: event.properties.directory, reason: 'server instance disposed' })
-        return
-      case 'global.disposed':
-        for (const tab of this.tabs) tab.endpoint.post({ type: 'resync', directory: '*', reason: 'server disposed' })
-        return
-      default:
-        return
+    const change = this.busy.apply(directory, event, this.deps.clock.now())
+    // A session that stops working finishes; one deleted while busy does not.
+    if (change && !change.busy && event.type !== 'session.deleted') this.notify(directory, change.sessionID, 'finished')
+    const disposed = disposedBy(event)
+    if (disposed) {
+      const target = disposed === 'all' ? '*' : disposed.directory
+      for (const tab of this.tabs) tab.endpoint.post({ type: 'resync', directory: target, reason: disposed === 'all' ? 'server disposed' : 'server instance disposed' })
+      return
     }
+    if (event.type === 'session.created' || event.type === 'session.updated') this.parents.set(event.properties.info.id, event.properties.info.parentID)
+    else if (event.type === 'permission.asked') this.notify(directory, event.properties.sessionID, 'permission')
   }
 
   /**
@@ -751,34 +733,6 @@ export class RelayHub {
       body: `${directory.split('/').pop() ?? directory} · ${sessionID}`,
       tag: `${kind}:${sessionID}`,
     })
-  }
-}
-
-/**
- * The entity whose whole state an event carries (a later one of the same entity supersedes it),
- * or undefined for events that only add to a state (`message.part.delta`) or that no catch-up
- * recovers. Shapes: the SDK's `Event` union (`@opencode-ai/sdk/v2`).
- */
-function entityKey(event: SdkEvent): string | undefined {
-  switch (event.type) {
-    case 'message.updated':
-      return `message:${event.properties.info.id}`
-    case 'message.removed':
-      return `message:${event.properties.messageID}`
-    case 'message.part.updated':
-      return `part:${event.properties.part.id}`
-    case 'message.part.removed':
-      return `part:${event.properties.partID}`
-    case 'session.status':
-    case 'session.idle':
-      return `status:${event.properties.sessionID}`
-    case 'session.created':
-    case 'session.updated':
-      return `session:${event.properties.info.id}`
-    case 'session.deleted':
-      return `session:${event.properties.sessionID}`
-    default:
-      return undefined
   }
 }
 

@@ -1,13 +1,10 @@
 /**
  * Watches an OpenCode server's own SSE stream, `GET {server}/global/event` (`opencode serve`;
  * frames are `GlobalEvent` of `@opencode-ai/sdk/v2`: `{directory, payload: {id, type, properties}}`),
- * and tracks which sessions are busy:
- *
- * - `session.status` with `properties.status.type` `busy` or `retry` → busy; `idle` → idle.
- * - `session.idle` and `session.deleted` → idle.
- * - `server.instance.disposed` (`properties.directory`) → every session of that directory idle;
- *   `global.disposed` → all idle.
- * - `server.heartbeat` (sent every 10 s by the server) only feeds the watchdog.
+ * and tracks which sessions are busy with the relay's own busy tracker (`BusySessions` of
+ * sw/shared/opencode-events.ts: `session.status` busy/retry → busy; idle, `session.idle`,
+ * `session.deleted` → idle; a disposed directory, or everything, → idle). `server.heartbeat`
+ * (sent every 10 s by the server) only feeds the watchdog.
  *
  * Reconnect policy: exponential backoff with full jitter, 0.5 s → 8 s cap ({@link SSE_BACKOFF});
  * the attempt counter resets once a frame arrives on the new stream. A watchdog aborts a stream
@@ -23,74 +20,23 @@
 import { createParser } from 'eventsource-parser'
 import { SSE_BACKOFF, reconnectDelayMs, type BackoffPolicy } from './backoff.ts'
 import { sleep, systemClock, type Clock, type Timer } from './clock.ts'
-import { isRecord } from '../../../sw/shared/guards.ts'
+import { parseFrame } from '../../../sw/shared/frames.ts'
+import { BusySessions, type BusySession } from '../../../sw/shared/opencode-events.ts'
 
-/** One busy session as tracked from `session.status`. */
-export interface BusySession {
-  sessionID: string
-  /** Project directory from the frame's `directory` ('' when absent). */
-  directory: string
-  /** `busy`, or `retry` (the model call is being retried: still working). */
-  status: 'busy' | 'retry'
-  /** Epoch ms when the session was first seen busy on this stream. */
-  since: number
-}
+export type { BusySession }
 
 /**
- * What a `/global/event` frame means to relay-awake, narrowed from the raw JSON by
- * {@link parseGlobalEventFrame}. `other` is any valid frame that does not change busy state.
+ * Reads one SSE `data` field of `GET /global/event` into the busy set: the envelope is narrowed by
+ * the relay's own frame parser (sw/shared/frames.ts) and the busy/idle meaning comes from the
+ * shared event knowledge (sw/shared/opencode-events.ts). Sync twins are skipped (they repeat the
+ * bus event with the same id). Malformed frames change nothing and never throw.
+ * @returns whether the busy set changed.
  */
-export type WatchedEvent =
-  | { type: 'session-status'; directory: string; sessionID: string; status: 'busy' | 'retry' | 'idle' }
-  | { type: 'session-idle'; directory: string; sessionID: string }
-  | { type: 'instance-disposed'; directory: string }
-  | { type: 'global-disposed' }
-  | { type: 'heartbeat' }
-  | { type: 'other'; eventType: string }
-
-/**
- * Parses one SSE `data` field from `GET /global/event`.
- * Accepts the global envelope `{directory, payload: {type, properties}}` and, for robustness, a
- * bare `{type, properties}` payload (the per-instance `GET /event` shape).
- * @returns the narrowed event, or undefined for malformed JSON or unknown shapes (never throws).
- */
-export function parseGlobalEventFrame(data: string): WatchedEvent | undefined {
-  let raw: unknown
-  try {
-    raw = JSON.parse(data)
-  } catch {
-    return undefined
-  }
-  if (!isRecord(raw)) return undefined
-  const payload = isRecord(raw.payload) ? raw.payload : raw
-  const directory = typeof raw.directory === 'string' ? raw.directory : ''
-  const type = payload.type
-  if (typeof type !== 'string') return undefined
-  const props = isRecord(payload.properties) ? payload.properties : {}
-  const sessionID = typeof props.sessionID === 'string' ? props.sessionID : undefined
-  switch (type) {
-    case 'session.status': {
-      const status = isRecord(props.status) ? props.status.type : undefined
-      if (sessionID === undefined) return undefined
-      if (status === 'busy' || status === 'retry' || status === 'idle') return { type: 'session-status', directory, sessionID, status }
-      return undefined
-    }
-    case 'session.idle':
-    case 'session.deleted': {
-      const id = sessionID ?? (isRecord(props.info) && typeof props.info.id === 'string' ? props.info.id : undefined)
-      return id === undefined ? undefined : { type: 'session-idle', directory, sessionID: id }
-    }
-    case 'server.instance.disposed': {
-      const dir = typeof props.directory === 'string' ? props.directory : directory
-      return { type: 'instance-disposed', directory: dir }
-    }
-    case 'global.disposed':
-      return { type: 'global-disposed' }
-    case 'server.heartbeat':
-      return { type: 'heartbeat' }
-    default:
-      return { type: 'other', eventType: type }
-  }
+export function applyGlobalEventFrame(busy: BusySessions, data: string, now: number): boolean {
+  const parsed = parseFrame(data)
+  if (!parsed.ok || parsed.frame.payload.type === 'sync') return false
+  const before = busy.size
+  return busy.apply(parsed.frame.directory, parsed.frame.payload, now) !== undefined || busy.size !== before
 }
 
 /** Connection state of the watched stream. */
@@ -123,7 +69,7 @@ export interface SessionWatcherOptions {
  * sessions. `start()` begins the loop; `stop()` aborts it (idempotent).
  */
 export class SessionWatcher {
-  private readonly sessions = new Map<string, BusySession>()
+  private readonly sessions = new BusySessions()
   private currentState: WatcherState = 'connecting'
   private error: string | undefined
   private attempt = 0
@@ -171,7 +117,7 @@ export class SessionWatcher {
 
   /** Busy sessions, sorted by session id. */
   busySessions(): BusySession[] {
-    return [...this.sessions.values()].sort((a, b) => a.sessionID.localeCompare(b.sessionID))
+    return this.sessions.list()
   }
 
   /** Starts the connect/read/reconnect loop in the background. */
@@ -189,44 +135,9 @@ export class SessionWatcher {
     this.setState('stopped')
   }
 
-  /** Applies one parsed event to the busy set (exposed for unit tests). */
-  apply(event: WatchedEvent): void {
-    let changed = false
-    switch (event.type) {
-      case 'session-status':
-        if (event.status === 'idle') changed = this.sessions.delete(event.sessionID)
-        else {
-          const prev = this.sessions.get(event.sessionID)
-          if (!prev || prev.status !== event.status) {
-            this.sessions.set(event.sessionID, {
-              sessionID: event.sessionID,
-              directory: event.directory,
-              status: event.status,
-              since: prev?.since ?? this.clock.now(),
-            })
-            changed = true
-          }
-        }
-        break
-      case 'session-idle':
-        changed = this.sessions.delete(event.sessionID)
-        break
-      case 'instance-disposed':
-        for (const [id, s] of this.sessions) {
-          if (s.directory === event.directory) {
-            this.sessions.delete(id)
-            changed = true
-          }
-        }
-        break
-      case 'global-disposed':
-        changed = this.clearSessions()
-        break
-      case 'heartbeat':
-      case 'other':
-        break
-    }
-    if (changed) this.opts.onChange()
+  /** Applies one SSE `data` field of the stream (see {@link applyGlobalEventFrame}); exposed for unit tests. */
+  ingest(data: string): void {
+    if (applyGlobalEventFrame(this.sessions, data, this.clock.now())) this.opts.onChange()
   }
 
   private clearSessions(): boolean {
@@ -294,8 +205,7 @@ export class SessionWatcher {
             this.attempt = 0
             this.error = undefined
           }
-          const event = parseGlobalEventFrame(message.data)
-          if (event) this.apply(event)
+          this.ingest(message.data)
         },
       })
       const reader = res.body.getReader()

@@ -1,0 +1,238 @@
+/**
+ * What Relay knows about OpenCode's events, in one place: which session, part or entity an event
+ * touches, which REST read returns the data it changes, whether it is transport noise, which
+ * sessions it makes busy or idle, and what it disposes. The relay (ingest, log, notifications,
+ * sleep protection), the app's sync layer and the relay-awake CLI all ask this module; only the
+ * reducer (src/state/reducer.ts), which applies events, switches on event types itself.
+ *
+ * Source of the shapes: the SDK's `Event` union (`@opencode-ai/sdk/v2/types`) as sent on
+ * `GET /global/event` by opencode 1.18 (see sw/shared/frames.ts for the envelope). Lib-neutral.
+ */
+import type { Event } from '@opencode-ai/sdk/v2/types'
+import { isRecord, stringField } from './guards.ts'
+
+/** Event types that are transport noise (connection hello, heartbeat every 10 s): never stored, never applied. */
+const TRANSIENT_TYPES: ReadonlySet<string> = new Set(['server.connected', 'server.heartbeat'])
+
+/** Whether events of `type` are transport noise (`server.connected`, `server.heartbeat`). */
+export function isTransientEvent(type: string): boolean {
+  return TRANSIENT_TYPES.has(type)
+}
+
+/**
+ * The session an event concerns: `properties.sessionID` when present (message, part, status,
+ * permission, question, todo, diff events), else the id of a `session.created|updated` info.
+ */
+export function eventSessionID(event: Event): string | undefined {
+  const props: unknown = event.properties
+  const direct = stringField(props, 'sessionID')
+  if (direct !== undefined) return direct
+  if (event.type === 'session.created' || event.type === 'session.updated') return event.properties.info.id
+  return undefined
+}
+
+/**
+ * The entity whose whole state an event carries (a later event of the same entity supersedes it),
+ * e.g. `message:<id>`, `part:<id>`, `status:<sessionID>`, `session:<id>`; undefined for events that
+ * only add to a state (`message.part.delta`) or that no catch-up recovers.
+ */
+export function eventEntityKey(event: Event): string | undefined {
+  switch (event.type) {
+    case 'message.updated':
+      return `message:${event.properties.info.id}`
+    case 'message.removed':
+      return `message:${event.properties.messageID}`
+    case 'message.part.updated':
+      return `part:${event.properties.part.id}`
+    case 'message.part.removed':
+      return `part:${event.properties.partID}`
+    case 'session.status':
+    case 'session.idle':
+      return `status:${event.properties.sessionID}`
+    case 'session.created':
+    case 'session.updated':
+      return `session:${event.properties.info.id}`
+    case 'session.deleted':
+      return `session:${event.properties.sessionID}`
+    default:
+      return undefined
+  }
+}
+
+/**
+ * The one REST read that returns the data an event changes: the project list (`GET /project`), a
+ * directory's session list, statuses, permissions and questions (`GET /session`,
+ * `/session/status`, `/permission`, `/question`), or one session's transcript and todos
+ * (`GET /session/{id}/message`, `/session/{id}/todo`).
+ */
+export type EventScope = { kind: 'projects' } | { kind: 'directory' } | { kind: 'session'; sessionID: string }
+
+const DIRECTORY_TYPES: ReadonlySet<string> = new Set([
+  'session.created',
+  'session.updated',
+  'session.deleted',
+  'session.status',
+  'session.idle',
+  'permission.asked',
+  'permission.replied',
+  'permission.v2.asked',
+  'permission.v2.replied',
+  'question.asked',
+  'question.replied',
+  'question.rejected',
+  'question.v2.asked',
+  'question.v2.replied',
+  'question.v2.rejected',
+])
+
+const SESSION_TYPES: ReadonlySet<string> = new Set([
+  'message.updated',
+  'message.removed',
+  'message.part.updated',
+  'message.part.removed',
+  'message.part.delta',
+  'todo.updated',
+])
+
+/** The scope of the REST read an event's data comes from (see {@link EventScope}), if any. */
+export function eventScope(event: Event): EventScope | undefined {
+  if (event.type === 'project.updated') return { kind: 'projects' }
+  if (DIRECTORY_TYPES.has(event.type)) return { kind: 'directory' }
+  if (SESSION_TYPES.has(event.type)) {
+    const sessionID = eventSessionID(event)
+    return sessionID === undefined ? undefined : { kind: 'session', sessionID }
+  }
+  return undefined
+}
+
+/** How an event changes whether a session works: `session.status` busy/retry, or idle (`session.status` idle, `session.idle`, `session.deleted`). */
+export type BusyChange = { sessionID: string; busy: true; status: 'busy' | 'retry' } | { sessionID: string; busy: false }
+
+/**
+ * The busy/idle change an event makes, if any (see {@link BusyChange}). Guarded: the inner
+ * `properties` of a frame are the server's contract, not validated on arrival, so a malformed one
+ * (no `sessionID`, an unknown `status.type`) makes no change instead of throwing.
+ */
+export function busyChange(event: Event): BusyChange | undefined {
+  const props: unknown = event.properties
+  const sessionID = stringField(props, 'sessionID')
+  if (sessionID === undefined) return undefined
+  switch (event.type) {
+    case 'session.status': {
+      const status = isRecord(props) ? stringField(props.status, 'type') : undefined
+      if (status === 'idle') return { sessionID, busy: false }
+      if (status === 'busy' || status === 'retry') return { sessionID, busy: true, status }
+      return undefined
+    }
+    case 'session.idle':
+    case 'session.deleted':
+      return { sessionID, busy: false }
+    default:
+      return undefined
+  }
+}
+
+/**
+ * What an event disposes on the server: one project instance (`server.instance.disposed`, its
+ * `directory`), or everything (`global.disposed`). Either means durable state may have changed
+ * wholesale: re-read it over REST.
+ */
+export function disposedBy(event: Event): { directory: string } | 'all' | undefined {
+  if (event.type === 'server.instance.disposed') {
+    const directory = stringField(event.properties, 'directory')
+    return directory === undefined ? undefined : { directory }
+  }
+  if (event.type === 'global.disposed') return 'all'
+  return undefined
+}
+
+/** One busy session as {@link BusySessions} tracks it. */
+export interface BusySession {
+  sessionID: string
+  /** Project instance directory the session's events came from. */
+  directory: string
+  /** `busy`, or `retry` (the model call is being retried: still working). */
+  status: 'busy' | 'retry'
+  /** Epoch ms when it was first seen busy (the caller's clock). */
+  since: number
+}
+
+/**
+ * Which sessions are working, from events in stream (or log) order: the one busy tracker of the
+ * relay's notifications and wake check, sleep protection and the relay-awake CLI.
+ */
+export class BusySessions {
+  private readonly sessions = new Map<string, BusySession>()
+
+  /**
+   * Applies one event of `directory`. Returns the change when the set changed (a session became
+   * busy or idle, or switched between busy and retry), else undefined. Disposal of a directory (or
+   * of everything) forgets its sessions without a change per session (compare `size`).
+   * @param now epoch ms, recorded as `since` for a newly busy session.
+   */
+  apply(directory: string, event: Event, now = 0): BusyChange | undefined {
+    const disposed = disposedBy(event)
+    if (disposed === 'all') {
+      this.clear()
+      return undefined
+    }
+    if (disposed) {
+      for (const [id, s] of this.sessions) if (s.directory === disposed.directory) this.sessions.delete(id)
+      return undefined
+    }
+    const change = busyChange(event)
+    if (!change) return undefined
+    if (!change.busy) return this.sessions.delete(change.sessionID) ? change : undefined
+    const prev = this.sessions.get(change.sessionID)
+    this.sessions.set(change.sessionID, { sessionID: change.sessionID, directory, status: change.status, since: prev?.since ?? now })
+    return prev?.status === change.status ? undefined : change
+  }
+
+  /** Marks a session idle (e.g. the server's `/session/status` no longer lists it); true when it was busy. */
+  delete(sessionID: string): boolean {
+    return this.sessions.delete(sessionID)
+  }
+
+  /** Forgets every session (server switch, stream lost for a consumer that cannot recover statuses). */
+  clear(): void {
+    this.sessions.clear()
+  }
+
+  has(sessionID: string): boolean {
+    return this.sessions.has(sessionID)
+  }
+
+  get(sessionID: string): BusySession | undefined {
+    return this.sessions.get(sessionID)
+  }
+
+  /** Number of busy sessions. */
+  get size(): number {
+    return this.sessions.size
+  }
+
+  /** The busy sessions, sorted by id. */
+  list(): BusySession[] {
+    return [...this.sessions.values()].sort((a, b) => a.sessionID.localeCompare(b.sessionID))
+  }
+}
+
+/**
+ * The indexed fields of a stored event payload, with runtime guards (it came over the network or
+ * out of IndexedDB): `type`; `sessionID` from `properties.sessionID` (or `properties.part.sessionID`,
+ * `properties.info.sessionID`); `partID` from `properties.partID` (`message.part.delta`,
+ * `message.part.removed`) or `properties.part.id` (`message.part.updated`).
+ */
+export function indexFields(payload: unknown): { type: string; sessionID?: string; partID?: string } {
+  const type = stringField(payload, 'type') ?? 'unknown'
+  const props: unknown = isRecord(payload) ? payload.properties : undefined
+  const part: unknown = isRecord(props) ? props.part : undefined
+  const info: unknown = isRecord(props) ? props.info : undefined
+  const sessionID = stringField(props, 'sessionID') ?? stringField(part, 'sessionID') ?? stringField(info, 'sessionID')
+  const partID = stringField(props, 'partID') ?? stringField(part, 'id')
+  return {
+    type,
+    ...(sessionID !== undefined ? { sessionID } : {}),
+    ...(partID !== undefined ? { partID } : {}),
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * The one module of OpenCode event knowledge (sw/shared/opencode-events.ts): which session, part,
+ * entity and REST scope an event touches, transport noise, busy/idle transitions and the busy
+ * tracker shared by the relay, sleep protection and relay-awake — including malformed frames.
+ */
+import { describe, expect, it } from 'vitest'
+import type { Event } from '@opencode-ai/sdk/v2/types'
+import { BusySessions, busyChange, disposedBy, eventEntityKey, eventScope, eventSessionID, isTransientEvent } from '../sw/shared/opencode-events.ts'
+import { parseFrame } from '../sw/shared/frames.ts'
+
+/** An event as it arrives: the envelope checked by the frame parser, the properties unchecked. */
+function ev(type: string, properties: Record<string, unknown>): Event {
+  const parsed = parseFrame(JSON.stringify({ directory: '/p', payload: { id: `evt_${type}`, type, properties } }))
+  if (!parsed.ok || parsed.frame.payload.type === 'sync') throw new Error('not a bus event')
+  return parsed.frame.payload
+}
+
+const status = (sessionID: string, type: string) => ev('session.status', { sessionID, status: { type } })
+
+describe('OpenCode event knowledge', () => {
+  it('names the session, entity and REST scope an event touches', () => {
+    const part = ev('message.part.updated', { sessionID: 'ses_1', time: 1, part: { id: 'prt_1', messageID: 'msg_1', sessionID: 'ses_1', type: 'text', text: '' } })
+    expect(eventSessionID(part)).toBe('ses_1')
+    expect(eventEntityKey(part)).toBe('part:prt_1')
+    expect(eventScope(part)).toEqual({ kind: 'session', sessionID: 'ses_1' })
+    const created = ev('session.created', { sessionID: 'ses_2', info: { id: 'ses_2' } })
+    expect(eventSessionID(ev('session.updated', { info: { id: 'ses_3' } }))).toBe('ses_3')
+    expect(eventEntityKey(created)).toBe('session:ses_2')
+    expect(eventScope(created)).toEqual({ kind: 'directory' })
+    expect(eventScope(ev('project.updated', {}))).toEqual({ kind: 'projects' })
+    expect(eventScope(ev('file.edited', { file: 'a' }))).toBeUndefined()
+    expect(eventEntityKey(ev('message.part.delta', { sessionID: 'ses_1', messageID: 'm', partID: 'p', field: 'text', delta: 'x' }))).toBeUndefined()
+  })
+
+  it('knows transport noise', () => {
+    expect(isTransientEvent('server.heartbeat')).toBe(true)
+    expect(isTransientEvent('server.connected')).toBe(true)
+    expect(isTransientEvent('session.status')).toBe(false)
+  })
+
+  it('reads busy and idle transitions, and ignores malformed statuses instead of throwing', () => {
+    expect(busyChange(status('ses_1', 'busy'))).toEqual({ sessionID: 'ses_1', busy: true, status: 'busy' })
+    expect(busyChange(status('ses_1', 'retry'))).toEqual({ sessionID: 'ses_1', busy: true, status: 'retry' })
+    expect(busyChange(status('ses_1', 'idle'))).toEqual({ sessionID: 'ses_1', busy: false })
+    expect(busyChange(ev('session.idle', { sessionID: 'ses_1' }))).toEqual({ sessionID: 'ses_1', busy: false })
+    expect(busyChange(ev('session.deleted', { sessionID: 'ses_1', info: { id: 'ses_1' } }))).toEqual({ sessionID: 'ses_1', busy: false })
+    expect(busyChange(status('ses_1', 'exploded'))).toBeUndefined()
+    expect(busyChange(ev('session.status', { sessionID: 'ses_1' }))).toBeUndefined()
+    expect(busyChange(ev('session.status', { status: { type: 'busy' } }))).toBeUndefined()
+    expect(disposedBy(ev('server.instance.disposed', { directory: '/p' }))).toEqual({ directory: '/p' })
+    expect(disposedBy(ev('server.instance.disposed', {}))).toBeUndefined()
+    expect(disposedBy(ev('global.disposed', {}))).toBe('all')
+  })
+
+  it('tracks busy sessions: one change per transition, busy ↔ retry included, disposal forgets a directory', () => {
+    const busy = new BusySessions()
+    expect(busy.apply('/a', status('ses_a', 'busy'), 5)).toEqual({ sessionID: 'ses_a', busy: true, status: 'busy' })
+    expect(busy.apply('/a', status('ses_a', 'busy'), 6)).toBeUndefined()
+    expect(busy.apply('/a', status('ses_a', 'retry'), 7)).toMatchObject({ status: 'retry' })
+    expect(busy.get('ses_a')).toEqual({ sessionID: 'ses_a', directory: '/a', status: 'retry', since: 5 })
+    busy.apply('/b', status('ses_b', 'busy'))
+    busy.apply('/a', ev('server.instance.disposed', { directory: '/a' }))
+    expect(busy.list().map((s) => s.sessionID)).toEqual(['ses_b'])
+    expect(busy.apply('/b', ev('session.idle', { sessionID: 'ses_b' }))).toEqual({ sessionID: 'ses_b', busy: false })
+    expect(busy.apply('/b', ev('session.idle', { sessionID: 'ses_b' }))).toBeUndefined()
+    busy.apply('/c', status('ses_c', 'busy'))
+    busy.apply('global', ev('global.disposed', {}))
+    expect(busy.size).toBe(0)
+  })
+})
