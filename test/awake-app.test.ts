@@ -13,7 +13,7 @@ import { sleepProtectionText, useSettingsStore, type CompanionState } from '../s
 import { setStorage } from '../src/stores/storage.ts'
 import type { OpencodeEvent, RelayedEvent } from '../sw/shared/protocol.ts'
 import { AwakeLeaser, type ObservedEvent } from '../sw/relay/awake-lease.ts'
-import { EventLog } from '../sw/relay/event-log.ts'
+import { EventLog } from '../sw/relay/log/event-log.ts'
 import type { Clock } from '../sw/shared/clock.ts'
 import { RelayHub } from '../sw/relay/hub.ts'
 import { FakeClock } from './support/fake-clock.ts'

@@ -1,12 +1,12 @@
 /**
- * The event log's write-behind path (`EventLog.appendLive`, sw/relay/event-log.ts): live events
+ * The event log's write-behind path (`EventLog.appendLive`, sw/relay/log/event-log.ts): live events
  * get cursors at once and fan out without waiting for IndexedDB; the write follows, coalesced,
  * with its seqs; backpressure bounds what is not written yet; ordered operations keep their order.
  * fake-indexeddb, one `IDBFactory` per test.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb'
-import { CURSOR_RESERVATION, EventLog, type EventLogOptions, type NewEvent } from '../sw/relay/event-log.ts'
+import { CURSOR_RESERVATION, EventLog, type EventLogOptions, type NewEvent } from '../sw/relay/log/event-log.ts'
 
 const DIR = '/home/dev/project'
 const T0 = 1_700_000_000_000

@@ -1,5 +1,5 @@
 /**
- * Unit tests of the relay's event log (sw/relay/event-log.ts) on fake-indexeddb: every test gets
+ * Unit tests of the relay's event log (sw/relay/log/event-log.ts) on fake-indexeddb: every test gets
  * its own `IDBFactory`, so databases never leak between tests. Clocks are injected.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest'
@@ -11,7 +11,7 @@ import {
   isQuotaError,
   type EventLogOptions,
   type NewEvent,
-} from '../sw/relay/event-log.ts'
+} from '../sw/relay/log/event-log.ts'
 import type { OpencodeEvent, RelayedEvent } from '../sw/shared/protocol.ts'
 import { indexFields } from '../sw/shared/opencode-events.ts'
 

@@ -13,7 +13,7 @@
 import { describe, expect, it } from 'vitest'
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb'
 import { RelayHub, type TabEndpoint } from '../sw/relay/hub.ts'
-import { EventLog } from '../sw/relay/event-log.ts'
+import { EventLog } from '../sw/relay/log/event-log.ts'
 import { systemDeps } from '../sw/relay/connection.ts'
 import type { RelayedEvent } from '../sw/shared/protocol.ts'
 import { applyRelayed, createClientState } from '../src/state/reducer.ts'

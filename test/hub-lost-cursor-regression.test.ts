@@ -8,7 +8,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb'
 import { RelayHub } from '../sw/relay/hub.ts'
-import { EventLog, type NewEvent } from '../sw/relay/event-log.ts'
+import { EventLog, type NewEvent } from '../sw/relay/log/event-log.ts'
 import type { RelayToTab } from '../sw/shared/protocol.ts'
 
 const server = { url: 'http://opencode.test' }

@@ -8,7 +8,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb'
 import { RelayHub } from '../sw/relay/hub.ts'
-import { EventLog } from '../sw/relay/event-log.ts'
+import { EventLog } from '../sw/relay/log/event-log.ts'
 import type { RelayStatus, RelayToTab } from '../sw/shared/protocol.ts'
 import { until } from './support/until.ts'
 

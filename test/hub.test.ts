@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest'
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb'
 import { RelayHub, type HubDeps, type TabEndpoint } from '../sw/relay/hub.ts'
 import type { LauncherAnswer } from '../sw/shared/launcher-config.ts'
-import { EventLog } from '../sw/relay/event-log.ts'
+import { EventLog } from '../sw/relay/log/event-log.ts'
 import type { RelayedEvent, RelayStatus, RelayToTab } from '../sw/shared/protocol.ts'
 import { until } from './support/until.ts'
 

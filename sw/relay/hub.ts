@@ -16,7 +16,7 @@ import { authHeaders, catchUpDirectory, relayRestClient, type SeqRow } from './c
 import { DEFAULT_MAX_DELAY_MS, SseConnection, type ConnectionSnapshot } from './connection.ts'
 import { computeBackoffMs } from '../shared/backoff.ts'
 import type { Clock } from '../shared/clock.ts'
-import type { EventLog } from './event-log.ts'
+import type { EventLog } from './log/event-log.ts'
 import { syncToBusEvent, type UpstreamFrame } from '../shared/frames.ts'
 import { LauncherWatch, type LauncherWatchDeps } from './launcher-watch.ts'
 import { BusySessions, disposedBy, eventEntityKey, isTransientEvent } from '../shared/opencode-events.ts'

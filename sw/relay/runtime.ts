@@ -5,7 +5,7 @@
  */
 import type { RelayStatus, RelayToTab } from '../shared/protocol.ts'
 import { AwakeLeaser } from './awake-lease.ts'
-import { EventLog } from './event-log.ts'
+import { EventLog } from './log/event-log.ts'
 import { isTabToRelay } from './guards.ts'
 import { realClock } from '../shared/clock.ts'
 import { logKey, RelayHub, type TabSession } from './hub.ts'

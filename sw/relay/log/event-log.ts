@@ -30,45 +30,32 @@
  *
  * Only APIs common to DOM and WebWorker are used (indexedDB through Dexie, crypto.getRandomValues).
  */
-import Dexie, { type DexieOptions, type Table } from 'dexie'
-import type { RelayedEvent } from '../shared/protocol.ts'
-import { isRecord } from '../shared/guards.ts'
-import { indexFields } from '../shared/opencode-events.ts'
+import type { DexieOptions } from 'dexie'
+import type { RelayedEvent } from '../../shared/protocol.ts'
+import {
+  CURSOR_RESERVATION,
+  fromStored,
+  META_COLLAPSED,
+  META_FLOOR,
+  META_INSTANCE,
+  META_RESERVED,
+  RelayDatabase,
+  RESERVED_META_PREFIX,
+  seqKey,
+  toStored,
+  type MetaRow,
+  type SeqRow,
+  type StoredEvent,
+} from './schema.ts'
+import { describeStorageError, isClosedError } from './storage-errors.ts'
+import { RecentIds, Ring } from './memory.ts'
+import { indexFields } from '../../shared/opencode-events.ts'
+
+export { CURSOR_RESERVATION, EVENT_LOG_SCHEMA, RelayDatabase, RESERVED_META_PREFIX, type MetaRow, type SeqRow, type StoredEvent } from './schema.ts'
+export { describeStorageError, isClosedError, isQuotaError } from './storage-errors.ts'
 
 /** An event as handed to {@link EventLog.append}: a `RelayedEvent` before it has a cursor. */
 export type NewEvent = Omit<RelayedEvent, 'cursor'>
-
-/**
- * One row of the `events` table: the `RelayedEvent` fields plus denormalized, indexed fields
- * extracted from `payload` (see {@link indexFields}).
- */
-export interface StoredEvent extends RelayedEvent {
-  /** `payload.type`, e.g. `message.part.delta`. */
-  type: string
-  /** Session the event belongs to, when the payload names one. */
-  sessionID?: string
-  /** Part the event is about (`message.part.delta`/`.updated`/`.removed`), when any. */
-  partID?: string
-}
-
-/**
- * A catch-up position: the highest `seq` applied for one aggregate (a session) of one directory.
- * Source: OpenCode sync events (`{type: 'sync', syncEvent: {aggregateID, seq, …}}` on
- * `GET /global/event`, and the rows of `POST /sync/history`).
- */
-export interface SeqRow {
-  directory: string
-  aggregateID: string
-  /** Sequence number within the aggregate; only ever moves forward. */
-  seq: number
-}
-
-/** One row of the `meta` table. */
-export interface MetaRow {
-  key: string
-  /** Any structured-clonable value. */
-  value: unknown
-}
 
 /** Result of {@link EventLog.append}. */
 export interface AppendResult {
@@ -137,30 +124,6 @@ export const DEFAULT_MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000
 /** Default size of the in-memory ring (events). */
 export const DEFAULT_MEMORY_EVENTS = 20_000
 
-/** Dexie schema, version 1. The first entry of each table is its primary key. */
-export const EVENT_LOG_SCHEMA = {
-  events: '&cursor, &id, directory, [directory+sessionID], partID, type, receivedAt',
-  seqs: '[directory+aggregateID]',
-  meta: 'key',
-} as const
-
-/** Prefix of the `meta` keys the log uses itself; {@link EventLog.setMeta} refuses them. */
-export const RESERVED_META_PREFIX = '__eventlog/'
-const META_INSTANCE = `${RESERVED_META_PREFIX}instance`
-const META_FLOOR = `${RESERVED_META_PREFIX}floor`
-const META_COLLAPSED = `${RESERVED_META_PREFIX}collapsedThrough`
-const META_RESERVED = `${RESERVED_META_PREFIX}reservedThrough`
-
-/**
- * Cursors reserved ahead of the head, in IndexedDB, before they are handed out (see
- * {@link EventLog.lostCursors}): live events get cursors and reach tabs before their write
- * commits, so a relay that dies (the last tab closed, the fallback leader closed) may have handed
- * out cursors that were never written. The next log starts above the reservation, never reusing
- * one. Renewed when half is used; write-behind keeps at most `maxUnpersisted` (≤ memoryEvents)
- * events unwritten, far below half of it.
- */
-export const CURSOR_RESERVATION = 1_000_000
-
 const DEFAULT_RECENT_IDS = 50_000
 const DEFAULT_MAX_UNPERSISTED = 8_000
 const DEFAULT_RETRY_INTERVAL_MS = 1_000
@@ -168,188 +131,11 @@ const DEFAULT_COMPACT_CHUNK = 2_000
 /** First retention read is small: in the common case nothing is due and one row decides it. */
 const RETENTION_PROBE = 64
 
-/** The Dexie database of the log (exposed for diagnostics and tests through {@link EventLog.dexie}). */
-export class RelayDatabase extends Dexie {
-  declare events: Table<StoredEvent, number>
-  declare seqs: Table<SeqRow, [string, string]>
-  declare meta: Table<MetaRow, string>
-
-  constructor(name: string, options: DexieOptions) {
-    super(name, options)
-    this.version(1).stores(EVENT_LOG_SCHEMA)
-  }
-}
-
-function errorName(err: unknown): string | undefined {
-  return isRecord(err) && typeof err.name === 'string' ? err.name : undefined
-}
-
-function errorMessage(err: unknown): string {
-  if (isRecord(err) && typeof err.message === 'string' && err.message) return err.message
-  return String(err)
-}
-
-/** Errors nested in Dexie errors (`inner`), `cause`, and the failures of a Dexie `BulkError`. */
-function nestedErrors(err: unknown): unknown[] {
-  if (!isRecord(err)) return []
-  const out: unknown[] = []
-  if (err.inner !== undefined && err.inner !== err) out.push(err.inner)
-  if (err.cause !== undefined && err.cause !== err) out.push(err.cause)
-  if (Array.isArray(err.failures)) out.push(...err.failures)
-  return out
-}
-
-function someError(err: unknown, test: (e: unknown) => boolean, depth = 0): boolean {
-  if (depth > 4 || err === undefined || err === null) return false
-  if (test(err)) return true
-  return nestedErrors(err).some((e) => someError(e, test, depth + 1))
-}
-
-/**
- * True when `err` (or an error nested in it: Dexie's `inner`, `cause`, a `BulkError`'s failures)
- * is a storage quota error: a `DOMException` named `QuotaExceededError` (all browsers; Firefox
- * also used `NS_ERROR_DOM_QUOTA_REACHED`, legacy code 22).
- */
-export function isQuotaError(err: unknown): boolean {
-  return someError(err, (e) => {
-    const name = errorName(e)
-    if (name === 'QuotaExceededError' || name === 'NS_ERROR_DOM_QUOTA_REACHED') return true
-    return isRecord(e) && e.code === 22 && name !== undefined && name !== 'Error'
-  })
-}
-
-/** True when `err` says the database connection is closed (Dexie `DatabaseClosedError`, IDB `InvalidStateError`). */
-export function isClosedError(err: unknown): boolean {
-  return someError(err, (e) => {
-    const name = errorName(e)
-    return name === 'DatabaseClosedError' || name === 'InvalidStateError'
-  })
-}
-
-/**
- * A one-line, human-readable description of a storage error, as shown in `RelayStatus.storage`:
- * `"IndexedDB quota exceeded: …"`, `"IndexedDB database closed: …"`, `"IndexedDB unavailable: …"`,
- * or `"IndexedDB error (<name>): …"`.
- */
-export function describeStorageError(err: unknown): string {
-  const message = errorMessage(err)
-  if (isQuotaError(err)) return `IndexedDB quota exceeded: ${message}`
-  if (isClosedError(err)) return `IndexedDB database closed: ${message}`
-  const name = errorName(err) ?? 'Error'
-  if (name === 'MissingAPIError' || name === 'SecurityError') return `IndexedDB unavailable: ${message}`
-  return `IndexedDB error (${name}): ${message}`
-}
 
 function randomInstanceId(): string {
   const bytes = new Uint8Array(16)
   crypto.getRandomValues(bytes)
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
-}
-
-function seqKey(directory: string, aggregateID: string): string {
-  return `${directory}\u0000${aggregateID}`
-}
-
-function toStored(e: RelayedEvent): StoredEvent {
-  return { ...e, ...indexFields(e.payload) }
-}
-
-function fromStored(row: StoredEvent): RelayedEvent {
-  const e: RelayedEvent = { cursor: row.cursor, id: row.id, directory: row.directory, payload: row.payload, receivedAt: row.receivedAt }
-  if (row.recovered !== undefined) e.recovered = row.recovered
-  return e
-}
-
-/** An insertion-ordered set that forgets its oldest entries beyond `capacity`. */
-class RecentIds {
-  private readonly ids = new Set<string>()
-  constructor(private readonly capacity: number) {}
-  has(id: string): boolean {
-    return this.ids.has(id)
-  }
-  add(id: string): void {
-    if (this.ids.has(id)) return
-    this.ids.add(id)
-    while (this.ids.size > this.capacity) {
-      const first = this.ids.values().next()
-      if (first.done) break
-      this.ids.delete(first.value)
-    }
-  }
-  clear(): void {
-    this.ids.clear()
-  }
-}
-
-/** The in-memory ring: recent events in cursor order (a queue with O(1) amortized shift). */
-class Ring {
-  private items: RelayedEvent[] = []
-  private start = 0
-
-  get size(): number {
-    return this.items.length - this.start
-  }
-  push(e: RelayedEvent): void {
-    this.items.push(e)
-  }
-  shift(): RelayedEvent | undefined {
-    if (this.start >= this.items.length) return undefined
-    const e = this.items[this.start++]
-    if (this.start > 1024 && this.start * 2 > this.items.length) {
-      this.items = this.items.slice(this.start)
-      this.start = 0
-    }
-    return e
-  }
-  first(): RelayedEvent | undefined {
-    return this.start < this.items.length ? this.items[this.start] : undefined
-  }
-  all(): RelayedEvent[] {
-    return this.items.slice(this.start)
-  }
-  /** Index of the first item with a cursor above `cursor` (binary search). */
-  private indexAfter(cursor: number): number {
-    let lo = this.start
-    let hi = this.items.length
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1
-      if (this.items[mid].cursor <= cursor) lo = mid + 1
-      else hi = mid
-    }
-    return lo
-  }
-  sliceAfter(cursor: number, limit: number): RelayedEvent[] {
-    const from = this.indexAfter(cursor)
-    return this.items.slice(from, Math.min(this.items.length, from + limit))
-  }
-  /** Removes the items matching `pred`; returns them. */
-  removeWhere(pred: (e: RelayedEvent) => boolean): RelayedEvent[] {
-    const removed: RelayedEvent[] = []
-    const kept: RelayedEvent[] = []
-    for (let i = this.start; i < this.items.length; i++) {
-      const e = this.items[i]
-      if (pred(e)) removed.push(e)
-      else kept.push(e)
-    }
-    if (removed.length) {
-      this.items = kept
-      this.start = 0
-    }
-    return removed
-  }
-  /** Removes every item with a cursor ≤ `cursor`; returns them. */
-  dropThrough(cursor: number): RelayedEvent[] {
-    const removed: RelayedEvent[] = []
-    for (let e = this.first(); e && e.cursor <= cursor; e = this.first()) {
-      this.shift()
-      removed.push(e)
-    }
-    return removed
-  }
-  clear(): void {
-    this.items = []
-    this.start = 0
-  }
 }
 
 interface Settings {

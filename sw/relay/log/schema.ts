@@ -1,0 +1,91 @@
+/**
+ * The event log's schema and rows: the Dexie database (`events`, `seqs`, `meta`, version 1), the
+ * row types, the log's own `meta` keys, the cursor reservation, and the conversions between a
+ * stored row and the `RelayedEvent` tabs receive. See event-log.ts beside it for the design rules.
+ */
+import Dexie, { type DexieOptions, type Table } from 'dexie'
+import type { RelayedEvent } from '../../shared/protocol.ts'
+import { indexFields } from '../../shared/opencode-events.ts'
+
+/**
+ * One row of the `events` table: the `RelayedEvent` fields plus denormalized, indexed fields
+ * extracted from `payload` (see `indexFields` of sw/shared/opencode-events.ts).
+ */
+export interface StoredEvent extends RelayedEvent {
+  /** `payload.type`, e.g. `message.part.delta`. */
+  type: string
+  /** Session the event belongs to, when the payload names one. */
+  sessionID?: string
+  /** Part the event is about (`message.part.delta`/`.updated`/`.removed`), when any. */
+  partID?: string
+}
+
+/**
+ * A catch-up position: the highest `seq` applied for one aggregate (a session) of one directory.
+ * Source: OpenCode sync events (`{type: 'sync', syncEvent: {aggregateID, seq, …}}` on
+ * `GET /global/event`, and the rows of `POST /sync/history`).
+ */
+export interface SeqRow {
+  directory: string
+  aggregateID: string
+  /** Sequence number within the aggregate; only ever moves forward. */
+  seq: number
+}
+
+/** One row of the `meta` table. */
+export interface MetaRow {
+  key: string
+  /** Any structured-clonable value. */
+  value: unknown
+}
+
+/** Dexie schema, version 1. The first entry of each table is its primary key. */
+export const EVENT_LOG_SCHEMA = {
+  events: '&cursor, &id, directory, [directory+sessionID], partID, type, receivedAt',
+  seqs: '[directory+aggregateID]',
+  meta: 'key',
+} as const
+
+/** Prefix of the `meta` keys the log uses itself; `EventLog.setMeta` refuses them. */
+export const RESERVED_META_PREFIX = '__eventlog/'
+/** The `meta` keys the log keeps its own markers under. */
+export const META_INSTANCE = `${RESERVED_META_PREFIX}instance`
+export const META_FLOOR = `${RESERVED_META_PREFIX}floor`
+export const META_COLLAPSED = `${RESERVED_META_PREFIX}collapsedThrough`
+export const META_RESERVED = `${RESERVED_META_PREFIX}reservedThrough`
+
+/**
+ * Cursors reserved ahead of the head, in IndexedDB, before they are handed out (see
+ * `EventLog.lostCursors`): live events get cursors and reach tabs before their write
+ * commits, so a relay that dies (the last tab closed, the fallback leader closed) may have handed
+ * out cursors that were never written. The next log starts above the reservation, never reusing
+ * one. Renewed when half is used; write-behind keeps at most `maxUnpersisted` (≤ memoryEvents)
+ * events unwritten, far below half of it.
+ */
+export const CURSOR_RESERVATION = 1_000_000
+
+/** The Dexie database of the log (exposed for diagnostics and tests through `EventLog.dexie`). */
+export class RelayDatabase extends Dexie {
+  declare events: Table<StoredEvent, number>
+  declare seqs: Table<SeqRow, [string, string]>
+  declare meta: Table<MetaRow, string>
+
+  constructor(name: string, options: DexieOptions) {
+    super(name, options)
+    this.version(1).stores(EVENT_LOG_SCHEMA)
+  }
+}
+
+export function seqKey(directory: string, aggregateID: string): string {
+  return `${directory}\u0000${aggregateID}`
+}
+
+export function toStored(e: RelayedEvent): StoredEvent {
+  return { ...e, ...indexFields(e.payload) }
+}
+
+export function fromStored(row: StoredEvent): RelayedEvent {
+  const e: RelayedEvent = { cursor: row.cursor, id: row.id, directory: row.directory, payload: row.payload, receivedAt: row.receivedAt }
+  if (row.recovered !== undefined) e.recovered = row.recovered
+  return e
+}
