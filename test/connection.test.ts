@@ -491,6 +491,21 @@ describe('SseConnection: watchdog', () => {
     expect(t.conn.snapshot()).toMatchObject({ state: 'reconnecting', lastError: 'no response for 10 s' })
     expect(t.net.calls[0].aborted).toBe(true)
   })
+
+  it('gives up on an attempt without a response head within 10 s and tries again, not after the 25 s watchdog', async () => {
+    // `opencode serve` accepts `GET /global/event` for about 1.5 s while it starts and never
+    // answers those requests. The 25 s watchdog is for a silent stream; a healthy server sends the
+    // response head at once, so an attempt without one is abandoned after 10 s.
+    const t = setup()
+    t.rnd.value = 0
+    t.conn.start()
+    await settle()
+    expect(t.net.calls).toHaveLength(1)
+    // 10 s for the response head, then the first retry's backoff (full jitter, random() = 0: the floor).
+    await t.clock.advance(10_000 + RETRY_FLOOR_MS)
+    expect(t.net.calls).toHaveLength(2)
+    expect(t.states.some((s) => s.lastError !== undefined && /no response/.test(s.lastError))).toBe(true)
+  })
 })
 
 describe('SseConnection: control', () => {

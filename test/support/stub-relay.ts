@@ -1,12 +1,18 @@
 /**
- * Test doubles for the sync store's IO (src/stores/sync.ts): an in-memory key/value storage and a
+ * Test doubles for the sync store's IO (src/stores/sync.ts): an in-memory key/value storage, a
  * relay client that is always connected, answers `subscribe` at a fixed head (or when told to),
- * and delivers only the batches the test emits.
+ * and delivers only the batches the test emits, and {@link startSyncStore}, which wires them up.
+ * (Tests that clean up call `clearRelay()` and `setStorage(undefined)` after each test.)
  */
 import type { RelayedEvent, RelayStatus, ServerConfig } from '../../sw/shared/protocol.ts'
 import type { RelayClient } from '../../src/relay/types.ts'
-import type { KeyValueStorage } from '../../src/stores/storage.ts'
+import { setStorage, type KeyValueStorage } from '../../src/stores/storage.ts'
 import { IDLE_STATUS } from '../../src/stores/connection.ts'
+import { provideRelay } from '../../src/stores/relay.ts'
+import { useServerStore } from '../../src/stores/server.ts'
+import { useSyncStore } from '../../src/stores/sync.ts'
+import { createPinia, setActivePinia } from 'pinia'
+import { jsonResponse } from './http.ts'
 
 /** A `KeyValueStorage` over a Map (stands in for localStorage). */
 export function memoryStorage(): KeyValueStorage {
@@ -61,4 +67,21 @@ export class StubRelay implements RelayClient {
   reconnect() {}
   busyLease() {}
   close() {}
+}
+
+/** The server the launcher names in {@link startSyncStore}. */
+export const STUB_SERVER_URL = 'http://oc.test'
+
+/**
+ * A fresh Pinia with in-memory storage, `relay` provided (if given) and the launcher's server
+ * ({@link STUB_SERVER_URL}) reached through `serverFetch`; the sync store is not started.
+ */
+export async function startSyncStore(serverFetch: typeof fetch, relay?: RelayClient): Promise<ReturnType<typeof useSyncStore>> {
+  setStorage(memoryStorage())
+  setActivePinia(createPinia())
+  if (relay) provideRelay(relay)
+  const servers = useServerStore()
+  servers.setFetch(serverFetch)
+  await servers.init({ fetch: async () => jsonResponse({ server: { url: STUB_SERVER_URL } }) })
+  return useSyncStore()
 }
