@@ -1,38 +1,25 @@
 /**
  * The relay hub end to end in Node: the real SseConnection, the real Dexie event log (on
- * fake-indexeddb) and the hub's fan-out, fed by a scripted fetch that plays `GET /global/event`
- * and the catch-up endpoints. Asserts the promises tabs depend on: each event once, in cursor
- * order, replay + live with no gap and no duplicate, catch-up after a gap, storage errors surfaced.
+ * fake-indexeddb) and the hub's fan-out, fed by a scripted upstream (test/support/scripted-upstream.ts)
+ * that plays `GET /global/event` and the catch-up endpoints. Asserts the promises tabs depend on:
+ * each event once, in cursor order, replay + live with no gap and no duplicate, catch-up after a
+ * gap (never older than the live stream, retried, queued), storage errors surfaced and recovered
+ * from, cursors a dead relay handed out but never wrote.
  */
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb'
 import { RelayHub, type HubDeps, type TabEndpoint } from '../sw/relay/hub.ts'
+import { systemDeps } from '../sw/relay/connection.ts'
 import type { LauncherAnswer } from '../sw/shared/launcher-config.ts'
-import { EventLog } from '../sw/relay/log/event-log.ts'
+import { EventLog, type NewEvent } from '../sw/relay/log/event-log.ts'
 import type { RelayedEvent, RelayStatus, RelayToTab } from '../sw/shared/protocol.ts'
+import { applyRelayed, createClientState } from '../src/state/reducer.ts'
+import { scriptedUpstream, type UpstreamOptions, type UpstreamRoutes } from './support/scripted-upstream.ts'
+import { assistantMessage } from './support/messages.ts'
 import { until } from './support/until.ts'
 
 const DIR = '/tmp/project'
 const SES = 'ses_1'
-
-/** A controllable SSE body for one `/global/event` response. */
-class Stream {
-  private controller!: ReadableStreamDefaultController<Uint8Array>
-  readonly body = new ReadableStream<Uint8Array>({ start: (c) => (this.controller = c) })
-  private readonly enc = new TextEncoder()
-  send(payload: object, directory = DIR): void {
-    this.controller.enqueue(this.enc.encode(`data: ${JSON.stringify({ directory, payload })}\n\n`))
-  }
-  end(): void {
-    this.controller.close()
-  }
-}
-
-interface Routes {
-  history?: (body: Record<string, number>) => unknown[]
-  status?: () => Record<string, unknown>
-  sessions?: () => unknown[]
-}
 
 /** Real timers for short waits (flushes); long ones (backoff) are held until the test releases them. */
 function holdingClock(holdAboveMs: number) {
@@ -53,57 +40,35 @@ function holdingClock(holdAboveMs: number) {
   }
 }
 
-interface HarnessOptions {
+interface HarnessOptions extends Omit<UpstreamOptions, 'directory'> {
   clock?: ReturnType<typeof holdingClock>['clock']
-  failEvents?: () => boolean
-  /** Hosts (`127.0.0.1:4096`) whose requests fail as a refused connection would. */
-  down?: Set<string>
   /** The launcher's `/relay-config.json`, as the runtime reads it. */
   launcher?: HubDeps['readLauncherConfig']
+  mode?: HubDeps['mode']
+  /** Where the log lives; a fresh IndexedDB unless given (one a previous relay wrote to). */
+  indexedDB?: IDBFactory
+  /** In place of the scripted upstream's fetch. */
+  fetch?: typeof fetch
 }
 
-function harness(routes: Routes = {}, opts: HarnessOptions = {}) {
-  const streams: Stream[] = []
-  const eventUrls: string[] = []
+/** A hub on a scripted upstream ({@link UpstreamRoutes}) and a fake-indexeddb event log. */
+function harness(routes: UpstreamRoutes = {}, opts: HarnessOptions = {}) {
+  const upstream = scriptedUpstream(routes, { directory: DIR, failEvents: opts.failEvents, down: opts.down })
   const opened: string[] = []
-  const historyBodies: Array<Record<string, number>> = []
-  const fetchImpl: typeof fetch = async (input, init) => {
-    const req = input instanceof Request ? input : new Request(String(input), init)
-    const url = new URL(req.url)
-    if (opts.down?.has(url.host)) throw new TypeError('Failed to fetch')
-    if (url.pathname === '/global/event') {
-      eventUrls.push(url.origin)
-      if (opts.failEvents?.()) {
-        streams.push(new Stream())
-        return new Response('upstream down', { status: 502 })
-      }
-      const s = new Stream()
-      streams.push(s)
-      return new Response(s.body, { status: 200, headers: { 'content-type': 'text/event-stream' } })
-    }
-    const json = (data: unknown) => new Response(JSON.stringify(data), { status: 200, headers: { 'content-type': 'application/json' } })
-    if (url.pathname === '/session') return json(routes.sessions?.() ?? [])
-    if (url.pathname === '/sync/history') {
-      const body: Record<string, number> = JSON.parse(await req.text())
-      historyBodies.push(body)
-      return json(routes.history?.(body) ?? [])
-    }
-    if (url.pathname === '/session/status') return json(routes.status?.() ?? {})
-    return new Response('not found', { status: 404 })
-  }
-  const factory = new IDBFactory()
+  const factory = opts.indexedDB ?? new IDBFactory()
   let log: EventLog | undefined
   const hub = new RelayHub({
-    fetch: fetchImpl,
-    clock: opts.clock ?? { now: () => Date.now(), setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) },
+    fetch: opts.fetch ?? upstream.fetch,
+    clock: opts.clock ?? systemDeps().clock,
     random: () => (opts.clock ? 0.99 : 0),
-    mode: 'shared-worker',
+    mode: opts.mode ?? 'shared-worker',
     openLog: async (server) => {
       opened.push(server.identity ?? server.url)
       return (log = await EventLog.open({ name: server.identity ?? server.url, indexedDB: factory, IDBKeyRange }))
     },
     readLauncherConfig: opts.launcher,
   })
+  const { streams, historyBodies, eventUrls } = upstream
   return { hub, streams, historyBodies, eventUrls, opened, getLog: () => log }
 }
 
@@ -122,6 +87,20 @@ function tab() {
   return { endpoint, events, messages, status: () => status }
 }
 
+/** A promise the test opens. */
+function gate(): { wait: Promise<void>; open: () => void } {
+  let release: (() => void) | undefined
+  const wait = new Promise<void>((r) => (release = r))
+  return { wait, open: () => release?.() }
+}
+
+/** The events a tab received, applied in cursor order as the app does. */
+function applied(events: RelayedEvent[]) {
+  const state = createClientState()
+  applyRelayed(state, [...events].sort((a, b) => a.cursor - b.cursor))
+  return state.directories[DIR]
+}
+
 const server = { url: 'http://opencode.test' }
 
 function partUpdated(id: string, partID: string, text: string) {
@@ -133,6 +112,26 @@ function delta(id: string, partID: string, d: string) {
 function syncTwin(ev: { id: string; type: string; properties: object }, seq: number) {
   return { type: 'sync', id: ev.id, syncEvent: { id: ev.id, type: `${ev.type}.1`, seq, aggregateID: SES, data: ev.properties } }
 }
+/** `POST /sync/history`'s row for an event. */
+function historyRow(ev: { id: string; type: string; properties: object }, seq: number) {
+  return { id: ev.id, aggregate_id: SES, seq, type: `${ev.type}.1`, data: ev.properties }
+}
+function busy(id: string) {
+  return { id, type: 'session.status', properties: { sessionID: SES, status: { type: 'busy' } } }
+}
+function reply(completed: boolean, output: number) {
+  return assistantMessage({ id: 'msg_a', sessionID: SES, parentID: 'msg_u', directory: DIR, time: completed ? { created: 1, completed: 2 } : { created: 1 }, tokens: { input: 1, output } })
+}
+function replyUpdated(id: string, completed: boolean, output: number) {
+  return { id, type: 'message.updated', properties: { sessionID: SES, info: reply(completed, output) } }
+}
+/** An event of the log as the relay hands it to `append`. */
+function loggedIdle(n: number): NewEvent {
+  const id = `evt_lost_${n}`
+  return { id, directory: DIR, payload: { id, type: 'session.idle', properties: { sessionID: SES } }, receivedAt: 1 }
+}
+
+afterEach(() => vi.restoreAllMocks())
 
 describe('RelayHub', () => {
   it('fans every event out once, in cursor order, to every tab, and drops sync twins as duplicates', async () => {
@@ -192,10 +191,7 @@ describe('RelayHub', () => {
     const p1 = partUpdated('evt_1', 'prt_1', 'hello')
     const p2 = partUpdated('evt_2', 'prt_1', 'hello world')
     const h = harness({
-      history: () => [
-        { id: 'evt_1', aggregate_id: SES, seq: 0, type: 'message.part.updated.1', data: p1.properties },
-        { id: 'evt_2', aggregate_id: SES, seq: 1, type: 'message.part.updated.1', data: p2.properties },
-      ],
+      history: () => [historyRow(p1, 0), historyRow(p2, 1)],
     })
     const a = tab()
     const ta = h.hub.connectTab(a.endpoint, 'a')
@@ -369,5 +365,207 @@ describe('RelayHub following the launcher', () => {
     expect(reads.length).toBe(before)
     expect(a.status()?.launcher).toBeUndefined()
     await h.hub.stop()
+  })
+})
+
+describe('RelayHub catch-up after a gap', () => {
+  it('never logs a recovered state after a newer live state of the same message or status', async () => {
+    // A catch-up's REST reads describe the server as it was when they were read; live events that
+    // arrive while they are in flight are newer. Once a live full-state event for an entity
+    // (message, part, session status) was logged during a catch-up, no recovered event for that
+    // entity may follow it, or a tab applying the log in order ends older than the live stream.
+    const historyGate = gate()
+    const h = harness({
+      sessions: () => [{ id: SES, time: { created: 1, updated: Date.now() } }],
+      history: async () => {
+        // The server is read here, while the reply is still running…
+        await historyGate.wait
+        return [historyRow(replyUpdated('evt_gap', false, 5), 2)]
+      },
+      // …and so are the status (busy) and the busy session's snapshot (not completed).
+      status: () => ({ [SES]: { type: 'busy' } }),
+      messages: (id) => (id === SES ? [{ info: reply(false, 5), parts: [] }] : undefined),
+    })
+    const a = tab()
+    const ta = h.hub.connectTab(a.endpoint, 'a')
+    await ta.receive({ type: 'hello', tabId: 'a', lockName: 'la', server, visible: true })
+    await until(() => h.streams.length === 1, 'the first stream')
+    await ta.receive({ type: 'subscribe', cursor: 'head' })
+
+    // Live: the reply starts (seq 1), then the stream drops.
+    const started = replyUpdated('evt_start', false, 0)
+    h.streams[0].send(started)
+    h.streams[0].send(syncTwin(started, 1))
+    h.streams[0].send(busy('evt_busy'))
+    await until(() => a.events.length === 2, 'the first live events')
+    h.streams[0].end()
+
+    // Reconnected: the catch-up starts and waits on /sync/history; meanwhile the reply finishes live.
+    await until(() => h.streams.length === 2, 'the reconnect')
+    const done = replyUpdated('evt_done', true, 9)
+    h.streams[1].send(done)
+    h.streams[1].send(syncTwin(done, 3))
+    h.streams[1].send({ id: 'evt_idle', type: 'session.status', properties: { sessionID: SES, status: { type: 'idle' } } })
+    await until(() => a.events.some((e) => e.id === 'evt_idle'), 'the live completion')
+    historyGate.open()
+    await until(() => h.hub.status().catchingUp === false && a.events.length >= 4, 'the catch-up')
+    await h.hub.flushNow()
+    await new Promise((r) => setTimeout(r, 50))
+
+    // A tab applying the log in cursor order must end with the server's final state.
+    const dir = applied(a.events)
+    expect(dir.messages[SES].map((m) => m.id)).toEqual(['msg_a'])
+    expect(dir.messages[SES][0].time).toEqual({ created: 1, completed: 2 })
+    expect(dir.status[SES]).toEqual({ type: 'idle' })
+    await h.hub.stop()
+  })
+
+  it('retries a failed catch-up while the stream stays up, from the same gap start, then tells the tabs to resync', async () => {
+    let historyCalls = 0
+    const h = harness({
+      sessions: () => [{ id: SES, time: { created: 1, updated: 1 } }],
+      history: () => {
+        historyCalls++
+        // The first attempt fails (the network is still coming back); the second works.
+        if (historyCalls === 1) throw new TypeError('Failed to fetch')
+        return [historyRow(partUpdated('evt_gap', 'prt_1', 'Hello world'), 2)]
+      },
+    })
+    const a = tab()
+    const ta = h.hub.connectTab(a.endpoint, 'a')
+    await ta.receive({ type: 'hello', tabId: 'a', lockName: 'la', server, visible: true })
+    await until(() => h.streams.length === 1, 'the first stream', 10_000)
+    await ta.receive({ type: 'subscribe', cursor: 'head' })
+    const first = partUpdated('evt_1', 'prt_1', 'Hello')
+    h.streams[0].send(first)
+    h.streams[0].send(syncTwin(first, 1))
+    await until(() => a.events.length === 1, 'the first event', 10_000)
+    h.streams[0].end()
+
+    // Reconnected; the first catch-up fails, the stream stays up: the gap must still be recovered.
+    await until(() => h.streams.length === 2, 'the reconnect', 10_000)
+    await until(() => a.events.some((e) => e.id === 'evt_gap'), 'the gap event recovered by a retried catch-up', 10_000)
+    expect(h.streams.length).toBe(2)
+    expect(historyCalls).toBe(2)
+    await until(() => a.messages.some((m) => m.type === 'resync'), 'a resync after the successful catch-up', 10_000)
+    await h.hub.stop()
+  })
+
+  it('runs a catch-up asked for during another one right after it, so the newer gap is recovered too', async () => {
+    // The running catch-up read the server before the newer gap (say, a sleep during it): had the
+    // second request been dropped, what happened in that gap (here: the reply finished, its
+    // `idle`) would never reach the tabs, and the session would stay busy for good.
+    const firstHistory = gate()
+    let historyCalls = 0
+    let statusCalls = 0
+    const h = harness(
+      {
+        sessions: () => [{ id: SES, time: { created: 1, updated: 1 } }],
+        history: async () => {
+          // The first catch-up hangs here (its page was frozen) until the test releases it.
+          if (++historyCalls === 1) await firstHistory.wait
+          return []
+        },
+        // The first catch-up read the server while the reply was still running; later reads see it finished.
+        status: () => (++statusCalls === 1 ? { [SES]: { type: 'busy' } } : {}),
+        messages: (id) => (id === SES ? [] : undefined),
+      },
+      { mode: 'leader-tab' },
+    )
+    const a = tab()
+    const ta = h.hub.connectTab(a.endpoint, 'a')
+    await ta.receive({ type: 'hello', tabId: 'a', lockName: 'la', server, visible: true })
+    await until(() => h.streams.length === 1, 'the first stream', 10_000)
+    await ta.receive({ type: 'subscribe', cursor: 'head' })
+    const started = { id: 'evt_1', type: 'message.updated', properties: { sessionID: SES, info: { id: 'msg_1', sessionID: SES, role: 'user', time: { created: 1 } } } }
+    h.streams[0].send(started)
+    h.streams[0].send(syncTwin(started, 1))
+    h.streams[0].send(busy('evt_busy'))
+    await until(() => a.events.length === 2, 'the live events', 10_000)
+
+    // Gap 1: the stream drops; the reconnect's catch-up starts and hangs.
+    h.streams[0].end()
+    await until(() => h.streams.length === 2 && historyCalls === 1, 'the first catch-up', 10_000)
+    // Gap 2 (the sleep): the stream drops again; the session finishes meanwhile.
+    h.streams[1].end()
+    await until(() => h.streams.length === 3, 'the second reconnect', 10_000)
+    firstHistory.open()
+    await until(() => statusCalls >= 2 && !h.hub.status().catchingUp, 'a catch-up that reads the server after gap 2', 10_000)
+    await h.hub.flushNow()
+    await new Promise((r) => setTimeout(r, 50))
+
+    expect(applied(a.events).status[SES]).toEqual({ type: 'idle' })
+    await h.hub.stop()
+  })
+})
+
+describe('RelayHub storage', () => {
+  it('after a relay died with events handed out but never written, tells a tab holding one of those cursors to reset, and one holding a written cursor to replay', async () => {
+    // Live events reach the tabs before IndexedDB has them (write-behind). When the relay dies
+    // first (the last tab of a SharedWorker closed, the fallback's leader tab closed), a surviving
+    // tab holds cursors the log never wrote: the next relay neither reuses them nor replays from
+    // them as if nothing was missing; the tab re-reads over REST and continues from the new head.
+    const factory = new IDBFactory()
+    // The relay that died: events 1–3 written, 4–5 handed out and never written.
+    const dead = await EventLog.open({ name: server.url, indexedDB: factory, IDBKeyRange })
+    await dead.append([loggedIdle(1), loggedIdle(2), loggedIdle(3)])
+    vi.spyOn(dead.dexie.events, 'bulkAdd').mockRejectedValue(new DOMException('the worker is gone', 'AbortError'))
+    expect((await dead.appendLive([loggedIdle(4), loggedIdle(5)])).accepted.map((e) => e.cursor)).toEqual([4, 5])
+    dead.close()
+    vi.restoreAllMocks()
+
+    // The upstream never answers: this test is about the log and the handshake only.
+    const h = harness({}, { indexedDB: factory, fetch: () => new Promise<Response>(() => undefined) })
+    const hello = async (tabId: string) => {
+      const t = tab()
+      const session = h.hub.connectTab(t.endpoint, tabId)
+      await session.receive({ type: 'hello', tabId, lockName: `l-${tabId}`, server, visible: true })
+      return { session, messages: t.messages }
+    }
+    const answer = (messages: RelayToTab[]) => messages.find((m) => m.type === 'reset' || m.type === 'subscribed')
+    try {
+      const first = await hello('first')
+      // The new relay has logged a live event since: its cursor is above the lost ones.
+      const log = h.getLog()
+      if (!log) throw new Error('the hub opened no log')
+      const [next] = (await log.append([loggedIdle(6)])).accepted
+      expect(next.cursor).toBeGreaterThan(5)
+
+      await first.session.receive({ type: 'subscribe', cursor: 5 })
+      expect(answer(first.messages)).toMatchObject({ type: 'reset', head: next.cursor })
+      const written = await hello('holds-2')
+      await written.session.receive({ type: 'subscribe', cursor: 2 })
+      expect(answer(written.messages)).toEqual({ type: 'subscribed', from: 2, head: next.cursor })
+    } finally {
+      await h.hub.stop()
+    }
+  })
+
+  it('once space is back after a quota error, writes the events kept in memory and reports storage ok without any further event', async () => {
+    // With write-behind no later append may come to retry the write (the reply's last event was
+    // the one that failed): the hub retries it while the error lasts and reports the outcome.
+    const h = harness()
+    const a = tab()
+    const ta = h.hub.connectTab(a.endpoint, 'a')
+    try {
+      await ta.receive({ type: 'hello', tabId: 'a', lockName: 'la', server, visible: true })
+      await ta.receive({ type: 'subscribe', cursor: 'head' })
+      await until(() => h.streams.length === 1 && a.status()?.state === 'connected', 'the stream')
+      const log = h.getLog()
+      if (!log) throw new Error('the hub opened no log')
+
+      // The quota is exhausted; a short reply arrives and ends.
+      const quota = vi.spyOn(log.dexie.events, 'bulkAdd').mockRejectedValue(new DOMException('The quota has been exceeded.', 'QuotaExceededError'))
+      for (let i = 0; i < 3; i++) h.streams[0].send({ id: `evt_q_${i}`, type: 'session.idle', properties: { sessionID: SES } })
+      await until(() => a.status()?.storage.ok === false, 'the storage error to be reported')
+      expect(a.status()?.storage.error).toMatch(/quota/i)
+
+      // Space is back. No event follows.
+      quota.mockRestore()
+      await until(() => a.status()?.storage.ok === true, 'storage ok without a further event', 5000)
+      expect(await log.dexie.events.count()).toBe(3)
+    } finally {
+      await h.hub.stop()
+    }
   })
 })

@@ -31,8 +31,8 @@ export interface UpstreamRoutes {
   history?: (body: Record<string, number>) => unknown[] | Promise<unknown[]>
   /** `GET /session/status`; default `{}`. */
   status?: () => Record<string, unknown>
-  /** `GET /session/{id}/message`; default: not found. */
-  messages?: (sessionID: string) => unknown[]
+  /** `GET /session/{id}/message`; undefined (the default): not found. */
+  messages?: (sessionID: string) => unknown[] | undefined
 }
 
 export interface UpstreamOptions {
@@ -78,8 +78,9 @@ export function scriptedUpstream(routes: UpstreamRoutes, opts: UpstreamOptions):
       return jsonResponse((await routes.history?.(body)) ?? [])
     }
     if (url.pathname === '/session/status') return jsonResponse(routes.status?.() ?? {})
-    const messages = /^\/session\/([^/]+)\/message$/.exec(url.pathname)
-    if (messages && routes.messages) return jsonResponse(routes.messages(messages[1]))
+    const session = /^\/session\/([^/]+)\/message$/.exec(url.pathname)
+    const messages = session ? routes.messages?.(session[1]) : undefined
+    if (messages) return jsonResponse(messages)
     return new Response('not found', { status: 404 })
   }
   return { fetch: fetchImpl, streams, eventUrls, historyBodies }
