@@ -20,13 +20,9 @@ import type { Session, SessionStatus } from '@opencode-ai/sdk/v2/types'
 import type { OpencodeEvent, ServerConfig } from '../shared/protocol.ts'
 import { syncToBusEvent } from '../shared/frames.ts'
 import { listAllSessions } from '../shared/session-list.ts'
+import type { SeqRow } from './log/schema.ts'
 
-/** Known position of one aggregate (session) in the server's sync log. */
-export interface SeqRow {
-  directory: string
-  aggregateID: string
-  seq: number
-}
+export type { SeqRow }
 
 /** What a catch-up of one directory produced. */
 export interface CatchUpResult {

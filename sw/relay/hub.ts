@@ -11,7 +11,7 @@
  * gap or a duplicate: it always receives exactly the log entries after the cursor it last got.
  */
 import type { Event as SdkEvent } from '@opencode-ai/sdk/v2/types'
-import type { LauncherStatus, RelayedEvent, RelayStatus, RelayToTab, ServerConfig, TabToRelay } from '../shared/protocol.ts'
+import type { LauncherStatus, RelayedEvent, RelayStatus, ServerConfig } from '../shared/protocol.ts'
 import { authHeaders, catchUpDirectory, relayRestClient, type SeqRow } from './catch-up.ts'
 import { DEFAULT_MAX_DELAY_MS, SseConnection, type ConnectionSnapshot } from './connection.ts'
 import { computeBackoffMs } from '../shared/backoff.ts'
@@ -19,12 +19,12 @@ import type { Clock } from '../shared/clock.ts'
 import type { EventLog } from './log/event-log.ts'
 import { syncToBusEvent, type UpstreamFrame } from '../shared/frames.ts'
 import { LauncherWatch, type LauncherWatchDeps } from './launcher-watch.ts'
-import { BusySessions, disposedBy, eventEntityKey, isTransientEvent } from '../shared/opencode-events.ts'
+import { TabSession, type TabEndpoint, type TabHost } from './tab-session.ts'
+import { Notifier } from './notifier.ts'
+import { seqKey } from './log/schema.ts'
 
-/** A tab as the hub sees it: something to post protocol messages to. */
-export interface TabEndpoint {
-  post(msg: RelayToTab): void
-}
+export { TabSession, type TabEndpoint }
+import { BusySessions, disposedBy, eventEntityKey, isTransientEvent } from '../shared/opencode-events.ts'
 
 /** Dependencies of the hub, injected so it runs in a worker, a tab or a unit test. */
 export interface HubDeps {
@@ -101,123 +101,13 @@ const STORAGE_RETRY_MS = 1_100
 const SLOW_ATTEMPT_MS = 1_000
 
 
-/** One connected tab: its endpoint, its cursor and what it shows (for notifications). */
-export class TabSession {
-  /** Cursor of the last event posted to this tab; undefined until it subscribes. */
-  sent: number | undefined
-  visible = true
-  lastVisibleAt = 0
-  viewing: { directory: string; sessionID: string } | undefined
-  private pumping = false
-  private again = false
-  closed = false
-
-  constructor(
-    readonly hub: RelayHub,
-    readonly endpoint: TabEndpoint,
-    readonly tabId: string,
-  ) {}
-
-  /**
-   * Sends every log entry after `sent`, in order; re-entrant calls coalesce. Never rejects: when
-   * the log cannot be read (IndexedDB gone and the range no longer in memory) the tab is reset.
-   */
-  async pump(): Promise<void> {
-    try {
-      await this.pumpOnce()
-    } catch (err) {
-      const head = this.hub.log?.head() ?? 0
-      this.sent = head
-      this.endpoint.post({ type: 'reset', reason: `event log unreadable: ${err instanceof Error ? err.message : String(err)}`, head })
-    }
-  }
-
-  private async pumpOnce(): Promise<void> {
-    if (this.pumping) {
-      this.again = true
-      return
-    }
-    this.pumping = true
-    try {
-      do {
-        this.again = false
-        const log = this.hub.log
-        while (log && !this.closed && this.sent !== undefined && this.sent < log.head()) {
-          const events = await log.readAfter(this.sent, this.hub.options.maxBatch)
-          if (events.length === 0) break
-          if (this.sent === undefined || this.closed) break
-          const first = events[0].cursor
-          const oldest = await log.oldestCursor()
-          if (this.sent + 1 < first && this.sent + 1 < oldest) {
-            // Retention dropped entries this tab never got: it must re-bootstrap.
-            const head = log.head()
-            this.sent = head
-            this.endpoint.post({ type: 'reset', reason: 'event log no longer holds this tab’s cursor', head })
-            break
-          }
-          this.endpoint.post({ type: 'events', events })
-          this.sent = events[events.length - 1].cursor
-        }
-      } while (this.again && !this.closed)
-    } finally {
-      this.pumping = false
-    }
-  }
-
-  /** Handles one protocol message from this tab. */
-  async receive(msg: TabToRelay): Promise<void> {
-    switch (msg.type) {
-      case 'hello':
-        this.visible = msg.visible
-        if (msg.visible) this.lastVisibleAt = this.hub.deps.clock.now()
-        await this.hub.configure(msg.server)
-        this.endpoint.post({ type: 'status', status: this.hub.status() })
-        return
-      case 'subscribe':
-        await this.hub.subscribe(this, msg.cursor)
-        return
-      case 'visibility': {
-        const wasHidden = !this.visible
-        this.visible = msg.visible
-        if (msg.visible) {
-          this.lastVisibleAt = this.hub.deps.clock.now()
-          if (wasHidden) this.hub.nudge('a tab became visible')
-        }
-        return
-      }
-      case 'resumed':
-        this.hub.wake(msg.frozenMs)
-        return
-      case 'view':
-        this.viewing = msg.sessionID && msg.directory ? { directory: msg.directory, sessionID: msg.sessionID } : undefined
-        return
-      case 'settings':
-        this.hub.notifications = msg.notifications
-        return
-      case 'configure':
-        await this.hub.configure(msg.server)
-        return
-      case 'reconnect':
-        this.hub.nudge('asked by a tab', true)
-        return
-      case 'busy-lease':
-        this.hub.deps.onBusyLease?.(msg.busy, msg.reason, this.tabId)
-        return
-      case 'bye':
-        this.hub.dropTab(this)
-        return
-    }
-  }
-}
-
 /**
  * The relay. Create one per worker (or leader tab), call `connectTab` for every tab.
  * Errors never escape to the caller: they become `status.lastError` / `status.storage.error`.
  */
-export class RelayHub {
+export class RelayHub implements TabHost {
   readonly options: HubOptions
   log: EventLog | undefined
-  notifications = false
   private readonly tabs = new Set<TabSession>()
   private connection: SseConnection | undefined
   private server: ServerConfig | undefined
@@ -243,7 +133,8 @@ export class RelayHub {
   private configuring: Promise<void> | undefined
   /** Sessions the hub has seen busy (notifications, the wake check, catch-up's idle fix-up), and top-level-ness. */
   private readonly busy = new BusySessions()
-  private parents = new Map<string, string | undefined>()
+  /** One system notification per event across all tabs. */
+  private readonly notifier = new Notifier(() => this.tabs)
   /**
    * While a catch-up runs: the entities (see `eventEntityKey`) a live event changed since it
    * began. Its results describe the server as it was when they were read, so a recovered event
@@ -286,6 +177,26 @@ export class RelayHub {
       void this.deps.waitForLockRelease(lockName).then(() => this.dropTab(tab))
     }
     return tab
+  }
+
+  /** Most events per `events` message to a tab. */
+  get maxBatch(): number {
+    return this.options.maxBatch
+  }
+
+  /** Epoch ms on the hub's clock. */
+  now(): number {
+    return this.deps.clock.now()
+  }
+
+  /** Whether system notifications are on (protocol `settings`). */
+  setNotifications(on: boolean): void {
+    this.notifier.enabled = on
+  }
+
+  /** A tab's `busy-lease` for sleep protection (see `HubDeps.onBusyLease`). */
+  busyLease(busy: boolean, reason: string | undefined, tabId: string): void {
+    this.deps.onBusyLease?.(busy, reason, tabId)
   }
 
   /** Forgets a tab (closed: its Web Lock was released, or it said bye). */
@@ -363,7 +274,7 @@ export class RelayHub {
       this.log?.close()
       this.log = await this.deps.openLog(server)
       this.seqs.clear()
-      for (const row of await this.log.getSeqs()) this.seqs.set(seqKey(row), row)
+      for (const row of await this.log.getSeqs()) this.seqs.set(rowKey(row), row)
       // Where the previous worker left off: the start of the gap a catch-up must cover.
       const head = this.log.head()
       const last = head > 0 ? await this.log.readAfter(head - 1, 1).catch(() => []) : []
@@ -512,7 +423,7 @@ export class RelayHub {
     this.lastEventAt = this.deps.clock.now()
     if (payload.type === 'sync') {
       const se = payload.syncEvent
-      const key = `${frame.directory}\u0000${se.aggregateID}`
+      const key = seqKey(frame.directory, se.aggregateID)
       const prev = this.pendingSeqs.get(key)?.seq ?? this.seqs.get(key)?.seq
       if (prev !== undefined && se.seq > prev + 1 && !this.catchingUp) {
         // A jump in seq is a gap: recover this directory from /sync/history.
@@ -593,7 +504,7 @@ export class RelayHub {
     const live = batch.every((e) => !e.recovered)
     const { accepted, storageError } = live ? await log.appendLive(batch, seqs) : await log.append(batch)
     if (accepted.length) this.deps.onEvents?.(accepted)
-    for (const row of seqs) this.seqs.set(seqKey(row), row)
+    for (const row of seqs) this.seqs.set(rowKey(row), row)
     // Seqs are kept in memory by the log and written with its next successful write.
     if (!live && seqs.length) await log.setSeqs(seqs).catch(() => undefined)
     this.setStorageError(storageError)
@@ -654,7 +565,7 @@ export class RelayHub {
         const result = await catchUpDirectory(client, directory, known, gapStartedAt, this.deps.clock.now())
         for (const event of result.events) this.enqueue(directory, event, true)
         for (const row of result.seqs) {
-          const key = seqKey(row)
+          const key = rowKey(row)
           const prev = this.pendingSeqs.get(key)?.seq ?? this.seqs.get(key)?.seq ?? -1
           if (row.seq > prev) this.pendingSeqs.set(key, row)
         }
@@ -705,37 +616,18 @@ export class RelayHub {
   private observe(directory: string, event: SdkEvent): void {
     const change = this.busy.apply(directory, event, this.deps.clock.now())
     // A session that stops working finishes; one deleted while busy does not.
-    if (change && !change.busy && event.type !== 'session.deleted') this.notify(directory, change.sessionID, 'finished')
+    if (change && !change.busy && event.type !== 'session.deleted') this.notifier.notify(directory, change.sessionID, 'finished')
     const disposed = disposedBy(event)
     if (disposed) {
       const target = disposed === 'all' ? '*' : disposed.directory
       for (const tab of this.tabs) tab.endpoint.post({ type: 'resync', directory: target, reason: disposed === 'all' ? 'server disposed' : 'server instance disposed' })
       return
     }
-    if (event.type === 'session.created' || event.type === 'session.updated') this.parents.set(event.properties.info.id, event.properties.info.parentID)
-    else if (event.type === 'permission.asked') this.notify(directory, event.properties.sessionID, 'permission')
-  }
-
-  /**
-   * One system notification across all tabs, when notifications are on, the session is top-level
-   * and no visible tab shows it. The hub picks the tab: a visible one first, else the one visible
-   * most recently.
-   */
-  private notify(directory: string, sessionID: string, kind: 'finished' | 'permission'): void {
-    if (!this.notifications || this.parents.get(sessionID)) return
-    const tabs = [...this.tabs]
-    if (tabs.some((t) => t.visible && t.viewing?.sessionID === sessionID)) return
-    const pick = tabs.find((t) => t.visible) ?? tabs.sort((a, b) => b.lastVisibleAt - a.lastVisibleAt)[0]
-    if (!pick) return
-    pick.endpoint.post({
-      type: 'notify',
-      title: kind === 'finished' ? 'OpenCode: session finished' : 'OpenCode: permission needed',
-      body: `${directory.split('/').pop() ?? directory} · ${sessionID}`,
-      tag: `${kind}:${sessionID}`,
-    })
+    this.notifier.observe(directory, event)
   }
 }
 
-function seqKey(row: SeqRow): string {
-  return `${row.directory}\u0000${row.aggregateID}`
+/** Key of a seq row in the hub's maps (the log's own key). */
+function rowKey(row: SeqRow): string {
+  return seqKey(row.directory, row.aggregateID)
 }
