@@ -40,9 +40,12 @@ describe('LauncherWatch', () => {
     t.watch.connectionFailed()
     await settleImmediate()
     expect(t.reads).toEqual([{ waitForReady: false }, { waitForReady: true }, { waitForReady: true }])
-    expect(t.statuses).toEqual([{ state: 'checking' }, { state: 'starting' }, undefined])
+    // "Starting" stays until the stream is open: no "connection lost" between ready and connected.
+    expect(t.statuses).toEqual([{ state: 'checking' }, { state: 'starting' }])
     expect(t.ready()).toBe(1)
     expect(t.moved).toEqual([])
+    t.watch.connected()
+    expect(t.statuses).toEqual([{ state: 'checking' }, { state: 'starting' }, undefined])
   })
 
   it('follows the server to its new port', async () => {

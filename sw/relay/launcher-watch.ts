@@ -119,9 +119,13 @@ export class LauncherWatch {
     if (signal.aborted) return
     switch (answer.kind) {
       case 'ready':
-        this.report(undefined)
-        if (!sameServer(answer.server, server)) this.handlers.onMoved(answer.server)
-        else if (waited) this.handlers.onReady()
+        if (!sameServer(answer.server, server)) {
+          this.report(undefined)
+          this.handlers.onMoved(answer.server)
+        } else if (waited) {
+          // Still "starting" until the stream is open (`connected`): no "connection lost" in between.
+          this.handlers.onReady()
+        } else this.report(undefined)
         return
       case 'unreachable':
         this.report({ state: 'unreachable', detail: answer.reason })
