@@ -2,7 +2,8 @@
  * Issue 4, the PWA: installable in Chromium (valid manifest, a service worker controlling the page,
  * CDP `Page.getInstallabilityErrors` empty), runs under the launcher's Content-Security-Policy with
  * no violation, caches nothing but the app shell, opens offline with cached projects, sessions and
- * history and an offline banner, goes live again by itself, and updates through "New version
+ * history and an offline banner, goes live again by itself, loads again what failed while the
+ * page was offline though the relay stayed connected, and updates through "New version
  * available — Reload".
  */
 import { chromium, type Page } from '@playwright/test'
@@ -14,6 +15,8 @@ import { chromiumPath, CHROMIUM_ARGS } from './support/browser.ts'
 import { startStaticServer } from '../src/cli/static-server.ts'
 import { ensureBuilt } from '../src/cli/build.ts'
 import { REPO_ROOT } from '../test/support/opencode-server.ts'
+import { streamedText } from '../test/support/scripted-model.ts'
+import { readTab } from './faults/truth.ts'
 
 /** Width and height of a PNG, from its IHDR chunk. */
 function pngSize(png: Buffer): { width: number; height: number } {
@@ -228,6 +231,42 @@ test('offline: the installed app opens with cached projects, sessions and histor
   expect(await page.evaluate(() => (window as unknown as { __samePage?: boolean }).__samePage)).toBe(true)
   await stack.api.promptAsync(older.id, 'stream 4 delay 5')
   await expect(page.getByTestId('part').filter({ hasText: /END/ })).toHaveCount(2, { timeout: 30_000 })
+})
+
+test('offline: a tab whose REST loads failed while offline loads them once back online, though the relay never disconnected', async ({ stack, page, context }) => {
+  // The relay (in the SharedWorker) keeps its own connection while the page loses the network, so
+  // it stays `connected`: the tab cannot wait for a change to `connected` to load again what failed.
+  test.setTimeout(90_000)
+  const session = await stack.api.createSession('offline reload')
+  await stack.api.prompt(session.id, 'stream 9')
+  await openSession(page, stack, session.id)
+  await expect(page.getByTestId('part').filter({ hasText: 'END' })).toHaveText(streamedText(9))
+
+  // The app shell is cached by the service worker once it controls the page.
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready
+  })
+  await page.reload()
+  await expectControlled(page)
+  await expect(page.getByTestId('part').filter({ hasText: 'END' })).toHaveText(streamedText(9))
+
+  // The page (not the SharedWorker) loses the network and reloads: the app shell comes from the
+  // service worker's cache, every REST read fails.
+  await context.setOffline(true)
+  await page.reload()
+  await expect(page.getByTestId('connection-badge').first()).toHaveAttribute('data-state', 'connected')
+  await expect(page.getByText(/Could not load messages/)).toBeVisible({ timeout: 20_000 })
+
+  await context.setOffline(false)
+  // Loaded again over REST: the error is gone, the session list and the transcript are back.
+  await expect(page.getByText(/Could not load messages/)).toHaveCount(0, { timeout: 20_000 })
+  await expect
+    .poll(async () => {
+      const view = await readTab(page, stack.directory)
+      return { listed: view.sessionIds.includes(session.id), load: view.sessions[session.id]?.load }
+    })
+    .toEqual({ listed: true, load: 'ready' })
+  await expect(page.getByTestId('part').filter({ hasText: 'END' })).toHaveText(streamedText(9))
 })
 
 test('update: a new build shows "New version available — Reload"; clicking it activates the new version', async ({ stack, page }) => {
