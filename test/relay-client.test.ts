@@ -1,5 +1,5 @@
 /**
- * The tab side of the relay (src/relay/index.ts) in Node, in the leader-tab fallback: the test
+ * The tab side of the relay (src/relay-client/index.ts) in Node, in the leader-tab fallback: the test
  * plays the leader on the BroadcastChannel and checks what the tab's relay client sends it.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest'
@@ -20,7 +20,7 @@ describe('relay client, leader-tab fallback', () => {
     vi.stubGlobal('window', new EventTarget())
     vi.stubGlobal('location', { search: '?relay=leader' })
     vi.stubGlobal('localStorage', { getItem: () => null })
-    const { createRelayClient } = await import('../src/relay/index.ts')
+    const { createRelayClient } = await import('../src/relay-client/index.ts')
     const bus = new BroadcastChannel('opencode-relay-bus')
     const toLeader: TabToRelay[] = []
     let tabId = ''

@@ -1,5 +1,5 @@
 import { onScopeDispose, watch } from 'vue'
-import { useRelay } from '../stores/relay.ts'
+import { useRelay } from '../relay-client/provide.ts'
 import { useSessionsStore } from '../stores/sessions.ts'
 import { useSettingsStore } from '../stores/settings.ts'
 

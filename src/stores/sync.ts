@@ -41,7 +41,7 @@ import { getSorted, upsertSorted } from '../state/sorted.ts'
 import { errorMessage, type MessageWithParts, type ProvidersInfo } from '../api/opencode.ts'
 import { deleteSnapshot, loadSnapshot, saveSnapshot, SNAPSHOT_MESSAGE_LIMIT, type SessionSnapshot } from '../db/snapshots.ts'
 import { useConnectionStore } from './connection.ts'
-import { useRelay } from './relay.ts'
+import { useRelay } from '../relay-client/provide.ts'
 import { useServerStore } from './server.ts'
 
 /** Messages per REST page (`GET /session/{id}/message?limit=`): the first page and each "load earlier". */

@@ -5,10 +5,10 @@
  * (Tests that clean up call `clearRelay()` and `setStorage(undefined)` after each test.)
  */
 import type { RelayedEvent, RelayStatus, ServerConfig } from '../../sw/shared/protocol.ts'
-import type { RelayClient } from '../../src/relay/types.ts'
+import type { RelayClient } from '../../src/relay-client/types.ts'
 import { setStorage, type KeyValueStorage } from '../../src/stores/storage.ts'
 import { IDLE_STATUS } from '../../src/stores/connection.ts'
-import { provideRelay } from '../../src/stores/relay.ts'
+import { provideRelay } from '../../src/relay-client/provide.ts'
 import { useServerStore } from '../../src/stores/server.ts'
 import { useSyncStore } from '../../src/stores/sync.ts'
 import { createPinia, setActivePinia } from 'pinia'

@@ -10,7 +10,7 @@
 import Dexie, { type Table } from 'dexie'
 import { createParser } from 'eventsource-parser'
 import type { Part } from '@opencode-ai/sdk/v2/types'
-import { createRelayClient, type RelayClient } from '../../../src/relay/index.ts'
+import { createRelayClient, type RelayClient } from '../../../src/relay-client/index.ts'
 import { applyRelayed, createClientState, type ClientState } from '../../../src/state/reducer.ts'
 import { getSorted } from '../../../src/state/sorted.ts'
 import { RelayDatabase, type StoredEvent } from '../../../sw/relay/log/event-log.ts'

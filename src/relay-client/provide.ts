@@ -1,12 +1,12 @@
 /**
- * Injection point for the tab-side relay client (src/relay, interface in src/relay/types.ts).
+ * Injection point for the tab-side relay client (src/relay-client, interface in src/relay-client/types.ts).
  * main.ts provides the real one (`createRelayClient()`); unit tests provide a fake. Stores read it
  * through {@link useRelay} and never construct one themselves.
  */
-import type { RelayClient } from '../relay/types.ts'
+import type { RelayClient } from './types.ts'
 
 /**
- * The relay client plus the optional extras of the real implementation (src/relay/index.ts):
+ * The relay client plus the optional extras of the real implementation (src/relay-client/index.ts):
  * `view` tells the relay which session this tab shows (it skips notifications for it) and
  * `settings` tells it whether system notifications are enabled (protocol messages `view` and
  * `settings` in sw/shared/protocol.ts).
