@@ -7,6 +7,7 @@
 import { createApp } from 'vue'
 import { createPinia } from 'pinia'
 import App from './App.vue'
+import './styles/tokens.css'
 import './styles/main.css'
 import { installRouter, route } from './router.ts'
 import { useServerStore } from './stores/server.ts'
