@@ -341,6 +341,25 @@ describe('RelayHub following the launcher', () => {
     await h.hub.stop()
   })
 
+  it('a tab that learned the new address first moves the relay, and every other tab is told', async () => {
+    const h = harness({}, { launcher: async () => ({ kind: 'ready', server: A }) })
+    const a = tab()
+    const b = tab()
+    const ta = h.hub.connectTab(a.endpoint, 'a')
+    const tb = h.hub.connectTab(b.endpoint, 'b')
+    await ta.receive({ type: 'hello', tabId: 'a', lockName: 'la', server: A, visible: true })
+    await tb.receive({ type: 'hello', tabId: 'b', lockName: 'lb', server: A, visible: true })
+    await until(() => h.streams.length === 1, 'stream on A')
+    // A newly opened tab read /relay-config.json (the launcher restarted on B) before the relay noticed.
+    const c = tab()
+    const tc = h.hub.connectTab(c.endpoint, 'c')
+    await tc.receive({ type: 'hello', tabId: 'c', lockName: 'lc', server: B, visible: true })
+    expect(h.hub.status().server).toBe(B.url)
+    for (const t of [a, b]) expect(t.messages.find((m) => m.type === 'server-moved')).toEqual({ type: 'server-moved', server: B })
+    expect(h.opened).toEqual(['launcher:/p'])
+    await h.hub.stop()
+  })
+
   it('says "starting" while the launcher starts its server, and never follows a server the user chose', async () => {
     const down = new Set(['127.0.0.1:4096'])
     const reads: boolean[] = []

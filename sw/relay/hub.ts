@@ -225,12 +225,10 @@ export class RelayHub implements TabHost {
 
   /**
    * The launcher's server moved (restarted on another port): connect there, keeping the log when
-   * the identity is the same (catch-up then recovers the gap), and tell every tab.
+   * the identity is the same (catch-up then recovers the gap); every tab is told (see switchServer).
    */
   private async followLauncher(server: ServerConfig): Promise<void> {
-    const next: ServerConfig = { ...server, followLauncher: true }
-    await this.configure(next)
-    for (const tab of this.tabs) tab.endpoint.post({ type: 'server-moved', server: next })
+    await this.configure({ ...server, followLauncher: true })
   }
 
   /**
@@ -262,9 +260,15 @@ export class RelayHub implements TabHost {
   }
 
   private async switchServer(server: ServerConfig): Promise<void> {
-    const logChanged = this.server === undefined || logKey(this.server) !== logKey(server)
+    const previous = this.server
+    const logChanged = previous === undefined || logKey(previous) !== logKey(server)
     this.server = server
     this.launcherWatch?.setServer(server)
+    // The same server at a new address — found by the launcher watch, or by a tab that read the
+    // launcher's config first: every tab's REST client must follow, not only the one that said so.
+    if (!logChanged && previous.url !== server.url) {
+      for (const tab of this.tabs) tab.endpoint.post({ type: 'server-moved', server })
+    }
     if (logChanged) {
       await this.flushing
       await this.log?.flushWrites()

@@ -51,15 +51,18 @@ export class LauncherWatch {
     private readonly handlers: LauncherWatchHandlers,
   ) {}
 
-  /** The server the relay now uses; a read for the previous one is abandoned. */
+  /**
+   * The server the relay now uses; a read for the previous one is abandoned. The same server at a
+   * new address keeps what the launcher said (it is still starting, say) until the next attempt
+   * at the new address tells more.
+   */
   setServer(server: ServerConfig | undefined): void {
-    if (this.server && server && sameServer(this.server, server)) {
-      this.server = server
-      return
-    }
+    const previous = this.server
     this.server = server
-    this.fresh = true
+    if (previous && server && sameServer(previous, server)) return
     this.abort()
+    if (previous && server && (previous.identity ?? previous.url) === (server.identity ?? server.url)) return
+    this.fresh = true
     this.report(undefined)
   }
 
