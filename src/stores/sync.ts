@@ -23,7 +23,11 @@ import { reactive, ref, watch } from 'vue'
 import type { Agent, Command, Config, Path, Session } from '@opencode-ai/sdk/v2/types'
 import type { RelayedEvent } from '../../sw/shared/protocol.ts'
 import { computeBackoffMs } from '../../sw/shared/backoff.ts'
-import { eventScope, eventSessionID } from '../../sw/shared/opencode-events.ts'
+import { eventSessionID } from '../../sw/shared/opencode-events.ts'
+import { ScopeGate, type Scope } from '../sync/scope-gate.ts'
+import { createLoadOnce } from '../sync/load-once.ts'
+
+export { scopeCovers } from '../sync/scope-gate.ts'
 import {
   applyEvent,
   coalesceDeltas,
@@ -80,53 +84,6 @@ export interface SessionLoad {
   fromSnapshot: boolean
 }
 
-/** The scope of a REST read in flight: events in it are buffered until the read lands. */
-type Scope = { kind: 'projects' } | { kind: 'directory'; directory: string } | { kind: 'session'; directory: string; sessionID: string }
-
-interface InFlight {
-  /** `scopeKey` of the read's scope: events are matched against it by {@link eventScopeKey}. */
-  key: string
-  /** Epoch ms when the request was sent (compared with `RelayedEvent.receivedAt`). */
-  startedAt: number
-}
-
-/** Key of a scope: `projects`, `dir:<directory>`, `ses:<sessionID>` (the same keys as the loads). */
-function scopeKey(scope: Scope): string {
-  switch (scope.kind) {
-    case 'projects':
-      return 'projects'
-    case 'directory':
-      return `dir:${scope.directory}`
-    case 'session':
-      return `ses:${scope.sessionID}`
-  }
-}
-
-/** Key of the one scope whose REST read returns the data `ev` changes, if any (see {@link scopeCovers}). */
-function eventScopeKey(ev: RelayedEvent): string | undefined {
-  const scope = eventScope(ev.payload)
-  switch (scope?.kind) {
-    case 'projects':
-      return 'projects'
-    case 'directory':
-      return `dir:${ev.directory}`
-    case 'session':
-      return `ses:${scope.sessionID}`
-    default:
-      return undefined
-  }
-}
-
-/**
- * Whether a REST read of `scope` returns the data `ev` changes: the event's one scope (see
- * {@link eventScopeKey}) is `scope`. A session scope is matched by session id alone: ids are
- * server-assigned (`ses_…`) and a session lives in one directory. The store applies this rule by
- * key (`inflightCovers`, `settle`), computing each event's key once; exported for its unit tests.
- */
-export function scopeCovers(scope: Scope, ev: RelayedEvent): boolean {
-  return eventScopeKey(ev) === scopeKey(scope)
-}
-
 function clonePlain<T>(value: T): T {
   // JSON round trip: the state holds Vue proxies, which IndexedDB's structured clone rejects.
   return JSON.parse(JSON.stringify(value))
@@ -175,17 +132,11 @@ export const useSyncStore = defineStore('sync', () => {
   /** Range the relay announced at the last subscribe. */
   const subscription = ref<{ from: number; head: number }>()
 
-  const inflight = new Set<InFlight>()
-  /**
-   * Per scope key, the start (epoch ms) of its newest successful REST read. An event the relay
-   * received before that is already in the data read, so applying it later (a replay from the
-   * event log that arrives after the read) would roll the data back: it is dropped.
-   */
-  const readAt = new Map<string, number>()
-  /** Per load key, a forced re-run queued behind the load in flight (see {@link once}). */
-  const queued = new Map<string, Promise<void>>()
-  let buffer: RelayedEvent[] = []
-  const pending = new Map<string, Promise<void>>()
+  /** Holds events of scopes being read over REST (src/sync/scope-gate.ts). */
+  const gate = new ScopeGate()
+  /** Deduplicates concurrent loads (src/sync/load-once.ts). */
+  const loads = createLoadOnce()
+  const once = loads.run
   /**
    * Settles once this tab's relay subscription is answered (or {@link SUBSCRIBE_TIMEOUT_MS}
    * passed). Every REST read waits for it: a read sent before the relay fixed where this tab's
@@ -261,94 +212,34 @@ export const useSyncStore = defineStore('sync', () => {
   }
 
   /**
-   * Handles one relay batch: events at or below `lastCursor` are dropped (replay overlap);
-   * events inside an in-flight REST scope are buffered; the rest are applied at once.
+   * Handles one relay batch: events at or below `lastCursor` are dropped (replay overlap); the
+   * scope gate holds events inside an in-flight REST scope; the rest are applied at once.
    */
   function onEvents(events: RelayedEvent[]): void {
-    const now: RelayedEvent[] = []
+    const fresh: RelayedEvent[] = []
     for (const ev of events) {
       if (ev.cursor <= state.lastCursor) continue
       state.lastCursor = ev.cursor
-      const key = eventScopeKey(ev)
-      if (isOlderThanRead(ev, key)) continue
-      if (inflightCovers(key)) buffer.push(ev)
-      else now.push(ev)
+      fresh.push(ev)
     }
+    const now = gate.admit(fresh)
     if (now.length > 0) applyNow(now)
   }
 
-  /**
-   * Whether the newest successful REST read of `ev`'s scope (`key`, from {@link eventScopeKey})
-   * started after the relay received `ev`.
-   */
-  function isOlderThanRead(ev: RelayedEvent, key: string | undefined): boolean {
-    if (key === undefined) return false
-    const at = readAt.get(key)
-    return at !== undefined && ev.receivedAt < at
-  }
-
-  /** Whether a REST read in flight covers events of scope `key` (see {@link scopeCovers}). */
-  function inflightCovers(key: string | undefined): boolean {
-    if (key === undefined) return false
-    for (const f of inflight) if (f.key === key) return true
-    return false
-  }
-
-  /** Releases the events buffered for a finished read (see the module comment). */
-  function settle(read: InFlight, ok: boolean): void {
-    const keep: RelayedEvent[] = []
-    const release: RelayedEvent[] = []
-    for (const ev of buffer) {
-      const key = eventScopeKey(ev)
-      if (key !== read.key || inflightCovers(key)) keep.push(ev)
-      else if (ok && ev.receivedAt < read.startedAt) continue
-      else release.push(ev)
-    }
-    buffer = keep
-    if (release.length > 0) applyNow(release)
-  }
-
-  /** Runs a REST read in a scope: fetch, commit the answer, then release the scope's buffered events. */
+  /** Runs a REST read in a scope: fetch, commit the answer, then release the scope's held events. */
   async function read<T>(scope: Scope, fetcher: () => Promise<T>, commit: (data: T) => void): Promise<void> {
     // Not started (unit tests of the loads alone): no subscription to wait for.
     if (started) await subscriptionReady
-    const flight: InFlight = { key: scopeKey(scope), startedAt: Date.now() }
-    inflight.add(flight)
+    const flight = gate.begin(scope, Date.now())
     let ok = false
     try {
       const data = await fetcher()
       commit(data)
       ok = true
-      readAt.set(flight.key, Math.max(readAt.get(flight.key) ?? 0, flight.startedAt))
     } finally {
-      inflight.delete(flight)
-      settle(flight, ok)
+      const release = gate.end(flight, ok)
+      if (release.length > 0) applyNow(release)
     }
-  }
-
-  /**
-   * Deduplicates concurrent loads of the same key. A `force`d load asked for while one runs does
-   * not join it — that read started before the reason to reload (a resync, a permission asked
-   * meanwhile) — but runs once more after it; several forced asks share that one re-run.
-   */
-  function once(key: string, run: () => Promise<void>, force = false): Promise<void> {
-    const existing = pending.get(key)
-    if (existing && force) {
-      const again = queued.get(key)
-      if (again) return again
-      const next = existing
-        .catch(() => undefined)
-        .then(() => {
-          queued.delete(key)
-          return once(key, run)
-        })
-      queued.set(key, next)
-      return next
-    }
-    if (existing) return existing
-    const p = run().finally(() => pending.delete(key))
-    pending.set(key, p)
-    return p
   }
 
   // ---- REST loads ----------------------------------------------------------------------------
@@ -380,7 +271,7 @@ export const useSyncStore = defineStore('sync', () => {
    */
   function ensureDirectory(directory: string, options: { force?: boolean } = {}): Promise<void> {
     const m = metaOf(directory)
-    if (!options.force && (m.status === 'ready' || m.status === 'loading')) return pending.get(`dir:${directory}`) ?? Promise.resolve()
+    if (!options.force && (m.status === 'ready' || m.status === 'loading')) return loads.running(`dir:${directory}`) ?? Promise.resolve()
     return once(`dir:${directory}`, async () => {
       m.status = 'loading'
       m.error = undefined
@@ -425,7 +316,7 @@ export const useSyncStore = defineStore('sync', () => {
    */
   function ensureSession(directory: string, sessionID: string, options: { force?: boolean } = {}): Promise<void> {
     const load = loadOf(sessionID, directory)
-    if (!options.force && (load.status === 'ready' || load.status === 'loading')) return pending.get(`ses:${sessionID}`) ?? Promise.resolve()
+    if (!options.force && (load.status === 'ready' || load.status === 'loading')) return loads.running(`ses:${sessionID}`) ?? Promise.resolve()
     return once(`ses:${sessionID}`, async () => {
       load.status = 'loading'
       load.error = undefined
@@ -526,7 +417,7 @@ export const useSyncStore = defineStore('sync', () => {
    * applied) or when the session is unknown.
    */
   function buildSnapshot(directory: string, sessionID: string): SessionSnapshot | undefined {
-    if (buffer.length > 0 || inflight.size > 0) return undefined
+    if (!gate.idle) return undefined
     const d = state.directories[directory]
     const session: Session | undefined = d ? getSorted(d.sessions, sessionID) : undefined
     if (!d || !session) return undefined
@@ -578,7 +469,7 @@ export const useSyncStore = defineStore('sync', () => {
 
   function onReset(info: { reason: string; head: number }): void {
     // The log cannot replay from our cursor: continue from head and re-read everything over REST.
-    buffer = []
+    gate.clear()
     state.lastCursor = info.head
     void reloadEverything()
   }
@@ -741,7 +632,7 @@ export const useSyncStore = defineStore('sync', () => {
     state.failedEvents = 0
     for (const k of Object.keys(meta)) delete meta[k]
     for (const k of Object.keys(sessionLoads)) delete sessionLoads[k]
-    buffer = []
+    gate.clear()
     homeDirectory.value = undefined
   }
 
