@@ -1,8 +1,8 @@
 /**
- * Two product bugs found by the fault suite's launcher faults (issue 14; e2e/faults,
- * `page-opened-during-startup`), each reproduced here on its own. Both tests are marked
- * `test.fail()`: they pass while the bug is there, and are reported as unexpected passes once it
- * is fixed (then drop the mark).
+ * Regression tests of two bugs found by the fault suite's launcher faults (issue 14; e2e/faults,
+ * `page-opened-during-startup`), each reproduced here on its own: fixed in b0d7fdd (launcher
+ * watch: stay 'starting' until the stream is open) and 578d399 (every tab follows a same-server
+ * move, whoever noticed it first).
  *
  * The launcher is emulated as in the fault suite (e2e/faults/world.ts, `restartLauncher`): the
  * app's static server with `/relay-config.json` (`status`, `server.url`, `identity`) and a long
@@ -64,33 +64,40 @@ test('a page opened while the launcher starts OpenCode never says "Connection lo
   // said "Starting OpenCode…", then, between the launcher's `ready` and the stream being live
   // (~10-500 ms), "Connection lost. Reconnecting… (network error: Failed to fetch)" and
   // "Connection lost. Reconnecting… (reconnect requested: the launcher's server is up)". When the
-  // long poll answers `ready`, sw/relay/launcher-watch.ts clears the launcher status
-  // (`report(undefined)`) before the relay reconnects (`onReady` → `nudge`), while the connection
-  // still holds the attempts that failed during the start (`attempt > 0`, `lastError`), and
-  // `connectionNotice` (src/stores/connection.ts) shows "Connection lost" until the stream is open.
-  test.fail(true, 'known bug: "Connection lost" between the launcher’s ready and the stream being live')
+  // long poll answered `ready`, sw/relay/launcher-watch.ts cleared the launcher status
+  // (`report(undefined)`) before the relay reconnected (`onReady` → `nudge`), while the connection
+  // still held the attempts that failed during the start (`attempt > 0`, `lastError`), and
+  // `connectionNotice` (src/stores/connection.ts) showed "Connection lost" until the stream was open.
   test.setTimeout(120_000)
   const model = await startScriptedModel()
   const launcher = launcherConfig({ status: 'starting', source: 'e2e' })
   const app = await startStaticServer({ root: appDist(), port: 0, config: () => launcher.doc, configSettled: launcher.settled, connectSources: () => [] })
   const opencode = await startOpencode({ modelBaseURL: model.baseURL, cors: [app.url] })
-  const server = { url: opencode.url, identity: `launcher:${opencode.directory}` }
+  // The server's address: refused until the launcher says `ready`, so the page goes live only
+  // after that (through the moment this test is about), never by a lucky retry of its own.
+  const address = await startFaultProxy(opencode.url)
+  const server = { url: address.url, identity: `launcher:${opencode.directory}` }
   launcher.doc = { status: 'starting', server, source: 'e2e' }
   try {
     // The launcher was restarted: its app answers, its server is not up yet.
     await opencode.stop()
+    address.refuse()
     await recordWords(page)
     await page.goto(`${app.url}/`)
     await expect(page.getByTestId('offline-banner')).toHaveAttribute('data-kind', 'starting', { timeout: 20_000 })
     await opencode.restart()
     const readyAt = Date.now()
+    address.resume()
     launcher.doc = { status: 'ready', server, source: 'e2e' }
     launcher.settle()
     await expect(page.getByTestId('connection-badge').first()).toHaveAttribute('data-state', 'connected', { timeout: 20_000 })
     const said = await wordsSince(page, readyAt)
     console.log(`what the page said (ms after the launcher was ready): ${JSON.stringify(said)}`)
     expect(said.filter((w) => w.includes('Connection lost'))).toEqual([])
+    // It did go live after the launcher's `ready` (the moment under test), saying it was starting until then.
+    expect(said.find((w) => w.endsWith(' ms Connected'))).toMatch(/^\d+ ms Connected$/)
   } finally {
+    await address.close()
     await opencode.dispose()
     await app.close()
     await model.close()
@@ -101,13 +108,13 @@ test('when a newly opened tab moves the relay to the launcher’s new address, t
   // Seed 3202203628, cycle 24 (page-opened-during-startup: tab 1 opened anew, new port): the new
   // page read `/relay-config.json` (the server's new address) before the SharedWorker relay had
   // followed it itself, and sent `configure` with it. RelayHub.configure (sw/relay/hub.ts) moved
-  // the relay there (same identity: same log), but only `followLauncher` tells the tabs
+  // the relay there (same identity: same log), but only `followLauncher` told the tabs
   // (`server-moved`): the two other tabs kept the old address for REST — their sessions "error
-  // (Failed to fetch)" for good while their relay was connected — and the new page said
-  // "Connection lost. Reconnecting in 1 s (network error: Failed to fetch)" while the launcher was
-  // starting (the switch clears the launcher status). Made deterministic here: the old address
+  // (Failed to fetch)" for good while their relay was connected (seed 2534284130, cycles 39-40
+  // too) — and the new page said "Connection lost. Reconnecting in 1 s (network error: Failed to
+  // fetch)" while the launcher was starting (the switch cleared the launcher status). Made
+  // deterministic here: the old address
   // still answers while the config already names the new one, so only the new tab can tell the relay.
-  test.fail(true, 'known bug: a relay moved by a tab’s configure does not tell the other tabs (server-moved)')
   test.setTimeout(120_000)
   const model = await startScriptedModel()
   const opencode = await startOpencode({ modelBaseURL: model.baseURL })

@@ -137,7 +137,6 @@ function parseStats(v: unknown): Stats {
     launcherNewPorts: num(v.launcherNewPorts ?? 0, 'stats.launcherNewPorts'),
     launcherLiveMs: numbers(v.launcherLiveMs ?? [], 'stats.launcherLiveMs'),
     launcherCaughtUpMs: numbers(v.launcherCaughtUpMs ?? [], 'stats.launcherCaughtUpMs'),
-    connectionLostAfterReady: num(v.connectionLostAfterReady ?? 0, 'stats.connectionLostAfterReady'),
     unreachableWhileStarting: num(v.unreachableWhileStarting ?? 0, 'stats.unreachableWhileStarting'),
     prompts: n('prompts'),
     permissionsReplied: n('permissionsReplied'),

@@ -30,8 +30,6 @@ export interface Summary {
   /** Median and maximum, over the launcher restarts, of the ms from the config's `ready` until every tab was also done catching up. */
   launcherCaughtUpMsMedian: number
   launcherCaughtUpMsMax: number
-  /** Pages opened during a launcher's start-up that said "Connection lost" after it was ready, before they were live. */
-  connectionLostAfterReady: number
   /** Pages opened during a launcher's start-up that said "Server unreachable" although the launcher answered `starting`. */
   unreachableWhileStarting: number
   prompts: number
@@ -78,7 +76,6 @@ export function summarize(stats: Stats, seed: number, cyclesPlanned: number, sec
     launcherLiveMsMax: Math.max(0, ...stats.launcherLiveMs),
     launcherCaughtUpMsMedian: Math.round(percentile(stats.launcherCaughtUpMs, 50)),
     launcherCaughtUpMsMax: Math.max(0, ...stats.launcherCaughtUpMs),
-    connectionLostAfterReady: stats.connectionLostAfterReady,
     unreachableWhileStarting: stats.unreachableWhileStarting,
     prompts: stats.prompts,
     permissionsReplied: stats.permissionsReplied,
@@ -111,7 +108,7 @@ export function formatSummary(s: Summary): string {
       ? []
       : [
           `launcher          every tab live ${sec(s.launcherLiveMsMedian)} (median) / ${sec(s.launcherLiveMsMax)} (max) after the restarted launcher was ready, caught up ${sec(s.launcherCaughtUpMsMedian)} / ${sec(s.launcherCaughtUpMsMax)}`,
-          `opened starting   ${s.faults['page-opened-during-startup'] ?? 0} pages opened during start-up: ${s.unreachableWhileStarting} said "Server unreachable" while it was starting, ${s.connectionLostAfterReady} "Connection lost" between ready and live`,
+          `opened starting   ${s.faults['page-opened-during-startup'] ?? 0} pages opened during start-up, ${s.unreachableWhileStarting} of them said "Server unreachable" for a moment while it was starting`,
         ]),
     `workload          ${s.prompts} prompts, ${s.permissionsReplied} permission replies`,
     `checked           ${s.checks} checks: ${s.messagesChecked} messages, ${s.partsChecked} parts (tab × session), ${s.logEventsChecked} event-log events`,
