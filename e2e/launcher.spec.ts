@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path'
 import { test, expect } from '@playwright/test'
 import { startScriptedModel } from '../test/support/scripted-model.ts'
 import { REPO_ROOT, freePort, isolatedEnv, writeProject } from '../test/support/opencode-server.ts'
-import { collectOutput, opencodePids, opencodeProcessesOn } from './support/launcher.ts'
+import { collectOutput, killLauncher, opencodeProcessesOn } from './support/launcher.ts'
 
 /** Copies the working tree (tracked and untracked, not ignored files) like a fresh clone. */
 function copyRepo(dest: string): void {
@@ -61,21 +61,8 @@ test('fresh copy: npm install && npm start, prompt and reply in the browser, Ctr
     await exited
     await expect.poll(() => opencodeProcessesOn(serverPort), { timeout: 10_000 }).toEqual([])
   } finally {
-    if (child?.pid && child.exitCode === null) {
-      try {
-        process.kill(-child.pid, 'SIGKILL')
-      } catch {
-        // gone
-      }
-    }
     // Never leave a server behind, even when the test failed before Ctrl+C.
-    for (const pid of serverPort ? opencodePids(serverPort) : []) {
-      try {
-        process.kill(pid, 'SIGKILL')
-      } catch {
-        // gone
-      }
-    }
+    if (child) killLauncher(child, serverPort)
     await model.close()
     rmSync(work, { recursive: true, force: true })
   }

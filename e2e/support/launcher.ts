@@ -73,6 +73,24 @@ export function opencodePids(port: number): number[] {
   return opencodeProcessesOn(port).map((l) => Number(l.trim().split(/\s+/)[0]))
 }
 
+/** SIGKILLs a launcher's process group and every `opencode serve` left on `serverPort` (cleanup after a failed test). */
+export function killLauncher(child: ChildProcess, serverPort: number): void {
+  if (child.pid && child.exitCode === null) {
+    try {
+      process.kill(-child.pid, 'SIGKILL')
+    } catch {
+      // gone
+    }
+  }
+  for (const pid of serverPort ? opencodePids(serverPort) : []) {
+    try {
+      process.kill(pid, 'SIGKILL')
+    } catch {
+      // gone
+    }
+  }
+}
+
 /** Options of {@link startLauncher}. */
 export interface LauncherOptions {
   /** Temp root whose HOME and XDG_* the launcher and its opencode use (see `isolatedEnv`). */
@@ -135,20 +153,7 @@ export function startLauncher(options: LauncherOptions): RunningLauncher {
       while (serverPort && opencodeProcessesOn(serverPort).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
     },
     kill() {
-      if (child.pid && child.exitCode === null) {
-        try {
-          process.kill(-child.pid, 'SIGKILL')
-        } catch {
-          // gone
-        }
-      }
-      for (const pid of serverPort ? opencodePids(serverPort) : []) {
-        try {
-          process.kill(pid, 'SIGKILL')
-        } catch {
-          // gone
-        }
-      }
+      killLauncher(child, serverPort)
     },
   }
 }

@@ -4,7 +4,7 @@
  */
 import type { RelayStatus, RelayToTab, ServerConfig, TabToRelay } from '../../sw/shared/protocol.ts'
 import { isRelayToTab } from './guards.ts'
-import type { RelayClient, RelayedEvent } from './types.ts'
+import { IDLE_STATUS, type RelayClient, type RelayedEvent } from './types.ts'
 
 export type { RelayClient } from './types.ts'
 
@@ -13,14 +13,6 @@ export function tabLockName(tabId: string): string {
   return `opencode-relay-tab-${tabId}`
 }
 
-const INITIAL_STATUS: RelayStatus = {
-  state: 'idle',
-  attempt: 0,
-  storage: { ok: true },
-  catchingUp: false,
-  badFrames: 0,
-  mode: 'shared-worker',
-}
 
 type Listeners = {
   status: Set<(s: RelayStatus) => void>
@@ -54,7 +46,7 @@ abstract class BaseRelay implements RelayClient {
 
   constructor(server: ServerConfig, mode: RelayStatus['mode']) {
     this.server = server
-    this.current = { ...INITIAL_STATUS, mode }
+    this.current = { ...IDLE_STATUS, mode }
   }
 
   /** Messages queued until this tab holds its lock and has said hello. */

@@ -8,6 +8,16 @@ import type { RelayedEvent, RelayStatus, ServerConfig } from '../../sw/shared/pr
 
 export type { RelayedEvent, RelayStatus, ServerConfig }
 
+/** Status before the relay's first broadcast. */
+export const IDLE_STATUS: RelayStatus = {
+  state: 'idle',
+  attempt: 0,
+  storage: { ok: true },
+  catchingUp: false,
+  badFrames: 0,
+  mode: 'shared-worker',
+}
+
 /** Callbacks a tab registers; each returns an unsubscribe function. */
 export interface RelayClient {
   /** Which implementation is running. */

@@ -6,16 +6,9 @@
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
 import type { RelayStatus } from '../../sw/shared/protocol.ts'
+import { IDLE_STATUS } from '../relay-client/types.ts'
 
-/** Status before the relay's first broadcast. */
-export const IDLE_STATUS: RelayStatus = {
-  state: 'idle',
-  attempt: 0,
-  storage: { ok: true },
-  catchingUp: false,
-  badFrames: 0,
-  mode: 'shared-worker',
-}
+export { IDLE_STATUS }
 
 /**
  * One-line label for a relay status, e.g. `Connected`, `Starting OpenCode…`, `Reconnecting in 4 s`,

@@ -6,11 +6,11 @@
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync, existsSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { findOpencodeBinary } from '../../src/cli/opencode-bin.ts'
+import { osFreePort } from '../../src/cli/port-memory.ts'
 
 const here = dirname(fileURLToPath(import.meta.url))
 /** Repository root (two levels above `test/support`). */
@@ -21,18 +21,8 @@ export function opencodeBin(): string {
   return findOpencodeBinary(REPO_ROOT)
 }
 
-/** Asks the OS for a free TCP port on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address()
-      const port = typeof addr === 'object' && addr ? addr.port : 0
-      srv.close(() => resolvePort(port))
-    })
-  })
-}
+/** Asks the OS for a free TCP port on 127.0.0.1 (the launcher's own probe). */
+export const freePort = osFreePort
 
 /** Options for {@link startOpencode}. */
 export interface OpencodeOptions {
