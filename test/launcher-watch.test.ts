@@ -94,6 +94,21 @@ describe('LauncherWatch', () => {
     expect(t.statuses).toEqual([{ state: 'checking' }, { state: 'unreachable', detail: 'Failed to fetch' }, { state: 'invalid', detail: 'bad JSON' }, undefined])
   })
 
+  it('a tab loaded from the launcher\'s origin makes a stale "unreachable" check again at once', async () => {
+    const t = setup([{ kind: 'unreachable', reason: 'Failed to fetch' }, { kind: 'starting', server: A }, { kind: 'ready', server: A }])
+    t.watch.setServer(A)
+    t.watch.connectionFailed()
+    await settleImmediate()
+    expect(t.statuses.at(-1)).toEqual({ state: 'unreachable', detail: 'Failed to fetch' })
+    t.watch.originAnswered()
+    await settleImmediate()
+    expect(t.statuses).toEqual([{ state: 'checking' }, { state: 'unreachable', detail: 'Failed to fetch' }, { state: 'checking' }, { state: 'starting' }])
+    expect(t.ready()).toBe(1)
+    // Not unreachable: nothing to re-check.
+    t.watch.originAnswered()
+    expect(t.statuses).toHaveLength(4)
+  })
+
   it('never looks up a server the user chose', async () => {
     const t = setup([{ kind: 'ready', server: { ...A, url: 'http://127.0.0.1:1' } }])
     t.watch.setServer({ url: 'http://my-server.test:4096' })

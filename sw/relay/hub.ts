@@ -199,6 +199,16 @@ export class RelayHub implements TabHost {
     this.deps.onBusyLease?.(busy, reason, tabId)
   }
 
+  /**
+   * A tab said hello: it was just served by the app's origin. A stale "launcher unreachable" is
+   * re-checked at once, and the stream retried now rather than after its backoff.
+   */
+  tabArrived(): void {
+    if (this.launcher?.state !== 'unreachable') return
+    this.launcherWatch?.originAnswered()
+    this.nudge('a tab opened')
+  }
+
   /** Forgets a tab (closed: its Web Lock was released, or it said bye). */
   dropTab(tab: TabSession): void {
     tab.closed = true

@@ -83,6 +83,18 @@ export class LauncherWatch {
     })
   }
 
+  /**
+   * A tab just loaded the app from the launcher's origin, so that origin answers: an
+   * "unreachable" from before is stale. Asks the launcher again at once (the page says
+   * "Connecting…" meanwhile, not "Server unreachable").
+   */
+  originAnswered(): void {
+    if (this.status?.state !== 'unreachable') return
+    this.abort()
+    this.report({ state: 'checking' })
+    this.connectionFailed()
+  }
+
   /** The stream is open: nothing to say about the launcher any more. */
   connected(): void {
     this.fresh = true

@@ -29,6 +29,8 @@ export interface TabHost {
   setNotifications(on: boolean): void
   busyLease(busy: boolean, reason: string | undefined, tabId: string): void
   dropTab(tab: TabSession): void
+  /** A tab said hello (so the app's origin answered it). */
+  tabArrived(): void
 }
 
 /** One connected tab: its endpoint, its cursor and what it shows (for notifications). */
@@ -100,6 +102,7 @@ export class TabSession {
       case 'hello':
         this.visible = msg.visible
         if (msg.visible) this.lastVisibleAt = this.hub.now()
+        this.hub.tabArrived()
         await this.hub.configure(msg.server)
         this.endpoint.post({ type: 'status', status: this.hub.status() })
         return
