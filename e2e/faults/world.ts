@@ -994,7 +994,7 @@ export class World {
   /**
    * What a page opened during a launcher's start-up showed until it was live. Failed: "Connection
    * lost" (before the fix of b0d7fdd it showed between the launcher's `ready` and the stream being
-   * live; see e2e/launcher-faults-regression.spec.ts); a server the launcher did not name (the
+   * live; see e2e/launcher-follow.spec.ts); a server the launcher did not name (the
    * fallback `127.0.0.1:4096` or any other guess), in its relay (the badge's "Server:") or its REST
    * client (the server store); never the launcher's server in its relay. Counted and printed, not
    * failed (the page still says it is starting within a moment, and ends live): "Server
