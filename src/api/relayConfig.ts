@@ -19,7 +19,7 @@ export function parseRelayConfig(json: unknown): ServerConfig | undefined {
 
 /**
  * Fetches `/relay-config.json` from the app's origin: the launcher's server, ready or still
- * starting (the relay waits for a starting one and says so). Never throws: any failure, and a
+ * starting (the relay waits for a starting one and says so). Never throws: every failure, and a
  * launcher that names no server yet, resolve `undefined`.
  * @param fetchImpl fetch to use (tests pass a fake).
  * @param timeoutMs gives up after this many ms (default 3,000).
