@@ -6,7 +6,7 @@
  */
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef, watch } from 'vue'
-import type { ServerConfig } from '../../sw/shared/protocol.ts'
+import { serverIdentity, type ServerConfig } from '../../sw/shared/protocol.ts'
 import { createOpencodeApi, normalizeServerUrl, type OpencodeApi } from '../api/opencode.ts'
 import { FALLBACK_SERVER_URL, fetchRelayConfig } from '../api/relayConfig.ts'
 import { readJson, writeJson } from './storage.ts'
@@ -98,7 +98,7 @@ export const useServerStore = defineStore('server', () => {
    * What the current server is, whatever its port: `identity` (the launcher's `launcher:<dir>`) or
    * the URL. Keys what is stored per server (warm-start snapshots, offline lists).
    */
-  const storageKey = computed(() => config.value.identity ?? config.value.url)
+  const storageKey = computed(() => serverIdentity(config.value))
   /**
    * Identity of the current server for watchers: changes when another server is chosen or the
    * credentials change, not when the launcher's server merely moved to another port.

@@ -11,7 +11,7 @@
  * gap or a duplicate: it always receives exactly the log entries after the cursor it last got.
  */
 import type { Event as SdkEvent } from '@opencode-ai/sdk/v2/types'
-import type { LauncherStatus, RelayedEvent, RelayStatus, ServerConfig } from '../shared/protocol.ts'
+import { sameServer, serverIdentity, type LauncherStatus, type RelayedEvent, type RelayStatus, type ServerConfig } from '../shared/protocol.ts'
 import { authHeaders, catchUpDirectory, relayRestClient, type SeqRow } from './catch-up.ts'
 import { DEFAULT_MAX_DELAY_MS, SseConnection, type ConnectionSnapshot } from './connection.ts'
 import { computeBackoffMs } from '../shared/backoff.ts'
@@ -80,11 +80,6 @@ export function isLoopbackUrl(url: string): boolean {
     return false
   }
   return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host)
-}
-
-/** What the event log of a server is keyed by: its identity, else its URL (see `ServerConfig.identity`). */
-export function logKey(server: ServerConfig): string {
-  return server.identity ?? server.url
 }
 
 /**
@@ -242,20 +237,14 @@ export class RelayHub implements TabHost {
   }
 
   /**
-   * Points the relay at a server. Another identity (see {@link logKey}) opens that server's log and
+   * Points the relay at a server. Another identity (see `serverIdentity`) opens that server's log and
    * resets every tab; the same identity at another address keeps the log and reconnects there.
    */
   async configure(server: ServerConfig): Promise<void> {
     while (this.configuring) await this.configuring
-    const same =
-      this.server &&
-      this.server.url === server.url &&
-      this.server.password === server.password &&
-      this.server.username === server.username &&
-      logKey(this.server) === logKey(server)
-    if (same) {
+    if (this.server && sameServer(this.server, server)) {
       // A tab that learned the mark later (e.g. from the launcher) makes the server followed.
-      if (this.server && server.followLauncher && !this.server.followLauncher) {
+      if (server.followLauncher && !this.server.followLauncher) {
         this.server = { ...this.server, followLauncher: true }
         this.launcherWatch?.setServer(this.server)
       }
@@ -271,7 +260,7 @@ export class RelayHub implements TabHost {
 
   private async switchServer(server: ServerConfig): Promise<void> {
     const previous = this.server
-    const logChanged = previous === undefined || logKey(previous) !== logKey(server)
+    const logChanged = previous === undefined || serverIdentity(previous) !== serverIdentity(server)
     this.server = server
     this.launcherWatch?.setServer(server)
     // The same server at a new address — found by the launcher watch, or by a tab that read the

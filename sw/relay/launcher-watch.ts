@@ -11,7 +11,7 @@
  * A server the user chose by hand (no `followLauncher`) is never looked up, nor replaced.
  */
 import type { LauncherAnswer } from '../shared/launcher-config.ts'
-import type { LauncherStatus, ServerConfig } from '../shared/protocol.ts'
+import { sameServer, serverIdentity, type LauncherStatus, type ServerConfig } from '../shared/protocol.ts'
 
 /** What the watch takes from its environment. */
 export interface LauncherWatchDeps {
@@ -27,11 +27,6 @@ export interface LauncherWatchHandlers {
   onMoved(server: ServerConfig): void
   /** The launcher's server just finished starting at the current address: reconnect now. */
   onReady(): void
-}
-
-/** Same address and credentials (what the relay connects with), ignoring the `followLauncher` mark. */
-export function sameServer(a: ServerConfig, b: ServerConfig): boolean {
-  return a.url === b.url && a.username === b.username && a.password === b.password && (a.identity ?? a.url) === (b.identity ?? b.url)
 }
 
 /**
@@ -61,7 +56,7 @@ export class LauncherWatch {
     this.server = server
     if (previous && server && sameServer(previous, server)) return
     this.abort()
-    if (previous && server && (previous.identity ?? previous.url) === (server.identity ?? server.url)) return
+    if (previous && server && serverIdentity(previous) === serverIdentity(server)) return
     this.fresh = true
     this.report(undefined)
   }

@@ -8,7 +8,8 @@ import { AwakeLeaser } from './awake-lease.ts'
 import { EventLog } from './log/event-log.ts'
 import { isTabToRelay } from './guards.ts'
 import { realClock } from '../shared/clock.ts'
-import { logKey, RelayHub, type TabSession } from './hub.ts'
+import { RelayHub, type TabSession } from './hub.ts'
+import { serverIdentity } from '../shared/protocol.ts'
 
 export type { TabSession }
 import { readLauncherConfig } from '../shared/launcher-config.ts'
@@ -38,7 +39,7 @@ export function createBrowserHub(mode: RelayStatus['mode']): RelayHub {
     mode,
     openLog: (server) => {
       awake.serverChanged()
-      return EventLog.open({ name: logName(logKey(server)) })
+      return EventLog.open({ name: logName(serverIdentity(server)) })
     },
     // Same origin as the page or the worker script: the launcher that served the app.
     readLauncherConfig: ({ waitForReady, signal }) => readLauncherConfig({ waitForReady, signal }),

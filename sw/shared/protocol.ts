@@ -31,6 +31,16 @@ export interface ServerConfig {
   followLauncher?: boolean
 }
 
+/** What a server is, whatever its port: its `identity`, else its URL. Keys its event log and what is stored per server. */
+export function serverIdentity(server: ServerConfig): string {
+  return server.identity ?? server.url
+}
+
+/** Same address, credentials and identity: what the relay connects with (the `followLauncher` mark aside). */
+export function sameServer(a: ServerConfig, b: ServerConfig): boolean {
+  return a.url === b.url && a.username === b.username && a.password === b.password && serverIdentity(a) === serverIdentity(b)
+}
+
 /**
  * What the relay learned from the launcher while the server did not answer (see
  * sw/shared/launcher-config.ts): `checking` — the first attempt since the stream was live failed and the
