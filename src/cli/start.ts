@@ -275,13 +275,9 @@ Environment: OPENCODE_SERVER_PASSWORD and OPENCODE_SERVER_USERNAME (Basic auth, 
   let serverUrl = ''
   let identity: string | undefined
   let status: 'starting' | 'ready' = 'starting'
-  let settled: () => void = () => undefined
-  let settledOnce = new Promise<void>((ok) => (settled = ok))
-  const setStatus = (next: 'starting' | 'ready') => {
-    status = next
-    settled()
-    settledOnce = new Promise<void>((ok) => (settled = ok))
-  }
+  // The status leaves `starting` once, when the server answers: the long poll waits for that.
+  let markReady: () => void = () => undefined
+  const ready = new Promise<void>((ok) => (markReady = ok))
   let awake: RelayConfigDocument['awake']
   const app = await startStaticServer({
     root: dist,
@@ -292,7 +288,7 @@ Environment: OPENCODE_SERVER_PASSWORD and OPENCODE_SERVER_USERNAME (Basic auth, 
       awake,
       source: args.demo ? 'npm run demo' : 'npm start',
     }),
-    configSettled: () => settledOnce,
+    configSettled: () => ready,
     connectSources: () => [serverUrl, ...(awake ? [awake.url] : [])].filter(Boolean),
   }).catch((err: unknown) => {
     const code = err instanceof Error && 'code' in err ? err.code : undefined
@@ -335,7 +331,8 @@ Environment: OPENCODE_SERVER_PASSWORD and OPENCODE_SERVER_USERNAME (Basic auth, 
   if (args.awake || process.env.RELAY_AWAKE === '1') {
     awake = await startAwake(serverUrl, password, origins)
   }
-  setStatus('ready')
+  status = 'ready'
+  markReady()
 
   console.log(`OpenCode server: ${serverUrl}${external ? ' (existing)' : ' (started by the launcher)'}`)
   console.log(`OpenCode Relay is running: ${app.url}`)
