@@ -10,13 +10,13 @@ import { delimiter, dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { reconnectDelayMs, SSE_BACKOFF } from '../src/cli/awake/backoff.ts'
-import type { Clock, Timer } from '../src/cli/awake/clock.ts'
 import { AwakeController, type ServerSource } from '../src/cli/awake/controller.ts'
 import { isAllowedHost, isAllowedOrigin, isValidBearer, normalizeOrigin, parseLeaseBody } from '../src/cli/awake/http.ts'
 import { ChildProcessAssertion, CAFFEINATE, SYSTEMD_INHIBIT, resolveOnPath, sanitizeReason, type AwakePlatform, type PowerAssertion } from '../src/cli/awake/power.ts'
 import { formatStatus, isAwakeStatus } from '../src/cli/awake/status.ts'
 import { applyGlobalEventFrame, SessionWatcher, type BusySession, type WatcherState } from '../src/cli/awake/watcher.ts'
 import { BusySessions } from '../sw/shared/opencode-events.ts'
+import { FakeClock } from './support/fake-clock.ts'
 import { installFakePowerTools, type FakePowerTools } from './support/fake-power-tools.ts'
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -26,32 +26,6 @@ const TOKEN = 'test-token-0123456789abcdef'
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
-
-/** A manual clock: timers run only inside `advance(ms)`, in due order. */
-class ManualClock implements Clock {
-  private t = 1_700_000_000_000
-  private seq = 0
-  private timers: Array<{ at: number; seq: number; fn: () => void; cancelled: boolean }> = []
-  now(): number {
-    return this.t
-  }
-  setTimeout(fn: () => void, ms: number): Timer {
-    const timer = { at: this.t + Math.max(0, ms), seq: this.seq++, fn, cancelled: false }
-    this.timers.push(timer)
-    return { cancel: () => void (timer.cancelled = true) }
-  }
-  advance(ms: number): void {
-    const target = this.t + ms
-    for (;;) {
-      const due = this.timers.filter((x) => !x.cancelled && x.at <= target).sort((a, b) => a.at - b.at || a.seq - b.seq)[0]
-      if (!due) break
-      due.cancelled = true
-      this.t = due.at
-      due.fn()
-    }
-    this.t = target
-  }
-}
 
 /** A power backend that only counts calls. */
 class FakePower implements PowerAssertion {
@@ -349,18 +323,18 @@ describe('SessionWatcher.ingest', () => {
 })
 
 describe('AwakeController (manual clock)', () => {
-  let clock: ManualClock
+  let clock: FakeClock
   let power: FakePower
   let sessions: FakeSessions
   let c: AwakeController
   beforeEach(() => {
-    clock = new ManualClock()
+    clock = new FakeClock()
     power = new FakePower()
     sessions = new FakeSessions()
     c = new AwakeController({ power, clock, server: sessions, leaseMs: 15_000, graceMs: 750 })
   })
 
-  it('acquires on busy and releases after the grace', () => {
+  it('acquires on busy and releases after the grace', async () => {
     sessions.set(['ses_1'])
     c.sessionsChanged()
     expect(power.held()).toBe(true)
@@ -368,40 +342,40 @@ describe('AwakeController (manual clock)', () => {
     expect(c.status()).toMatchObject({ held: true, since: clock.now(), reasons: ['session ses_1 busy'], busySessions: ['ses_1'] })
     sessions.set([])
     c.sessionsChanged()
-    clock.advance(749)
+    await clock.advance(749)
     expect(power.held()).toBe(true)
-    clock.advance(1)
+    await clock.advance(1)
     expect(power.held()).toBe(false)
     expect(c.status().since).toBeUndefined()
   })
 
-  it('does not re-acquire while busy/idle flaps inside the grace', () => {
+  it('does not re-acquire while busy/idle flaps inside the grace', async () => {
     for (let i = 0; i < 20; i++) {
       sessions.set(i % 2 === 0 ? ['ses_1'] : [])
       c.sessionsChanged()
-      clock.advance(100)
+      await clock.advance(100)
     }
     sessions.set([])
     c.sessionsChanged()
-    clock.advance(1_000)
+    await clock.advance(1_000)
     expect(power.acquires).toHaveLength(1)
     expect(power.releases).toBe(1)
   })
 
-  it('holds a lease until it expires, renewals extend it, busy:false drops it', () => {
+  it('holds a lease until it expires, renewals extend it, busy:false drops it', async () => {
     c.lease('http://app', { busy: true, reason: 'relay worker' })
     expect(power.held()).toBe(true)
     expect(c.reasons()).toEqual(['lease (http://app): relay worker'])
-    clock.advance(10_000)
+    await clock.advance(10_000)
     c.lease('http://app', { busy: true, reason: 'relay worker' })
-    clock.advance(14_000)
+    await clock.advance(14_000)
     expect(power.held()).toBe(true)
-    clock.advance(1_000 + 750)
+    await clock.advance(1_000 + 750)
     expect(power.held()).toBe(false)
     c.lease('cli', { busy: true, ttlMs: 5 })
     expect(c.status().leases[0].expiresAt).toBe(clock.now() + 100)
     c.lease('cli', { busy: false })
-    clock.advance(750)
+    await clock.advance(750)
     expect(power.held()).toBe(false)
     expect(power.acquires).toHaveLength(2)
   })

@@ -15,10 +15,14 @@ export interface Clock {
   clearTimeout(handle: unknown): void
 }
 
-/** Real timers and wall clock of a browser scope (window or worker, whose timer handles are numbers). */
+/**
+ * Real timers and wall clock of any scope: window, worker or Node (the relay-awake CLI). Handles are
+ * numbers everywhere: a browser's timer id as is, and in Node the `Timeout`'s primitive id
+ * (`timeout[Symbol.toPrimitive]()`, Node ≥ 14.9), which Node's `clearTimeout` accepts.
+ */
 export const realClock: Clock = {
   now: () => Date.now(),
-  setTimeout: (fn: () => void, ms: number): unknown => setTimeout(fn, ms),
+  setTimeout: (fn: () => void, ms: number): unknown => Number(setTimeout(fn, Math.max(0, ms))),
   clearTimeout: (handle: unknown): void => {
     if (typeof handle === 'number') clearTimeout(handle)
   },

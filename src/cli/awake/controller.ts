@@ -6,7 +6,7 @@
  * so busy/idle flapping does not spawn a process per flip — the release still happens well within
  * 2 s of idle. Disabling releases at once. Leases expire `ttlMs` after their last renewal.
  */
-import { systemClock, type Clock, type Timer } from './clock.ts'
+import { realClock, type Clock } from '../../../sw/shared/clock.ts'
 import type { AwakePlatform, PowerAssertion } from './power.ts'
 import type { BusySession, WatcherState } from './watcher.ts'
 
@@ -85,8 +85,8 @@ export class AwakeController {
   private readonly leases = new Map<string, Lease>()
   private wantHeld = false
   private since: number | undefined
-  private releaseTimer: Timer | undefined
-  private expiryTimer: Timer | undefined
+  private releaseTimer: unknown
+  private expiryTimer: unknown
   private disposed = false
   private readonly power: PowerAssertion
   private readonly clock: Clock
@@ -97,7 +97,7 @@ export class AwakeController {
 
   constructor(opts: AwakeControllerOptions) {
     this.power = opts.power
-    this.clock = opts.clock ?? systemClock
+    this.clock = opts.clock ?? realClock
     this.leaseMs = opts.leaseMs ?? 15_000
     this.graceMs = opts.graceMs ?? 750
     this.enabled = opts.enabled ?? true
@@ -164,8 +164,8 @@ export class AwakeController {
   /** Cancels timers and releases the assertion; later calls do nothing. */
   dispose(): void {
     this.disposed = true
-    this.releaseTimer?.cancel()
-    this.expiryTimer?.cancel()
+    this.clock.clearTimeout(this.releaseTimer)
+    this.clock.clearTimeout(this.expiryTimer)
     this.releaseTimer = undefined
     this.expiryTimer = undefined
     this.releaseNow()
@@ -181,7 +181,7 @@ export class AwakeController {
     this.pruneLeases()
     const busy = (this.server?.busySessions().length ?? 0) > 0 || this.leases.size > 0
     if (this.enabled && busy) {
-      this.releaseTimer?.cancel()
+      this.clock.clearTimeout(this.releaseTimer)
       this.releaseTimer = undefined
       if (!this.wantHeld) {
         this.wantHeld = true
@@ -203,7 +203,7 @@ export class AwakeController {
   }
 
   private releaseNow(): void {
-    this.releaseTimer?.cancel()
+    this.clock.clearTimeout(this.releaseTimer)
     this.releaseTimer = undefined
     if (!this.wantHeld) return
     this.wantHeld = false
@@ -213,7 +213,7 @@ export class AwakeController {
   }
 
   private scheduleExpiry(): void {
-    this.expiryTimer?.cancel()
+    this.clock.clearTimeout(this.expiryTimer)
     this.expiryTimer = undefined
     let next = Infinity
     for (const l of this.leases.values()) next = Math.min(next, l.expiresAt)

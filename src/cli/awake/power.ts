@@ -17,7 +17,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { accessSync, constants, statSync } from 'node:fs'
 import { delimiter, isAbsolute, join } from 'node:path'
-import { systemClock, type Clock, type Timer } from './clock.ts'
+import { realClock, type Clock } from '../../../sw/shared/clock.ts'
 
 /** Platforms relay-awake knows about; everything else maps to `'unsupported'`. */
 export type AwakePlatform = 'darwin' | 'linux' | 'win32' | 'unsupported'
@@ -146,8 +146,8 @@ export class ChildProcessAssertion implements PowerAssertion {
   private reason = 'relay-awake'
   private child: ChildProcess | undefined
   private killing = false
-  private killTimer: Timer | undefined
-  private respawnTimer: Timer | undefined
+  private killTimer: unknown
+  private respawnTimer: unknown
   private respawnAttempt = 0
   private spawnedAt = 0
   private stderrTail = ''
@@ -167,7 +167,7 @@ export class ChildProcessAssertion implements PowerAssertion {
   ) {
     this.env = opts.env ?? process.env
     this.cliPid = opts.cliPid ?? process.pid
-    this.clock = opts.clock ?? systemClock
+    this.clock = opts.clock ?? realClock
     this.killTimeoutMs = opts.killTimeoutMs ?? 2_000
     this.respawnBaseMs = opts.respawnBaseMs ?? 1_000
     this.log = opts.log ?? (() => {})
@@ -183,7 +183,7 @@ export class ChildProcessAssertion implements PowerAssertion {
 
   release(): void {
     this.wanted = false
-    this.respawnTimer?.cancel()
+    this.clock.clearTimeout(this.respawnTimer)
     this.respawnTimer = undefined
     this.respawnAttempt = 0
     this.killChild()
@@ -246,7 +246,7 @@ export class ChildProcessAssertion implements PowerAssertion {
     const expected = this.killing
     this.child = undefined
     this.killing = false
-    this.killTimer?.cancel()
+    this.clock.clearTimeout(this.killTimer)
     this.killTimer = undefined
     const waiters = this.waiters
     this.waiters = []

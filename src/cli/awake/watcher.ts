@@ -19,7 +19,8 @@
  */
 import { createParser } from 'eventsource-parser'
 import { SSE_BACKOFF, reconnectDelayMs, type BackoffPolicy } from './backoff.ts'
-import { sleep, systemClock, type Clock, type Timer } from './clock.ts'
+import { realClock, type Clock } from '../../../sw/shared/clock.ts'
+import { sleep } from './sleep.ts'
 import { parseFrame } from '../../../sw/shared/frames.ts'
 import { BusySessions, type BusySession } from '../../../sw/shared/opencode-events.ts'
 
@@ -87,7 +88,7 @@ export class SessionWatcher {
 
   constructor(private readonly opts: SessionWatcherOptions) {
     this.server = opts.server.replace(/\/+$/, '')
-    this.clock = opts.clock ?? systemClock
+    this.clock = opts.clock ?? realClock
     this.random = opts.random ?? Math.random
     this.backoff = opts.backoff ?? SSE_BACKOFF
     this.watchdogMs = opts.watchdogMs ?? 30_000
@@ -183,9 +184,9 @@ export class SessionWatcher {
       const user = this.opts.username ?? 'opencode'
       headers.authorization = `Basic ${Buffer.from(`${user}:${this.opts.password}`).toString('base64')}`
     }
-    let watchdog: Timer | undefined
+    let watchdog: unknown
     const armWatchdog = (): void => {
-      watchdog?.cancel()
+      this.clock.clearTimeout(watchdog)
       watchdog = this.clock.setTimeout(() => abort.abort(new Error(`watchdog: no data for ${this.watchdogMs} ms`)), this.watchdogMs)
     }
     try {
@@ -227,7 +228,7 @@ export class SessionWatcher {
       if (abort.signal.aborted) throw abortReason(abort.signal)
       throw err
     } finally {
-      watchdog?.cancel()
+      this.clock.clearTimeout(watchdog)
       this.abort = undefined
     }
   }
