@@ -8,7 +8,7 @@
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb'
 import { createPinia, setActivePinia } from 'pinia'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createAwakeClient, fetchAwakeConfig, isAwakeStatus, isLoopbackUrl, parseAwakeConfig, type AwakeConfig, type AwakeStatus } from '../sw/shared/awake-client.ts'
+import { createAwakeClient, fetchAwakeConfig, isAwakeStatus, isCompanionUrl, parseAwakeConfig, type AwakeConfig, type AwakeStatus } from '../sw/shared/awake-client.ts'
 import { sleepProtectionText, useSettingsStore, type CompanionState } from '../src/stores/settings.ts'
 import { setStorage } from '../src/stores/storage.ts'
 import type { OpencodeEvent, RelayedEvent } from '../sw/shared/protocol.ts'
@@ -87,8 +87,9 @@ describe('companion client (sw/shared/awake-client.ts)', () => {
     expect(parseAwakeConfig({ awake: { url: 'http://127.0.0.1:4747', token: 'short' } })).toBeUndefined()
     expect(parseAwakeConfig({ awake: { url: 'http://127.0.0.1:4747', token: 42 } })).toBeUndefined()
     expect(parseAwakeConfig('nope')).toBeUndefined()
-    expect(isLoopbackUrl('http://localhost:1')).toBe(true)
-    expect(isLoopbackUrl('https://127.0.0.1:1')).toBe(false)
+    expect(isCompanionUrl('http://localhost:1')).toBe(true)
+    expect(isCompanionUrl('https://127.0.0.1:1')).toBe(false)
+    expect(isCompanionUrl('http://127.0.0.2:1')).toBe(false)
   })
 
   it('fetches /relay-config.json and never throws', async () => {

@@ -8,7 +8,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb'
-import { RelayHub, type HubDeps, type TabEndpoint } from '../sw/relay/hub.ts'
+import { isOnThisMachine, RelayHub, type HubDeps, type TabEndpoint } from '../sw/relay/hub.ts'
 import { systemDeps } from '../sw/relay/connection.ts'
 import type { LauncherAnswer } from '../sw/shared/launcher-config.ts'
 import { EventLog, type NewEvent } from '../sw/relay/log/event-log.ts'
@@ -586,5 +586,12 @@ describe('RelayHub storage', () => {
     } finally {
       await h.hub.stop()
     }
+  })
+})
+
+describe('isOnThisMachine (the short reconnect cap)', () => {
+  it('counts every loopback address, any scheme, as this machine, and nothing else', () => {
+    for (const url of ['http://127.0.0.1:4096', 'https://127.3.2.1', 'http://localhost:1', 'http://[::1]:4096']) expect(isOnThisMachine(url), url).toBe(true)
+    for (const url of ['http://opencode.test', 'http://10.0.0.1:4096', 'http://128.0.0.1', 'not a url']) expect(isOnThisMachine(url), url).toBe(false)
   })
 })

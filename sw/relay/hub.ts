@@ -71,8 +71,13 @@ const WAKE_MAX_SILENCE_MS = 12_000
 
 const DEFAULTS: HubOptions = { flushMs: 16, maxBatch: 2000, compactEveryMs: 60_000, loopbackMaxDelayMs: 2000 }
 
-/** Whether `url` names a server on this machine (127.0.0.0/8, `localhost`, `[::1]`). */
-export function isLoopbackUrl(url: string): boolean {
+/**
+ * Whether the server at `url` runs on this machine, so a reconnect attempt costs nothing and the
+ * short {@link HubOptions.loopbackMaxDelayMs} cap applies: any scheme, a host in 127.0.0.0/8,
+ * `localhost` or `[::1]`. False for an unparsable URL. (Not the companion's check, which is
+ * stricter: `isCompanionUrl` in sw/shared/awake-client.ts.)
+ */
+export function isOnThisMachine(url: string): boolean {
   let host: string
   try {
     host = new URL(url).hostname
@@ -290,7 +295,7 @@ export class RelayHub implements TabHost {
       }
     }
     const url = `${server.url}/global/event`
-    const maxDelayMs = isLoopbackUrl(server.url) ? this.options.loopbackMaxDelayMs : DEFAULT_MAX_DELAY_MS
+    const maxDelayMs = isOnThisMachine(server.url) ? this.options.loopbackMaxDelayMs : DEFAULT_MAX_DELAY_MS
     if (!this.connection) {
       this.connection = new SseConnection(
         { url, headers: authHeaders(server), maxDelayMs },

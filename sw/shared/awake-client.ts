@@ -100,8 +100,13 @@ function optional(value: unknown, type: 'string' | 'number'): boolean {
   return value === undefined || typeof value === type
 }
 
-/** True for a loopback http URL (`127.0.0.1`, `localhost`, `[::1]`): the companion never listens elsewhere. */
-export function isLoopbackUrl(url: string): boolean {
+/**
+ * Whether `url` is an address the relay-awake companion may be paired at: plain `http:` on
+ * `127.0.0.1`, `localhost` or `[::1]` exactly, for the companion never listens elsewhere; a
+ * pairing naming any other address is refused, so the token is never sent off this machine.
+ * False for an unparsable URL.
+ */
+export function isCompanionUrl(url: string): boolean {
   try {
     const u = new URL(url)
     return u.protocol === 'http:' && (u.hostname === '127.0.0.1' || u.hostname === 'localhost' || u.hostname === '[::1]')
@@ -119,7 +124,7 @@ export function parseAwakeConfig(json: unknown): AwakeConfig | undefined {
   if (!isRecord(json) || !isRecord(json.awake)) return undefined
   const { url, token } = json.awake
   if (typeof url !== 'string' || typeof token !== 'string') return undefined
-  if (!isLoopbackUrl(url) || !/^\S{16,}$/.test(token)) return undefined
+  if (!isCompanionUrl(url) || !/^\S{16,}$/.test(token)) return undefined
   return { url: url.replace(/\/+$/, ''), token }
 }
 
