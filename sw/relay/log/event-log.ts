@@ -33,7 +33,6 @@
 import type { DexieOptions } from 'dexie'
 import type { RelayedEvent } from '../../shared/protocol.ts'
 import {
-  CURSOR_RESERVATION,
   fromStored,
   META_COLLAPSED,
   META_FLOOR,
@@ -50,12 +49,12 @@ import {
 import { describeStorageError, isClosedError } from './storage-errors.ts'
 import { RecentIds, Ring } from './memory.ts'
 import { indexFields } from '../../shared/opencode-events.ts'
+import { Cursors, markerRows, type CursorMarkers, type CursorRange, type NewEvent } from './cursors.ts'
 
 export { CURSOR_RESERVATION, EVENT_LOG_SCHEMA, RelayDatabase, RESERVED_META_PREFIX, type MetaRow, type SeqRow, type StoredEvent } from './schema.ts'
 export { describeStorageError, isClosedError, isQuotaError } from './storage-errors.ts'
 
-/** An event as handed to {@link EventLog.append}: a `RelayedEvent` before it has a cursor. */
-export type NewEvent = Omit<RelayedEvent, 'cursor'>
+export type { NewEvent } from './cursors.ts'
 
 /** Result of {@link EventLog.append}. */
 export interface AppendResult {
@@ -154,9 +153,8 @@ interface WriteOutcome {
   /** Cursors of previously unpersisted events now known to be in the database. */
   persisted: number[]
   restored: boolean
-  floorWritten: number | undefined
-  /** The reservation this transaction wrote, if it wrote one. */
-  reservedWritten: number | undefined
+  /** The cursor markers this transaction wrote. */
+  markers: CursorMarkers
 }
 
 /**
@@ -169,10 +167,7 @@ interface WriteOutcome {
  * → reset` (retention dropped events it never got), else apply `readAfter(tabCursor)` pages.
  */
 export class EventLog {
-  private headCursor = 0
-  /** Highest cursor dropped for good (retention, clear, lost unpersisted events); 0 when none. */
-  private floor = 0
-  private floorDirty = false
+  private cursors = new Cursors()
   /** Every held event with a cursor above this is in the ring. */
   private ringCoversAfter = 0
   private readonly ring = new Ring()
@@ -190,13 +185,6 @@ export class EventLog {
   private needsRestore = false
   /** Delta collapse has examined every event up to this cursor. */
   private collapsedThrough = 0
-  /** Highest cursor that may be handed out before the reservation is renewed ({@link CURSOR_RESERVATION}). */
-  private reservedThrough = 0
-  private reservedDirty = false
-  /** The previous log's reservation: the first cursor this log assigns is above it. */
-  private cursorBase = 0
-  /** Cursors a previous log may have handed out without writing them (see {@link EventLog.lostCursors}). */
-  private lost: { after: number; through: number } | undefined
   private readonly seqMap = new Map<string, SeqRow>()
   private readonly dirtySeqs = new Set<string>()
   private readonly metaMap = new Map<string, unknown>()
@@ -256,7 +244,7 @@ export class EventLog {
    * far above it: cursors continue above the previous log's reservation ({@link CURSOR_RESERVATION}).
    */
   head(): number {
-    return this.headCursor
+    return this.cursors.head
   }
 
   /**
@@ -265,8 +253,8 @@ export class EventLog {
    * does not, and may lack some the log never had, so it must re-read over REST (`reset`).
    * `undefined` when the previous relay left nothing unwritten it could have handed out.
    */
-  lostCursors(): { after: number; through: number } | undefined {
-    return this.lost
+  lostCursors(): CursorRange | undefined {
+    return this.cursors.lost
   }
 
   /**
@@ -277,7 +265,7 @@ export class EventLog {
    * A subscriber that last applied `tabCursor` must reset when `tabCursor < oldest - 1`.
    */
   async oldestCursor(): Promise<number> {
-    return this.floor + 1
+    return this.cursors.floor + 1
   }
 
   /**
@@ -329,7 +317,7 @@ export class EventLog {
       fresh.push(e)
     }
     this.noteSeqs(seqs)
-    const accepted = this.assignCursors(fresh)
+    const accepted = this.cursors.assign(fresh)
     this.commitToMemory(accepted, false)
     const written = this.schedulePersist()
     if (this.unpersisted.size > this.settings.maxUnpersisted && this.storageErrorMessage === undefined) await written
@@ -377,7 +365,7 @@ export class EventLog {
    */
   async readAfter(cursor: number, limit = 5000): Promise<RelayedEvent[]> {
     this.assertOpen()
-    if (!(limit > 0) || cursor >= this.headCursor) return []
+    if (!(limit > 0) || cursor >= this.cursors.head) return []
     if (cursor >= this.ringCoversAfter || this.memoryOnly) return this.ring.sliceAfter(cursor, limit)
     const db = this.db
     let read: { lost: boolean; rows: StoredEvent[] }
@@ -509,10 +497,11 @@ export class EventLog {
   async clear(): Promise<void> {
     this.assertOpen()
     return this.enqueue(async () => {
-      this.raiseFloor(this.headCursor)
+      const head = this.cursors.head
+      this.cursors.raiseFloor(head)
       this.ring.clear()
-      this.ringCoversAfter = this.headCursor
-      this.collapsedThrough = this.headCursor
+      this.ringCoversAfter = head
+      this.collapsedThrough = head
       this.unpersisted.clear()
       this.recent.clear()
       this.seqMap.clear()
@@ -521,7 +510,7 @@ export class EventLog {
       this.dirtyMeta.clear()
       if (this.memoryOnly) return
       const db = this.db
-      const floor = this.floor
+      const floor = this.cursors.floor
       try {
         await this.withReopen(() =>
           db.transaction('rw', [db.events, db.seqs, db.meta], async () => {
@@ -532,11 +521,11 @@ export class EventLog {
               { key: META_INSTANCE, value: this.instance },
               { key: META_FLOOR, value: floor },
               { key: META_COLLAPSED, value: floor },
-              { key: META_RESERVED, value: this.reservedThrough },
+              { key: META_RESERVED, value: this.cursors.reservation },
             ])
           }),
         )
-        if (this.floor === floor) this.floorDirty = false
+        this.cursors.markersWritten({ floor })
         this.needsRestore = false
         this.instanceUnwritten = false
       } catch (err) {
@@ -582,13 +571,6 @@ export class EventLog {
   private canAttemptWrite(): boolean {
     if (this.memoryOnly || this.closed) return false
     return this.storageErrorMessage === undefined || this.settings.now() >= this.nextAttemptAt
-  }
-
-  private raiseFloor(cursor: number): void {
-    if (cursor > this.floor) {
-      this.floor = cursor
-      this.floorDirty = true
-    }
   }
 
   /** Runs `op`; when it fails because the connection is closed, reopens the database and retries once. */
@@ -637,30 +619,27 @@ export class EventLog {
     for (const row of snapshot.seqs) {
       if (typeof row.seq === 'number') this.seqMap.set(seqKey(row.directory, row.aggregateID), row)
     }
-    const first = typeof snapshot.first === 'number' ? snapshot.first : undefined
-    const last = typeof snapshot.last === 'number' ? snapshot.last : 0
-    this.headCursor = Math.max(last, storedFloor)
-    // New cursors start above anything the previous log may have handed out unwritten.
-    if (reserved > this.headCursor) {
-      this.cursorBase = reserved
-      this.lost = { after: this.headCursor, through: reserved }
-    }
-    // Retention drops prefixes, so everything below the first stored cursor is gone.
-    this.floor = Math.max(storedFloor, first !== undefined ? first - 1 : this.headCursor)
-    this.ringCoversAfter = this.headCursor
-    this.collapsedThrough = Math.min(this.headCursor, Math.max(collapsed ?? 0, this.floor))
+    this.cursors = Cursors.resume({
+      first: typeof snapshot.first === 'number' ? snapshot.first : undefined,
+      last: typeof snapshot.last === 'number' ? snapshot.last : 0,
+      floor: storedFloor,
+      reserved,
+    })
+    const head = this.cursors.head
+    this.ringCoversAfter = head
+    this.collapsedThrough = Math.min(head, Math.max(collapsed ?? 0, this.cursors.floor))
     const rows: MetaRow[] = []
     if (!this.instance) {
       this.instance = randomInstanceId()
       rows.push({ key: META_INSTANCE, value: this.instance })
     }
-    this.reservedThrough = Math.max(this.headCursor, this.cursorBase) + CURSOR_RESERVATION
-    rows.push({ key: META_RESERVED, value: this.reservedThrough })
+    const markers = this.cursors.markersToWrite(false)
+    rows.push(...markerRows(markers))
     try {
       await db.meta.bulkPut(rows)
+      this.cursors.markersWritten(markers)
     } catch (err) {
       if (rows[0].key === META_INSTANCE) this.instanceUnwritten = true
-      this.reservedDirty = true
       this.fail(err)
     }
   }
@@ -678,9 +657,9 @@ export class EventLog {
    * ring, seqs and meta are written back with the next successful append.
    */
   private onDatabaseLost(): void {
-    this.raiseFloor(this.ringCoversAfter)
+    this.cursors.raiseFloor(this.ringCoversAfter)
     for (const e of this.ring.all()) this.unpersisted.add(e.cursor)
-    this.collapsedThrough = Math.min(this.collapsedThrough, this.floor)
+    this.collapsedThrough = Math.min(this.collapsedThrough, this.cursors.floor)
     this.needsRestore = true
   }
 
@@ -696,7 +675,7 @@ export class EventLog {
     const wantsWrite =
       candidates.length > 0 ||
       this.unpersisted.size > 0 ||
-      this.floorDirty ||
+      this.cursors.floorDue ||
       this.needsRestore ||
       this.instanceUnwritten ||
       this.dirtySeqs.size > 0 ||
@@ -713,8 +692,7 @@ export class EventLog {
         this.nextAttemptAt = 0
         for (const c of outcome.persisted) this.unpersisted.delete(c)
         if (outcome.restored) this.needsRestore = false
-        if (outcome.floorWritten === this.floor) this.floorDirty = false
-        if (outcome.reservedWritten === this.reservedThrough) this.reservedDirty = false
+        this.cursors.markersWritten(outcome.markers)
         this.instanceUnwritten = false
         this.dirtySeqs.clear()
         this.dirtyMeta.clear()
@@ -727,7 +705,7 @@ export class EventLog {
     }
     const dups = dbDuplicates
     const fresh = dups ? candidates.filter((e) => !dups.has(e.id)) : candidates
-    const accepted = this.assignCursors(fresh)
+    const accepted = this.cursors.assign(fresh)
     this.commitToMemory(accepted, false)
     return this.storageErrorMessage !== undefined ? { accepted, storageError: this.storageErrorMessage } : { accepted }
   }
@@ -744,7 +722,7 @@ export class EventLog {
       const existing = new Set<string>()
       for (const k of existingKeys) if (typeof k === 'string') existing.add(k)
       onDuplicates(existing)
-      const assigned = this.assignCursors(candidates.filter((e) => !existing.has(e.id)))
+      const assigned = this.cursors.assign(candidates.filter((e) => !existing.has(e.id)))
       const pendingToWrite = pending.filter((e) => !existing.has(e.id))
       const rows = [...pendingToWrite, ...assigned].map(toStored)
       if (rows.length) await db.events.bulkAdd(rows)
@@ -754,36 +732,16 @@ export class EventLog {
         if (restore || this.dirtyMeta.has(key)) metaRows.push({ key, value })
       }
       // Captured now: write-behind appends may renew the reservation while this transaction runs.
-      const reservedWritten = restore || this.reservedDirty ? this.reservedThrough : undefined
-      if (reservedWritten !== undefined) metaRows.push({ key: META_RESERVED, value: reservedWritten })
-      let floorWritten: number | undefined
-      if (restore || this.floorDirty) {
-        floorWritten = this.floor
-        metaRows.push({ key: META_FLOOR, value: this.floor })
-      }
+      const markers = this.cursors.markersToWrite(restore)
+      metaRows.push(...markerRows(markers))
       if (metaRows.length) await db.meta.bulkPut(metaRows)
       const seqRows: SeqRow[] = []
       for (const [key, row] of this.seqMap) {
         if (restore || this.dirtySeqs.has(key)) seqRows.push(row)
       }
       if (seqRows.length) await db.seqs.bulkPut(seqRows)
-      return { assigned, persisted: pending.map((e) => e.cursor), restored: restore, floorWritten, reservedWritten }
+      return { assigned, persisted: pending.map((e) => e.cursor), restored: restore, markers }
     })
-  }
-
-  private assignCursors(events: readonly NewEvent[]): RelayedEvent[] {
-    let cursor = Math.max(this.headCursor, this.cursorBase)
-    const out = events.map((e) => {
-      const relayed: RelayedEvent = { cursor: ++cursor, id: e.id, directory: e.directory, payload: e.payload, receivedAt: e.receivedAt }
-      if (e.recovered !== undefined) relayed.recovered = e.recovered
-      return relayed
-    })
-    // Renew the reservation (written with the next write) long before it runs out.
-    if (cursor > this.reservedThrough - CURSOR_RESERVATION / 2) {
-      this.reservedThrough = cursor + CURSOR_RESERVATION
-      this.reservedDirty = true
-    }
-    return out
   }
 
   /** Adds committed (or memory-only) events to the ring, the recent ids and the head. */
@@ -792,15 +750,15 @@ export class EventLog {
       this.ring.push(e)
       this.recent.add(e.id)
       if (!persisted) this.unpersisted.add(e.cursor)
-      this.headCursor = e.cursor
+      this.cursors.committed(e.cursor)
     }
     while (this.ring.size > this.settings.memoryEvents) {
       const evicted = this.ring.shift()
       if (!evicted) break
       this.ringCoversAfter = evicted.cursor
-      if (this.unpersisted.delete(evicted.cursor)) this.raiseFloor(evicted.cursor)
+      if (this.unpersisted.delete(evicted.cursor)) this.cursors.raiseFloor(evicted.cursor)
     }
-    if (this.settings.memoryEvents === 0) this.ringCoversAfter = this.headCursor
+    if (this.settings.memoryEvents === 0) this.ringCoversAfter = this.cursors.head
   }
 
   /** Writes dirty seqs/meta (used by setSeqs/setMeta), throttled while storage fails. */
@@ -908,7 +866,7 @@ export class EventLog {
     )
     if (result.doomed.length) {
       const through = result.doomed[result.doomed.length - 1]
-      this.raiseFloor(through)
+      this.cursors.raiseFloor(through)
       for (const e of this.ring.dropThrough(through)) this.unpersisted.delete(e.cursor)
       this.ringCoversAfter = Math.max(this.ringCoversAfter, through)
       this.collapsedThrough = Math.max(this.collapsedThrough, through)
@@ -920,16 +878,16 @@ export class EventLog {
   private async persistMarkers(): Promise<void> {
     if (this.closed || this.memoryOnly) return
     const db = this.db
-    const floor = this.floor
+    const floor = this.cursors.floor
     try {
       await db.meta.bulkPut([
         { key: META_FLOOR, value: floor },
         { key: META_COLLAPSED, value: this.collapsedThrough },
       ])
-      if (this.floor === floor) this.floorDirty = false
+      this.cursors.markersWritten({ floor })
     } catch {
       // Kept dirty: the next successful append writes the floor.
-      this.floorDirty = true
+      this.cursors.floorWriteFailed()
     }
   }
 }
