@@ -224,22 +224,6 @@ describe('AwakeLeaser (manual clock)', () => {
     expect(c.leases().at(-1)).toEqual({ busy: false })
   })
 
-  it('counts a tab’s busy-lease until it is dropped or expires (45 s without renewal)', async () => {
-    leaser.tabLease(true, '1 session(s) working')
-    await settle()
-    expect(c.leases()).toEqual([{ busy: true, reason: 'relay: tab: 1 session(s) working', ttlMs: 15_000 }])
-    leaser.tabLease(false)
-    await settle()
-    expect(c.leases().at(-1)).toEqual({ busy: false })
-    leaser.tabLease(true)
-    await settle()
-    await clock.advance(44_000)
-    expect(c.leases().at(-1)).toMatchObject({ busy: true })
-    await clock.advance(1_000)
-    expect(c.leases().at(-1)).toEqual({ busy: false })
-    expect(leaser.snapshot().tabLeases).toEqual([])
-  })
-
   it('unpaired (no awake section): posts nothing and re-reads the config at most once a minute', async () => {
     paired = false
     leaser.observe([statusEvent('ses_a', 'busy')])
@@ -289,7 +273,7 @@ class Stream {
 }
 
 describe('the hub wired to the leaser as in sw/relay/runtime.ts', () => {
-  it('posts a lease while the relayed stream says busy and drops it on idle; tab busy-leases count too', async () => {
+  it('posts a lease while the relayed stream says busy and drops it on idle', async () => {
     const companion = fakeCompanion()
     const streams: Stream[] = []
     const fetchImpl: typeof fetch = async (input, init) => {
@@ -319,7 +303,6 @@ describe('the hub wired to the leaser as in sw/relay/runtime.ts', () => {
         seen.push(...events)
         awake.observe(events)
       },
-      onBusyLease: (busy, reason, tabId) => awake.tabLease(busy, reason, tabId),
     })
     try {
       const tab = hub.connectTab({ post: () => {} }, 't')
@@ -335,12 +318,6 @@ describe('the hub wired to the leaser as in sw/relay/runtime.ts', () => {
       s.send({ id: 'evt_2', type: 'session.status', properties: { sessionID: 'ses_x', status: { type: 'idle' } } })
       await until(() => companion.leases().length === 2, 'the release')
       expect(companion.leases()[1]).toEqual({ busy: false })
-      await tab.receive({ type: 'busy-lease', busy: true, reason: 'uploading' })
-      await until(() => companion.leases().length === 3, 'the tab lease')
-      expect(companion.leases()[2]).toMatchObject({ busy: true, reason: 'relay: tab: uploading' })
-      await tab.receive({ type: 'busy-lease', busy: false })
-      await until(() => companion.leases().length === 4, 'the tab release')
-      expect(companion.leases()[3]).toEqual({ busy: false })
     } finally {
       awake.dispose()
       await hub.stop()

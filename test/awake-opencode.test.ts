@@ -174,12 +174,13 @@ describe('relay-awake watching the real opencode serve (fake caffeinate)', () =>
     const clock = { now: () => Date.now(), setTimeout: (fn: () => void, ms: number): unknown => setTimeout(fn, ms), clearTimeout: (h: unknown) => clearTimeout(h as NodeJS.Timeout) }
     const leaser = new AwakeLeaser({ fetch, clock, loadConfig: async () => ({ url: `http://127.0.0.1:${port}`, token: TOKEN }) })
     try {
-      leaser.tabLease(true, 'long upload')
+      // A session the relayed stream says is busy (the leaser's only source of work).
+      leaser.observe([{ directory: '/tmp/relayed', payload: { id: 'evt_busy', type: 'session.status', properties: { sessionID: 'ses_relayed', status: { type: 'busy' } } } }])
       await until('the lease to be held', async () => (await status()).held)
       const st = await status()
-      expect(st.leases).toEqual([expect.objectContaining({ owner: 'cli', reason: 'relay: tab: long upload' })])
+      expect(st.leases).toEqual([expect.objectContaining({ owner: 'cli', reason: 'relay: 1 session busy (ses_relayed)' })])
       expect(st.leases[0].expiresAt - Date.now()).toBeGreaterThan(10_000)
-      leaser.tabLease(false)
+      leaser.observe([{ directory: '/tmp/relayed', payload: { id: 'evt_idle', type: 'session.status', properties: { sessionID: 'ses_relayed', status: { type: 'idle' } } } }])
       await until('the release', async () => !(await status()).held && fakes.alive().length === 0, 3_000)
       expect((await status()).leases).toEqual([])
       expect(fakes.maxConcurrent()).toBe(1)

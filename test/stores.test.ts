@@ -83,7 +83,6 @@ class FakeRelay implements RelayClient {
   current: RelayStatus = { ...IDLE_STATUS }
   subscribes: Array<number | 'head'> = []
   configured: ServerConfig[] = []
-  leases: boolean[] = []
   reconnects = 0
   /** Global order of calls across relay and fetch, to check "subscribe before REST". */
   constructor(private readonly log: string[]) {}
@@ -127,9 +126,6 @@ class FakeRelay implements RelayClient {
   }
   reconnect() {
     this.reconnects++
-  }
-  busyLease(busy: boolean) {
-    this.leases.push(busy)
   }
   close() {}
 

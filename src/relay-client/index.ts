@@ -201,9 +201,6 @@ abstract class BaseRelay implements RelayClient {
   reconnect(): void {
     this.send({ type: 'reconnect' })
   }
-  busyLease(busy: boolean, reason?: string): void {
-    this.send({ type: 'busy-lease', busy, reason })
-  }
   /** Tells the relay which session this tab shows (for notifications). */
   view(directory: string | undefined, sessionID: string | undefined): void {
     this.send({ type: 'view', directory, sessionID })

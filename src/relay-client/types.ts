@@ -42,8 +42,6 @@ export interface RelayClient {
   configure(server: ServerConfig): void
   /** Reconnect now, skipping the backoff wait. */
   reconnect(): void
-  /** Reports long work in flight for sleep protection (renewed by the caller). */
-  busyLease(busy: boolean, reason?: string): void
   /** Detaches this tab (also done automatically on pagehide). */
   close(): void
 }

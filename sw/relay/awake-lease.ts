@@ -3,15 +3,13 @@
  * `relay-awake` companion (src/cli/awake/, client in sw/shared/awake-client.ts) so the machine stays awake
  * even when every tab is hidden or frozen; drop it the moment work ends.
  *
- * "Work runs" means either
- * - a session of the relay's server is busy: learned from the very events the relay appends to
- *   its event log (`session.status` busy/retry/idle, `session.idle`, `session.deleted`,
- *   `server.instance.disposed`, `global.disposed`, as streamed by OpenCode's `GET /global/event`
- *   and as re-synthesized by the hub's catch-up after a gap), counted only while the upstream SSE
- *   stream is connected (while it is down the busy set is stale: the lease is neither renewed nor
- *   dropped, so it lapses after its TTL unless the stream comes back); or
- * - a tab reports long work through the `busy-lease` protocol message (a tab lease, kept for
- *   `tabLeaseMs` unless renewed). Any busy source → busy.
+ * "Work runs" means a session of the relay's server is busy: learned from the very events the
+ * relay appends to its event log (`session.status` busy/retry/idle, `session.idle`,
+ * `session.deleted`, `server.instance.disposed`, `global.disposed`, as streamed by OpenCode's
+ * `GET /global/event` and as re-synthesized by the hub's catch-up after a gap), counted only while
+ * the upstream SSE stream is connected (while it is down the busy set is stale: the lease is
+ * neither renewed nor dropped, so it lapses after its TTL unless the stream comes back). Tabs
+ * report nothing: every session a tab could start shows up in the same stream.
  *
  * Wire behaviour: `POST {url}/lease {busy: true, reason, ttlMs: 15000}` at once on idle→busy, then
  * renewed every `renewMs` (5 s) while busy; `POST /lease {busy: false}` at once on busy→idle. The
@@ -53,22 +51,18 @@ export interface AwakeLeaserOptions {
   ttlMs: number
   /** Renewal period while busy. Default 5 000. */
   renewMs: number
-  /** How long a tab's `busy-lease` counts without renewal. Default 45 000 (tabs renew every 30 s). */
-  tabLeaseMs: number
   /** Wait before re-reading `/relay-config.json` when it had no `awake` section. Default 60 000. */
   unpairedRetryMs: number
   /** Largest retry delay after failed posts. Default 60 000. */
   maxRetryMs: number
 }
 
-const DEFAULTS: AwakeLeaserOptions = { ttlMs: 15_000, renewMs: 5_000, tabLeaseMs: 45_000, unpairedRetryMs: 60_000, maxRetryMs: 60_000 }
+const DEFAULTS: AwakeLeaserOptions = { ttlMs: 15_000, renewMs: 5_000, unpairedRetryMs: 60_000, maxRetryMs: 60_000 }
 
 /** Diagnostics of the leaser (tests, the relay's status). */
 export interface AwakeLeaserSnapshot {
   /** Busy sessions as tracked from relayed events, sorted. */
   sessions: string[]
-  /** Owners of unexpired tab leases. */
-  tabLeases: string[]
   /** What the leaser wants: `unknown` while sessions look busy but the upstream stream is down. */
   want: 'busy' | 'idle' | 'unknown'
   /** Last lease state the companion acknowledged (`undefined`: none yet). */
@@ -84,7 +78,6 @@ export class AwakeLeaser {
   readonly options: AwakeLeaserOptions
   /** Sessions seen busy/retry in the relayed events. */
   private readonly sessions = new BusySessions()
-  private readonly tabLeases = new Map<string, { reason?: string; expiresAt: number }>()
   private client: AwakeClient | undefined
   private unpairedUntil = 0
   private posted: { busy: boolean; reason?: string } | undefined
@@ -130,22 +123,10 @@ export class AwakeLeaser {
     this.evaluate()
   }
 
-  /**
-   * A tab's `busy-lease`: `busy` creates or renews the lease of `owner` for `tabLeaseMs`, `false`
-   * drops it. Suitable as the hub's `onBusyLease`.
-   */
-  tabLease(busy: boolean, reason?: string, owner = 'tab'): void {
-    if (busy) this.tabLeases.set(owner, { reason, expiresAt: this.deps.clock.now() + this.options.tabLeaseMs })
-    else this.tabLeases.delete(owner)
-    this.evaluate()
-  }
-
   /** Current diagnostics. */
   snapshot(): AwakeLeaserSnapshot {
-    this.pruneTabLeases()
     return {
       sessions: this.sessions.list().map((b) => b.sessionID),
-      tabLeases: [...this.tabLeases.keys()].sort(),
       want: this.want().kind,
       posted: this.posted?.busy,
       companion: this.companion,
@@ -158,28 +139,16 @@ export class AwakeLeaser {
     this.clearTimer()
   }
 
-  private pruneTabLeases(): void {
-    const now = this.deps.clock.now()
-    for (const [owner, lease] of this.tabLeases) if (lease.expiresAt <= now) this.tabLeases.delete(owner)
-  }
-
   private want(): Want {
-    const reasons: string[] = []
-    const sessionsBusy = this.sessions.size > 0
-    const fresh = this.upstreamConnected()
-    if (sessionsBusy && fresh) {
-      const ids = this.sessions.list().map((b) => b.sessionID)
-      reasons.push(`${ids.length} session${ids.length === 1 ? '' : 's'} busy (${ids.join(', ')})`)
-    }
-    for (const lease of this.tabLeases.values()) reasons.push(lease.reason ? `tab: ${lease.reason}` : 'tab: long operation')
-    if (reasons.length > 0) return { kind: 'busy', reason: `relay: ${reasons.join('; ')}`.slice(0, 200) }
-    return sessionsBusy ? { kind: 'unknown' } : { kind: 'idle' }
+    if (this.sessions.size === 0) return { kind: 'idle' }
+    if (!this.upstreamConnected()) return { kind: 'unknown' }
+    const ids = this.sessions.list().map((b) => b.sessionID)
+    return { kind: 'busy', reason: `relay: ${ids.length} session${ids.length === 1 ? '' : 's'} busy (${ids.join(', ')})`.slice(0, 200) }
   }
 
   /** Decides whether to post now and when to look again. Idempotent; called on every change and by the timer. */
   private evaluate(): void {
     if (this.disposed) return
-    this.pruneTabLeases()
     if (this.inFlight) {
       this.dirty = true
       return
@@ -199,14 +168,13 @@ export class AwakeLeaser {
     this.schedule(want)
   }
 
-  /** Arms the timer for the next renewal, retry or tab-lease expiry (none when idle and settled). */
+  /** Arms the timer for the next renewal or retry (none when idle and settled). */
   private schedule(want: Want): void {
     const now = this.deps.clock.now()
     let at = Infinity
     if (want.kind === 'busy') at = Math.max(this.lastBusyPostAt + this.options.renewMs, this.retryAt, this.unpairedUntil)
     else if (want.kind === 'unknown') at = now + this.options.renewMs
     else if (this.posted?.busy) at = Math.min(Math.max(this.retryAt, this.unpairedUntil), this.lastBusyPostAt + this.options.ttlMs)
-    for (const lease of this.tabLeases.values()) at = Math.min(at, lease.expiresAt)
     if (at === Infinity) return this.clearTimer()
     at = Math.max(at, now)
     if (this.timer !== undefined && this.timerAt === at) return

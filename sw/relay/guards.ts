@@ -36,8 +36,6 @@ export function isTabToRelay(x: unknown): x is TabToRelay {
     case 'reconnect':
     case 'bye':
       return true
-    case 'busy-lease':
-      return typeof x.busy === 'boolean' && (x.reason === undefined || typeof x.reason === 'string')
     default:
       return false
   }

@@ -36,8 +36,6 @@ export interface HubDeps {
   mode: RelayStatus['mode']
   /** Waits until the lock named `lockName` is released (the tab closed); undefined where Web Locks are missing. */
   waitForLockRelease?: (lockName: string) => Promise<void>
-  /** Forwards a tab's busy lease (sleep protection); `busy: false` when the tab goes away. */
-  onBusyLease?: (busy: boolean, reason: string | undefined, tabId: string) => void
   /** Sees every batch the log accepted (new events, with cursors), after it is persisted. */
   onEvents?: (accepted: readonly RelayedEvent[]) => void
   /**
@@ -194,11 +192,6 @@ export class RelayHub implements TabHost {
     this.notifier.enabled = on
   }
 
-  /** A tab's `busy-lease` for sleep protection (see `HubDeps.onBusyLease`). */
-  busyLease(busy: boolean, reason: string | undefined, tabId: string): void {
-    this.deps.onBusyLease?.(busy, reason, tabId)
-  }
-
   /**
    * A tab said hello: it was just served by the app's origin. A stale "launcher unreachable" is
    * re-checked at once, and the stream retried now rather than after its backoff.
@@ -212,7 +205,7 @@ export class RelayHub implements TabHost {
   /** Forgets a tab (closed: its Web Lock was released, or it said bye). */
   dropTab(tab: TabSession): void {
     tab.closed = true
-    if (this.tabs.delete(tab)) this.deps.onBusyLease?.(false, undefined, tab.tabId)
+    this.tabs.delete(tab)
   }
 
   /** Number of tabs connected. */

@@ -47,7 +47,6 @@ export function createBrowserHub(mode: RelayStatus['mode']): RelayHub {
     waitForLockRelease: locks
       ? (name) => locks.request(name, () => undefined).then(() => undefined)
       : undefined,
-    onBusyLease: (busy, reason, tabId) => awake.tabLease(busy, reason, tabId),
   })
   return hub
 }

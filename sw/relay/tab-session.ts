@@ -27,7 +27,6 @@ export interface TabHost {
   nudge(reason: string, force?: boolean): void
   wake(frozenMs: number): void
   setNotifications(on: boolean): void
-  busyLease(busy: boolean, reason: string | undefined, tabId: string): void
   dropTab(tab: TabSession): void
   /** A tab said hello (so the app's origin answered it). */
   tabArrived(): void
@@ -132,9 +131,6 @@ export class TabSession {
         return
       case 'reconnect':
         this.hub.nudge('asked by a tab', true)
-        return
-      case 'busy-lease':
-        this.hub.busyLease(msg.busy, msg.reason, this.tabId)
         return
       case 'bye':
         this.hub.dropTab(this)

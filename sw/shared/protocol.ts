@@ -134,8 +134,6 @@ export type TabToRelay =
   | { type: 'configure'; server: ServerConfig }
   /** Ask the relay to reconnect now (e.g. the user clicked "retry"). */
   | { type: 'reconnect' }
-  /** The app reports long work in flight (for sleep protection), renewed as a lease. */
-  | { type: 'busy-lease'; busy: boolean; reason?: string }
   | { type: 'bye' }
 
 /** Messages the relay sends to a tab. */

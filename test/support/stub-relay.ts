@@ -65,7 +65,6 @@ export class StubRelay implements RelayClient {
   }
   configure(_server: ServerConfig) {}
   reconnect() {}
-  busyLease() {}
   close() {}
 }
 
