@@ -20,7 +20,7 @@
  */
 import { defineStore } from 'pinia'
 import { reactive, ref, watch } from 'vue'
-import type { Agent, Command, Config, Path, Session } from '@opencode-ai/sdk/v2/types'
+import type { Session } from '@opencode-ai/sdk/v2/types'
 import type { RelayedEvent } from '../../sw/shared/protocol.ts'
 import { computeBackoffMs } from '../../sw/shared/backoff.ts'
 import { eventSessionID } from '../../sw/shared/opencode-events.ts'
@@ -41,8 +41,21 @@ import {
   type ClientState,
   type DirectoryState,
 } from '../state/reducer.ts'
+import {
+  bumpVersion,
+  clearSyncData,
+  loadedSessions as loadedSessionsOf,
+  loadOf as loadOfData,
+  metaOf as metaOfData,
+  type DirectoryMeta,
+  type SessionLoad,
+  type SyncData,
+  type SyncPhase,
+} from '../sync/data.ts'
+
+export type { DirectoryMeta, LoadStatus, SessionLoad, SyncPhase } from '../sync/data.ts'
 import { getSorted, upsertSorted } from '../state/sorted.ts'
-import { errorMessage, type MessageWithParts, type ProvidersInfo } from '../api/opencode.ts'
+import { errorMessage, type MessageWithParts } from '../api/opencode.ts'
 import { deleteSnapshot, loadSnapshot, saveSnapshot, SNAPSHOT_MESSAGE_LIMIT, type SessionSnapshot } from '../db/snapshots.ts'
 import { useConnectionStore } from './connection.ts'
 import { useRelay } from '../relay-client/provide.ts'
@@ -53,48 +66,9 @@ export const MESSAGE_PAGE_SIZE = 100
 /** How long `start` waits for the relay's `subscribed` answer before reading REST anyway (ms). */
 export const SUBSCRIBE_TIMEOUT_MS = 3000
 
-/** Load state of one directory's project data. */
-export type LoadStatus = 'idle' | 'loading' | 'ready' | 'error'
-
-/** Per-directory data that is not event-driven: read over REST at bootstrap. */
-export interface DirectoryMeta {
-  status: LoadStatus
-  error?: string
-  path?: Path
-  config?: Config
-  providers?: ProvidersInfo
-  agents: Agent[]
-  commands: Command[]
-}
-
-/** Load state of one session's transcript. */
-export interface SessionLoad {
-  /** Directory the session was loaded from. */
-  directory: string
-  status: LoadStatus
-  error?: string
-  /** Cursor for the next older page (`X-Next-Cursor`); undefined when everything is loaded. */
-  nextCursor?: string
-  /** True when older messages exist beyond what is loaded. */
-  hasEarlier: boolean
-  loadingEarlier: boolean
-  /** REST pages loaded so far (0 before the first read). */
-  pages: number
-  /** Painted from the warm-start snapshot, REST not yet reconciled. */
-  fromSnapshot: boolean
-}
-
 function clonePlain<T>(value: T): T {
   // JSON round trip: the state holds Vue proxies, which IndexedDB's structured clone rejects.
   return JSON.parse(JSON.stringify(value))
-}
-
-function emptyMeta(): DirectoryMeta {
-  return { status: 'idle', agents: [], commands: [] }
-}
-
-function emptyLoad(directory: string): SessionLoad {
-  return { directory, status: 'idle', hasEarlier: false, loadingEarlier: false, pages: 0, fromSnapshot: false }
 }
 
 /** Options of `start`. */
@@ -124,10 +98,12 @@ export const useSyncStore = defineStore('sync', () => {
   const sessionLoads: Record<string, SessionLoad> = reactive({})
   /** Bumped whenever a session's data changes (events or REST); drives snapshot writes. */
   const sessionVersion: Record<string, number> = reactive({})
+  /** The above as one object, the way the modules of src/sync/ take them. */
+  const data: SyncData = { state, meta, sessionLoads, sessionVersion }
   /** The server's own directory (`GET /path` without `directory`), the default project. */
   const homeDirectory = ref<string>()
   /** Overall phase: `warm` = a snapshot is painted; `ready` = first REST bootstrap done. */
-  const phase = ref<'idle' | 'warm' | 'bootstrapping' | 'ready' | 'error'>('idle')
+  const phase = ref<SyncPhase>('idle')
   const bootstrapError = ref<string>()
   /** Range the relay announced at the last subscribe. */
   const subscription = ref<{ from: number; head: number }>()
@@ -153,23 +129,19 @@ export const useSyncStore = defineStore('sync', () => {
   }
 
   function metaOf(directory: string): DirectoryMeta {
-    meta[directory] ??= emptyMeta()
-    return meta[directory]
+    return metaOfData(data, directory)
   }
 
   function loadOf(sessionID: string, directory: string): SessionLoad {
-    sessionLoads[sessionID] ??= emptyLoad(directory)
-    sessionLoads[sessionID].directory = directory
-    return sessionLoads[sessionID]
+    return loadOfData(data, sessionID, directory)
   }
 
-  /** Sessions whose transcript this tab has loaded (or tried to), optionally of one directory. */
   function loadedSessions(directory?: string): Array<[string, SessionLoad]> {
-    return Object.entries(sessionLoads).filter(([, l]) => l.status !== 'idle' && (directory === undefined || l.directory === directory))
+    return loadedSessionsOf(data, directory)
   }
 
   function bump(sessionID: string | undefined): void {
-    if (sessionID) sessionVersion[sessionID] = (sessionVersion[sessionID] ?? 0) + 1
+    bumpVersion(data, sessionID)
   }
 
   /**
@@ -621,17 +593,7 @@ export const useSyncStore = defineStore('sync', () => {
 
   /** Clears all state (server switch). */
   function clear(): void {
-    const fresh = createClientState()
-    state.directories = fresh.directories
-    state.projects = fresh.projects
-    state.lastCursor = fresh.lastCursor
-    state.unknownEvents = 0
-    state.unknownTypes = {}
-    state.disposed = {}
-    state.droppedDeltas = 0
-    state.failedEvents = 0
-    for (const k of Object.keys(meta)) delete meta[k]
-    for (const k of Object.keys(sessionLoads)) delete sessionLoads[k]
+    clearSyncData(data)
     gate.clear()
     homeDirectory.value = undefined
   }
