@@ -47,7 +47,8 @@ import {
   type StoredEvent,
 } from './schema.ts'
 import { describeStorageError, isClosedError } from './storage-errors.ts'
-import { RecentIds, Ring } from './memory.ts'
+import { EventMemory } from './memory.ts'
+import { SeqsAndMeta } from './seqs-meta.ts'
 import { indexFields } from '../../shared/opencode-events.ts'
 import { Cursors, markerRows, type CursorMarkers, type CursorRange, type NewEvent } from './cursors.ts'
 
@@ -144,6 +145,7 @@ interface Settings {
   retryIntervalMs: number
   compactChunk: number
   maxUnpersisted: number
+  recentIds: number
   now: () => number
 }
 
@@ -168,12 +170,7 @@ interface WriteOutcome {
  */
 export class EventLog {
   private cursors = new Cursors()
-  /** Every held event with a cursor above this is in the ring. */
-  private ringCoversAfter = 0
-  private readonly ring = new Ring()
-  /** Cursors of ring events not (yet) in IndexedDB. */
-  private readonly unpersisted = new Set<number>()
-  private readonly recent: RecentIds
+  private memory: EventMemory
   private storageErrorMessage: string | undefined
   private nextAttemptAt = 0
   /** IndexedDB could not be opened: the log lives in memory only. */
@@ -185,10 +182,7 @@ export class EventLog {
   private needsRestore = false
   /** Delta collapse has examined every event up to this cursor. */
   private collapsedThrough = 0
-  private readonly seqMap = new Map<string, SeqRow>()
-  private readonly dirtySeqs = new Set<string>()
-  private readonly metaMap = new Map<string, unknown>()
-  private readonly dirtyMeta = new Set<string>()
+  private values = new SeqsAndMeta()
   private queue: Promise<unknown> = Promise.resolve()
   /** Queued operations other than write-behind persists; while any, {@link EventLog.appendLive} takes the ordered path. */
   private orderedOps = 0
@@ -199,9 +193,8 @@ export class EventLog {
   private constructor(
     private readonly db: RelayDatabase,
     private readonly settings: Settings,
-    recentIds: number,
   ) {
-    this.recent = new RecentIds(recentIds)
+    this.memory = new EventMemory(settings.memoryEvents, settings.recentIds, 0)
   }
 
   /**
@@ -221,10 +214,11 @@ export class EventLog {
       retryIntervalMs: Math.max(0, options.retryIntervalMs ?? DEFAULT_RETRY_INTERVAL_MS),
       compactChunk: Math.max(1, options.compactChunk ?? DEFAULT_COMPACT_CHUNK),
       maxUnpersisted: 0,
+      recentIds: Math.max(1, options.recentIds ?? DEFAULT_RECENT_IDS),
       now: options.now ?? (() => Date.now()),
     }
     settings.maxUnpersisted = Math.max(1, Math.min(options.maxUnpersisted ?? DEFAULT_MAX_UNPERSISTED, Math.floor(settings.memoryEvents / 2) || 1))
-    const log = new EventLog(db, settings, Math.max(1, options.recentIds ?? DEFAULT_RECENT_IDS))
+    const log = new EventLog(db, settings)
     await log.load()
     return log
   }
@@ -304,23 +298,17 @@ export class EventLog {
   async appendLive(batch: readonly NewEvent[], seqs: readonly SeqRow[] = []): Promise<AppendResult> {
     this.assertOpen()
     // The ordered path also when the batch would push unwritten events out of the ring.
-    if (this.orderedOps > 0 || this.unpersisted.size + batch.length > this.settings.memoryEvents) {
+    if (this.orderedOps > 0 || this.memory.wouldEvictUnwritten(batch.length)) {
       const result = await this.append(batch)
       if (seqs.length) await this.setSeqs(seqs)
       return result
     }
-    const seen = new Set<string>()
-    const fresh: NewEvent[] = []
-    for (const e of batch) {
-      if (seen.has(e.id) || this.recent.has(e.id)) continue
-      seen.add(e.id)
-      fresh.push(e)
-    }
-    this.noteSeqs(seqs)
+    const fresh = this.memory.unseen(batch)
+    this.values.noteSeqs(seqs)
     const accepted = this.cursors.assign(fresh)
     this.commitToMemory(accepted, false)
     const written = this.schedulePersist()
-    if (this.unpersisted.size > this.settings.maxUnpersisted && this.storageErrorMessage === undefined) await written
+    if (this.memory.unwrittenCount > this.settings.maxUnpersisted && this.storageErrorMessage === undefined) await written
     return this.storageErrorMessage !== undefined ? { accepted, storageError: this.storageErrorMessage } : { accepted }
   }
 
@@ -344,18 +332,6 @@ export class EventLog {
     return this.persistQueued
   }
 
-  /** Memory half of {@link EventLog.setSeqs}: highest seq per aggregate, marked for the next write. */
-  private noteSeqs(rows: readonly SeqRow[]): void {
-    for (const row of rows) {
-      if (!Number.isFinite(row.seq)) continue
-      const key = seqKey(row.directory, row.aggregateID)
-      const current = this.seqMap.get(key)
-      if (current && current.seq >= row.seq) continue
-      this.seqMap.set(key, { directory: row.directory, aggregateID: row.aggregateID, seq: row.seq })
-      this.dirtySeqs.add(key)
-    }
-  }
-
   /**
    * Events with a cursor above `cursor`, ascending, at most `limit` (default 5 000). Served from
    * the in-memory ring when it covers the range, else from IndexedDB (merged with events not yet
@@ -366,7 +342,7 @@ export class EventLog {
   async readAfter(cursor: number, limit = 5000): Promise<RelayedEvent[]> {
     this.assertOpen()
     if (!(limit > 0) || cursor >= this.cursors.head) return []
-    if (cursor >= this.ringCoversAfter || this.memoryOnly) return this.ring.sliceAfter(cursor, limit)
+    if (cursor >= this.memory.coversAfter || this.memoryOnly) return this.memory.sliceAfter(cursor, limit)
     const db = this.db
     let read: { lost: boolean; rows: StoredEvent[] }
     try {
@@ -382,11 +358,10 @@ export class EventLog {
     }
     if (read.lost) {
       this.onDatabaseLost()
-      return this.ring.sliceAfter(cursor, limit)
+      return this.memory.sliceAfter(cursor, limit)
     }
     const events = read.rows.map(fromStored)
-    if (this.unpersisted.size === 0) return events
-    const extra = this.ring.sliceAfter(cursor, Number.MAX_SAFE_INTEGER).filter((e) => this.unpersisted.has(e.cursor))
+    const extra = this.memory.unwrittenAfter(cursor)
     if (extra.length === 0) return events
     const byCursor = new Map<number, RelayedEvent>()
     for (const e of events) byCursor.set(e.cursor, e)
@@ -440,11 +415,7 @@ export class EventLog {
    * Returns copies: `{directory, aggregateID, seq}` rows.
    */
   async getSeqs(directory?: string): Promise<SeqRow[]> {
-    const out: SeqRow[] = []
-    for (const row of this.seqMap.values()) {
-      if (directory === undefined || row.directory === directory) out.push({ ...row })
-    }
-    return out
+    return this.values.seqsOf(directory)
   }
 
   /**
@@ -456,7 +427,7 @@ export class EventLog {
   async setSeqs(rows: readonly SeqRow[]): Promise<WriteResult> {
     this.assertOpen()
     return this.enqueue(async () => {
-      this.noteSeqs(rows)
+      this.values.noteSeqs(rows)
       return this.flushSmallWrites()
     })
   }
@@ -466,9 +437,7 @@ export class EventLog {
    * rejects it (a stored value of another shape is never trusted).
    */
   async getMeta<T>(key: string, guard: (v: unknown) => v is T): Promise<T | undefined> {
-    if (!this.metaMap.has(key)) return undefined
-    const value = structuredClone(this.metaMap.get(key))
-    return guard(value) ? value : undefined
+    return this.values.getMeta(key, guard)
   }
 
   /**
@@ -482,8 +451,7 @@ export class EventLog {
     if (key.startsWith(RESERVED_META_PREFIX)) throw new RangeError(`meta key ${key} is reserved by the event log`)
     const copy = structuredClone(value)
     return this.enqueue(async () => {
-      this.metaMap.set(key, copy)
-      this.dirtyMeta.add(key)
+      this.values.setMeta(key, copy)
       return this.flushSmallWrites()
     })
   }
@@ -499,15 +467,9 @@ export class EventLog {
     return this.enqueue(async () => {
       const head = this.cursors.head
       this.cursors.raiseFloor(head)
-      this.ring.clear()
-      this.ringCoversAfter = head
+      this.memory.clear(head)
       this.collapsedThrough = head
-      this.unpersisted.clear()
-      this.recent.clear()
-      this.seqMap.clear()
-      this.dirtySeqs.clear()
-      this.metaMap.clear()
-      this.dirtyMeta.clear()
+      this.values.clear()
       if (this.memoryOnly) return
       const db = this.db
       const floor = this.cursors.floor
@@ -603,6 +565,7 @@ export class EventLog {
     let storedFloor = 0
     let collapsed: number | undefined
     let reserved = 0
+    const meta: MetaRow[] = []
     for (const row of snapshot.meta) {
       if (row.key === META_INSTANCE) {
         if (typeof row.value === 'string') this.instance = row.value
@@ -613,12 +576,10 @@ export class EventLog {
       } else if (row.key === META_RESERVED) {
         if (typeof row.value === 'number' && Number.isFinite(row.value)) reserved = row.value
       } else if (!row.key.startsWith(RESERVED_META_PREFIX)) {
-        this.metaMap.set(row.key, row.value)
+        meta.push(row)
       }
     }
-    for (const row of snapshot.seqs) {
-      if (typeof row.seq === 'number') this.seqMap.set(seqKey(row.directory, row.aggregateID), row)
-    }
+    this.values = new SeqsAndMeta(snapshot.seqs, meta)
     this.cursors = Cursors.resume({
       first: typeof snapshot.first === 'number' ? snapshot.first : undefined,
       last: typeof snapshot.last === 'number' ? snapshot.last : 0,
@@ -626,7 +587,7 @@ export class EventLog {
       reserved,
     })
     const head = this.cursors.head
-    this.ringCoversAfter = head
+    this.memory = new EventMemory(this.settings.memoryEvents, this.settings.recentIds, head)
     this.collapsedThrough = Math.min(head, Math.max(collapsed ?? 0, this.cursors.floor))
     const rows: MetaRow[] = []
     if (!this.instance) {
@@ -657,29 +618,22 @@ export class EventLog {
    * ring, seqs and meta are written back with the next successful append.
    */
   private onDatabaseLost(): void {
-    this.cursors.raiseFloor(this.ringCoversAfter)
-    for (const e of this.ring.all()) this.unpersisted.add(e.cursor)
+    this.cursors.raiseFloor(this.memory.coversAfter)
+    this.memory.forgetWritten()
     this.collapsedThrough = Math.min(this.collapsedThrough, this.cursors.floor)
     this.needsRestore = true
   }
 
   private async appendNow(batch: readonly NewEvent[]): Promise<AppendResult> {
     this.assertOpen()
-    const seen = new Set<string>()
-    const candidates: NewEvent[] = []
-    for (const e of batch) {
-      if (seen.has(e.id) || this.recent.has(e.id)) continue
-      seen.add(e.id)
-      candidates.push(e)
-    }
+    const candidates = this.memory.unseen(batch)
     const wantsWrite =
       candidates.length > 0 ||
-      this.unpersisted.size > 0 ||
+      this.memory.unwrittenCount > 0 ||
       this.cursors.floorDue ||
       this.needsRestore ||
       this.instanceUnwritten ||
-      this.dirtySeqs.size > 0 ||
-      this.dirtyMeta.size > 0
+      this.values.unwritten
     let dbDuplicates: ReadonlySet<string> | undefined
     if (wantsWrite && this.canAttemptWrite()) {
       try {
@@ -690,12 +644,11 @@ export class EventLog {
         )
         this.storageErrorMessage = undefined
         this.nextAttemptAt = 0
-        for (const c of outcome.persisted) this.unpersisted.delete(c)
+        this.memory.written(outcome.persisted)
         if (outcome.restored) this.needsRestore = false
         this.cursors.markersWritten(outcome.markers)
         this.instanceUnwritten = false
-        this.dirtySeqs.clear()
-        this.dirtyMeta.clear()
+        this.values.allWritten()
         this.commitToMemory(outcome.assigned, true)
         return { accepted: outcome.assigned }
       } catch (err) {
@@ -716,7 +669,7 @@ export class EventLog {
     return db.transaction('rw', [db.events, db.meta, db.seqs], async () => {
       if (await this.databaseWasLost()) this.onDatabaseLost()
       const restore = this.needsRestore
-      const pending = this.unpersisted.size ? this.ring.all().filter((e) => this.unpersisted.has(e.cursor)) : []
+      const pending = this.memory.unwrittenEvents()
       const ids = [...new Set([...candidates.map((e) => e.id), ...pending.map((e) => e.id)])]
       const existingKeys = ids.length ? await db.events.where('id').anyOf(ids).keys() : []
       const existing = new Set<string>()
@@ -728,60 +681,38 @@ export class EventLog {
       if (rows.length) await db.events.bulkAdd(rows)
       const metaRows: MetaRow[] = []
       if (restore || this.instanceUnwritten) metaRows.push({ key: META_INSTANCE, value: this.instance })
-      for (const [key, value] of this.metaMap) {
-        if (restore || this.dirtyMeta.has(key)) metaRows.push({ key, value })
-      }
+      const small = this.values.rowsToWrite(restore)
+      metaRows.push(...small.meta)
       // Captured now: write-behind appends may renew the reservation while this transaction runs.
       const markers = this.cursors.markersToWrite(restore)
       metaRows.push(...markerRows(markers))
       if (metaRows.length) await db.meta.bulkPut(metaRows)
-      const seqRows: SeqRow[] = []
-      for (const [key, row] of this.seqMap) {
-        if (restore || this.dirtySeqs.has(key)) seqRows.push(row)
-      }
-      if (seqRows.length) await db.seqs.bulkPut(seqRows)
+      if (small.seqs.length) await db.seqs.bulkPut(small.seqs)
       return { assigned, persisted: pending.map((e) => e.cursor), restored: restore, markers }
     })
   }
 
   /** Adds committed (or memory-only) events to the ring, the recent ids and the head. */
   private commitToMemory(events: readonly RelayedEvent[], persisted: boolean): void {
-    for (const e of events) {
-      this.ring.push(e)
-      this.recent.add(e.id)
-      if (!persisted) this.unpersisted.add(e.cursor)
-      this.cursors.committed(e.cursor)
-    }
-    while (this.ring.size > this.settings.memoryEvents) {
-      const evicted = this.ring.shift()
-      if (!evicted) break
-      this.ringCoversAfter = evicted.cursor
-      if (this.unpersisted.delete(evicted.cursor)) this.cursors.raiseFloor(evicted.cursor)
-    }
-    if (this.settings.memoryEvents === 0) this.ringCoversAfter = this.cursors.head
+    const lostThrough = this.memory.add(events, persisted)
+    if (events.length) this.cursors.committed(events[events.length - 1].cursor)
+    if (lostThrough !== undefined) this.cursors.raiseFloor(lostThrough)
   }
 
   /** Writes dirty seqs/meta (used by setSeqs/setMeta), throttled while storage fails. */
   private async flushSmallWrites(): Promise<WriteResult> {
-    if (this.dirtySeqs.size === 0 && this.dirtyMeta.size === 0) return {}
+    if (!this.values.unwritten) return {}
     if (!this.canAttemptWrite()) return this.storageErrorMessage !== undefined ? { storageError: this.storageErrorMessage } : {}
     const db = this.db
-    const seqKeys = [...this.dirtySeqs]
-    const metaKeys = [...this.dirtyMeta]
-    const seqRows = seqKeys.flatMap((k) => {
-      const row = this.seqMap.get(k)
-      return row ? [row] : []
-    })
-    const metaRows: MetaRow[] = metaKeys.map((key) => ({ key, value: this.metaMap.get(key) }))
+    const rows = this.values.rowsToWrite(false)
     try {
       await this.withReopen(() =>
         db.transaction('rw', [db.seqs, db.meta], async () => {
-          if (seqRows.length) await db.seqs.bulkPut(seqRows)
-          if (metaRows.length) await db.meta.bulkPut(metaRows)
+          if (rows.seqs.length) await db.seqs.bulkPut(rows.seqs)
+          if (rows.meta.length) await db.meta.bulkPut(rows.meta)
         }),
       )
-      for (const k of seqKeys) this.dirtySeqs.delete(k)
-      for (const k of metaKeys) this.dirtyMeta.delete(k)
+      this.values.written(rows)
       return {}
     } catch (err) {
       if (this.closed) throw new Error('EventLog is closed', { cause: err })
@@ -823,7 +754,7 @@ export class EventLog {
     const doomed = new Set(result.doomed)
     let dropped = doomed.size
     if (result.latest.size > 0) {
-      const removed = this.ring.removeWhere((e) => {
+      const removed = this.memory.removeWhere((e) => {
         if (doomed.has(e.cursor)) return true
         const fields = indexFields(e.payload)
         if (fields.type !== 'message.part.delta' || fields.partID === undefined) return false
@@ -831,7 +762,7 @@ export class EventLog {
         return u !== undefined && e.cursor < u.cursor
       })
       for (const e of removed) {
-        if (this.unpersisted.delete(e.cursor) && !doomed.has(e.cursor)) dropped++
+        if (!doomed.has(e.cursor)) dropped++
       }
     }
     return { dropped, done: result.examined < chunk }
@@ -867,8 +798,7 @@ export class EventLog {
     if (result.doomed.length) {
       const through = result.doomed[result.doomed.length - 1]
       this.cursors.raiseFloor(through)
-      for (const e of this.ring.dropThrough(through)) this.unpersisted.delete(e.cursor)
-      this.ringCoversAfter = Math.max(this.ringCoversAfter, through)
+      this.memory.dropThrough(through)
       this.collapsedThrough = Math.max(this.collapsedThrough, through)
     }
     return { dropped: result.doomed.length, done: !result.complete, hard: result.hard }
