@@ -26,6 +26,9 @@ import { computeBackoffMs } from '../../sw/shared/backoff.ts'
 import { eventSessionID } from '../../sw/shared/opencode-events.ts'
 import { ScopeGate, type Scope } from '../sync/scope-gate.ts'
 import { createLoadOnce } from '../sync/load-once.ts'
+import { createSubscription } from '../sync/subscription.ts'
+
+export { SUBSCRIBE_TIMEOUT_MS } from '../sync/subscription.ts'
 
 export { scopeCovers } from '../sync/scope-gate.ts'
 import {
@@ -63,8 +66,6 @@ import { useServerStore } from './server.ts'
 
 /** Messages per REST page (`GET /session/{id}/message?limit=`): the first page and each "load earlier". */
 export const MESSAGE_PAGE_SIZE = 100
-/** How long `start` waits for the relay's `subscribed` answer before reading REST anyway (ms). */
-export const SUBSCRIBE_TIMEOUT_MS = 3000
 
 function clonePlain<T>(value: T): T {
   // JSON round trip: the state holds Vue proxies, which IndexedDB's structured clone rejects.
@@ -114,13 +115,15 @@ export const useSyncStore = defineStore('sync', () => {
   const loads = createLoadOnce()
   const once = loads.run
   /**
-   * Settles once this tab's relay subscription is answered (or {@link SUBSCRIBE_TIMEOUT_MS}
-   * passed). Every REST read waits for it: a read sent before the relay fixed where this tab's
-   * stream starts would miss the events between the read's answer and that start (a view mounted
-   * before `start()` subscribed, or a fallback leader still being elected).
+   * This tab's relay subscription; every REST read waits for it (src/sync/subscription.ts). When
+   * its answer comes after the timeout, every loaded directory and session is re-read: reads that
+   * went ahead may predate the stream's start.
    */
-  let openSubscriptionGate: (() => void) | undefined
-  let subscriptionReady = new Promise<void>((resolve) => (openSubscriptionGate = resolve))
+  const relaySubscription = createSubscription({
+    subscribe: (cursor) => useRelay().subscribe(cursor),
+    onAnswer: (range) => void (subscription.value = range),
+    onLateAnswer: () => resyncLoaded(),
+  })
   let unsubscribers: Array<() => void> = []
   let started = false
 
@@ -201,7 +204,7 @@ export const useSyncStore = defineStore('sync', () => {
   /** Runs a REST read in a scope: fetch, commit the answer, then release the scope's held events. */
   async function read<T>(scope: Scope, fetcher: () => Promise<T>, commit: (data: T) => void): Promise<void> {
     // Not started (unit tests of the loads alone): no subscription to wait for.
-    if (started) await subscriptionReady
+    if (started) await relaySubscription.ready()
     const flight = gate.begin(scope, Date.now())
     let ok = false
     try {
@@ -446,31 +449,6 @@ export const useSyncStore = defineStore('sync', () => {
     void reloadEverything()
   }
 
-  /**
-   * Subscribes this tab to the relay from `cursor` and waits for the answer, at most
-   * {@link SUBSCRIBE_TIMEOUT_MS} (then REST reads go ahead without it, and once the answer does
-   * come every loaded directory and session is re-read: those reads may predate the stream's start).
-   */
-  function subscribe(cursor: number | 'head'): Promise<void> {
-    const relay = useRelay()
-    let late = false
-    const answer = relay.subscribe(cursor).then((range) => {
-      subscription.value = range
-      if (late) resyncLoaded()
-    })
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, SUBSCRIBE_TIMEOUT_MS))).then(() => {
-      late = true
-    })
-    const ready = Promise.race([answer, timeout]).then(() => clearTimeout(timer))
-    // Reads already waiting (a view mounted before `start()` got here) go once this one settles.
-    const gate = openSubscriptionGate
-    openSubscriptionGate = undefined
-    subscriptionReady = ready
-    void ready.then(() => gate?.())
-    return ready
-  }
-
   /** Re-reads every directory and session this tab has loaded or is loading (idempotent merges). */
   function resyncLoaded(): void {
     const directories = new Set<string>()
@@ -571,7 +549,7 @@ export const useSyncStore = defineStore('sync', () => {
         phase.value = 'warm'
       }
     }
-    await subscribe(cursor)
+    await relaySubscription.subscribe(cursor)
     if (phase.value !== 'warm') phase.value = 'bootstrapping'
     try {
       await loadProjects()
@@ -609,7 +587,7 @@ export const useSyncStore = defineStore('sync', () => {
       if (nextKey === prevKey) return
       clear()
       phase.value = 'bootstrapping'
-      void subscribe('head').then(() => reloadEverything()).then(() => void (phase.value = 'ready'))
+      void relaySubscription.subscribe('head').then(() => reloadEverything()).then(() => void (phase.value = 'ready'))
     },
   )
 
