@@ -23,8 +23,7 @@ import { reactive, ref, watch } from 'vue'
 import type { Session } from '@opencode-ai/sdk/v2/types'
 import type { RelayedEvent } from '../../sw/shared/protocol.ts'
 import { computeBackoffMs } from '../../sw/shared/backoff.ts'
-import { eventSessionID } from '../../sw/shared/opencode-events.ts'
-import { ScopeGate, type Scope } from '../sync/scope-gate.ts'
+import { createIntake } from '../sync/intake.ts'
 import { createLoadOnce } from '../sync/load-once.ts'
 import { createSubscription } from '../sync/subscription.ts'
 
@@ -32,8 +31,6 @@ export { SUBSCRIBE_TIMEOUT_MS } from '../sync/subscription.ts'
 
 export { scopeCovers } from '../sync/scope-gate.ts'
 import {
-  applyEvent,
-  coalesceDeltas,
   createClientState,
   directoryState,
   loadMessages,
@@ -109,8 +106,17 @@ export const useSyncStore = defineStore('sync', () => {
   /** Range the relay announced at the last subscribe. */
   const subscription = ref<{ from: number; head: number }>()
 
-  /** Holds events of scopes being read over REST (src/sync/scope-gate.ts). */
-  const gate = new ScopeGate()
+  /**
+   * Relay batches and REST reads meet here (src/sync/intake.ts). Reads of a store that is not
+   * started (unit tests of the loads alone) have no subscription to wait for.
+   */
+  const intake = createIntake({
+    data,
+    beforeRead: () => (started ? relaySubscription.ready() : undefined),
+    afterEvent: (ev) => afterEvent(ev),
+  })
+  const read = intake.read
+  const onEvents = intake.onEvents
   /** Deduplicates concurrent loads (src/sync/load-once.ts). */
   const loads = createLoadOnce()
   const once = loads.run
@@ -147,27 +153,6 @@ export const useSyncStore = defineStore('sync', () => {
     bumpVersion(data, sessionID)
   }
 
-  /**
-   * Applies events the reducer has not seen, with the store's side effects. Runs of deltas to one
-   * part are merged first ({@link coalesceDeltas}): the state is reactive, and a streamed reply
-   * arrives as hundreds of deltas per batch. Each touched session's version is bumped once.
-   */
-  function applyNow(events: readonly RelayedEvent[]): void {
-    const touched = new Set<string>()
-    for (const ev of coalesceDeltas(events)) {
-      try {
-        applyEvent(state, ev.directory, ev.payload)
-      } catch {
-        state.failedEvents++
-        continue
-      }
-      const sessionID = eventSessionID(ev.payload)
-      if (sessionID) touched.add(sessionID)
-      afterEvent(ev)
-    }
-    for (const sessionID of touched) bump(sessionID)
-  }
-
   function afterEvent(ev: RelayedEvent): void {
     const event = ev.payload
     switch (event.type) {
@@ -183,37 +168,6 @@ export const useSyncStore = defineStore('sync', () => {
         return
       default:
         return
-    }
-  }
-
-  /**
-   * Handles one relay batch: events at or below `lastCursor` are dropped (replay overlap); the
-   * scope gate holds events inside an in-flight REST scope; the rest are applied at once.
-   */
-  function onEvents(events: RelayedEvent[]): void {
-    const fresh: RelayedEvent[] = []
-    for (const ev of events) {
-      if (ev.cursor <= state.lastCursor) continue
-      state.lastCursor = ev.cursor
-      fresh.push(ev)
-    }
-    const now = gate.admit(fresh)
-    if (now.length > 0) applyNow(now)
-  }
-
-  /** Runs a REST read in a scope: fetch, commit the answer, then release the scope's held events. */
-  async function read<T>(scope: Scope, fetcher: () => Promise<T>, commit: (data: T) => void): Promise<void> {
-    // Not started (unit tests of the loads alone): no subscription to wait for.
-    if (started) await relaySubscription.ready()
-    const flight = gate.begin(scope, Date.now())
-    let ok = false
-    try {
-      const data = await fetcher()
-      commit(data)
-      ok = true
-    } finally {
-      const release = gate.end(flight, ok)
-      if (release.length > 0) applyNow(release)
     }
   }
 
@@ -392,7 +346,7 @@ export const useSyncStore = defineStore('sync', () => {
    * applied) or when the session is unknown.
    */
   function buildSnapshot(directory: string, sessionID: string): SessionSnapshot | undefined {
-    if (!gate.idle) return undefined
+    if (!intake.idle) return undefined
     const d = state.directories[directory]
     const session: Session | undefined = d ? getSorted(d.sessions, sessionID) : undefined
     if (!d || !session) return undefined
@@ -444,8 +398,7 @@ export const useSyncStore = defineStore('sync', () => {
 
   function onReset(info: { reason: string; head: number }): void {
     // The log cannot replay from our cursor: continue from head and re-read everything over REST.
-    gate.clear()
-    state.lastCursor = info.head
+    intake.reset(info.head)
     void reloadEverything()
   }
 
@@ -572,7 +525,7 @@ export const useSyncStore = defineStore('sync', () => {
   /** Clears all state (server switch). */
   function clear(): void {
     clearSyncData(data)
-    gate.clear()
+    intake.clear()
     homeDirectory.value = undefined
   }
 
