@@ -36,7 +36,6 @@ import {
   fromStored,
   META_COLLAPSED,
   META_FLOOR,
-  META_INSTANCE,
   META_RESERVED,
   RelayDatabase,
   RESERVED_META_PREFIX,
@@ -46,7 +45,9 @@ import {
   type SeqRow,
   type StoredEvent,
 } from './schema.ts'
-import { describeStorageError, isClosedError } from './storage-errors.ts'
+import { describeStorageError } from './storage-errors.ts'
+import { LogStorage } from './storage.ts'
+import { DatabaseInstance, readStoredState, type StoredState } from './restore.ts'
 import { EventMemory } from './memory.ts'
 import { SeqsAndMeta } from './seqs-meta.ts'
 import { indexFields } from '../../shared/opencode-events.ts'
@@ -132,12 +133,6 @@ const DEFAULT_COMPACT_CHUNK = 2_000
 const RETENTION_PROBE = 64
 
 
-function randomInstanceId(): string {
-  const bytes = new Uint8Array(16)
-  crypto.getRandomValues(bytes)
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
-}
-
 interface Settings {
   maxEvents: number
   maxAgeMs: number
@@ -169,32 +164,33 @@ interface WriteOutcome {
  * → reset` (retention dropped events it never got), else apply `readAfter(tabCursor)` pages.
  */
 export class EventLog {
-  private cursors = new Cursors()
-  private memory: EventMemory
-  private storageErrorMessage: string | undefined
-  private nextAttemptAt = 0
-  /** IndexedDB could not be opened: the log lives in memory only. */
-  private memoryOnly = false
-  /** Random id stored in `meta`; its absence means the database was deleted under us. */
-  private instance = ''
-  private instanceUnwritten = false
-  /** The database was lost: on the next write, restore instance, seqs, meta and the ring. */
-  private needsRestore = false
+  private readonly cursors: Cursors
+  private readonly memory: EventMemory
+  private readonly values: SeqsAndMeta
+  private readonly instance: DatabaseInstance
+  /** The database (also `storage.db`); test/hub.test.ts reaches this field by name to break it. */
+  private readonly db: RelayDatabase
   /** Delta collapse has examined every event up to this cursor. */
   private collapsedThrough = 0
-  private values = new SeqsAndMeta()
   private queue: Promise<unknown> = Promise.resolve()
   /** Queued operations other than write-behind persists; while any, {@link EventLog.appendLive} takes the ordered path. */
   private orderedOps = 0
   /** The queued (not yet started) write-behind persist, shared by every append until it starts. */
   private persistQueued: Promise<void> | undefined
-  private closed = false
 
+  /** `stored`: what the database held, `undefined` when it could not be opened (memory only). */
   private constructor(
-    private readonly db: RelayDatabase,
+    private readonly storage: LogStorage,
     private readonly settings: Settings,
+    stored: StoredState | undefined,
   ) {
-    this.memory = new EventMemory(settings.memoryEvents, settings.recentIds, 0)
+    this.db = storage.db
+    this.cursors = stored ? Cursors.resume(stored.cursors) : new Cursors()
+    const head = this.cursors.head
+    this.memory = new EventMemory(settings.memoryEvents, settings.recentIds, head)
+    this.values = new SeqsAndMeta(stored?.seqs, stored?.meta)
+    this.instance = stored ? DatabaseInstance.resume(stored.instance) : DatabaseInstance.detached()
+    if (stored) this.collapsedThrough = Math.min(head, Math.max(stored.collapsedThrough ?? 0, this.cursors.floor))
   }
 
   /**
@@ -218,8 +214,15 @@ export class EventLog {
       now: options.now ?? (() => Date.now()),
     }
     settings.maxUnpersisted = Math.max(1, Math.min(options.maxUnpersisted ?? DEFAULT_MAX_UNPERSISTED, Math.floor(settings.memoryEvents / 2) || 1))
-    const log = new EventLog(db, settings)
-    await log.load()
+    const storage = new LogStorage(db, settings)
+    let stored: StoredState | undefined
+    try {
+      stored = await readStoredState(db)
+    } catch (err) {
+      storage.unavailable(err)
+    }
+    const log = new EventLog(storage, settings, stored)
+    if (stored) await log.claimDatabase()
     return log
   }
 
@@ -230,7 +233,7 @@ export class EventLog {
 
   /** Current storage health: `undefined` when the last write succeeded, else the error message. */
   get storageError(): string | undefined {
-    return this.storageErrorMessage
+    return this.storage.error
   }
 
   /**
@@ -276,7 +279,7 @@ export class EventLog {
    * Rejects only when the log was closed.
    */
   async append(batch: readonly NewEvent[]): Promise<AppendResult> {
-    this.assertOpen()
+    this.storage.assertOpen()
     return this.enqueue(() => this.appendNow(batch))
   }
 
@@ -296,7 +299,7 @@ export class EventLog {
    * {@link EventLog.flushWrites} waits for the writes. Rejects only when the log was closed.
    */
   async appendLive(batch: readonly NewEvent[], seqs: readonly SeqRow[] = []): Promise<AppendResult> {
-    this.assertOpen()
+    this.storage.assertOpen()
     // The ordered path also when the batch would push unwritten events out of the ring.
     if (this.orderedOps > 0 || this.memory.wouldEvictUnwritten(batch.length)) {
       const result = await this.append(batch)
@@ -308,13 +311,13 @@ export class EventLog {
     const accepted = this.cursors.assign(fresh)
     this.commitToMemory(accepted, false)
     const written = this.schedulePersist()
-    if (this.memory.unwrittenCount > this.settings.maxUnpersisted && this.storageErrorMessage === undefined) await written
-    return this.storageErrorMessage !== undefined ? { accepted, storageError: this.storageErrorMessage } : { accepted }
+    if (this.memory.unwrittenCount > this.settings.maxUnpersisted && this.storage.error === undefined) await written
+    return { accepted, ...this.storage.report() }
   }
 
   /** Resolves once everything appended so far was offered to IndexedDB (written, or failed: see `storageError`). Never rejects. */
   async flushWrites(): Promise<void> {
-    if (this.closed) return
+    if (this.storage.closed) return
     await this.schedulePersist()
   }
 
@@ -322,7 +325,7 @@ export class EventLog {
   private schedulePersist(): Promise<void> {
     this.persistQueued ??= this.enqueue(async () => {
       this.persistQueued = undefined
-      if (this.closed) return
+      if (this.storage.closed) return
       try {
         await this.appendNow([])
       } catch {
@@ -340,15 +343,15 @@ export class EventLog {
    * range is not in memory and IndexedDB cannot be read.
    */
   async readAfter(cursor: number, limit = 5000): Promise<RelayedEvent[]> {
-    this.assertOpen()
+    this.storage.assertOpen()
     if (!(limit > 0) || cursor >= this.cursors.head) return []
-    if (cursor >= this.memory.coversAfter || this.memoryOnly) return this.memory.sliceAfter(cursor, limit)
+    if (cursor >= this.memory.coversAfter || this.storage.memoryOnly) return this.memory.sliceAfter(cursor, limit)
     const db = this.db
     let read: { lost: boolean; rows: StoredEvent[] }
     try {
-      read = await this.withReopen(() =>
+      read = await this.storage.withReopen(() =>
         db.transaction('r', [db.events, db.meta], async () => {
-          const lost = await this.databaseWasLost()
+          const lost = await this.instance.isLost(db)
           const rows = await db.events.where('cursor').above(cursor).limit(limit).toArray()
           return { lost, rows }
         }),
@@ -387,8 +390,8 @@ export class EventLog {
    * Rejects with the Dexie error when IndexedDB fails (nothing is lost: the next call continues).
    */
   async compact(options: { keepAfterCursor: number }): Promise<CompactResult> {
-    this.assertOpen()
-    if (this.memoryOnly) return { deltasDropped: 0, expired: 0 }
+    this.storage.assertOpen()
+    if (this.storage.memoryOnly) return { deltasDropped: 0, expired: 0 }
     const collapsedBefore = this.collapsedThrough
     let deltasDropped = 0
     for (;;) {
@@ -425,7 +428,7 @@ export class EventLog {
    * unless the log was closed.
    */
   async setSeqs(rows: readonly SeqRow[]): Promise<WriteResult> {
-    this.assertOpen()
+    this.storage.assertOpen()
     return this.enqueue(async () => {
       this.values.noteSeqs(rows)
       return this.flushSmallWrites()
@@ -447,7 +450,7 @@ export class EventLog {
    * later), never thrown.
    */
   async setMeta(key: string, value: unknown): Promise<WriteResult> {
-    this.assertOpen()
+    this.storage.assertOpen()
     if (key.startsWith(RESERVED_META_PREFIX)) throw new RangeError(`meta key ${key} is reserved by the event log`)
     const copy = structuredClone(value)
     return this.enqueue(async () => {
@@ -463,24 +466,25 @@ export class EventLog {
    * cleared regardless.
    */
   async clear(): Promise<void> {
-    this.assertOpen()
+    this.storage.assertOpen()
     return this.enqueue(async () => {
       const head = this.cursors.head
       this.cursors.raiseFloor(head)
       this.memory.clear(head)
       this.collapsedThrough = head
       this.values.clear()
-      if (this.memoryOnly) return
+      if (this.storage.memoryOnly) return
       const db = this.db
       const floor = this.cursors.floor
+      const instanceRow = this.instance.rowToWrite(true)
       try {
-        await this.withReopen(() =>
+        await this.storage.withReopen(() =>
           db.transaction('rw', [db.events, db.seqs, db.meta], async () => {
             await db.events.clear()
             await db.seqs.clear()
             await db.meta.clear()
             await db.meta.bulkPut([
-              { key: META_INSTANCE, value: this.instance },
+              ...(instanceRow ? [instanceRow] : []),
               { key: META_FLOOR, value: floor },
               { key: META_COLLAPSED, value: floor },
               { key: META_RESERVED, value: this.cursors.reservation },
@@ -488,10 +492,9 @@ export class EventLog {
           }),
         )
         this.cursors.markersWritten({ floor })
-        this.needsRestore = false
-        this.instanceUnwritten = false
+        this.instance.written(true)
       } catch (err) {
-        this.fail(err)
+        this.storage.fail(err)
         throw new Error(`event log clear failed: ${describeStorageError(err)}`, { cause: err })
       }
     })
@@ -499,16 +502,10 @@ export class EventLog {
 
   /** Closes the database. Later calls reject with `Error('EventLog is closed')`; idempotent. */
   close(): void {
-    if (this.closed) return
-    this.closed = true
-    this.db.close()
+    this.storage.close()
   }
 
   // ---------------------------------------------------------------------------------------------
-
-  private assertOpen(): void {
-    if (this.closed) throw new Error('EventLog is closed')
-  }
 
   /** Runs `fn` after every queued operation; `ordered` (all but write-behind persists) is counted in `orderedOps`. */
   private enqueue<T>(fn: () => Promise<T>, ordered = true): Promise<T> {
@@ -525,92 +522,21 @@ export class EventLog {
     return run
   }
 
-  private fail(err: unknown): void {
-    this.storageErrorMessage = describeStorageError(err)
-    this.nextAttemptAt = this.settings.now() + this.settings.retryIntervalMs
-  }
-
-  private canAttemptWrite(): boolean {
-    if (this.memoryOnly || this.closed) return false
-    return this.storageErrorMessage === undefined || this.settings.now() >= this.nextAttemptAt
-  }
-
-  /** Runs `op`; when it fails because the connection is closed, reopens the database and retries once. */
-  private async withReopen<T>(op: () => Promise<T>): Promise<T> {
-    try {
-      return await op()
-    } catch (err) {
-      if (this.closed || !isClosedError(err)) throw err
-      await this.db.open()
-      return await op()
-    }
-  }
-
-  private async load(): Promise<void> {
-    const db = this.db
-    let snapshot: { first: unknown; last: unknown; seqs: SeqRow[]; meta: MetaRow[] }
-    try {
-      await db.open()
-      snapshot = await db.transaction('r', [db.events, db.seqs, db.meta], async () => ({
-        first: await db.events.toCollection().firstKey(),
-        last: await db.events.toCollection().lastKey(),
-        seqs: await db.seqs.toArray(),
-        meta: await db.meta.toArray(),
-      }))
-    } catch (err) {
-      this.memoryOnly = true
-      this.fail(err)
-      return
-    }
-    let storedFloor = 0
-    let collapsed: number | undefined
-    let reserved = 0
-    const meta: MetaRow[] = []
-    for (const row of snapshot.meta) {
-      if (row.key === META_INSTANCE) {
-        if (typeof row.value === 'string') this.instance = row.value
-      } else if (row.key === META_FLOOR) {
-        if (typeof row.value === 'number') storedFloor = row.value
-      } else if (row.key === META_COLLAPSED) {
-        if (typeof row.value === 'number') collapsed = row.value
-      } else if (row.key === META_RESERVED) {
-        if (typeof row.value === 'number' && Number.isFinite(row.value)) reserved = row.value
-      } else if (!row.key.startsWith(RESERVED_META_PREFIX)) {
-        meta.push(row)
-      }
-    }
-    this.values = new SeqsAndMeta(snapshot.seqs, meta)
-    this.cursors = Cursors.resume({
-      first: typeof snapshot.first === 'number' ? snapshot.first : undefined,
-      last: typeof snapshot.last === 'number' ? snapshot.last : 0,
-      floor: storedFloor,
-      reserved,
-    })
-    const head = this.cursors.head
-    this.memory = new EventMemory(this.settings.memoryEvents, this.settings.recentIds, head)
-    this.collapsedThrough = Math.min(head, Math.max(collapsed ?? 0, this.cursors.floor))
-    const rows: MetaRow[] = []
-    if (!this.instance) {
-      this.instance = randomInstanceId()
-      rows.push({ key: META_INSTANCE, value: this.instance })
-    }
+  /**
+   * Claims a database just opened: writes its instance id (when new) and the cursor reservation
+   * before any cursor is handed out. A failure is reported like any write (`storageError`); both
+   * stay due for the next write.
+   */
+  private async claimDatabase(): Promise<void> {
+    const instanceRow = this.instance.rowToWrite(false)
     const markers = this.cursors.markersToWrite(false)
-    rows.push(...markerRows(markers))
     try {
-      await db.meta.bulkPut(rows)
+      await this.db.meta.bulkPut([...(instanceRow ? [instanceRow] : []), ...markerRows(markers)])
+      this.instance.written(false)
       this.cursors.markersWritten(markers)
     } catch (err) {
-      if (rows[0].key === META_INSTANCE) this.instanceUnwritten = true
-      this.fail(err)
+      this.storage.fail(err)
     }
-  }
-
-  /** Inside a transaction that includes `meta`: true when the database is not the one we wrote. */
-  private async databaseWasLost(): Promise<boolean> {
-    const row = await this.db.meta.get(META_INSTANCE)
-    const stored = row && typeof row.value === 'string' ? row.value : undefined
-    if (stored === this.instance) return false
-    return !(stored === undefined && this.instanceUnwritten)
   }
 
   /**
@@ -621,54 +547,51 @@ export class EventLog {
     this.cursors.raiseFloor(this.memory.coversAfter)
     this.memory.forgetWritten()
     this.collapsedThrough = Math.min(this.collapsedThrough, this.cursors.floor)
-    this.needsRestore = true
+    this.instance.lost()
   }
 
   private async appendNow(batch: readonly NewEvent[]): Promise<AppendResult> {
-    this.assertOpen()
+    this.storage.assertOpen()
     const candidates = this.memory.unseen(batch)
     const wantsWrite =
       candidates.length > 0 ||
       this.memory.unwrittenCount > 0 ||
       this.cursors.floorDue ||
-      this.needsRestore ||
-      this.instanceUnwritten ||
+      this.instance.due ||
       this.values.unwritten
     let dbDuplicates: ReadonlySet<string> | undefined
-    if (wantsWrite && this.canAttemptWrite()) {
+    if (wantsWrite && this.storage.canAttemptWrite()) {
       try {
-        const outcome = await this.withReopen(() =>
+        const outcome = await this.storage.withReopen(() =>
           this.writeTx(candidates, (dups) => {
             dbDuplicates = dups
           }),
         )
-        this.storageErrorMessage = undefined
-        this.nextAttemptAt = 0
+        this.storage.succeeded()
         this.memory.written(outcome.persisted)
-        if (outcome.restored) this.needsRestore = false
+        this.instance.written(outcome.restored)
         this.cursors.markersWritten(outcome.markers)
-        this.instanceUnwritten = false
         this.values.allWritten()
         this.commitToMemory(outcome.assigned, true)
         return { accepted: outcome.assigned }
       } catch (err) {
-        if (this.closed) throw new Error('EventLog is closed', { cause: err })
-        this.fail(err)
+        if (this.storage.closed) throw new Error('EventLog is closed', { cause: err })
+        this.storage.fail(err)
       }
     }
     const dups = dbDuplicates
     const fresh = dups ? candidates.filter((e) => !dups.has(e.id)) : candidates
     const accepted = this.cursors.assign(fresh)
     this.commitToMemory(accepted, false)
-    return this.storageErrorMessage !== undefined ? { accepted, storageError: this.storageErrorMessage } : { accepted }
+    return { accepted, ...this.storage.report() }
   }
 
   /** The single read-write transaction of an append. Mutates no memory state except on loss detection. */
   private writeTx(candidates: readonly NewEvent[], onDuplicates: (ids: ReadonlySet<string>) => void): Promise<WriteOutcome> {
     const db = this.db
     return db.transaction('rw', [db.events, db.meta, db.seqs], async () => {
-      if (await this.databaseWasLost()) this.onDatabaseLost()
-      const restore = this.needsRestore
+      if (await this.instance.isLost(db)) this.onDatabaseLost()
+      const restore = this.instance.restoring
       const pending = this.memory.unwrittenEvents()
       const ids = [...new Set([...candidates.map((e) => e.id), ...pending.map((e) => e.id)])]
       const existingKeys = ids.length ? await db.events.where('id').anyOf(ids).keys() : []
@@ -680,7 +603,8 @@ export class EventLog {
       const rows = [...pendingToWrite, ...assigned].map(toStored)
       if (rows.length) await db.events.bulkAdd(rows)
       const metaRows: MetaRow[] = []
-      if (restore || this.instanceUnwritten) metaRows.push({ key: META_INSTANCE, value: this.instance })
+      const instanceRow = this.instance.rowToWrite(restore)
+      if (instanceRow) metaRows.push(instanceRow)
       const small = this.values.rowsToWrite(restore)
       metaRows.push(...small.meta)
       // Captured now: write-behind appends may renew the reservation while this transaction runs.
@@ -702,11 +626,11 @@ export class EventLog {
   /** Writes dirty seqs/meta (used by setSeqs/setMeta), throttled while storage fails. */
   private async flushSmallWrites(): Promise<WriteResult> {
     if (!this.values.unwritten) return {}
-    if (!this.canAttemptWrite()) return this.storageErrorMessage !== undefined ? { storageError: this.storageErrorMessage } : {}
+    if (!this.storage.canAttemptWrite()) return this.storage.report()
     const db = this.db
     const rows = this.values.rowsToWrite(false)
     try {
-      await this.withReopen(() =>
+      await this.storage.withReopen(() =>
         db.transaction('rw', [db.seqs, db.meta], async () => {
           if (rows.seqs.length) await db.seqs.bulkPut(rows.seqs)
           if (rows.meta.length) await db.meta.bulkPut(rows.meta)
@@ -715,19 +639,19 @@ export class EventLog {
       this.values.written(rows)
       return {}
     } catch (err) {
-      if (this.closed) throw new Error('EventLog is closed', { cause: err })
-      this.fail(err)
-      return { storageError: this.storageErrorMessage }
+      if (this.storage.closed) throw new Error('EventLog is closed', { cause: err })
+      this.storage.fail(err)
+      return this.storage.report()
     }
   }
 
   /** One chunk of delta collapse: examines up to `compactChunk` events after `collapsedThrough`. */
   private async collapseChunk(): Promise<{ dropped: number; done: boolean }> {
-    if (this.closed) return { dropped: 0, done: true }
+    if (this.storage.closed) return { dropped: 0, done: true }
     const db = this.db
     const after = this.collapsedThrough
     const chunk = this.settings.compactChunk
-    const result = await this.withReopen(() =>
+    const result = await this.storage.withReopen(() =>
       db.transaction('rw', db.events, async () => {
         const rows = await db.events.where('cursor').above(after).limit(chunk).toArray()
         /** Latest `message.part.updated` cursor per directory + part id. */
@@ -773,11 +697,11 @@ export class EventLog {
    * `hard` is decided on the first chunk of a compaction (count > 2 × maxEvents) and kept.
    */
   private async retentionChunk(keepAfter: number, hardIn: boolean | undefined, limit: number): Promise<{ dropped: number; done: boolean; hard: boolean }> {
-    if (this.closed) return { dropped: 0, done: true, hard: false }
+    if (this.storage.closed) return { dropped: 0, done: true, hard: false }
     const db = this.db
     const { maxEvents, maxAgeMs } = this.settings
     const expiredBefore = this.settings.now() - maxAgeMs
-    const result = await this.withReopen(() =>
+    const result = await this.storage.withReopen(() =>
       db.transaction('rw', db.events, async () => {
         let remaining = await db.events.count()
         const hard = hardIn ?? remaining > 2 * maxEvents
@@ -806,7 +730,7 @@ export class EventLog {
 
   /** Best-effort write of the floor and the collapse watermark after a compaction. */
   private async persistMarkers(): Promise<void> {
-    if (this.closed || this.memoryOnly) return
+    if (this.storage.closed || this.storage.memoryOnly) return
     const db = this.db
     const floor = this.cursors.floor
     try {
