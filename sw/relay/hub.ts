@@ -1,30 +1,29 @@
 /**
- * The relay hub: owns the single upstream SSE connection, the event log and one `TabSession` per
- * connected tab. It runs unchanged inside the SharedWorker and, in the fallback, inside the leader
- * tab; only the transport of `TabEndpoint` differs.
+ * The relay hub: the registry of connected tabs (one `TabSession` each), the fan-out to them and
+ * the status they are shown. It owns the single upstream SSE connection (pointed at the configured
+ * server, following the launcher's server when it moves) and wires the two engines beside it:
+ * - the ingest (sw/relay/ingest.ts): frames → seq gaps → ~16 ms batches → the event log;
+ * - the catch-up runner (sw/relay/catch-up-runner.ts): recovering a gap from the server.
+ * It runs unchanged inside the SharedWorker and, in the fallback, inside the leader tab; only the
+ * transport of `TabEndpoint` differs.
  *
- * Pipeline: upstream frame → (sync twin → seq tracking + bus shape) → pending batch, flushed every
- * ~16 ms → cursors assigned by the event log (live events: at once, written to IndexedDB behind;
- * recovered events: after a duplicate check in the database) → every subscribed tab is pumped
- * from its cursor.
- * Replay and live delivery are the same code path (`TabSession.pump`), so a tab can never see a
- * gap or a duplicate: it always receives exactly the log entries after the cursor it last got.
+ * Every subscribed tab is pumped from its cursor whenever the log has new entries. Replay and live
+ * delivery are the same code path (`TabSession.pump`), so a tab can never see a gap or a
+ * duplicate: it always receives exactly the log entries after the cursor it last got.
  */
-import type { Event as SdkEvent } from '@opencode-ai/sdk/v2/types'
-import { sameServer, serverIdentity, type LauncherStatus, type RelayedEvent, type RelayStatus, type ServerConfig } from '../shared/protocol.ts'
-import { authHeaders, catchUpDirectory, relayRestClient, type SeqRow } from './catch-up.ts'
+import { sameServer, serverIdentity, type LauncherStatus, type OpencodeEvent, type RelayedEvent, type RelayStatus, type RelayToTab, type ServerConfig } from '../shared/protocol.ts'
+import { authHeaders } from './catch-up.ts'
+import { CatchUpRunner, restReader } from './catch-up-runner.ts'
 import { DEFAULT_MAX_DELAY_MS, SseConnection, type ConnectionSnapshot } from './connection.ts'
-import { computeBackoffMs } from '../shared/backoff.ts'
 import type { Clock } from '../shared/clock.ts'
 import type { EventLog } from './log/event-log.ts'
-import { syncToBusEvent, type UpstreamFrame } from '../shared/frames.ts'
+import { Ingest } from './ingest.ts'
 import { LauncherWatch, type LauncherWatchDeps } from './launcher-watch.ts'
 import { TabSession, type TabEndpoint, type TabHost } from './tab-session.ts'
 import { Notifier } from './notifier.ts'
-import { seqKey } from './log/schema.ts'
+import { BusySessions, disposedBy } from '../shared/opencode-events.ts'
 
 export { TabSession, type TabEndpoint }
-import { BusySessions, disposedBy, eventEntityKey, isTransientEvent } from '../shared/opencode-events.ts'
 
 /** Dependencies of the hub, injected so it runs in a worker, a tab or a unit test. */
 export interface HubDeps {
@@ -36,7 +35,7 @@ export interface HubDeps {
   mode: RelayStatus['mode']
   /** Waits until the lock named `lockName` is released (the tab closed); undefined where Web Locks are missing. */
   waitForLockRelease?: (lockName: string) => Promise<void>
-  /** Sees every batch the log accepted (new events, with cursors), after it is persisted. */
+  /** Sees every batch the log accepted (new events, with cursors; live ones before IndexedDB has them: write-behind). */
   onEvents?: (accepted: readonly RelayedEvent[]) => void
   /**
    * Reads the launcher's `/relay-config.json` (sw/shared/launcher-config.ts), so a `followLauncher` server
@@ -86,18 +85,10 @@ export function isOnThisMachine(url: string): boolean {
 }
 
 /**
- * While the event log reports a storage error, the hub re-offers its unwritten events this often
- * (ms; just above the log's default 1 s write throttle) and reports the outcome: with write-behind,
- * no later append may come to carry the news that space is back.
- */
-const STORAGE_RETRY_MS = 1_100
-
-/**
  * An attempt still without a response head after this long (ms) asks the launcher whether its
  * server is starting: `opencode serve` accepts requests during its start that it never answers.
  */
 const SLOW_ATTEMPT_MS = 1_000
-
 
 /**
  * The relay. Create one per worker (or leader tab), call `connectTab` for every tab.
@@ -105,41 +96,20 @@ const SLOW_ATTEMPT_MS = 1_000
  */
 export class RelayHub implements TabHost {
   readonly options: HubOptions
-  log: EventLog | undefined
   private readonly tabs = new Set<TabSession>()
   private connection: SseConnection | undefined
   private server: ServerConfig | undefined
-  private pending: Array<Omit<RelayedEvent, 'cursor'>> = []
-  private pendingSeqs = new Map<string, SeqRow>()
-  private seqs = new Map<string, SeqRow>()
-  private flushTimer: unknown
-  private storageRetryTimer: unknown
-  private flushing: Promise<void> = Promise.resolve()
   private conn: ConnectionSnapshot = { state: 'idle', attempt: 0 }
-  private storage: RelayStatus['storage'] = { ok: true }
-  private catchingUp = false
   private badFrames = 0
-  private lastEventAt = 0
-  /** Epoch ms when the gap that no catch-up has recovered yet began; undefined when none is pending. */
-  private gapStartedAt: number | undefined
-  /** Failed catch-ups in a row (backoff of the retry), and the retry's timer. */
-  private catchUpAttempt = 0
-  private catchUpTimer: unknown
-  /** Directories whose catch-up was asked for while another one ran: it runs next. */
-  private catchUpQueued = new Set<string>()
-  private lastCompact = 0
   private configuring: Promise<void> | undefined
+  /** Frames → batches → the event log (seqs, storage health, compaction). */
+  private readonly ingest: Ingest
+  /** Recovers gaps from the server into the ingest. */
+  private readonly catchUps: CatchUpRunner
   /** Sessions the hub has seen busy (notifications, the wake check, catch-up's idle fix-up), and top-level-ness. */
   private readonly busy = new BusySessions()
   /** One system notification per event across all tabs. */
   private readonly notifier = new Notifier(() => this.tabs)
-  /**
-   * While a catch-up runs: the entities (see `eventEntityKey`) a live event changed since it
-   * began. Its results describe the server as it was when they were read, so a recovered event
-   * for one of these entities would land after a newer live state and roll it back; it is
-   * dropped instead (every later change of that entity arrives live anyway).
-   */
-  private liveTouched: Set<string> | undefined
   /** Follows the launcher's server to a new address (see launcher-watch.ts); absent without `readLauncherConfig`. */
   private readonly launcherWatch: LauncherWatch | undefined
   private launcher: LauncherStatus | undefined
@@ -150,6 +120,32 @@ export class RelayHub implements TabHost {
     options: Partial<HubOptions> = {},
   ) {
     this.options = { ...DEFAULTS, ...options }
+    this.ingest = new Ingest({ clock: deps.clock }, this.options, {
+      observe: (directory, payload, recovered) => {
+        if (!recovered) this.catchUps.liveEvent(directory, payload)
+        this.observe(directory, payload)
+      },
+      seqGap: (directory) => this.catchUps.seqGap(directory),
+      accepted: (events) => this.deps.onEvents?.(events),
+      storageChanged: () => this.broadcastStatus(),
+      pumpTabs: () => {
+        for (const tab of this.tabs) void tab.pump()
+      },
+      tabCursors: () => [...this.tabs].flatMap((tab) => (tab.sent === undefined ? [] : [tab.sent])),
+    })
+    this.catchUps = new CatchUpRunner({ clock: deps.clock, random: deps.random, reader: restReader(deps.fetch) }, this.ingest, {
+      server: () => this.server,
+      connected: () => this.conn.state === 'connected',
+      busySessions: () => this.busy.list(),
+      runningChanged: () => this.broadcastStatus(),
+      caughtUp: (directories) => {
+        for (const directory of directories) this.broadcast({ type: 'resync', directory, reason: 'caught up after a gap' })
+      },
+      failed: (message) => {
+        // Shown with the next status (the runner broadcasts once it stops).
+        this.conn = { ...this.conn, lastError: message }
+      },
+    })
     const read = deps.readLauncherConfig
     this.launcherWatch = read
       ? new LauncherWatch(
@@ -175,6 +171,11 @@ export class RelayHub implements TabHost {
       void this.deps.waitForLockRelease(lockName).then(() => this.dropTab(tab))
     }
     return tab
+  }
+
+  /** The current server's event log; undefined before the first `configure`. */
+  get log(): EventLog | undefined {
+    return this.ingest.log
   }
 
   /** Most events per `events` message to a tab. */
@@ -218,8 +219,8 @@ export class RelayHub implements TabHost {
     return {
       ...this.conn,
       server: this.server?.url,
-      storage: this.storage,
-      catchingUp: this.catchingUp,
+      storage: this.ingest.storage,
+      catchingUp: this.catchUps.running,
       badFrames: this.badFrames,
       mode: this.deps.mode,
       ...(this.launcher ? { launcher: this.launcher } : {}),
@@ -264,22 +265,13 @@ export class RelayHub implements TabHost {
     // The same server at a new address — found by the launcher watch, or by a tab that read the
     // launcher's config first: every tab's REST client must follow, not only the one that said so.
     if (!logChanged && previous.url !== server.url) {
-      for (const tab of this.tabs) tab.endpoint.post({ type: 'server-moved', server })
+      this.broadcast({ type: 'server-moved', server })
     }
     if (logChanged) {
-      await this.flushing
-      await this.log?.flushWrites()
-      this.pending = []
-      this.gapStartedAt = undefined
-      this.catchUpQueued.clear()
-      this.log?.close()
-      this.log = await this.deps.openLog(server)
-      this.seqs.clear()
-      for (const row of await this.log.getSeqs()) this.seqs.set(rowKey(row), row)
-      // Where the previous worker left off: the start of the gap a catch-up must cover.
-      const head = this.log.head()
-      const last = head > 0 ? await this.log.readAfter(head - 1, 1).catch(() => []) : []
-      this.lastEventAt = last[0]?.receivedAt ?? 0
+      await this.ingest.drain()
+      this.catchUps.reset()
+      // Also reads where the previous worker left off: the start of the gap a catch-up must cover.
+      const head = await this.ingest.replaceLog(() => this.deps.openLog(server))
       for (const tab of this.tabs) {
         if (tab.sent !== undefined) {
           tab.sent = head
@@ -294,7 +286,7 @@ export class RelayHub implements TabHost {
         { url, headers: authHeaders(server), maxDelayMs },
         { fetch: this.deps.fetch, clock: this.deps.clock, random: this.deps.random },
         {
-          onFrame: (frame) => this.onFrame(frame),
+          onFrame: (frame) => this.ingest.frame(frame),
           onState: (snap) => {
             this.conn = snap
             this.watchLauncher(snap.state)
@@ -305,7 +297,8 @@ export class RelayHub implements TabHost {
             this.conn = { ...this.conn, lastError: `bad frame skipped: ${error}` }
             this.broadcastStatus()
           },
-          onOpen: (info) => void this.onOpen(info.reconnect),
+          // After a gap (or when a previous worker left seq positions behind), recover from the server.
+          onOpen: () => this.catchUps.streamOpened(),
         },
       )
       this.connection.start()
@@ -339,7 +332,7 @@ export class RelayHub implements TabHost {
       if (this.configuring) await this.configuring
       else return
     }
-    await this.flushing
+    await this.ingest.flushed()
     const head = this.log.head()
     let from = cursor === 'head' ? head : Math.min(cursor, head)
     if (cursor !== 'head' && cursor > head) {
@@ -403,232 +396,37 @@ export class RelayHub implements TabHost {
     this.launcherWatch?.stop()
     if (this.slowAttemptTimer !== undefined) this.deps.clock.clearTimeout(this.slowAttemptTimer)
     this.slowAttemptTimer = undefined
-    if (this.catchUpTimer !== undefined) this.deps.clock.clearTimeout(this.catchUpTimer)
-    this.catchUpTimer = undefined
-    if (this.storageRetryTimer !== undefined) this.deps.clock.clearTimeout(this.storageRetryTimer)
-    this.storageRetryTimer = undefined
+    this.catchUps.stop()
     this.connection?.stop()
     this.connection = undefined
-    await this.flushNow()
-    await this.log?.flushWrites()
-    this.log?.close()
+    await this.ingest.stop()
+  }
+
+  /** Logs the pending batch now and delivers it to the tabs (see `Ingest.flush`). */
+  flushNow(): Promise<void> {
+    return this.ingest.flush()
+  }
+
+  /** Posts `msg` to every connected tab. */
+  private broadcast(msg: RelayToTab): void {
+    for (const tab of this.tabs) tab.endpoint.post(msg)
   }
 
   private broadcastStatus(): void {
-    const status = this.status()
-    for (const tab of this.tabs) tab.endpoint.post({ type: 'status', status })
-  }
-
-  private onFrame(frame: UpstreamFrame): void {
-    const payload = frame.payload
-    this.lastEventAt = this.deps.clock.now()
-    if (payload.type === 'sync') {
-      const se = payload.syncEvent
-      const key = seqKey(frame.directory, se.aggregateID)
-      const prev = this.pendingSeqs.get(key)?.seq ?? this.seqs.get(key)?.seq
-      if (prev !== undefined && se.seq > prev + 1 && !this.catchingUp) {
-        // A jump in seq is a gap: recover this directory from /sync/history.
-        void this.catchUp([frame.directory])
-      }
-      if (prev === undefined || se.seq > prev) {
-        this.pendingSeqs.set(key, { directory: frame.directory, aggregateID: se.aggregateID, seq: se.seq })
-      }
-      const bus = syncToBusEvent(se)
-      if (bus) this.enqueue(frame.directory, bus, false)
-      return
-    }
-    if (isTransientEvent(payload.type)) return
-    this.enqueue(frame.directory, payload, false)
-  }
-
-  private enqueue(directory: string, payload: SdkEvent, recovered: boolean): void {
-    if (this.liveTouched) {
-      const key = eventEntityKey(payload)
-      if (key !== undefined && recovered && this.liveTouched.has(`${directory}\u0000${key}`)) return
-      if (key !== undefined && !recovered) this.liveTouched.add(`${directory}\u0000${key}`)
-    }
-    this.observe(directory, payload)
-    const event: Omit<RelayedEvent, 'cursor'> = {
-      id: payload.id,
-      directory,
-      payload,
-      receivedAt: this.deps.clock.now(),
-    }
-    if (recovered) event.recovered = true
-    this.pending.push(event)
-    if (this.flushTimer === undefined) {
-      this.flushTimer = this.deps.clock.setTimeout(() => {
-        this.flushTimer = undefined
-        void this.flushNow()
-      }, this.options.flushMs)
-    }
-  }
-
-  /** Records the storage health (`undefined` = ok), tells the tabs when it changed, and retries writes while it fails. */
-  private setStorageError(error: string | undefined): void {
-    const changed = error === undefined ? !this.storage.ok : this.storage.error !== error
-    this.storage = error === undefined ? { ok: true } : { ok: false, error }
-    if (changed) this.broadcastStatus()
-    if (error !== undefined && this.storageRetryTimer === undefined) {
-      this.storageRetryTimer = this.deps.clock.setTimeout(() => {
-        this.storageRetryTimer = undefined
-        void this.retryStorage()
-      }, STORAGE_RETRY_MS)
-    }
-  }
-
-  /** Offers the log's unwritten events to IndexedDB again and reports the outcome. */
-  private async retryStorage(): Promise<void> {
-    const log = this.log
-    if (!log || this.storage.ok) return
-    await log.flushWrites()
-    if (this.log !== log) return
-    this.setStorageError(log.storageError)
-  }
-
-  /** Assigns cursors to the pending batch (the log writes it, behind for live events) and pumps every tab. */
-  flushNow(): Promise<void> {
-    this.flushing = this.flushing.then(() => this.flushOnce())
-    return this.flushing
-  }
-
-  private async flushOnce(): Promise<void> {
-    const log = this.log
-    if (!log || this.pending.length === 0) return
-    const batch = this.pending
-    const seqs = [...this.pendingSeqs.values()]
-    this.pending = []
-    this.pendingSeqs.clear()
-    // Live events fan out as soon as they have cursors; the log writes them behind (with their
-    // seqs, in one transaction). Recovered events may be old, so they take the path that checks
-    // the whole database for their ids before assigning cursors.
-    const live = batch.every((e) => !e.recovered)
-    const { accepted, storageError } = live ? await log.appendLive(batch, seqs) : await log.append(batch)
-    if (accepted.length) this.deps.onEvents?.(accepted)
-    for (const row of seqs) this.seqs.set(rowKey(row), row)
-    // Seqs are kept in memory by the log and written with its next successful write.
-    if (!live && seqs.length) await log.setSeqs(seqs).catch(() => undefined)
-    this.setStorageError(storageError)
-    // The write behind this batch reports its outcome when it lands (a failure, or space back).
-    if (live) void log.flushWrites().then(() => this.log === log && this.setStorageError(log.storageError))
-    for (const tab of this.tabs) void tab.pump()
-    const now = this.deps.clock.now()
-    if (now - this.lastCompact > this.options.compactEveryMs) {
-      this.lastCompact = now
-      void this.compact()
-    }
-  }
-
-  private async compact(): Promise<void> {
-    const log = this.log
-    if (!log) return
-    let keepAfter = log.head()
-    for (const tab of this.tabs) if (tab.sent !== undefined) keepAfter = Math.min(keepAfter, tab.sent)
-    try {
-      await log.compact({ keepAfterCursor: keepAfter })
-    } catch (err) {
-      this.storage = { ok: false, error: `compaction failed: ${String(err)}` }
-      this.broadcastStatus()
-    }
-  }
-
-  private async onOpen(reconnect: boolean): Promise<void> {
-    // After a gap (or when a previous worker left seq positions behind), recover from the server.
-    if (reconnect || this.seqs.size > 0) {
-      const dirs = new Set<string>()
-      for (const row of this.seqs.values()) dirs.add(row.directory)
-      if (dirs.size) await this.catchUp([...dirs])
-    }
-  }
-
-  /**
-   * Recovers durable events for `directories` and re-reads non-durable state; see catch-up.ts.
-   * A failure is reported in `lastError` and retried with backoff while the stream stays up (a new
-   * stream starts its own catch-up); every attempt covers the gap from where it began. Asked for
-   * while another one runs (whose reads may predate this new gap), it runs right after it.
-   */
-  async catchUp(directories: string[]): Promise<void> {
-    const server = this.server
-    if (!server) return
-    this.gapStartedAt ??= this.lastEventAt
-    if (this.catchingUp) {
-      for (const d of directories) this.catchUpQueued.add(d)
-      return
-    }
-    const gapStartedAt = this.gapStartedAt
-    this.catchingUp = true
-    this.liveTouched = new Set()
-    this.broadcastStatus()
-    const client = relayRestClient(server, this.deps.fetch)
-    try {
-      for (const directory of directories) {
-        const known = [...this.seqs.values(), ...this.pendingSeqs.values()].filter((r) => r.directory === directory)
-        const result = await catchUpDirectory(client, directory, known, gapStartedAt, this.deps.clock.now())
-        for (const event of result.events) this.enqueue(directory, event, true)
-        for (const row of result.seqs) {
-          const key = rowKey(row)
-          const prev = this.pendingSeqs.get(key)?.seq ?? this.seqs.get(key)?.seq ?? -1
-          if (row.seq > prev) this.pendingSeqs.set(key, row)
-        }
-        // Non-durable state: sessions we believed busy that the server reports idle get an idle event.
-        for (const { sessionID, directory: dir } of this.busy.list()) {
-          if (!result.status[sessionID] && dir === directory) {
-            this.enqueue(directory, { id: `relay_idle_${sessionID}_${this.deps.clock.now()}`, type: 'session.status', properties: { sessionID, status: { type: 'idle' } } }, true)
-          }
-        }
-        for (const [sessionID, status] of Object.entries(result.status)) {
-          this.enqueue(directory, { id: `relay_status_${sessionID}_${this.deps.clock.now()}`, type: 'session.status', properties: { sessionID, status } }, true)
-        }
-      }
-      // Recovered events reach the tabs first; then they re-read the non-durable state.
-      await this.flushNow()
-      for (const directory of directories) {
-        for (const tab of this.tabs) tab.endpoint.post({ type: 'resync', directory, reason: 'caught up after a gap' })
-      }
-      // A queued catch-up still has a gap to cover (from the earliest start: conservative).
-      if (this.catchUpQueued.size === 0) this.gapStartedAt = undefined
-      this.catchUpAttempt = 0
-    } catch (err) {
-      this.conn = { ...this.conn, lastError: `catch-up failed: ${err instanceof Error ? err.message : String(err)}` }
-      this.retryCatchUp(directories)
-    } finally {
-      this.catchingUp = false
-      this.liveTouched = undefined
-      this.broadcastStatus()
-    }
-    if (this.catchUpQueued.size > 0) {
-      const next = [...this.catchUpQueued]
-      this.catchUpQueued.clear()
-      await this.catchUp(next)
-    }
-  }
-
-  /** Schedules another catch-up of `directories` (backoff with full jitter, 0.5–8 s) for a stream that stays up. */
-  private retryCatchUp(directories: string[]): void {
-    if (this.catchUpTimer !== undefined) this.deps.clock.clearTimeout(this.catchUpTimer)
-    const delay = computeBackoffMs(this.catchUpAttempt++, this.deps.random(), 500, 8000)
-    this.catchUpTimer = this.deps.clock.setTimeout(() => {
-      this.catchUpTimer = undefined
-      if (this.conn.state === 'connected') void this.catchUp(directories)
-    }, delay)
+    this.broadcast({ type: 'status', status: this.status() })
   }
 
   /** Tracks busy sessions and parents for notifications; disposal triggers a resync. */
-  private observe(directory: string, event: SdkEvent): void {
+  private observe(directory: string, event: OpencodeEvent): void {
     const change = this.busy.apply(directory, event, this.deps.clock.now())
     // A session that stops working finishes; one deleted while busy does not.
     if (change && !change.busy && event.type !== 'session.deleted') this.notifier.notify(directory, change.sessionID, 'finished')
     const disposed = disposedBy(event)
     if (disposed) {
       const target = disposed === 'all' ? '*' : disposed.directory
-      for (const tab of this.tabs) tab.endpoint.post({ type: 'resync', directory: target, reason: disposed === 'all' ? 'server disposed' : 'server instance disposed' })
+      this.broadcast({ type: 'resync', directory: target, reason: disposed === 'all' ? 'server disposed' : 'server instance disposed' })
       return
     }
     this.notifier.observe(directory, event)
   }
-}
-
-/** Key of a seq row in the hub's maps (the log's own key). */
-function rowKey(row: SeqRow): string {
-  return seqKey(row.directory, row.aggregateID)
 }

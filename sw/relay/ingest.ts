@@ -1,0 +1,279 @@
+/**
+ * The relay's ingest: from an upstream frame (or a recovered event) to the event log.
+ *
+ * Pipeline: upstream frame → (sync twin → seq tracking + bus shape; transport noise dropped) →
+ * pending batch, flushed every `flushMs` (~16 ms) → cursors assigned by the event log (live
+ * events: at once, written to IndexedDB behind; recovered events: after a duplicate check in the
+ * database) → the host pumps every tab. It also owns the per-aggregate seq positions (what a
+ * catch-up asks `/sync/history` for), the storage health shown in the status (retried while it
+ * fails) and the log's periodic compaction.
+ *
+ * It knows nothing of tabs, the connection or catch-up: it reports to a narrow {@link IngestHost}
+ * (implemented by `RelayHub`), and the catch-up runner feeds it through {@link CatchUpSink}.
+ */
+import type { OpencodeEvent, RelayedEvent, RelayStatus } from '../shared/protocol.ts'
+import type { Clock } from '../shared/clock.ts'
+import { syncToBusEvent, type UpstreamFrame } from '../shared/frames.ts'
+import { isTransientEvent } from '../shared/opencode-events.ts'
+import type { EventLog } from './log/event-log.ts'
+import { seqKey, type SeqRow } from './log/schema.ts'
+import type { CatchUpSink } from './catch-up-runner.ts'
+
+/** What the ingest tells its host (the hub). Every call is synchronous and must not throw. */
+export interface IngestHost {
+  /**
+   * An event was queued for the log (`recovered`: by a catch-up), before it has a cursor: the
+   * hub tracks busy sessions and notifications, and a catch-up notes what the live stream changed.
+   */
+  observe(directory: string, payload: OpencodeEvent, recovered: boolean): void
+  /** A live sync event's seq jumped past the next one expected for its aggregate: `directory` has a gap. */
+  seqGap(directory: string): void
+  /** The log accepted new events (cursors assigned; never called with an empty list). */
+  accepted(events: readonly RelayedEvent[]): void
+  /** {@link Ingest.storage} changed: broadcast the status. */
+  storageChanged(): void
+  /** The log has new entries: deliver them to every tab. */
+  pumpTabs(): void
+  /** The cursor each subscribed tab was last sent: compaction keeps every entry after the lowest. */
+  tabCursors(): Iterable<number>
+}
+
+/** Tunables of the ingest, ms. */
+export interface IngestOptions {
+  /** Batch window for persistence and fan-out, ms. */
+  flushMs: number
+  /** Least time between two compactions of the log, ms (checked after each flush). */
+  compactEveryMs: number
+}
+
+/**
+ * While the event log reports a storage error, the ingest re-offers its unwritten events this
+ * often (ms; just above the log's default 1 s write throttle) and reports the outcome: with
+ * write-behind, no later append may come to carry the news that space is back.
+ */
+export const STORAGE_RETRY_MS = 1_100
+
+/**
+ * The ingest of one relay. Errors never escape: a failed write becomes {@link Ingest.storage}
+ * (and `storageChanged`), a failed compaction too.
+ */
+export class Ingest implements CatchUpSink {
+  private currentLog: EventLog | undefined
+  private pending: Array<Omit<RelayedEvent, 'cursor'>> = []
+  /** Seq positions of the pending batch, written with it. */
+  private readonly pendingSeqs = new Map<string, SeqRow>()
+  /** Seq positions the log holds (or holds in memory, until its next successful write). */
+  private readonly seqs = new Map<string, SeqRow>()
+  private flushTimer: unknown
+  private storageRetryTimer: unknown
+  private flushing: Promise<void> = Promise.resolve()
+  private health: RelayStatus['storage'] = { ok: true }
+  private lastCompact = 0
+  private lastReceived = 0
+
+  constructor(
+    private readonly deps: { clock: Clock },
+    private readonly options: IngestOptions,
+    private readonly host: IngestHost,
+  ) {}
+
+  /** The current server's event log; undefined before the first {@link Ingest.replaceLog}. */
+  get log(): EventLog | undefined {
+    return this.currentLog
+  }
+
+  /** Storage health as shown in the relay status. */
+  get storage(): RelayStatus['storage'] {
+    return this.health
+  }
+
+  /**
+   * Epoch ms of the last upstream frame (any, heartbeats included), or of the newest event in the
+   * log just opened (where the previous relay left off); 0 when unknown.
+   */
+  get lastEventAt(): number {
+    return this.lastReceived
+  }
+
+  /** Takes one upstream frame: a sync twin updates its aggregate's seq (a jump is a gap) and is queued in bus shape. */
+  frame(frame: UpstreamFrame): void {
+    const payload = frame.payload
+    this.lastReceived = this.deps.clock.now()
+    if (payload.type === 'sync') {
+      const se = payload.syncEvent
+      const key = seqKey(frame.directory, se.aggregateID)
+      const prev = this.pendingSeqs.get(key)?.seq ?? this.seqs.get(key)?.seq
+      // A jump in seq is a gap: recover this directory from /sync/history.
+      if (prev !== undefined && se.seq > prev + 1) this.host.seqGap(frame.directory)
+      if (prev === undefined || se.seq > prev) {
+        this.pendingSeqs.set(key, { directory: frame.directory, aggregateID: se.aggregateID, seq: se.seq })
+      }
+      const bus = syncToBusEvent(se)
+      if (bus) this.enqueue(frame.directory, bus, false)
+      return
+    }
+    if (isTransientEvent(payload.type)) return
+    this.enqueue(frame.directory, payload, false)
+  }
+
+  /** Queues an event a catch-up recovered (marked `recovered`; the log checks the whole database for its id). */
+  enqueueRecovered(directory: string, payload: OpencodeEvent): void {
+    this.enqueue(directory, payload, true)
+  }
+
+  /** The seq rows known for `directory`: written, then pending (a catch-up lists them in its `/sync/history` body). */
+  knownSeqs(directory: string): SeqRow[] {
+    return [...this.seqs.values(), ...this.pendingSeqs.values()].filter((r) => r.directory === directory)
+  }
+
+  /** Directories with a written seq position (the ones a catch-up after a reconnect covers). */
+  knownDirectories(): string[] {
+    const dirs = new Set<string>()
+    for (const row of this.seqs.values()) dirs.add(row.directory)
+    return [...dirs]
+  }
+
+  /** Raises the pending seq of each row's aggregate to the row's, where it is higher (seqs a catch-up recovered). */
+  offerSeqs(rows: readonly SeqRow[]): void {
+    for (const row of rows) {
+      const key = rowKey(row)
+      const prev = this.pendingSeqs.get(key)?.seq ?? this.seqs.get(key)?.seq ?? -1
+      if (row.seq > prev) this.pendingSeqs.set(key, row)
+    }
+  }
+
+  /**
+   * Assigns cursors to the pending batch (the log writes it, behind for live events) and pumps
+   * every tab; flushes run one after another. Rejects only when the log was closed under it
+   * (`EventLog.append` rejects then).
+   */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(() => this.flushOnce())
+    return this.flushing
+  }
+
+  /** Resolves once every flush asked for so far is done (a subscribe reads the head after it). */
+  flushed(): Promise<void> {
+    return this.flushing
+  }
+
+  /** Waits for the running flushes and for the log's writes behind them (before the log is replaced). */
+  async drain(): Promise<void> {
+    await this.flushing
+    await this.currentLog?.flushWrites()
+  }
+
+  /**
+   * Another server: drops the pending batch, closes the current log and opens the next one with
+   * `open`, loading its seq positions and the time of its newest event (where the previous relay
+   * left off: the start of the gap a catch-up must cover). Call {@link Ingest.drain} first.
+   * @returns the new log's head cursor, read before its newest event.
+   * @throws whatever `open` or `getSeqs` throws (the hub reports nothing of it: as before the split).
+   */
+  async replaceLog(open: () => Promise<EventLog>): Promise<number> {
+    this.pending = []
+    this.currentLog?.close()
+    const log = await open()
+    this.currentLog = log
+    this.seqs.clear()
+    for (const row of await log.getSeqs()) this.seqs.set(rowKey(row), row)
+    const head = log.head()
+    const last = head > 0 ? await log.readAfter(head - 1, 1).catch(() => []) : []
+    this.lastReceived = last[0]?.receivedAt ?? 0
+    return head
+  }
+
+  /** Stops the storage retry, flushes what is pending, waits for the writes and closes the log. */
+  async stop(): Promise<void> {
+    if (this.storageRetryTimer !== undefined) this.deps.clock.clearTimeout(this.storageRetryTimer)
+    this.storageRetryTimer = undefined
+    await this.flush()
+    await this.currentLog?.flushWrites()
+    this.currentLog?.close()
+  }
+
+  private enqueue(directory: string, payload: OpencodeEvent, recovered: boolean): void {
+    this.host.observe(directory, payload, recovered)
+    const event: Omit<RelayedEvent, 'cursor'> = {
+      id: payload.id,
+      directory,
+      payload,
+      receivedAt: this.deps.clock.now(),
+    }
+    if (recovered) event.recovered = true
+    this.pending.push(event)
+    if (this.flushTimer === undefined) {
+      this.flushTimer = this.deps.clock.setTimeout(() => {
+        this.flushTimer = undefined
+        void this.flush()
+      }, this.options.flushMs)
+    }
+  }
+
+  /** Records the storage health (`undefined` = ok), tells the host when it changed, and retries writes while it fails. */
+  private setStorageError(error: string | undefined): void {
+    const changed = error === undefined ? !this.health.ok : this.health.error !== error
+    this.health = error === undefined ? { ok: true } : { ok: false, error }
+    if (changed) this.host.storageChanged()
+    if (error !== undefined && this.storageRetryTimer === undefined) {
+      this.storageRetryTimer = this.deps.clock.setTimeout(() => {
+        this.storageRetryTimer = undefined
+        void this.retryStorage()
+      }, STORAGE_RETRY_MS)
+    }
+  }
+
+  /** Offers the log's unwritten events to IndexedDB again and reports the outcome. */
+  private async retryStorage(): Promise<void> {
+    const log = this.currentLog
+    if (!log || this.health.ok) return
+    await log.flushWrites()
+    if (this.currentLog !== log) return
+    this.setStorageError(log.storageError)
+  }
+
+  private async flushOnce(): Promise<void> {
+    const log = this.currentLog
+    if (!log || this.pending.length === 0) return
+    const batch = this.pending
+    const seqs = [...this.pendingSeqs.values()]
+    this.pending = []
+    this.pendingSeqs.clear()
+    // Live events fan out as soon as they have cursors; the log writes them behind (with their
+    // seqs, in one transaction). Recovered events may be old, so they take the path that checks
+    // the whole database for their ids before assigning cursors.
+    const live = batch.every((e) => !e.recovered)
+    const { accepted, storageError } = live ? await log.appendLive(batch, seqs) : await log.append(batch)
+    if (accepted.length) this.host.accepted(accepted)
+    for (const row of seqs) this.seqs.set(rowKey(row), row)
+    // Seqs are kept in memory by the log and written with its next successful write.
+    if (!live && seqs.length) await log.setSeqs(seqs).catch(() => undefined)
+    this.setStorageError(storageError)
+    // The write behind this batch reports its outcome when it lands (a failure, or space back).
+    if (live) void log.flushWrites().then(() => this.currentLog === log && this.setStorageError(log.storageError))
+    this.host.pumpTabs()
+    const now = this.deps.clock.now()
+    if (now - this.lastCompact > this.options.compactEveryMs) {
+      this.lastCompact = now
+      void this.compact()
+    }
+  }
+
+  private async compact(): Promise<void> {
+    const log = this.currentLog
+    if (!log) return
+    let keepAfter = log.head()
+    for (const cursor of this.host.tabCursors()) keepAfter = Math.min(keepAfter, cursor)
+    try {
+      await log.compact({ keepAfterCursor: keepAfter })
+    } catch (err) {
+      this.health = { ok: false, error: `compaction failed: ${String(err)}` }
+      this.host.storageChanged()
+    }
+  }
+}
+
+/** Key of a seq row in the ingest's maps (the log's own key). */
+function rowKey(row: SeqRow): string {
+  return seqKey(row.directory, row.aggregateID)
+}
