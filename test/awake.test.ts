@@ -12,9 +12,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { reconnectDelayMs, SSE_BACKOFF } from '../src/cli/awake/backoff.ts'
 import { AwakeController, type ServerSource } from '../src/cli/awake/controller.ts'
 import { isAllowedHost, isAllowedOrigin, isValidBearer, normalizeOrigin, parseLeaseBody } from '../src/cli/awake/http.ts'
-import { ChildProcessAssertion, CAFFEINATE, SYSTEMD_INHIBIT, resolveOnPath, sanitizeReason, type AwakePlatform, type PowerAssertion } from '../src/cli/awake/power.ts'
-import { formatStatus, isAwakeStatus } from '../src/cli/awake/status.ts'
-import { applyGlobalEventFrame, SessionWatcher, type BusySession, type WatcherState } from '../src/cli/awake/watcher.ts'
+import { ChildProcessAssertion, CAFFEINATE, SYSTEMD_INHIBIT, resolveOnPath, sanitizeReason, type PowerAssertion } from '../src/cli/awake/power.ts'
+import { formatStatus } from '../src/cli/awake/status.ts'
+import { applyGlobalEventFrame, SessionWatcher, type BusySession } from '../src/cli/awake/watcher.ts'
+import { isAwakeStatus, type AwakePlatform, type AwakeServerState } from '../sw/shared/awake-wire.ts'
 import { BusySessions } from '../sw/shared/opencode-events.ts'
 import { FakeClock } from './support/fake-clock.ts'
 import { installFakePowerTools, type FakePowerTools } from './support/fake-power-tools.ts'
@@ -59,7 +60,7 @@ class FakePower implements PowerAssertion {
 class FakeSessions implements ServerSource {
   url = 'http://127.0.0.1:4096'
   busy: BusySession[] = []
-  state(): WatcherState {
+  state(): AwakeServerState {
     return 'connected'
   }
   lastError(): string | undefined {

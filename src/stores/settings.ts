@@ -13,7 +13,8 @@
  */
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef, watch } from 'vue'
-import { createAwakeClient, fetchAwakeConfig, type AwakeClient, type AwakeConfig, type AwakeResult, type AwakeStatus } from '../../sw/shared/awake-client.ts'
+import { createAwakeClient, fetchAwakeConfig, type AwakeClient, type AwakeResult } from '../../sw/shared/awake-client.ts'
+import type { AwakeConfig, AwakeStatus } from '../../sw/shared/awake-wire.ts'
 import { readJson, writeJson } from './storage.ts'
 import { isRecord } from '../../sw/shared/guards.ts'
 

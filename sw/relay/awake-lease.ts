@@ -26,7 +26,8 @@
  * herd to spread). Only APIs common to DOM and WebWorker are used.
  */
 import type { RelayedEvent } from '../shared/protocol.ts'
-import { createAwakeClient, fetchAwakeConfig, type AwakeClient, type AwakeConfig, type AwakeResult } from '../shared/awake-client.ts'
+import { createAwakeClient, fetchAwakeConfig, type AwakeClient, type AwakeResult } from '../shared/awake-client.ts'
+import type { AwakeConfig } from '../shared/awake-wire.ts'
 import type { Clock } from '../shared/clock.ts'
 import { BusySessions } from '../shared/opencode-events.ts'
 

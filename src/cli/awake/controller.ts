@@ -7,57 +7,16 @@
  * 2 s of idle. Disabling releases at once. Leases expire `ttlMs` after their last renewal.
  */
 import { realClock, type Clock } from '../../../sw/shared/clock.ts'
-import type { AwakePlatform, PowerAssertion } from './power.ts'
-import type { BusySession, WatcherState } from './watcher.ts'
-
-/** A lease as stored, one per owner (the request's `Origin`, or `cli` without one). */
-export interface Lease {
-  owner: string
-  reason?: string
-  /** Epoch ms after which the lease no longer counts. */
-  expiresAt: number
-}
-
-/** Body of `POST /lease`, validated by the HTTP layer. */
-export interface LeaseRequest {
-  /** true renews/creates the lease, false drops it at once. */
-  busy: boolean
-  /** Shown in `reasons` (≤ 200 chars). */
-  reason?: string
-  /** Lifetime from now, ms; default `leaseMs`, clamped to [100, max(leaseMs, 120 000)]. */
-  ttlMs?: number
-}
+import type { AwakeLease, AwakeLeaseRequest, AwakeServerState, AwakeStatus } from '../../../sw/shared/awake-wire.ts'
+import type { PowerAssertion } from './power.ts'
+import type { BusySession } from './watcher.ts'
 
 /** The watched server as reported in status. */
 export interface ServerSource {
   url: string
-  state(): WatcherState
+  state(): AwakeServerState
   lastError(): string | undefined
   busySessions(): BusySession[]
-}
-
-/**
- * Body of `GET /status`.
- * `since` (epoch ms) is present only while `held`. `reasons` are the current causes, e.g.
- * `session ses_… busy`, `lease (http://localhost:5173): relay worker`. `error` is the last power
- * backend failure or the watched server's connection error.
- */
-export interface AwakeStatus {
-  running: true
-  held: boolean
-  since?: number
-  reasons: string[]
-  enabled: boolean
-  platform: AwakePlatform
-  supported: boolean
-  server?: string
-  serverState?: WatcherState
-  serverError?: string
-  busySessions: string[]
-  leases: Lease[]
-  error?: string
-  /** Pid of the relay-awake process. */
-  pid: number
 }
 
 /** Options of {@link AwakeController}. */
@@ -82,7 +41,7 @@ const MAX_LEASE_MS = 120_000
 /** Combines session busy state, leases and the enabled switch into acquire/release calls. */
 export class AwakeController {
   private enabled: boolean
-  private readonly leases = new Map<string, Lease>()
+  private readonly leases = new Map<string, AwakeLease>()
   private wantHeld = false
   private since: number | undefined
   private releaseTimer: unknown
@@ -117,7 +76,7 @@ export class AwakeController {
   }
 
   /** Creates, renews (`busy: true`) or drops (`busy: false`) the lease of `owner`. */
-  lease(owner: string, req: LeaseRequest): void {
+  lease(owner: string, req: AwakeLeaseRequest): void {
     if (!req.busy) this.leases.delete(owner)
     else {
       const ttl = Math.min(Math.max(req.ttlMs ?? this.leaseMs, MIN_LEASE_MS), Math.max(this.leaseMs, MAX_LEASE_MS))

@@ -15,7 +15,8 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AwakeController, LeaseRequest } from './controller.ts'
+import type { AwakeLeaseRequest } from '../../../sw/shared/awake-wire.ts'
+import type { AwakeController } from './controller.ts'
 import { isRecord } from '../../../sw/shared/guards.ts'
 
 /** Options of {@link createAwakeServer}. */
@@ -76,10 +77,10 @@ export function isValidBearer(header: string | undefined, token: string): boolea
  * Validates a `POST /lease` body.
  * @returns the request, or an error message for a 400.
  */
-export function parseLeaseBody(body: unknown): LeaseRequest | string {
+export function parseLeaseBody(body: unknown): AwakeLeaseRequest | string {
   if (!isRecord(body)) return 'body must be a JSON object'
   if (typeof body.busy !== 'boolean') return '`busy` must be a boolean'
-  const req: LeaseRequest = { busy: body.busy }
+  const req: AwakeLeaseRequest = { busy: body.busy }
   if (body.reason !== undefined) {
     if (typeof body.reason !== 'string') return '`reason` must be a string'
     req.reason = body.reason.replace(/[\u0000-\u001f\u007f]+/g, ' ').slice(0, 200)

@@ -17,10 +17,9 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { accessSync, constants, statSync } from 'node:fs'
 import { delimiter, isAbsolute, join } from 'node:path'
+import type { AwakePlatform } from '../../../sw/shared/awake-wire.ts'
 import { realClock, type Clock } from '../../../sw/shared/clock.ts'
 
-/** Platforms relay-awake knows about; everything else maps to `'unsupported'`. */
-export type AwakePlatform = 'darwin' | 'linux' | 'win32' | 'unsupported'
 
 /** A power assertion: while held, the OS does not idle-sleep. */
 export interface PowerAssertion {

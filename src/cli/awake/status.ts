@@ -2,50 +2,8 @@
  * The `relay-awake status` client: fetches `GET http://127.0.0.1:PORT/status` with the bearer
  * token, narrows the JSON, and renders it for humans.
  */
-import type { AwakeStatus, Lease } from './controller.ts'
-import type { AwakePlatform } from './power.ts'
-import type { WatcherState } from './watcher.ts'
+import { isAwakeStatus, type AwakeStatus } from '../../../sw/shared/awake-wire.ts'
 import { isRecord } from '../../../sw/shared/guards.ts'
-
-function isStringArray(value: unknown): value is string[] {
-  return Array.isArray(value) && value.every((v) => typeof v === 'string')
-}
-
-function isPlatform(value: unknown): value is AwakePlatform {
-  return value === 'darwin' || value === 'linux' || value === 'win32' || value === 'unsupported'
-}
-
-function isWatcherState(value: unknown): value is WatcherState {
-  return value === 'connecting' || value === 'connected' || value === 'reconnecting' || value === 'stopped'
-}
-
-function isLease(value: unknown): value is Lease {
-  return isRecord(value) && typeof value.owner === 'string' && typeof value.expiresAt === 'number' && (value.reason === undefined || typeof value.reason === 'string')
-}
-
-const optional = (value: unknown, type: 'string' | 'number'): boolean => value === undefined || typeof value === type
-
-/** Type guard for a `GET /status` body ({@link AwakeStatus}). */
-export function isAwakeStatus(value: unknown): value is AwakeStatus {
-  return (
-    isRecord(value) &&
-    value.running === true &&
-    typeof value.held === 'boolean' &&
-    typeof value.enabled === 'boolean' &&
-    typeof value.supported === 'boolean' &&
-    typeof value.pid === 'number' &&
-    isPlatform(value.platform) &&
-    isStringArray(value.reasons) &&
-    isStringArray(value.busySessions) &&
-    Array.isArray(value.leases) &&
-    value.leases.every(isLease) &&
-    optional(value.since, 'number') &&
-    optional(value.server, 'string') &&
-    optional(value.serverError, 'string') &&
-    optional(value.error, 'string') &&
-    (value.serverState === undefined || isWatcherState(value.serverState))
-  )
-}
 
 /** Local wall-clock `HH:MM:SS` of an epoch-ms time. */
 export function formatClock(epochMs: number): string {

@@ -19,6 +19,7 @@
  */
 import { createParser } from 'eventsource-parser'
 import { SSE_BACKOFF, reconnectDelayMs, type BackoffPolicy } from './backoff.ts'
+import type { AwakeServerState } from '../../../sw/shared/awake-wire.ts'
 import { realClock, type Clock } from '../../../sw/shared/clock.ts'
 import { sleep } from './sleep.ts'
 import { parseFrame } from '../../../sw/shared/frames.ts'
@@ -40,8 +41,6 @@ export function applyGlobalEventFrame(busy: BusySessions, data: string, now: num
   return busy.apply(parsed.frame.directory, parsed.frame.payload, now) !== undefined || busy.size !== before
 }
 
-/** Connection state of the watched stream. */
-export type WatcherState = 'connecting' | 'connected' | 'reconnecting' | 'stopped'
 
 /** Options of {@link SessionWatcher}. */
 export interface SessionWatcherOptions {
@@ -71,7 +70,7 @@ export interface SessionWatcherOptions {
  */
 export class SessionWatcher {
   private readonly sessions = new BusySessions()
-  private currentState: WatcherState = 'connecting'
+  private currentState: AwakeServerState = 'connecting'
   private error: string | undefined
   private attempt = 0
   private nextRetry: number | undefined
@@ -102,7 +101,7 @@ export class SessionWatcher {
   }
 
   /** Current connection state. */
-  state(): WatcherState {
+  state(): AwakeServerState {
     return this.currentState
   }
 
@@ -147,7 +146,7 @@ export class SessionWatcher {
     return had
   }
 
-  private setState(state: WatcherState): void {
+  private setState(state: AwakeServerState): void {
     if (this.currentState === state) return
     this.currentState = state
     this.opts.onChange()
