@@ -21,9 +21,10 @@
 import { defineStore } from 'pinia'
 import { reactive, ref, watch } from 'vue'
 import type { Session } from '@opencode-ai/sdk/v2/types'
-import type { RelayedEvent } from '../../sw/shared/protocol.ts'
 import { computeBackoffMs } from '../../sw/shared/backoff.ts'
 import { createIntake } from '../sync/intake.ts'
+import { createBootstrap } from '../sync/bootstrap.ts'
+import { createSessionLoader } from '../sync/session-load.ts'
 import { createLoadOnce } from '../sync/load-once.ts'
 import { createSubscription } from '../sync/subscription.ts'
 
@@ -34,10 +35,6 @@ import {
   createClientState,
   directoryState,
   loadMessages,
-  loadPermissions,
-  loadQuestions,
-  loadSessions,
-  loadStatus,
   type ClientState,
   type DirectoryState,
 } from '../state/reducer.ts'
@@ -56,13 +53,12 @@ import {
 export type { DirectoryMeta, LoadStatus, SessionLoad, SyncPhase } from '../sync/data.ts'
 import { getSorted, upsertSorted } from '../state/sorted.ts'
 import { errorMessage, type MessageWithParts } from '../api/opencode.ts'
-import { deleteSnapshot, loadSnapshot, saveSnapshot, SNAPSHOT_MESSAGE_LIMIT, type SessionSnapshot } from '../db/snapshots.ts'
+import { loadSnapshot, saveSnapshot, SNAPSHOT_MESSAGE_LIMIT, type SessionSnapshot } from '../db/snapshots.ts'
 import { useConnectionStore } from './connection.ts'
 import { useRelay } from '../relay-client/provide.ts'
 import { useServerStore } from './server.ts'
 
-/** Messages per REST page (`GET /session/{id}/message?limit=`): the first page and each "load earlier". */
-export const MESSAGE_PAGE_SIZE = 100
+export { MESSAGE_PAGE_SIZE } from '../sync/session-load.ts'
 
 function clonePlain<T>(value: T): T {
   // JSON round trip: the state holds Vue proxies, which IndexedDB's structured clone rejects.
@@ -113,13 +109,12 @@ export const useSyncStore = defineStore('sync', () => {
   const intake = createIntake({
     data,
     beforeRead: () => (started ? relaySubscription.ready() : undefined),
-    afterEvent: (ev) => afterEvent(ev),
+    afterEvent: (ev) => sessionLoader.afterEvent(ev),
   })
   const read = intake.read
   const onEvents = intake.onEvents
   /** Deduplicates concurrent loads (src/sync/load-once.ts). */
   const loads = createLoadOnce()
-  const once = loads.run
   /**
    * This tab's relay subscription; every REST read waits for it (src/sync/subscription.ts). When
    * its answer comes after the timeout, every loaded directory and session is re-read: reads that
@@ -153,174 +148,22 @@ export const useSyncStore = defineStore('sync', () => {
     bumpVersion(data, sessionID)
   }
 
-  function afterEvent(ev: RelayedEvent): void {
-    const event = ev.payload
-    switch (event.type) {
-      case 'session.deleted':
-        delete sessionLoads[event.properties.sessionID]
-        void deleteSnapshot(event.properties.sessionID)
-        return
-      case 'session.compacted':
-        // Compaction rewrites history: re-read the transcript if this tab has it.
-        if (sessionLoads[event.properties.sessionID]?.status === 'ready') {
-          void ensureSession(ev.directory, event.properties.sessionID, { force: true })
-        }
-        return
-      default:
-        return
-    }
-  }
-
   // ---- REST loads ----------------------------------------------------------------------------
 
-  /** `GET /project` into `state.projects`, and `GET /path` for the default directory. */
-  function loadProjects(): Promise<void> {
-    return once('projects', async () => {
-      const api = server.api
-      const pathPromise = api.getPath().then(
-        (p) => void (homeDirectory.value = p.directory),
-        () => undefined,
-      )
-      await read(
-        { kind: 'projects' },
-        () => api.listProjects(),
-        (projects) => {
-          state.projects = [...projects].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-        },
-      )
-      await pathPromise
-    })
-  }
-
-  /**
-   * Loads a directory: sessions, status, pending permissions and questions (event-driven data,
-   * in one buffered scope), plus agents, commands, providers, config and path (REST-only).
-   * @param force re-read even when already loaded (after `resync`/`reset`).
-   * @throws Error when the session list cannot be read (the directory's meta records it too).
-   */
-  function ensureDirectory(directory: string, options: { force?: boolean } = {}): Promise<void> {
-    const m = metaOf(directory)
-    if (!options.force && (m.status === 'ready' || m.status === 'loading')) return loads.running(`dir:${directory}`) ?? Promise.resolve()
-    return once(`dir:${directory}`, async () => {
-      m.status = 'loading'
-      m.error = undefined
-      const api = server.api
-      const extras = Promise.allSettled([
-        api.listAgents(directory).then((agents) => void (m.agents = agents)),
-        api.listCommands(directory).then((commands) => void (m.commands = commands)),
-        api.getProviders(directory).then((providers) => void (m.providers = providers)),
-        api.getConfig(directory).then((config) => void (m.config = config)),
-        api.getPath(directory).then((path) => void (m.path = path)),
-      ])
-      try {
-        await read(
-          { kind: 'directory', directory },
-          () => Promise.all([api.listSessions(directory), api.sessionStatus(directory), api.listPermissions(directory), api.listQuestions(directory)]),
-          ([sessions, status, permissions, questions]) => {
-            const d = dir(directory)
-            loadSessions(d, sessions)
-            loadStatus(d, status)
-            loadPermissions(d, permissions)
-            loadQuestions(d, questions)
-          },
-        )
-        m.status = 'ready'
-        connection.setApiError(undefined)
-      } catch (err) {
-        m.status = 'error'
-        m.error = errorMessage(err)
-        connection.setApiError(m.error)
-        scheduleFailedRetry()
-        throw err
-      } finally {
-        await extras
-      }
-    }, options.force)
-  }
-
-  /**
-   * Loads a session's newest page of messages (and its info when unknown, and its todos).
-   * @param force re-read even when loaded (after `resync`, `reset`, `session.compacted`).
-   * @throws Error when the messages cannot be read (also recorded in `sessionLoads`).
-   */
-  function ensureSession(directory: string, sessionID: string, options: { force?: boolean } = {}): Promise<void> {
-    const load = loadOf(sessionID, directory)
-    if (!options.force && (load.status === 'ready' || load.status === 'loading')) return loads.running(`ses:${sessionID}`) ?? Promise.resolve()
-    return once(`ses:${sessionID}`, async () => {
-      load.status = 'loading'
-      load.error = undefined
-      const api = server.api
-      const d = dir(directory)
-      try {
-        const infoPromise = getSorted(d.sessions, sessionID)
-          ? Promise.resolve()
-          : api.getSession(directory, sessionID).then((info) => {
-              upsertSorted(dir(directory).sessions, info)
-            })
-        // If the message read fails first, `infoPromise` is never awaited: mark it handled so its
-        // own failure is not an unhandled rejection (the read's error is the one reported).
-        infoPromise.catch(() => undefined)
-        await read(
-          { kind: 'session', directory, sessionID },
-          () => Promise.all([api.listMessages(directory, sessionID, { limit: MESSAGE_PAGE_SIZE }), api.sessionTodos(directory, sessionID).catch(() => undefined)]),
-          ([page, todos]) => {
-            loadMessages(dir(directory), sessionID, page.messages)
-            if (todos) dir(directory).todos[sessionID] = todos
-            // A re-read after the user paged further back keeps the older cursor: those pages stay loaded.
-            if (load.pages <= 1) {
-              load.nextCursor = page.nextCursor
-              load.hasEarlier = page.nextCursor !== undefined
-              load.pages = 1
-            }
-            bump(sessionID)
-          },
-        )
-        await infoPromise
-        load.status = 'ready'
-        load.fromSnapshot = false
-      } catch (err) {
-        load.status = 'error'
-        load.error = errorMessage(err)
-        scheduleFailedRetry()
-        throw err
-      }
-    }, options.force)
-  }
-
-  /**
-   * Loads the next older page of a session ("load earlier").
-   * @throws Error when the page cannot be read.
-   */
-  async function loadEarlier(directory: string, sessionID: string): Promise<void> {
-    const load = loadOf(sessionID, directory)
-    if (load.loadingEarlier || !load.hasEarlier) return
-    if (!load.nextCursor) {
-      // Painted from a snapshot: the REST cursor is not known yet.
-      await ensureSession(directory, sessionID, { force: load.fromSnapshot })
-      if (!load.nextCursor) return
-    }
-    load.loadingEarlier = true
-    try {
-      const page = await server.api.listMessages(directory, sessionID, { limit: MESSAGE_PAGE_SIZE, before: load.nextCursor })
-      // Older messages are not touched by live events in practice; load them directly.
-      loadMessages(dir(directory), sessionID, page.messages)
-      load.nextCursor = page.nextCursor
-      load.hasEarlier = page.nextCursor !== undefined
-      load.pages++
-      bump(sessionID)
-    } finally {
-      load.loadingEarlier = false
-    }
-  }
-
-  /**
-   * Reads `GET /session/{id}/diff` into `diffs[sessionID]` (`session.diff` events keep it fresh).
-   * @throws Error when the read fails.
-   */
-  async function refreshDiff(directory: string, sessionID: string): Promise<void> {
-    const diff = await server.api.sessionDiff(directory, sessionID)
-    dir(directory).diffs[sessionID] = diff
-  }
+  /** Projects and directories (src/sync/bootstrap.ts). */
+  const bootstrap = createBootstrap({
+    data,
+    api: () => server.api,
+    read,
+    loads,
+    setHomeDirectory: (directory) => void (homeDirectory.value = directory),
+    setApiError: (message) => connection.setApiError(message),
+    failed: () => scheduleFailedRetry(),
+  })
+  /** Session transcripts (src/sync/session-load.ts). */
+  const sessionLoader = createSessionLoader({ data, api: () => server.api, read, loads, failed: () => scheduleFailedRetry() })
+  const { loadProjects, ensureDirectory } = bootstrap
+  const { ensureSession, loadEarlier, refreshDiff } = sessionLoader
 
   // ---- warm start ----------------------------------------------------------------------------
 

@@ -1,0 +1,127 @@
+/**
+ * Session transcript loads (src/sync/session-load.ts) against a fake server, without Pinia or a
+ * relay: the newest page with todos and the info of an unlisted session, "load earlier" paging,
+ * a failure recorded and reported for a retry, and what `session.deleted` / `session.compacted`
+ * do to a loaded transcript.
+ */
+import { describe, expect, it, vi } from 'vitest'
+import type { Event, Message, Part, Session, Todo } from '@opencode-ai/sdk/v2/types'
+import type { RelayedEvent } from '../sw/shared/protocol.ts'
+import { createSessionLoader, MESSAGE_PAGE_SIZE } from '../src/sync/session-load.ts'
+import { createIntake } from '../src/sync/intake.ts'
+import { createLoadOnce } from '../src/sync/load-once.ts'
+import { createSyncData } from '../src/sync/data.ts'
+import { jsonResponse } from './support/http.ts'
+import { fakeRest, type FakeRoute } from './support/fake-rest.ts'
+
+const DIR = '/work/project'
+const SES = 'ses_a'
+
+const session: Session = { id: SES, slug: SES, projectID: 'p1', directory: DIR, title: 'A', version: '1', time: { created: 1, updated: 1 } }
+const todo: Todo = { content: 'write tests', status: 'pending', priority: 'high' }
+
+function message(n: number): { info: Message; parts: Part[] } {
+  const id = `msg_${String(n).padStart(4, '0')}`
+  return {
+    info: { id, sessionID: SES, role: 'user', time: { created: n }, agent: 'build', model: { providerID: 'p', modelID: 'm' } },
+    parts: [{ id: `prt_${id}`, messageID: id, sessionID: SES, type: 'text', text: `m${n}` }],
+  }
+}
+
+/** `GET /session/{id}/message` over `all`, paged like opencode: newest `limit` before `before`. */
+function pagedMessages(all: Array<{ info: Message; parts: Part[] }>): FakeRoute {
+  return (url) => {
+    const limit = Number(url.searchParams.get('limit'))
+    const end = Number(url.searchParams.get('before') ?? all.length)
+    const start = Math.max(0, end - limit)
+    return jsonResponse(all.slice(start, end), start > 0 ? { 'x-next-cursor': String(start) } : {})
+  }
+}
+
+function setup(routes: Record<string, FakeRoute> = {}) {
+  const rest = fakeRest({ [`/session/${SES}`]: () => session, [`/session/${SES}/todo`]: () => [todo], ...routes })
+  const data = createSyncData()
+  const intake = createIntake({ data, beforeRead: () => undefined, afterEvent: (ev) => loader.afterEvent(ev) })
+  const failed = vi.fn()
+  const deleted: string[] = []
+  const loader = createSessionLoader({
+    data,
+    api: () => rest.api,
+    read: intake.read,
+    loads: createLoadOnce(),
+    failed,
+    deleteSnapshot: async (id) => void deleted.push(id),
+  })
+  return { rest, data, intake, loader, failed, deleted }
+}
+
+let cursor = 0
+function relayed(payload: Event): RelayedEvent {
+  return { cursor: ++cursor, id: `evt_${cursor}`, directory: DIR, payload, receivedAt: Date.now() + 60_000 }
+}
+
+describe('session loads', () => {
+  it('reads the newest page, the todos, and the info of a session not listed yet', async () => {
+    const t = setup({ [`/session/${SES}/message`]: pagedMessages([message(1), message(2)]) })
+    await t.loader.ensureSession(DIR, SES)
+    const d = t.data.state.directories[DIR]
+    expect(d.messages[SES].map((m) => m.id)).toEqual(['msg_0001', 'msg_0002'])
+    expect(d.parts.msg_0002.map((p) => (p.type === 'text' ? p.text : ''))).toEqual(['m2'])
+    expect(d.todos[SES]).toEqual([todo])
+    expect(d.sessions.map((s) => s.id)).toEqual([SES])
+    expect(t.data.sessionLoads[SES]).toMatchObject({ directory: DIR, status: 'ready', pages: 1, hasEarlier: false, fromSnapshot: false })
+    expect(t.data.sessionVersion[SES]).toBe(1)
+  })
+
+  it('pages back with the cursor the server gave ("load earlier"); a re-read keeps the pages loaded', async () => {
+    const all = Array.from({ length: MESSAGE_PAGE_SIZE * 2 + 50 }, (_, i) => message(i))
+    const t = setup({ [`/session/${SES}/message`]: pagedMessages(all) })
+    await t.loader.ensureSession(DIR, SES)
+    expect(t.data.state.directories[DIR].messages[SES]).toHaveLength(MESSAGE_PAGE_SIZE)
+    expect(t.data.sessionLoads[SES].hasEarlier).toBe(true)
+    await t.loader.loadEarlier(DIR, SES)
+    const cursorAfterTwoPages = t.data.sessionLoads[SES].nextCursor
+    await t.loader.ensureSession(DIR, SES, { force: true })
+    expect(t.data.sessionLoads[SES].nextCursor).toBe(cursorAfterTwoPages)
+    await t.loader.loadEarlier(DIR, SES)
+    expect(t.data.state.directories[DIR].messages[SES]).toHaveLength(all.length)
+    expect(t.data.sessionLoads[SES]).toMatchObject({ hasEarlier: false, pages: 3, loadingEarlier: false })
+    // Nothing older: no further read.
+    const reads = t.rest.reads.get(`/session/${SES}/message`)
+    await t.loader.loadEarlier(DIR, SES)
+    expect(t.rest.reads.get(`/session/${SES}/message`)).toBe(reads)
+  })
+
+  it('a failed read marks the transcript failed, asks for a retry, and throws', async () => {
+    const t = setup({
+      [`/session/${SES}/message`]: () => {
+        throw new TypeError('Failed to fetch')
+      },
+    })
+    await expect(t.loader.ensureSession(DIR, SES)).rejects.toThrow()
+    expect(t.data.sessionLoads[SES].status).toBe('error')
+    expect(t.data.sessionLoads[SES].error).toBeTruthy()
+    expect(t.failed).toHaveBeenCalledTimes(1)
+  })
+
+  it('reads the diff of a session', async () => {
+    const t = setup({ [`/session/${SES}/diff`]: () => [{ file: 'a.ts', patch: '', additions: 1, deletions: 0 }] })
+    await t.loader.refreshDiff(DIR, SES)
+    expect(t.data.state.directories[DIR].diffs[SES]).toMatchObject([{ file: 'a.ts', additions: 1 }])
+  })
+
+  it('session.deleted forgets the transcript and its snapshot; session.compacted reads a loaded one again', async () => {
+    const t = setup({ [`/session/${SES}/message`]: pagedMessages([message(1)]) })
+    await t.loader.ensureSession(DIR, SES)
+    t.intake.onEvents([relayed({ id: 'e1', type: 'session.compacted', properties: { sessionID: SES } })])
+    await vi.waitFor(() => expect(t.rest.reads.get(`/session/${SES}/message`)).toBe(2))
+    await vi.waitFor(() => expect(t.data.sessionLoads[SES].status).toBe('ready'))
+
+    t.intake.onEvents([relayed({ id: 'e2', type: 'session.deleted', properties: { sessionID: SES, info: session } })])
+    expect(t.data.sessionLoads[SES]).toBeUndefined()
+    expect(t.deleted).toEqual([SES])
+    // A compaction of a session this tab never loaded reads nothing.
+    t.intake.onEvents([relayed({ id: 'e3', type: 'session.compacted', properties: { sessionID: 'ses_other' } })])
+    expect(t.rest.reads.get('/session/ses_other/message')).toBeUndefined()
+  })
+})
