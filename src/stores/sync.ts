@@ -21,12 +21,13 @@
 import { defineStore } from 'pinia'
 import { reactive, ref, watch } from 'vue'
 import type { Session } from '@opencode-ai/sdk/v2/types'
-import { computeBackoffMs } from '../../sw/shared/backoff.ts'
 import { createIntake } from '../sync/intake.ts'
 import { createBootstrap } from '../sync/bootstrap.ts'
 import { createSessionLoader } from '../sync/session-load.ts'
 import { createLoadOnce } from '../sync/load-once.ts'
 import { createSubscription } from '../sync/subscription.ts'
+import { createRecovery } from '../sync/recovery.ts'
+import { createRetry } from '../sync/retry.ts'
 
 export { SUBSCRIBE_TIMEOUT_MS } from '../sync/subscription.ts'
 
@@ -41,7 +42,6 @@ import {
 import {
   bumpVersion,
   clearSyncData,
-  loadedSessions as loadedSessionsOf,
   loadOf as loadOfData,
   metaOf as metaOfData,
   type DirectoryMeta,
@@ -140,10 +140,6 @@ export const useSyncStore = defineStore('sync', () => {
     return loadOfData(data, sessionID, directory)
   }
 
-  function loadedSessions(directory?: string): Array<[string, SessionLoad]> {
-    return loadedSessionsOf(data, directory)
-  }
-
   function bump(sessionID: string | undefined): void {
     bumpVersion(data, sessionID)
   }
@@ -219,38 +215,45 @@ export const useSyncStore = defineStore('sync', () => {
     return saveSnapshot(snap)
   }
 
+  // ---- recovery ------------------------------------------------------------------------------
+
+  /** What to read again after a reset, a resync, a gap or a failure (src/sync/recovery.ts). */
+  const recovery = createRecovery({
+    data,
+    active: () => started,
+    phase: () => phase.value,
+    loadProjects,
+    ensureDirectory,
+    ensureSession,
+    bootstrapped: () => {
+      phase.value = 'ready'
+      bootstrapError.value = undefined
+    },
+    failed: () => scheduleFailedRetry(),
+  })
+  const { reloadEverything, resyncDirectory, resyncLoaded, retryFailed } = recovery
+
+  /**
+   * After a failed load: try again later by itself, with backoff, while the relay is connected
+   * (when it is not, the reconnect retries); see src/sync/retry.ts.
+   */
+  const retry = createRetry({
+    enabled: () => started,
+    pending: () => recovery.hasFailedLoads(),
+    canRun: () => connection.state === 'connected',
+    run: () => retryFailed(),
+  })
+
+  function scheduleFailedRetry(): void {
+    retry.schedule()
+  }
+
   // ---- relay wiring --------------------------------------------------------------------------
-
-  /** Every directory and session this tab has loaded, re-read after `reset`. */
-  async function reloadEverything(): Promise<void> {
-    const jobs: Array<Promise<void>> = [loadProjects()]
-    for (const [directory, m] of Object.entries(meta)) {
-      if (m.status !== 'idle') jobs.push(ensureDirectory(directory, { force: true }))
-    }
-    for (const [sessionID, l] of loadedSessions()) jobs.push(ensureSession(l.directory, sessionID, { force: true }))
-    await Promise.allSettled(jobs)
-  }
-
-  /** Re-reads one directory and its loaded sessions (relay `resync`, `server.instance.disposed`). */
-  async function resyncDirectory(directory: string): Promise<void> {
-    const jobs: Array<Promise<void>> = []
-    if (meta[directory] && meta[directory].status !== 'idle') jobs.push(ensureDirectory(directory, { force: true }))
-    for (const [sessionID] of loadedSessions(directory)) jobs.push(ensureSession(directory, sessionID, { force: true }))
-    await Promise.allSettled(jobs)
-  }
 
   function onReset(info: { reason: string; head: number }): void {
     // The log cannot replay from our cursor: continue from head and re-read everything over REST.
     intake.reset(info.head)
     void reloadEverything()
-  }
-
-  /** Re-reads every directory and session this tab has loaded or is loading (idempotent merges). */
-  function resyncLoaded(): void {
-    const directories = new Set<string>()
-    for (const [directory, m] of Object.entries(meta)) if (m.status !== 'idle') directories.add(directory)
-    for (const [, l] of loadedSessions()) directories.add(l.directory)
-    for (const directory of directories) void resyncDirectory(directory)
   }
 
   function wireRelay(): void {
@@ -267,63 +270,13 @@ export const useSyncStore = defineStore('sync', () => {
       // SharedWorker its connection does not follow the page's offline emulation or a captive
       // network that only broke this page's requests).
       const online = () => {
-        failedRetryAttempt = 0
+        retry.resetBackoff()
         retryFailed()
       }
       window.addEventListener('online', online)
       unsubscribers.push(() => window.removeEventListener('online', online))
     }
-    unsubscribers.push(() => {
-      if (failedRetryTimer !== undefined) clearTimeout(failedRetryTimer)
-      failedRetryTimer = undefined
-    })
-  }
-
-  let failedRetryTimer: ReturnType<typeof setTimeout> | undefined
-  let failedRetryAttempt = 0
-
-  /** Whether a bootstrap, directory or session load is in the `error` state. */
-  function hasFailedLoads(): boolean {
-    if (phase.value === 'error') return true
-    for (const m of Object.values(meta)) if (m.status === 'error') return true
-    for (const [, l] of loadedSessions()) if (l.status === 'error') return true
-    return false
-  }
-
-  /** Loads again whatever failed: the project list, directories, sessions (idempotent). */
-  function retryFailed(): void {
-    if (!started) return
-    if (phase.value === 'error') {
-      void loadProjects().then(
-        () => {
-          phase.value = 'ready'
-          bootstrapError.value = undefined
-        },
-        () => scheduleFailedRetry(),
-      )
-    }
-    for (const [directory, m] of Object.entries(meta)) {
-      if (m.status === 'error') void ensureDirectory(directory).catch(() => undefined)
-    }
-    for (const [sessionID, l] of loadedSessions()) {
-      if (l.status === 'error') void ensureSession(l.directory, sessionID).catch(() => undefined)
-    }
-  }
-
-  /**
-   * After a failed load: try again later by itself, with exponential backoff and full jitter
-   * (1 s doubling to 30 s), while the relay is connected (when it is not, the reconnect retries).
-   * Covers failures the relay cannot see: a 5xx on one endpoint, this page's network alone.
-   */
-  function scheduleFailedRetry(): void {
-    if (!started || failedRetryTimer !== undefined) return
-    const delay = computeBackoffMs(failedRetryAttempt++, Math.random(), 1000, 30_000)
-    failedRetryTimer = setTimeout(() => {
-      failedRetryTimer = undefined
-      if (connection.state === 'connected' && hasFailedLoads()) retryFailed()
-      if (hasFailedLoads()) scheduleFailedRetry()
-      else failedRetryAttempt = 0
-    }, delay)
+    unsubscribers.push(() => retry.cancel())
   }
 
   /**
@@ -408,7 +361,7 @@ export const useSyncStore = defineStore('sync', () => {
         lostConnection = false
         resyncLoaded()
       }
-      failedRetryAttempt = 0
+      retry.resetBackoff()
       retryFailed()
     },
     // Every transition counts: status broadcasts handled in one task must not hide a gap.
