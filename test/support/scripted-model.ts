@@ -14,9 +14,13 @@
  * | `provider error`           | HTTP 400 with an OpenAI-style error body (not retried by OpenCode)     |
  * | `flaky error N`            | HTTP 500 for the first N calls of that prompt, then a normal reply      |
  * | `xss corpus`               | markdown made of script/HTML/`javascript:` payloads ({@link XSS_CORPUS}) |
+ * | `change files NAME`        | one step per tool call ({@link changeScript}): `write` NAME.txt, `read` and `edit` it, `bash` creating NAME-bash.txt (asks permission), then text |
+ * | `change again NAME`        | `read` and `edit` NAME.txt again, `bash` removing NAME-bash.txt, then text |
  * | anything else              | `Hello from the scripted model.`                                       |
  *
- * After a tool result (the last message has role `tool`) it replies `Tool finished: <output>`.
+ * After a tool result (the last message has role `tool`) it replies `Tool finished: <output>`, except in
+ * the multi-step `change …` scenarios, which pick their next step from the number of assistant
+ * messages since the last user message.
  * Title generation requests (OpenCode's title agent) get a short fixed title.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
@@ -64,6 +68,31 @@ export interface ScriptedModel {
 interface ChatMessage {
   role: string
   content?: unknown
+}
+
+/** One scripted tool call: the tool's name and its arguments. */
+type ToolStep = [name: string, args: Record<string, unknown>]
+
+/**
+ * The steps of the `change files NAME` / `change again NAME` scenarios: real `write`, `read`,
+ * `edit` and `bash` calls on files relative to the project directory, so the server records
+ * per-turn diffs (`summary.diffs` of the user message) for tool edits and shell changes alike.
+ * Exported so tests can state what the files hold afterwards.
+ */
+export function changeScript(kind: 'files' | 'again', name: string): ToolStep[] {
+  if (kind === 'files') {
+    return [
+      ['write', { filePath: `${name}.txt`, content: 'notes v1\nkeep this line\n' }],
+      ['read', { filePath: `${name}.txt` }],
+      ['edit', { filePath: `${name}.txt`, oldString: 'notes v1', newString: 'notes v2' }],
+      ['bash', { command: `echo made-by-bash > ${name}-bash.txt`, description: 'Scripted change' }],
+    ]
+  }
+  return [
+    ['read', { filePath: `${name}.txt` }],
+    ['edit', { filePath: `${name}.txt`, oldString: 'notes v2', newString: 'notes v3' }],
+    ['bash', { command: `rm ${name}-bash.txt`, description: 'Scripted removal' }],
+  ]
 }
 
 function textOf(content: unknown): string {
@@ -153,6 +182,15 @@ export async function startScriptedModel(port = 0): Promise<ScriptedModel> {
     if (/title generator|generate a title|conversation title/i.test(system)) {
       record('title')
       return streamText(res, id, ['Scripted', ' session'], 0)
+    }
+    const change = /change (files|again) ([\w-]+)/.exec(prompt)
+    if (change) {
+      const script = changeScript(change[1] === 'files' ? 'files' : 'again', change[2])
+      const lastUserIndex = messages.lastIndexOf(lastUser ?? messages[0])
+      const step = messages.slice(lastUserIndex + 1).filter((m) => m.role === 'assistant').length
+      record(`change-${change[1]}`)
+      if (step < script.length) return streamToolCall(res, id, script[step][0], script[step][1])
+      return streamText(res, id, ['Changes ', 'done.'], 0)
     }
     if (last?.role === 'tool') {
       record('tool-result')
