@@ -32,42 +32,22 @@
  */
 import type { DexieOptions } from 'dexie'
 import type { RelayedEvent } from '../../shared/protocol.ts'
-import {
-  fromStored,
-  META_COLLAPSED,
-  META_FLOOR,
-  META_RESERVED,
-  RelayDatabase,
-  RESERVED_META_PREFIX,
-  seqKey,
-  toStored,
-  type MetaRow,
-  type SeqRow,
-  type StoredEvent,
-} from './schema.ts'
+import { fromStored, META_COLLAPSED, META_FLOOR, RelayDatabase, RESERVED_META_PREFIX, seqKey, type SeqRow, type StoredEvent } from './schema.ts'
 import { describeStorageError } from './storage-errors.ts'
 import { LogStorage } from './storage.ts'
 import { DatabaseInstance, readStoredState, type StoredState } from './restore.ts'
 import { EventMemory } from './memory.ts'
 import { SeqsAndMeta } from './seqs-meta.ts'
 import { indexFields } from '../../shared/opencode-events.ts'
-import { Cursors, markerRows, type CursorMarkers, type CursorRange, type NewEvent } from './cursors.ts'
+import { Cursors, type CursorRange, type NewEvent } from './cursors.ts'
+import { SerialQueue } from './queue.ts'
+import { LogWriter, type AppendResult, type WriteResult } from './write-behind.ts'
 
 export { CURSOR_RESERVATION, EVENT_LOG_SCHEMA, RelayDatabase, RESERVED_META_PREFIX, type MetaRow, type SeqRow, type StoredEvent } from './schema.ts'
 export { describeStorageError, isClosedError, isQuotaError } from './storage-errors.ts'
 
 export type { NewEvent } from './cursors.ts'
-
-/** Result of {@link EventLog.append}. */
-export interface AppendResult {
-  /**
-   * The events that were new, with their cursors (head+1, head+2, … in batch order). They are
-   * returned even when storage failed: the live stream keeps flowing from memory.
-   */
-  accepted: RelayedEvent[]
-  /** Present while IndexedDB writes fail, e.g. `"IndexedDB quota exceeded: …"`. */
-  storageError?: string
-}
+export type { AppendResult, WriteResult } from './write-behind.ts'
 
 /** Result of {@link EventLog.compact}. */
 export interface CompactResult {
@@ -75,12 +55,6 @@ export interface CompactResult {
   deltasDropped: number
   /** Events dropped by retention (age or count). */
   expired: number
-}
-
-/** Result of the small writes ({@link EventLog.setSeqs}, {@link EventLog.setMeta}). */
-export interface WriteResult {
-  /** Present while IndexedDB writes fail; the value is kept in memory and written later. */
-  storageError?: string
 }
 
 /** Options of {@link EventLog.open}. */
@@ -144,16 +118,6 @@ interface Settings {
   now: () => number
 }
 
-/** What one append transaction did; applied to memory only after it committed. */
-interface WriteOutcome {
-  assigned: RelayedEvent[]
-  /** Cursors of previously unpersisted events now known to be in the database. */
-  persisted: number[]
-  restored: boolean
-  /** The cursor markers this transaction wrote. */
-  markers: CursorMarkers
-}
-
 /**
  * The event log. Create it with {@link EventLog.open}; one instance per database. All writes
  * (append, setSeqs, setMeta, compaction steps, clear) run one after another through an internal
@@ -172,11 +136,8 @@ export class EventLog {
   private readonly db: RelayDatabase
   /** Delta collapse has examined every event up to this cursor. */
   private collapsedThrough = 0
-  private queue: Promise<unknown> = Promise.resolve()
-  /** Queued operations other than write-behind persists; while any, {@link EventLog.appendLive} takes the ordered path. */
-  private orderedOps = 0
-  /** The queued (not yet started) write-behind persist, shared by every append until it starts. */
-  private persistQueued: Promise<void> | undefined
+  private readonly queue = new SerialQueue()
+  private readonly writer: LogWriter
 
   /** `stored`: what the database held, `undefined` when it could not be opened (memory only). */
   private constructor(
@@ -191,6 +152,16 @@ export class EventLog {
     this.values = new SeqsAndMeta(stored?.seqs, stored?.meta)
     this.instance = stored ? DatabaseInstance.resume(stored.instance) : DatabaseInstance.detached()
     if (stored) this.collapsedThrough = Math.min(head, Math.max(stored.collapsedThrough ?? 0, this.cursors.floor))
+    this.writer = new LogWriter({
+      storage,
+      queue: this.queue,
+      cursors: this.cursors,
+      memory: this.memory,
+      values: this.values,
+      instance: this.instance,
+      onDatabaseLost: () => this.onDatabaseLost(),
+      maxUnpersisted: settings.maxUnpersisted,
+    })
   }
 
   /**
@@ -222,7 +193,7 @@ export class EventLog {
       storage.unavailable(err)
     }
     const log = new EventLog(storage, settings, stored)
-    if (stored) await log.claimDatabase()
+    if (stored) await log.writer.claim()
     return log
   }
 
@@ -278,9 +249,8 @@ export class EventLog {
    * reopened once per call; a deleted one is recreated and refilled from memory.
    * Rejects only when the log was closed.
    */
-  async append(batch: readonly NewEvent[]): Promise<AppendResult> {
-    this.storage.assertOpen()
-    return this.enqueue(() => this.appendNow(batch))
+  append(batch: readonly NewEvent[]): Promise<AppendResult> {
+    return this.writer.append(batch)
   }
 
   /**
@@ -298,41 +268,13 @@ export class EventLog {
    * `storageError` by this or a later call, like `append`; the events stay in memory meanwhile.
    * {@link EventLog.flushWrites} waits for the writes. Rejects only when the log was closed.
    */
-  async appendLive(batch: readonly NewEvent[], seqs: readonly SeqRow[] = []): Promise<AppendResult> {
-    this.storage.assertOpen()
-    // The ordered path also when the batch would push unwritten events out of the ring.
-    if (this.orderedOps > 0 || this.memory.wouldEvictUnwritten(batch.length)) {
-      const result = await this.append(batch)
-      if (seqs.length) await this.setSeqs(seqs)
-      return result
-    }
-    const fresh = this.memory.unseen(batch)
-    this.values.noteSeqs(seqs)
-    const accepted = this.cursors.assign(fresh)
-    this.commitToMemory(accepted, false)
-    const written = this.schedulePersist()
-    if (this.memory.unwrittenCount > this.settings.maxUnpersisted && this.storage.error === undefined) await written
-    return { accepted, ...this.storage.report() }
+  appendLive(batch: readonly NewEvent[], seqs: readonly SeqRow[] = []): Promise<AppendResult> {
+    return this.writer.appendLive(batch, seqs)
   }
 
   /** Resolves once everything appended so far was offered to IndexedDB (written, or failed: see `storageError`). Never rejects. */
-  async flushWrites(): Promise<void> {
-    if (this.storage.closed) return
-    await this.schedulePersist()
-  }
-
-  /** Queues one write-behind persist unless one is already waiting to start; never rejects. */
-  private schedulePersist(): Promise<void> {
-    this.persistQueued ??= this.enqueue(async () => {
-      this.persistQueued = undefined
-      if (this.storage.closed) return
-      try {
-        await this.appendNow([])
-      } catch {
-        // Only "closed" can get here; nothing left to write to.
-      }
-    }, false)
-    return this.persistQueued
+  flushWrites(): Promise<void> {
+    return this.writer.flush()
   }
 
   /**
@@ -395,7 +337,7 @@ export class EventLog {
     const collapsedBefore = this.collapsedThrough
     let deltasDropped = 0
     for (;;) {
-      const step = await this.enqueue(() => this.collapseChunk())
+      const step = await this.queue.run(() => this.collapseChunk())
       deltasDropped += step.dropped
       if (step.done) break
     }
@@ -403,13 +345,13 @@ export class EventLog {
     let hard: boolean | undefined
     let probe = true
     for (;;) {
-      const step = await this.enqueue(() => this.retentionChunk(options.keepAfterCursor, hard, probe ? RETENTION_PROBE : this.settings.compactChunk))
+      const step = await this.queue.run(() => this.retentionChunk(options.keepAfterCursor, hard, probe ? RETENTION_PROBE : this.settings.compactChunk))
       hard = step.hard
       probe = false
       expired += step.dropped
       if (step.done) break
     }
-    if (deltasDropped > 0 || expired > 0 || this.collapsedThrough !== collapsedBefore) await this.enqueue(() => this.persistMarkers())
+    if (deltasDropped > 0 || expired > 0 || this.collapsedThrough !== collapsedBefore) await this.queue.run(() => this.persistMarkers())
     return { deltasDropped, expired }
   }
 
@@ -427,12 +369,8 @@ export class EventLog {
    * to IndexedDB reports failures as `storageError` (retried with later writes) and never rejects
    * unless the log was closed.
    */
-  async setSeqs(rows: readonly SeqRow[]): Promise<WriteResult> {
-    this.storage.assertOpen()
-    return this.enqueue(async () => {
-      this.values.noteSeqs(rows)
-      return this.flushSmallWrites()
-    })
+  setSeqs(rows: readonly SeqRow[]): Promise<WriteResult> {
+    return this.writer.setSeqs(rows)
   }
 
   /**
@@ -452,11 +390,7 @@ export class EventLog {
   async setMeta(key: string, value: unknown): Promise<WriteResult> {
     this.storage.assertOpen()
     if (key.startsWith(RESERVED_META_PREFIX)) throw new RangeError(`meta key ${key} is reserved by the event log`)
-    const copy = structuredClone(value)
-    return this.enqueue(async () => {
-      this.values.setMeta(key, copy)
-      return this.flushSmallWrites()
-    })
+    return this.writer.setMeta(key, structuredClone(value))
   }
 
   /**
@@ -467,34 +401,16 @@ export class EventLog {
    */
   async clear(): Promise<void> {
     this.storage.assertOpen()
-    return this.enqueue(async () => {
+    return this.queue.run(async () => {
       const head = this.cursors.head
       this.cursors.raiseFloor(head)
       this.memory.clear(head)
       this.collapsedThrough = head
       this.values.clear()
       if (this.storage.memoryOnly) return
-      const db = this.db
-      const floor = this.cursors.floor
-      const instanceRow = this.instance.rowToWrite(true)
       try {
-        await this.storage.withReopen(() =>
-          db.transaction('rw', [db.events, db.seqs, db.meta], async () => {
-            await db.events.clear()
-            await db.seqs.clear()
-            await db.meta.clear()
-            await db.meta.bulkPut([
-              ...(instanceRow ? [instanceRow] : []),
-              { key: META_FLOOR, value: floor },
-              { key: META_COLLAPSED, value: floor },
-              { key: META_RESERVED, value: this.cursors.reservation },
-            ])
-          }),
-        )
-        this.cursors.markersWritten({ floor })
-        this.instance.written(true)
+        await this.writer.writeCleared()
       } catch (err) {
-        this.storage.fail(err)
         throw new Error(`event log clear failed: ${describeStorageError(err)}`, { cause: err })
       }
     })
@@ -507,38 +423,6 @@ export class EventLog {
 
   // ---------------------------------------------------------------------------------------------
 
-  /** Runs `fn` after every queued operation; `ordered` (all but write-behind persists) is counted in `orderedOps`. */
-  private enqueue<T>(fn: () => Promise<T>, ordered = true): Promise<T> {
-    if (!ordered) {
-      const run = this.queue.then(fn)
-      this.queue = run.catch(() => undefined)
-      return run
-    }
-    this.orderedOps++
-    const run = this.queue.then(fn).finally(() => {
-      this.orderedOps--
-    })
-    this.queue = run.catch(() => undefined)
-    return run
-  }
-
-  /**
-   * Claims a database just opened: writes its instance id (when new) and the cursor reservation
-   * before any cursor is handed out. A failure is reported like any write (`storageError`); both
-   * stay due for the next write.
-   */
-  private async claimDatabase(): Promise<void> {
-    const instanceRow = this.instance.rowToWrite(false)
-    const markers = this.cursors.markersToWrite(false)
-    try {
-      await this.db.meta.bulkPut([...(instanceRow ? [instanceRow] : []), ...markerRows(markers)])
-      this.instance.written(false)
-      this.cursors.markersWritten(markers)
-    } catch (err) {
-      this.storage.fail(err)
-    }
-  }
-
   /**
    * The database was deleted or replaced under us: everything older than the ring is gone. The
    * ring, seqs and meta are written back with the next successful append.
@@ -548,101 +432,6 @@ export class EventLog {
     this.memory.forgetWritten()
     this.collapsedThrough = Math.min(this.collapsedThrough, this.cursors.floor)
     this.instance.lost()
-  }
-
-  private async appendNow(batch: readonly NewEvent[]): Promise<AppendResult> {
-    this.storage.assertOpen()
-    const candidates = this.memory.unseen(batch)
-    const wantsWrite =
-      candidates.length > 0 ||
-      this.memory.unwrittenCount > 0 ||
-      this.cursors.floorDue ||
-      this.instance.due ||
-      this.values.unwritten
-    let dbDuplicates: ReadonlySet<string> | undefined
-    if (wantsWrite && this.storage.canAttemptWrite()) {
-      try {
-        const outcome = await this.storage.withReopen(() =>
-          this.writeTx(candidates, (dups) => {
-            dbDuplicates = dups
-          }),
-        )
-        this.storage.succeeded()
-        this.memory.written(outcome.persisted)
-        this.instance.written(outcome.restored)
-        this.cursors.markersWritten(outcome.markers)
-        this.values.allWritten()
-        this.commitToMemory(outcome.assigned, true)
-        return { accepted: outcome.assigned }
-      } catch (err) {
-        if (this.storage.closed) throw new Error('EventLog is closed', { cause: err })
-        this.storage.fail(err)
-      }
-    }
-    const dups = dbDuplicates
-    const fresh = dups ? candidates.filter((e) => !dups.has(e.id)) : candidates
-    const accepted = this.cursors.assign(fresh)
-    this.commitToMemory(accepted, false)
-    return { accepted, ...this.storage.report() }
-  }
-
-  /** The single read-write transaction of an append. Mutates no memory state except on loss detection. */
-  private writeTx(candidates: readonly NewEvent[], onDuplicates: (ids: ReadonlySet<string>) => void): Promise<WriteOutcome> {
-    const db = this.db
-    return db.transaction('rw', [db.events, db.meta, db.seqs], async () => {
-      if (await this.instance.isLost(db)) this.onDatabaseLost()
-      const restore = this.instance.restoring
-      const pending = this.memory.unwrittenEvents()
-      const ids = [...new Set([...candidates.map((e) => e.id), ...pending.map((e) => e.id)])]
-      const existingKeys = ids.length ? await db.events.where('id').anyOf(ids).keys() : []
-      const existing = new Set<string>()
-      for (const k of existingKeys) if (typeof k === 'string') existing.add(k)
-      onDuplicates(existing)
-      const assigned = this.cursors.assign(candidates.filter((e) => !existing.has(e.id)))
-      const pendingToWrite = pending.filter((e) => !existing.has(e.id))
-      const rows = [...pendingToWrite, ...assigned].map(toStored)
-      if (rows.length) await db.events.bulkAdd(rows)
-      const metaRows: MetaRow[] = []
-      const instanceRow = this.instance.rowToWrite(restore)
-      if (instanceRow) metaRows.push(instanceRow)
-      const small = this.values.rowsToWrite(restore)
-      metaRows.push(...small.meta)
-      // Captured now: write-behind appends may renew the reservation while this transaction runs.
-      const markers = this.cursors.markersToWrite(restore)
-      metaRows.push(...markerRows(markers))
-      if (metaRows.length) await db.meta.bulkPut(metaRows)
-      if (small.seqs.length) await db.seqs.bulkPut(small.seqs)
-      return { assigned, persisted: pending.map((e) => e.cursor), restored: restore, markers }
-    })
-  }
-
-  /** Adds committed (or memory-only) events to the ring, the recent ids and the head. */
-  private commitToMemory(events: readonly RelayedEvent[], persisted: boolean): void {
-    const lostThrough = this.memory.add(events, persisted)
-    if (events.length) this.cursors.committed(events[events.length - 1].cursor)
-    if (lostThrough !== undefined) this.cursors.raiseFloor(lostThrough)
-  }
-
-  /** Writes dirty seqs/meta (used by setSeqs/setMeta), throttled while storage fails. */
-  private async flushSmallWrites(): Promise<WriteResult> {
-    if (!this.values.unwritten) return {}
-    if (!this.storage.canAttemptWrite()) return this.storage.report()
-    const db = this.db
-    const rows = this.values.rowsToWrite(false)
-    try {
-      await this.storage.withReopen(() =>
-        db.transaction('rw', [db.seqs, db.meta], async () => {
-          if (rows.seqs.length) await db.seqs.bulkPut(rows.seqs)
-          if (rows.meta.length) await db.meta.bulkPut(rows.meta)
-        }),
-      )
-      this.values.written(rows)
-      return {}
-    } catch (err) {
-      if (this.storage.closed) throw new Error('EventLog is closed', { cause: err })
-      this.storage.fail(err)
-      return this.storage.report()
-    }
   }
 
   /** One chunk of delta collapse: examines up to `compactChunk` events after `collapsedThrough`. */
