@@ -168,7 +168,8 @@ export class Ingest implements CatchUpSink {
    * `open`, loading its seq positions and the time of its newest event (where the previous relay
    * left off: the start of the gap a catch-up must cover). Call {@link Ingest.drain} first.
    * @returns the new log's head cursor, read before its newest event.
-   * @throws whatever `open` or `getSeqs` throws (the hub reports nothing of it: as before the split).
+   * @throws whatever `open` or the new log's `getSeqs` throws; the pending batch is dropped and
+   *   the old log closed by then.
    */
   async replaceLog(open: () => Promise<EventLog>): Promise<number> {
     this.pending = []

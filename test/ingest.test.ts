@@ -1,0 +1,224 @@
+/**
+ * The relay's ingest alone (sw/relay/ingest.ts): frames in, batches into the real event log (on
+ * fake-indexeddb) out, on a manual clock, with a recording host in place of the hub. The hub's
+ * end-to-end promises (fan-out, catch-up, storage errors seen by tabs) stay in test/hub.test.ts.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { IDBFactory, IDBKeyRange } from 'fake-indexeddb'
+import { Ingest, STORAGE_RETRY_MS, type IngestHost } from '../sw/relay/ingest.ts'
+import { EventLog } from '../sw/relay/log/event-log.ts'
+import { parseFrame, type UpstreamFrame } from '../sw/shared/frames.ts'
+import type { OpencodeEvent, RelayedEvent, RelayStatus } from '../sw/shared/protocol.ts'
+import { FakeClock } from './support/fake-clock.ts'
+import { until } from './support/until.ts'
+
+const DIR = '/tmp/project'
+const SES = 'ses_1'
+const FLUSH_MS = 16
+const COMPACT_MS = 60_000
+
+function idle(id: string, sessionID = SES): OpencodeEvent {
+  return { id, type: 'session.idle', properties: { sessionID } }
+}
+/** A frame of `GET /global/event` as the connection hands it over (parsed from its JSON). */
+function frame(payload: object, directory = DIR): UpstreamFrame {
+  const parsed = parseFrame(JSON.stringify({ directory, payload }))
+  if (!parsed.ok) throw new Error(parsed.error)
+  return parsed.frame
+}
+/** The bus event of {@link syncRemoved}. */
+function removed(id: string, sessionID = SES): OpencodeEvent {
+  return { id, type: 'message.removed', properties: { sessionID, messageID: `msg_${id}` } }
+}
+/** A sync twin (`message.removed.1`) of session `aggregateID`, with its `seq`. */
+function syncRemoved(id: string, seq: number, aggregateID = SES): UpstreamFrame {
+  return frame({ type: 'sync', id, syncEvent: { id, type: 'message.removed.1', seq, aggregateID, data: removed(id, aggregateID).properties } })
+}
+
+/** A host recording what the ingest tells it. */
+function recordingHost(cursors: number[] = []) {
+  const calls: {
+    observed: Array<{ directory: string; id: string; recovered: boolean }>
+    gaps: string[]
+    accepted: RelayedEvent[][]
+    storageChanged: number
+    /** What {@link setup}'s ingest reported at each `storageChanged`. */
+    storage: Array<RelayStatus['storage']>
+    pumps: number
+  } = { observed: [], gaps: [], accepted: [], storageChanged: 0, storage: [], pumps: 0 }
+  const host: IngestHost = {
+    observe: (directory, payload, recovered) => void calls.observed.push({ directory, id: payload.id, recovered }),
+    seqGap: (directory) => void calls.gaps.push(directory),
+    accepted: (events) => void calls.accepted.push([...events]),
+    storageChanged: () => void calls.storageChanged++,
+    pumpTabs: () => void calls.pumps++,
+    tabCursors: () => cursors,
+  }
+  return { host, calls }
+}
+
+const logs: EventLog[] = []
+afterEach(() => {
+  vi.restoreAllMocks()
+  for (const log of logs.splice(0)) log.close()
+})
+
+/** An ingest on a fresh log, its host's record and the manual clock. */
+async function setup(opts: { cursors?: number[]; factory?: IDBFactory } = {}) {
+  const clock = new FakeClock()
+  const { host, calls } = recordingHost(opts.cursors)
+  const ingest: Ingest = new Ingest({ clock }, { flushMs: FLUSH_MS, compactEveryMs: COMPACT_MS }, {
+    ...host,
+    storageChanged: () => {
+      host.storageChanged()
+      calls.storage.push(ingest.storage)
+    },
+  })
+  const factory = opts.factory ?? new IDBFactory()
+  const open = async () => {
+    const log = await EventLog.open({ name: 'ingest-test', indexedDB: factory, IDBKeyRange, now: () => clock.now() })
+    logs.push(log)
+    return log
+  }
+  await ingest.replaceLog(open)
+  const log = ingest.log
+  if (!log) throw new Error('no log')
+  return { clock, ingest, calls, log, open }
+}
+
+describe('Ingest', () => {
+  it('batches the frames of one flush window into one append, then pumps the tabs once', async () => {
+    const { clock, ingest, calls } = await setup()
+    ingest.frame(frame(idle('evt_1')))
+    await clock.advance(5)
+    ingest.frame(frame(idle('evt_2')))
+    ingest.frame(frame(idle('evt_3')))
+    await clock.advance(FLUSH_MS - 6)
+    expect(calls.accepted).toEqual([])
+    await clock.advance(1)
+    expect(calls.accepted.map((batch) => batch.map((e) => e.id))).toEqual([['evt_1', 'evt_2', 'evt_3']])
+    expect(calls.accepted[0].map((e) => e.cursor)).toEqual([1, 2, 3])
+    expect(calls.pumps).toBe(1)
+  })
+
+  it('shows every queued event to the host before it has a cursor, live or recovered', async () => {
+    const { clock, ingest, calls } = await setup()
+    ingest.frame(frame(idle('evt_live')))
+    ingest.enqueueRecovered(DIR, idle('evt_old'))
+    expect(calls.observed).toEqual([
+      { directory: DIR, id: 'evt_live', recovered: false },
+      { directory: DIR, id: 'evt_old', recovered: true },
+    ])
+    expect(calls.accepted).toEqual([])
+    await clock.advance(FLUSH_MS)
+    expect(calls.accepted.flat().map((e) => [e.id, e.recovered ?? false])).toEqual([
+      ['evt_live', false],
+      ['evt_old', true],
+    ])
+  })
+
+  it('drops transport noise, logs a sync twin in bus shape and remembers its seq', async () => {
+    const { clock, ingest, calls } = await setup()
+    ingest.frame(frame({ id: 'evt_hb', type: 'server.heartbeat', properties: {} }))
+    ingest.frame(frame({ id: 'evt_c', type: 'server.connected', properties: {} }))
+    ingest.frame(syncRemoved('evt_s', 4))
+    expect(ingest.knownSeqs(DIR)).toEqual([{ directory: DIR, aggregateID: SES, seq: 4 }])
+    await clock.advance(FLUSH_MS)
+    expect(calls.accepted.flat().map((e) => e.payload)).toEqual([removed('evt_s')])
+    // Written with the batch: the seq now counts as known for a catch-up after a reconnect.
+    expect(ingest.knownDirectories()).toEqual([DIR])
+  })
+
+  it('reports a jump in an aggregate’s seq as a gap of its directory, and neither the first seq nor the next one', async () => {
+    const { ingest, calls } = await setup()
+    ingest.frame(syncRemoved('evt_1', 1))
+    ingest.frame(syncRemoved('evt_2', 2))
+    ingest.frame(syncRemoved('evt_2', 2))
+    expect(calls.gaps).toEqual([])
+    ingest.frame(syncRemoved('evt_5', 5))
+    expect(calls.gaps).toEqual([DIR])
+    // An older seq arriving late never lowers the position.
+    ingest.frame(syncRemoved('evt_3', 3))
+    expect(ingest.knownSeqs(DIR)).toEqual([{ directory: DIR, aggregateID: SES, seq: 5 }])
+  })
+
+  it('takes the seqs a catch-up recovered only where they are higher, and writes them with the recovered batch', async () => {
+    const { clock, ingest, log } = await setup()
+    ingest.frame(syncRemoved('evt_1', 3))
+    await clock.advance(FLUSH_MS)
+    ingest.offerSeqs([
+      { directory: DIR, aggregateID: SES, seq: 2 },
+      { directory: DIR, aggregateID: 'ses_2', seq: 7 },
+    ])
+    ingest.enqueueRecovered(DIR, idle('evt_r', 'ses_2'))
+    expect(ingest.knownSeqs(DIR)).toEqual([
+      { directory: DIR, aggregateID: SES, seq: 3 },
+      { directory: DIR, aggregateID: 'ses_2', seq: 7 },
+    ])
+    await ingest.flush()
+    expect(await log.getSeqs(DIR)).toEqual(expect.arrayContaining([{ directory: DIR, aggregateID: 'ses_2', seq: 7 }]))
+  })
+
+  it('reports a failing write, retries it every 1.1 s while it fails, and reports storage ok once space is back without a further event', async () => {
+    const { clock, ingest, calls, log } = await setup()
+    const quota = vi.spyOn(log.dexie.events, 'bulkAdd').mockRejectedValue(new DOMException('The quota has been exceeded.', 'QuotaExceededError'))
+    ingest.frame(frame(idle('evt_q')))
+    await clock.advance(FLUSH_MS)
+    await until(() => ingest.storage.ok === false, 'the storage error')
+    expect(ingest.storage.error).toMatch(/quota/i)
+    expect(calls.storageChanged).toBe(1)
+    const attempts = quota.mock.calls.length
+    // Still failing: the retry reports the same error (no new status), and is armed again.
+    await clock.advance(STORAGE_RETRY_MS)
+    await until(() => quota.mock.calls.length > attempts, 'a retried write')
+    expect(calls.storageChanged).toBe(1)
+    quota.mockRestore()
+    await clock.advance(STORAGE_RETRY_MS)
+    await until(() => ingest.storage.ok, 'storage ok')
+    expect(calls.storageChanged).toBe(2)
+    expect(await log.dexie.events.count()).toBe(1)
+  })
+
+  it('compacts at most once per period, keeping every entry after the lowest tab cursor', async () => {
+    const { clock, ingest, log } = await setup({ cursors: [2, 5] })
+    const compact = vi.spyOn(log, 'compact')
+    for (let i = 1; i <= 6; i++) ingest.frame(frame(idle(`evt_${i}`)))
+    await clock.advance(FLUSH_MS)
+    expect(compact.mock.calls).toEqual([[{ keepAfterCursor: 2 }]])
+    ingest.frame(frame(idle('evt_7')))
+    await clock.advance(FLUSH_MS)
+    expect(compact).toHaveBeenCalledTimes(1)
+    await clock.advance(COMPACT_MS)
+    ingest.frame(frame(idle('evt_8')))
+    await clock.advance(FLUSH_MS)
+    expect(compact).toHaveBeenCalledTimes(2)
+  })
+
+  it('a failed compaction is a storage error the host is told of', async () => {
+    const { clock, ingest, calls, log } = await setup()
+    const compact = vi.spyOn(log, 'compact').mockRejectedValue(new Error('disk gone'))
+    ingest.frame(frame(idle('evt_1')))
+    await clock.advance(FLUSH_MS)
+    await until(() => compact.mock.results.length === 1 && calls.storage.length > 0, 'the compaction error')
+    // (The next write's outcome reports the storage health again: here, ok.)
+    expect(calls.storage[0]).toEqual({ ok: false, error: 'compaction failed: Error: disk gone' })
+  })
+
+  it('on another log, drops the pending batch and starts from that log’s seqs, head and newest event', async () => {
+    const factory = new IDBFactory()
+    const { clock, ingest, open } = await setup({ factory })
+    const stamped = clock.now()
+    ingest.frame(syncRemoved('evt_1', 1))
+    await clock.advance(FLUSH_MS)
+    await clock.advance(1_000)
+    ingest.frame(frame(idle('evt_pending')))
+    await ingest.drain()
+    // The same database again, as a relay that starts over finds it.
+    const head = await ingest.replaceLog(open)
+    expect(head).toBe(1)
+    expect(ingest.lastEventAt).toBe(stamped)
+    expect(ingest.knownSeqs(DIR)).toEqual([{ directory: DIR, aggregateID: SES, seq: 1 }])
+    await ingest.flush()
+    expect(ingest.log?.head()).toBe(1)
+  })
+})
