@@ -72,7 +72,7 @@ const DEFAULTS: HubOptions = { flushMs: 16, maxBatch: 2000, compactEveryMs: 60_0
  * Whether the server at `url` runs on this machine, so a reconnect attempt costs nothing and the
  * short {@link HubOptions.loopbackMaxDelayMs} cap applies: any scheme, a host in 127.0.0.0/8,
  * `localhost` or `[::1]`. False for an unparsable URL. (Not the companion's check, which is
- * stricter: `isCompanionUrl` in sw/shared/awake-client.ts.)
+ * stricter: `isCompanionUrl` in sw/shared/awake-wire.ts.)
  */
 export function isOnThisMachine(url: string): boolean {
   let host: string
