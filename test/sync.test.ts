@@ -114,7 +114,7 @@ describe('useSyncStore: events older than a REST read', () => {
     const before = Date.now() - 5_000
     await sync.ensureDirectory(DIR)
     await sync.ensureSession(DIR, SES)
-    expect(sync.dir(DIR).status[SES]?.type ?? 'idle').toBe('idle')
+    expect(sync.state.directories[DIR].status[SES]?.type ?? 'idle').toBe('idle')
 
     // The relay's replay of its log, received by the relay 5 s before these reads were sent.
     relay.emit([
@@ -123,7 +123,7 @@ describe('useSyncStore: events older than a REST read', () => {
       relayed(13, { id: 'e3', type: 'message.part.delta', properties: { sessionID: SES, messageID: 'msg_2', partID: 'prt_1', field: 'text', delta: ' world' } }, before),
     ])
 
-    const d = sync.dir(DIR)
+    const d = sync.state.directories[DIR]
     expect(d.status[SES]?.type ?? 'idle').toBe('idle')
     expect(d.messages[SES].map((m) => m.time)).toEqual([{ created: 2, completed: 3 }])
     expect(d.parts.msg_2.map((p) => (p.type === 'text' ? p.text : p.type))).toEqual(['Hello world'])
@@ -159,7 +159,7 @@ describe('useSyncStore: a forced load', () => {
     await Promise.allSettled([first, forced])
     await new Promise((r) => setTimeout(r, 20))
 
-    expect(sync.dir(DIR).permissions[SES]?.map((p) => p.id)).toEqual(['per_1'])
+    expect(sync.state.directories[DIR].permissions[SES]?.map((p) => p.id)).toEqual(['per_1'])
   })
 })
 

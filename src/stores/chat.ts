@@ -12,7 +12,7 @@
 import { defineStore } from 'pinia'
 import { computed, reactive, ref, watch } from 'vue'
 import type { Agent, FilePartInput, Message, PermissionRequest, QuestionAnswer, QuestionRequest, TextPartInput, UserMessage } from '@opencode-ai/sdk/v2/types'
-import { getSorted, removeSorted } from '../state/sorted.ts'
+import { getSorted } from '../state/sorted.ts'
 import { errorMessage, type CommandInput, type ModelRef, type PermissionReply, type PromptInput } from '../api/opencode.ts'
 import { newMessageId, newPartId } from '../api/ids.ts'
 import { readJson, writeJson } from './storage.ts'
@@ -145,22 +145,22 @@ export const useChatStore = defineStore('chat', () => {
 
   /** Primary agents a prompt can use (not hidden, not subagent-only). */
   function primaryAgents(directory: string): Agent[] {
-    return sync.metaOf(directory).agents.filter((a) => a.mode !== 'subagent' && !a.hidden)
+    return sync.directoryMeta(directory).agents.filter((a) => a.mode !== 'subagent' && !a.hidden)
   }
 
   /** The agent a send uses: picked → last used in the session → `default_agent` → first primary. */
   function agentFor(directory: string, sessionID: string | undefined): string | undefined {
     if (sessionID && selections[sessionID]?.agent) return selections[sessionID].agent
-    const last = sessionID ? lastUserMessage(sync.state.directories[directory]?.messages[sessionID]) : undefined
+    const last = sessionID ? lastUserMessage(sync.messagesOf(directory, sessionID)) : undefined
     if (last?.agent) return last.agent
-    const m = sync.metaOf(directory)
+    const m = sync.directoryMeta(directory)
     if (m.config?.default_agent) return m.config.default_agent
     return primaryAgents(directory)[0]?.name
   }
 
   /** Whether `model` exists in the directory's providers (true while providers are unknown). */
   function modelExists(directory: string, model: ModelRef): boolean {
-    const providers = sync.metaOf(directory).providers
+    const providers = sync.directoryMeta(directory).providers
     if (!providers) return true
     const p = providers.providers.find((x) => x.id === model.providerID)
     return p !== undefined && model.modelID in p.models
@@ -172,10 +172,10 @@ export const useChatStore = defineStore('chat', () => {
    */
   function modelFor(directory: string, sessionID: string | undefined): ModelRef | undefined {
     if (sessionID && selections[sessionID]?.model) return selections[sessionID].model
-    const last = sessionID ? lastUserMessage(sync.state.directories[directory]?.messages[sessionID]) : undefined
+    const last = sessionID ? lastUserMessage(sync.messagesOf(directory, sessionID)) : undefined
     if (last) return { providerID: last.model.providerID, modelID: last.model.modelID }
     if (lastModel.value && modelExists(directory, lastModel.value)) return lastModel.value
-    const m = sync.metaOf(directory)
+    const m = sync.directoryMeta(directory)
     const configured = parseModelRef(m.config?.model)
     if (configured) return configured
     const first = m.providers?.providers[0]
@@ -210,10 +210,7 @@ export const useChatStore = defineStore('chat', () => {
 
   // A pending send is done once its message is in the synced state.
   watch(
-    () => Object.values(pending).map((p) => {
-      const list = sync.state.directories[p.directory]?.messages[p.sessionID]
-      return list && getSorted(list, p.messageID) ? p.messageID : ''
-    }),
+    () => Object.values(pending).map((p) => (getSorted(sync.messagesOf(p.directory, p.sessionID), p.messageID) ? p.messageID : '')),
     (arrived) => {
       for (const id of arrived) if (id) delete pending[id]
     },
@@ -260,7 +257,7 @@ export const useChatStore = defineStore('chat', () => {
     const agent = selections[sessionKey]?.agent ?? agentFor(directory, sessionID)
     const model = selections[sessionKey]?.model ?? modelFor(directory, sessionID)
     const slash = parseSlashCommand(trimmed)
-    const isCommand = slash !== undefined && sync.metaOf(directory).commands.some((c) => c.name === slash.command)
+    const isCommand = slash !== undefined && sync.directoryMeta(directory).commands.some((c) => c.name === slash.command)
     const fileParts = files.map((f) => attachmentPart(f, trimmed))
     let request: PendingSend['request']
     if (isCommand && slash) {
@@ -321,8 +318,7 @@ export const useChatStore = defineStore('chat', () => {
       connection.setApiError(errorMessage(err))
       throw err
     }
-    const list = sync.state.directories[directory]?.permissions[request.sessionID]
-    if (list) removeSorted(list, request.id)
+    sync.forgetPermission(directory, request)
   }
 
   /**
@@ -337,8 +333,7 @@ export const useChatStore = defineStore('chat', () => {
       connection.setApiError(errorMessage(err))
       throw err
     }
-    const list = sync.state.directories[directory]?.questions[request.sessionID]
-    if (list) removeSorted(list, request.id)
+    sync.forgetQuestion(directory, request)
   }
 
   /** Rejects a question request (`POST /question/{id}/reject`). @throws Error from the server. */
@@ -349,8 +344,7 @@ export const useChatStore = defineStore('chat', () => {
       connection.setApiError(errorMessage(err))
       throw err
     }
-    const list = sync.state.directories[directory]?.questions[request.sessionID]
-    if (list) removeSorted(list, request.id)
+    sync.forgetQuestion(directory, request)
   }
 
   /** Number of sends in flight or failed (for tests and the status line). */

@@ -55,7 +55,7 @@ export const useProjectsStore = defineStore('projects', () => {
   const entries = computed<ProjectEntry[]>(() => {
     const out: ProjectEntry[] = []
     const seen = new Set<string>()
-    const projects = [...sync.state.projects]
+    const projects = [...sync.projects]
       .filter((p) => p.worktree && p.worktree !== '/')
       .sort((a, b) => b.time.updated - a.time.updated)
     for (const p of projects) {

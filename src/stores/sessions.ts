@@ -9,7 +9,6 @@
 import { defineStore } from 'pinia'
 import { computed } from 'vue'
 import type { Session, SessionStatus } from '@opencode-ai/sdk/v2/types'
-import { getSorted, upsertSorted } from '../state/sorted.ts'
 import { errorMessage, type ModelRef } from '../api/opencode.ts'
 import { newMessageId } from '../api/ids.ts'
 import { useConnectionStore } from './connection.ts'
@@ -23,8 +22,6 @@ export interface SessionNode {
   /** Depth in the tree (0 for roots). */
   depth: number
 }
-
-const IDLE: SessionStatus = { type: 'idle' }
 
 /**
  * Builds the session tree: roots sorted by `time.updated` desc, children nested under their parent
@@ -101,21 +98,18 @@ export const useSessionsStore = defineStore('sessions', () => {
 
   /** The session with `id` in `directory`, if loaded. */
   function get(directory: string, id: string): Session | undefined {
-    const d = sync.state.directories[directory]
-    return d ? getSorted(d.sessions, id) : undefined
+    return sync.sessionOf(directory, id)
   }
 
   /** Status of a session (idle when absent). */
   function status(directory: string, id: string): SessionStatus {
-    return sync.state.directories[directory]?.status[id] ?? IDLE
+    return sync.statusOf(directory, id)
   }
 
   /** The tree of a directory's sessions (archived ones hidden), filtered by `search`. */
   function tree(directory: string, search = ''): SessionNode[] {
-    const d = sync.state.directories[directory]
-    if (!d) return []
     return buildSessionTree(
-      d.sessions.filter((s) => !s.time.archived),
+      sync.sessionsOf(directory).filter((s) => !s.time.archived),
       search,
     )
   }
@@ -123,8 +117,8 @@ export const useSessionsStore = defineStore('sessions', () => {
   /** Ids of sessions that are busy or retrying, over every loaded directory. */
   const busySessions = computed(() => {
     const out: Array<{ directory: string; sessionID: string }> = []
-    for (const [directory, d] of Object.entries(sync.state.directories)) {
-      for (const [sessionID, st] of Object.entries(d.status)) {
+    for (const directory of sync.knownDirectories()) {
+      for (const [sessionID, st] of Object.entries(sync.statusesOf(directory))) {
         if (st.type !== 'idle') out.push({ directory, sessionID })
       }
     }
@@ -134,9 +128,7 @@ export const useSessionsStore = defineStore('sessions', () => {
   /** Pending permission requests over every loaded directory (for the app badge). */
   const pendingPermissionCount = computed(() => {
     let n = 0
-    for (const d of Object.values(sync.state.directories)) {
-      for (const list of Object.values(d.permissions)) n += list.length
-    }
+    for (const directory of sync.knownDirectories()) n += sync.permissionCountOf(directory)
     return n
   })
 
@@ -152,7 +144,7 @@ export const useSessionsStore = defineStore('sessions', () => {
   }
 
   function remember(directory: string, session: Session): Session {
-    upsertSorted(sync.dir(directory).sessions, session)
+    sync.rememberSession(directory, session)
     return session
   }
 

@@ -19,8 +19,8 @@
  * then REST reconciles.
  */
 import { defineStore } from 'pinia'
-import { reactive, ref, watch } from 'vue'
-import type { Session } from '@opencode-ai/sdk/v2/types'
+import { computed, reactive, ref, watch, type ComputedRef } from 'vue'
+import type { PermissionRequest, QuestionRequest, Session } from '@opencode-ai/sdk/v2/types'
 import { createIntake } from '../sync/intake.ts'
 import { createBootstrap } from '../sync/bootstrap.ts'
 import { createSessionLoader } from '../sync/session-load.ts'
@@ -28,6 +28,7 @@ import { createLoadOnce } from '../sync/load-once.ts'
 import { createSubscription } from '../sync/subscription.ts'
 import { createRecovery } from '../sync/recovery.ts'
 import { createRetry } from '../sync/retry.ts'
+import * as select from '../sync/selectors.ts'
 
 export { SUBSCRIBE_TIMEOUT_MS } from '../sync/subscription.ts'
 
@@ -42,9 +43,11 @@ import {
 import {
   bumpVersion,
   clearSyncData,
+  forgetRequest,
+  rememberSession as rememberSessionIn,
   loadOf as loadOfData,
-  metaOf as metaOfData,
   type DirectoryMeta,
+  type LoadStatus,
   type SessionLoad,
   type SyncData,
   type SyncPhase,
@@ -63,6 +66,14 @@ export { MESSAGE_PAGE_SIZE } from '../sync/session-load.ts'
 function clonePlain<T>(value: T): T {
   // JSON round trip: the state holds Vue proxies, which IndexedDB's structured clone rejects.
   return JSON.parse(JSON.stringify(value))
+}
+
+/**
+ * A selector as a Pinia getter whose value is the function itself: calling it is a plain read
+ * (tracked by the caller's computed or render), not a wrapped action.
+ */
+function getter<A extends unknown[], R>(fn: (...args: A) => R): ComputedRef<(...args: A) => R> {
+  return computed(() => fn)
 }
 
 /** Options of `start`. */
@@ -132,16 +143,76 @@ export const useSyncStore = defineStore('sync', () => {
     return directoryState(state, directory)
   }
 
-  function metaOf(directory: string): DirectoryMeta {
-    return metaOfData(data, directory)
-  }
-
   function loadOf(sessionID: string, directory: string): SessionLoad {
     return loadOfData(data, sessionID, directory)
   }
 
   function bump(sessionID: string | undefined): void {
     bumpVersion(data, sessionID)
+  }
+
+  // ---- selectors -----------------------------------------------------------------------------
+  // How components and other stores read the data (src/sync/selectors.ts): getters whose value is
+  // a function, so a call is a plain read (tracked by the caller's computed or render), not an action.
+
+  /** The server's projects, sorted by id. */
+  const projects = computed(() => select.projectsOf(state))
+  /** Relay and reducer counters (settings panel). */
+  const diagnostics = computed(() => select.diagnosticsOf(state))
+  /** Directories with data in the state, in insertion order. */
+  const knownDirectories = getter(() => select.knownDirectories(state))
+  /** Sessions of a directory, sorted by id. */
+  const sessionsOf = getter((directory: string) => select.sessionsOf(state, directory))
+  /** One listed session. */
+  const sessionOf = getter((directory: string, sessionID: string) => select.sessionOf(state, directory, sessionID))
+  /** The first known directory listing a session. */
+  const directoryOfSession = getter((sessionID: string) => select.directoryOfSession(state, sessionID))
+  /** A session's status (`idle` when absent). */
+  const statusOf = getter((directory: string, sessionID: string) => select.statusOf(state, directory, sessionID))
+  /** A directory's non-idle statuses by sessionID. */
+  const statusesOf = getter((directory: string) => select.statusesOf(state, directory))
+  /** A session's loaded messages, oldest first. */
+  const messagesOf = getter((directory: string, sessionID: string) => select.messagesOf(state, directory, sessionID))
+  /** A message's parts, in order. */
+  const partsOf = getter((directory: string, messageID: string) => select.partsOf(state, directory, messageID))
+  /** A session's last error message, until a new turn starts. */
+  const sessionErrorOf = getter((directory: string, sessionID: string) => select.sessionErrorOf(state, directory, sessionID))
+  /** A session's pending permission requests. */
+  const permissionsOf = getter((directory: string, sessionID: string) => select.permissionsOf(state, directory, sessionID))
+  /** A session's pending questions. */
+  const questionsOf = getter((directory: string, sessionID: string) => select.questionsOf(state, directory, sessionID))
+  /** Pending permission requests over a directory's sessions. */
+  const permissionCountOf = getter((directory: string) => select.permissionCountOf(state, directory))
+  /** A session's todo list. */
+  const todosOf = getter((directory: string, sessionID: string) => select.todosOf(state, directory, sessionID))
+  /** A session's file diffs; undefined until read or announced. */
+  const diffsOf = getter((directory: string, sessionID: string) => select.diffsOf(state, directory, sessionID))
+  /** A directory's REST data and load status. */
+  const directoryMeta = getter((directory: string) => select.directoryMetaOf(meta, directory))
+  /** Directories whose load status is one of `statuses`. */
+  const directoriesIn = getter((statuses: readonly LoadStatus[]) => select.directoriesIn(meta, statuses))
+  /** A session's transcript load state, if asked for. */
+  const sessionLoad = getter((sessionID: string) => select.sessionLoadOf(sessionLoads, sessionID))
+  /** Sessions whose transcript load is in `status`. */
+  const sessionLoadsIn = getter((status: LoadStatus) => select.sessionLoadsIn(sessionLoads, status))
+  /** How often a session's data changed (0 before the first change). */
+  const versionOf = getter((sessionID: string) => sessionVersion[sessionID] ?? 0)
+
+  // ---- local echoes --------------------------------------------------------------------------
+
+  /** Lists a session an action's REST answer returned, without waiting for its event. */
+  function rememberSession(directory: string, session: Session): void {
+    rememberSessionIn(data, directory, session)
+  }
+
+  /** Removes an answered permission request from its session's list, without waiting for its event. */
+  function forgetPermission(directory: string, request: PermissionRequest): void {
+    forgetRequest(data, directory, 'permission', request)
+  }
+
+  /** Removes an answered or rejected question from its session's list, without waiting for its event. */
+  function forgetQuestion(directory: string, request: QuestionRequest): void {
+    forgetRequest(data, directory, 'question', request)
   }
 
   // ---- REST loads ----------------------------------------------------------------------------
@@ -389,9 +460,30 @@ export const useSyncStore = defineStore('sync', () => {
     phase,
     bootstrapError,
     subscription,
-    dir,
-    metaOf,
-    loadOf,
+    projects,
+    diagnostics,
+    knownDirectories,
+    sessionsOf,
+    sessionOf,
+    directoryOfSession,
+    statusOf,
+    statusesOf,
+    messagesOf,
+    partsOf,
+    sessionErrorOf,
+    permissionsOf,
+    questionsOf,
+    permissionCountOf,
+    todosOf,
+    diffsOf,
+    directoryMeta,
+    directoriesIn,
+    sessionLoad,
+    sessionLoadsIn,
+    versionOf,
+    rememberSession,
+    forgetPermission,
+    forgetQuestion,
     start,
     stop,
     clear,
