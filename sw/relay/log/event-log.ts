@@ -28,95 +28,40 @@
  *   storage fails reports the failure (`storageError`).
  * - `oldestCursor()` tells subscribers whether a replay from their cursor is complete.
  *
+ * One object per concern, each in its own module beside this one; `EventLog` wires them together
+ * and is the only API the relay uses:
+ * - `Cursors` (cursors.ts): head, reservation, lost cursors, floor;
+ * - `EventMemory` (memory.ts): the ring, which events are unwritten, the recent ids;
+ * - `SeqsAndMeta` (seqs-meta.ts): catch-up positions and the caller's meta, with what is unwritten;
+ * - `LogStorage` (storage.ts): the connection, storage errors and the retry throttle;
+ * - `readStoredState`, `DatabaseInstance` (restore.ts): opening, and a database lost under the log;
+ * - `LogWriter` (write-behind.ts): every write, ordered or written behind; `SerialQueue` (queue.ts);
+ * - `Retention` (retention.ts): delta collapse and retention;
+ * - options.ts, schema.ts, storage-errors.ts: options and defaults, the Dexie schema, errors in words.
+ *
  * Only APIs common to DOM and WebWorker are used (indexedDB through Dexie, crypto.getRandomValues).
  */
 import type { DexieOptions } from 'dexie'
 import type { RelayedEvent } from '../../shared/protocol.ts'
-import { fromStored, META_COLLAPSED, META_FLOOR, RelayDatabase, RESERVED_META_PREFIX, seqKey, type SeqRow, type StoredEvent } from './schema.ts'
+import { fromStored, RelayDatabase, RESERVED_META_PREFIX, type SeqRow, type StoredEvent } from './schema.ts'
 import { describeStorageError } from './storage-errors.ts'
 import { LogStorage } from './storage.ts'
 import { DatabaseInstance, readStoredState, type StoredState } from './restore.ts'
 import { EventMemory } from './memory.ts'
 import { SeqsAndMeta } from './seqs-meta.ts'
-import { indexFields } from '../../shared/opencode-events.ts'
 import { Cursors, type CursorRange, type NewEvent } from './cursors.ts'
 import { SerialQueue } from './queue.ts'
 import { LogWriter, type AppendResult, type WriteResult } from './write-behind.ts'
+import { Retention, type CompactResult } from './retention.ts'
+import { DEFAULT_LOG_NAME, resolveSettings, type EventLogOptions, type LogSettings } from './options.ts'
 
 export { CURSOR_RESERVATION, EVENT_LOG_SCHEMA, RelayDatabase, RESERVED_META_PREFIX, type MetaRow, type SeqRow, type StoredEvent } from './schema.ts'
 export { describeStorageError, isClosedError, isQuotaError } from './storage-errors.ts'
 
 export type { NewEvent } from './cursors.ts'
 export type { AppendResult, WriteResult } from './write-behind.ts'
-
-/** Result of {@link EventLog.compact}. */
-export interface CompactResult {
-  /** `message.part.delta` events dropped because a later `message.part.updated` supersedes them. */
-  deltasDropped: number
-  /** Events dropped by retention (age or count). */
-  expired: number
-}
-
-/** Options of {@link EventLog.open}. */
-export interface EventLogOptions {
-  /** Database name; default `'opencode-relay'`. Use one database per server URL. */
-  name?: string
-  /** IndexedDB factory; default: the global `indexedDB` (tests pass a `fake-indexeddb` factory). */
-  indexedDB?: IDBFactory
-  /** Key range constructor matching `indexedDB`; default: the global `IDBKeyRange`. */
-  IDBKeyRange?: typeof IDBKeyRange
-  /** Retention applied by {@link EventLog.compact}. */
-  retention?: {
-    /** Events kept; default 50 000. The hard cap is twice this. */
-    maxEvents?: number
-    /** Age in ms after which events may be dropped (by `receivedAt`); default 7 days. */
-    maxAgeMs?: number
-  }
-  /** Size (events) of the in-memory ring of recent events, used for fast replay and when IndexedDB fails; default 20 000. */
-  memoryEvents?: number
-  /** Size (ids) of the in-memory set of recent event ids used for deduplication; default 50 000. */
-  recentIds?: number
-  /** While writes fail, at most one write attempt per this many ms (others go to memory only); default 1 000. */
-  retryIntervalMs?: number
-  /** Events read per compaction transaction; default 2 000. */
-  compactChunk?: number
-  /**
-   * Write-behind bound of {@link EventLog.appendLive}: past this many events not yet in IndexedDB
-   * (while storage works) an append waits for the write. Default 8 000; kept below `memoryEvents`
-   * so the ring never evicts an event that was not written.
-   */
-  maxUnpersisted?: number
-  /** Wall clock in epoch ms (injected in tests); default `Date.now`. */
-  now?: () => number
-}
-
-/** Default database name. */
-export const DEFAULT_LOG_NAME = 'opencode-relay'
-/** Default retention by count (events). */
-export const DEFAULT_MAX_EVENTS = 50_000
-/** Default retention by age: 7 days, in ms. */
-export const DEFAULT_MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000
-/** Default size of the in-memory ring (events). */
-export const DEFAULT_MEMORY_EVENTS = 20_000
-
-const DEFAULT_RECENT_IDS = 50_000
-const DEFAULT_MAX_UNPERSISTED = 8_000
-const DEFAULT_RETRY_INTERVAL_MS = 1_000
-const DEFAULT_COMPACT_CHUNK = 2_000
-/** First retention read is small: in the common case nothing is due and one row decides it. */
-const RETENTION_PROBE = 64
-
-
-interface Settings {
-  maxEvents: number
-  maxAgeMs: number
-  memoryEvents: number
-  retryIntervalMs: number
-  compactChunk: number
-  maxUnpersisted: number
-  recentIds: number
-  now: () => number
-}
+export type { CompactResult } from './retention.ts'
+export { DEFAULT_LOG_NAME, DEFAULT_MAX_AGE_MS, DEFAULT_MAX_EVENTS, DEFAULT_MEMORY_EVENTS, type EventLogOptions } from './options.ts'
 
 /**
  * The event log. Create it with {@link EventLog.open}; one instance per database. All writes
@@ -134,15 +79,14 @@ export class EventLog {
   private readonly instance: DatabaseInstance
   /** The database (also `storage.db`); test/hub.test.ts reaches this field by name to break it. */
   private readonly db: RelayDatabase
-  /** Delta collapse has examined every event up to this cursor. */
-  private collapsedThrough = 0
   private readonly queue = new SerialQueue()
   private readonly writer: LogWriter
+  private readonly retention: Retention
 
   /** `stored`: what the database held, `undefined` when it could not be opened (memory only). */
   private constructor(
     private readonly storage: LogStorage,
-    private readonly settings: Settings,
+    settings: LogSettings,
     stored: StoredState | undefined,
   ) {
     this.db = storage.db
@@ -151,7 +95,6 @@ export class EventLog {
     this.memory = new EventMemory(settings.memoryEvents, settings.recentIds, head)
     this.values = new SeqsAndMeta(stored?.seqs, stored?.meta)
     this.instance = stored ? DatabaseInstance.resume(stored.instance) : DatabaseInstance.detached()
-    if (stored) this.collapsedThrough = Math.min(head, Math.max(stored.collapsedThrough ?? 0, this.cursors.floor))
     this.writer = new LogWriter({
       storage,
       queue: this.queue,
@@ -162,6 +105,7 @@ export class EventLog {
       onDatabaseLost: () => this.onDatabaseLost(),
       maxUnpersisted: settings.maxUnpersisted,
     })
+    this.retention = new Retention({ storage, queue: this.queue, cursors: this.cursors, memory: this.memory }, settings, stored?.collapsedThrough)
   }
 
   /**
@@ -174,17 +118,7 @@ export class EventLog {
     if (options.indexedDB) dexieOptions.indexedDB = options.indexedDB
     if (options.IDBKeyRange) dexieOptions.IDBKeyRange = options.IDBKeyRange
     const db = new RelayDatabase(options.name ?? DEFAULT_LOG_NAME, dexieOptions)
-    const settings: Settings = {
-      maxEvents: Math.max(1, options.retention?.maxEvents ?? DEFAULT_MAX_EVENTS),
-      maxAgeMs: options.retention?.maxAgeMs ?? DEFAULT_MAX_AGE_MS,
-      memoryEvents: Math.max(0, options.memoryEvents ?? DEFAULT_MEMORY_EVENTS),
-      retryIntervalMs: Math.max(0, options.retryIntervalMs ?? DEFAULT_RETRY_INTERVAL_MS),
-      compactChunk: Math.max(1, options.compactChunk ?? DEFAULT_COMPACT_CHUNK),
-      maxUnpersisted: 0,
-      recentIds: Math.max(1, options.recentIds ?? DEFAULT_RECENT_IDS),
-      now: options.now ?? (() => Date.now()),
-    }
-    settings.maxUnpersisted = Math.max(1, Math.min(options.maxUnpersisted ?? DEFAULT_MAX_UNPERSISTED, Math.floor(settings.memoryEvents / 2) || 1))
+    const settings = resolveSettings(options)
     const storage = new LogStorage(db, settings)
     let stored: StoredState | undefined
     try {
@@ -331,28 +265,8 @@ export class EventLog {
    *
    * Rejects with the Dexie error when IndexedDB fails (nothing is lost: the next call continues).
    */
-  async compact(options: { keepAfterCursor: number }): Promise<CompactResult> {
-    this.storage.assertOpen()
-    if (this.storage.memoryOnly) return { deltasDropped: 0, expired: 0 }
-    const collapsedBefore = this.collapsedThrough
-    let deltasDropped = 0
-    for (;;) {
-      const step = await this.queue.run(() => this.collapseChunk())
-      deltasDropped += step.dropped
-      if (step.done) break
-    }
-    let expired = 0
-    let hard: boolean | undefined
-    let probe = true
-    for (;;) {
-      const step = await this.queue.run(() => this.retentionChunk(options.keepAfterCursor, hard, probe ? RETENTION_PROBE : this.settings.compactChunk))
-      hard = step.hard
-      probe = false
-      expired += step.dropped
-      if (step.done) break
-    }
-    if (deltasDropped > 0 || expired > 0 || this.collapsedThrough !== collapsedBefore) await this.queue.run(() => this.persistMarkers())
-    return { deltasDropped, expired }
+  compact(options: { keepAfterCursor: number }): Promise<CompactResult> {
+    return this.retention.compact(options.keepAfterCursor)
   }
 
   /**
@@ -405,7 +319,7 @@ export class EventLog {
       const head = this.cursors.head
       this.cursors.raiseFloor(head)
       this.memory.clear(head)
-      this.collapsedThrough = head
+      this.retention.examinedThrough(head)
       this.values.clear()
       if (this.storage.memoryOnly) return
       try {
@@ -430,107 +344,7 @@ export class EventLog {
   private onDatabaseLost(): void {
     this.cursors.raiseFloor(this.memory.coversAfter)
     this.memory.forgetWritten()
-    this.collapsedThrough = Math.min(this.collapsedThrough, this.cursors.floor)
+    this.retention.reexamineAfter(this.cursors.floor)
     this.instance.lost()
-  }
-
-  /** One chunk of delta collapse: examines up to `compactChunk` events after `collapsedThrough`. */
-  private async collapseChunk(): Promise<{ dropped: number; done: boolean }> {
-    if (this.storage.closed) return { dropped: 0, done: true }
-    const db = this.db
-    const after = this.collapsedThrough
-    const chunk = this.settings.compactChunk
-    const result = await this.storage.withReopen(() =>
-      db.transaction('rw', db.events, async () => {
-        const rows = await db.events.where('cursor').above(after).limit(chunk).toArray()
-        /** Latest `message.part.updated` cursor per directory + part id. */
-        const latest = new Map<string, { directory: string; partID: string; cursor: number }>()
-        for (const row of rows) {
-          if (row.type === 'message.part.updated' && row.partID !== undefined) {
-            latest.set(seqKey(row.directory, row.partID), { directory: row.directory, partID: row.partID, cursor: row.cursor })
-          }
-        }
-        const doomed: number[] = []
-        for (const u of latest.values()) {
-          const keys = await db.events
-            .where('partID')
-            .equals(u.partID)
-            .filter((e) => e.type === 'message.part.delta' && e.directory === u.directory && e.cursor < u.cursor)
-            .primaryKeys()
-          doomed.push(...keys)
-        }
-        if (doomed.length) await db.events.bulkDelete(doomed)
-        return { doomed, latest, examined: rows.length, last: rows.length ? rows[rows.length - 1].cursor : after }
-      }),
-    )
-    this.collapsedThrough = Math.max(this.collapsedThrough, result.last)
-    const doomed = new Set(result.doomed)
-    let dropped = doomed.size
-    if (result.latest.size > 0) {
-      const removed = this.memory.removeWhere((e) => {
-        if (doomed.has(e.cursor)) return true
-        const fields = indexFields(e.payload)
-        if (fields.type !== 'message.part.delta' || fields.partID === undefined) return false
-        const u = result.latest.get(seqKey(e.directory, fields.partID))
-        return u !== undefined && e.cursor < u.cursor
-      })
-      for (const e of removed) {
-        if (!doomed.has(e.cursor)) dropped++
-      }
-    }
-    return { dropped, done: result.examined < chunk }
-  }
-
-  /**
-   * One chunk of retention: drops a prefix (in cursor order) of at most `limit` events.
-   * `hard` is decided on the first chunk of a compaction (count > 2 × maxEvents) and kept.
-   */
-  private async retentionChunk(keepAfter: number, hardIn: boolean | undefined, limit: number): Promise<{ dropped: number; done: boolean; hard: boolean }> {
-    if (this.storage.closed) return { dropped: 0, done: true, hard: false }
-    const db = this.db
-    const { maxEvents, maxAgeMs } = this.settings
-    const expiredBefore = this.settings.now() - maxAgeMs
-    const result = await this.storage.withReopen(() =>
-      db.transaction('rw', db.events, async () => {
-        let remaining = await db.events.count()
-        const hard = hardIn ?? remaining > 2 * maxEvents
-        const rows = await db.events.toCollection().limit(limit).toArray()
-        const doomed: number[] = []
-        for (const row of rows) {
-          const overCount = remaining > maxEvents
-          const expired = row.receivedAt < expiredBefore
-          const drop = (row.cursor <= keepAfter && (overCount || expired)) || (hard && overCount)
-          if (!drop) break
-          doomed.push(row.cursor)
-          remaining--
-        }
-        if (doomed.length) await db.events.bulkDelete(doomed)
-        return { doomed, hard, complete: doomed.length === rows.length && rows.length === limit }
-      }),
-    )
-    if (result.doomed.length) {
-      const through = result.doomed[result.doomed.length - 1]
-      this.cursors.raiseFloor(through)
-      this.memory.dropThrough(through)
-      this.collapsedThrough = Math.max(this.collapsedThrough, through)
-    }
-    return { dropped: result.doomed.length, done: !result.complete, hard: result.hard }
-  }
-
-  /** Best-effort write of the floor and the collapse watermark after a compaction. */
-  private async persistMarkers(): Promise<void> {
-    if (this.storage.closed || this.storage.memoryOnly) return
-    const db = this.db
-    const floor = this.cursors.floor
-    try {
-      await db.meta.bulkPut([
-        { key: META_FLOOR, value: floor },
-        { key: META_COLLAPSED, value: this.collapsedThrough },
-      ])
-      this.cursors.markersWritten({ floor })
-    } catch {
-      // Kept dirty: the next successful append writes the floor.
-      this.cursors.floorWriteFailed()
-    }
   }
 }
