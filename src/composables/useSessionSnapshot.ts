@@ -47,7 +47,7 @@ export function useSessionSnapshot(options: UseSessionSnapshotOptions): UseSessi
     if (!d || !s) return
     const ok = await sync.persistSnapshot(d, s)
     // Events were still buffered behind a REST read: try again shortly.
-    if (!ok && sync.sessionLoads[s]?.status === 'loading') schedule()
+    if (!ok && sync.sessionLoad(s)?.status === 'loading') schedule()
   }
 
   function schedule(): void {
@@ -59,7 +59,7 @@ export function useSessionSnapshot(options: UseSessionSnapshotOptions): UseSessi
   }
 
   const stop = watch(
-    () => [options.directory.value, options.sessionID.value, options.sessionID.value ? sync.sessionVersion[options.sessionID.value] : 0],
+    () => [options.directory.value, options.sessionID.value, options.sessionID.value ? sync.versionOf(options.sessionID.value) : 0],
     schedule,
   )
   const onHide = () => void flush()
