@@ -221,4 +221,36 @@ describe('Ingest', () => {
     await ingest.flush()
     expect(ingest.log?.head()).toBe(1)
   })
+
+  it('while the next log opens, drops the previous server’s late events and seqs and keeps flushing afterwards', async () => {
+    const { clock, ingest, calls, open } = await setup()
+    let release: () => void = () => undefined
+    const opened = new Promise<void>((resolve) => (release = resolve))
+    const replacing = ingest.replaceLog(async () => {
+      await opened
+      return open()
+    })
+    // A live event and a seq from the old stream arrive in the gap, and their flush runs.
+    ingest.frame(frame(idle('evt_late')))
+    ingest.frame(syncRemoved('evt_late_seq', 7))
+    await clock.advance(FLUSH_MS)
+    release()
+    await replacing
+    ingest.frame(frame(idle('evt_next')))
+    await clock.advance(FLUSH_MS)
+    expect(calls.accepted.flat().map((e) => e.id)).toEqual(['evt_next'])
+    expect(ingest.knownSeqs(DIR)).toEqual([])
+  })
+
+  it('a flush the log refuses does not stop the flushes after it', async () => {
+    const { clock, ingest, calls, log } = await setup()
+    vi.spyOn(log, 'appendLive').mockRejectedValueOnce(new Error('EventLog is closed'))
+    ingest.frame(frame(idle('evt_refused')))
+    await clock.advance(FLUSH_MS)
+    expect(calls.storage.at(-1)).toEqual({ ok: false, error: 'events dropped: EventLog is closed' })
+    ingest.frame(frame(idle('evt_after')))
+    await clock.advance(FLUSH_MS)
+    expect(calls.accepted.flat().map((e) => e.id)).toEqual(['evt_after'])
+    expect(ingest.storage).toEqual({ ok: true })
+  })
 })

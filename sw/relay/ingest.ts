@@ -144,11 +144,14 @@ export class Ingest implements CatchUpSink {
 
   /**
    * Assigns cursors to the pending batch (the log writes it, behind for live events) and pumps
-   * every tab; flushes run one after another. Rejects only when the log was closed under it
-   * (`EventLog.append` rejects then).
+   * every tab; flushes run one after another. Never rejects: a batch the log refused outright
+   * (it was closed under the flush, as during a server switch) is dropped and reported as a
+   * storage error, and later flushes go on.
    */
   flush(): Promise<void> {
-    this.flushing = this.flushing.then(() => this.flushOnce())
+    this.flushing = this.flushing.then(() => this.flushOnce()).catch((err: unknown) => {
+      this.setStorageError(`events dropped: ${err instanceof Error ? err.message : String(err)}`)
+    })
     return this.flushing
   }
 
@@ -168,13 +171,19 @@ export class Ingest implements CatchUpSink {
    * `open`, loading its seq positions and the time of its newest event (where the previous relay
    * left off: the start of the gap a catch-up must cover). Call {@link Ingest.drain} first.
    * @returns the new log's head cursor, read before its newest event.
+   * Events and seqs that arrive while the new log opens belong to the previous server: they are
+   * dropped too, never written into the new log.
    * @throws whatever `open` or the new log's `getSeqs` throws; the pending batch is dropped and
    *   the old log closed by then.
    */
   async replaceLog(open: () => Promise<EventLog>): Promise<number> {
-    this.pending = []
-    this.currentLog?.close()
+    const previous = this.currentLog
+    // No log while the next one opens: a flush in between finds nothing to write to.
+    this.currentLog = undefined
+    this.dropPending()
+    previous?.close()
     const log = await open()
+    this.dropPending()
     this.currentLog = log
     this.seqs.clear()
     for (const row of await log.getSeqs()) this.seqs.set(rowKey(row), row)
@@ -182,6 +191,11 @@ export class Ingest implements CatchUpSink {
     const last = head > 0 ? await log.readAfter(head - 1, 1).catch(() => []) : []
     this.lastReceived = last[0]?.receivedAt ?? 0
     return head
+  }
+
+  private dropPending(): void {
+    this.pending = []
+    this.pendingSeqs.clear()
   }
 
   /** Stops the storage retry, flushes what is pending, waits for the writes and closes the log. */
