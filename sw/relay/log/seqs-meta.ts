@@ -81,16 +81,18 @@ export class SeqsAndMeta {
     return { seqs, meta }
   }
 
-  /** `rows` (from {@link SeqsAndMeta.rowsToWrite}) are in IndexedDB now. */
+  /**
+   * `rows` (from {@link SeqsAndMeta.rowsToWrite}) are in IndexedDB now. A row that changed again
+   * after they were collected (a newer seq noted, a value set while the write ran) stays due.
+   */
   written(rows: SmallRows): void {
-    for (const row of rows.seqs) this.dirtySeqs.delete(seqKey(row.directory, row.aggregateID))
-    for (const row of rows.meta) this.dirtyMeta.delete(row.key)
-  }
-
-  /** A write of every due row committed: nothing is due any more. */
-  allWritten(): void {
-    this.dirtySeqs.clear()
-    this.dirtyMeta.clear()
+    for (const row of rows.seqs) {
+      const key = seqKey(row.directory, row.aggregateID)
+      if (this.seqs.get(key) === row) this.dirtySeqs.delete(key)
+    }
+    for (const row of rows.meta) {
+      if (this.meta.get(row.key) === row.value) this.dirtyMeta.delete(row.key)
+    }
   }
 
   /** Forgets every position and value. */

@@ -11,7 +11,7 @@ import type { EventMemory } from './memory.ts'
 import type { SerialQueue } from './queue.ts'
 import type { DatabaseInstance } from './restore.ts'
 import { META_COLLAPSED, META_FLOOR, META_RESERVED, toStored, type MetaRow, type RelayDatabase, type SeqRow } from './schema.ts'
-import type { SeqsAndMeta } from './seqs-meta.ts'
+import type { SeqsAndMeta, SmallRows } from './seqs-meta.ts'
 import type { LogStorage } from './storage.ts'
 
 /** Result of `EventLog.append` and `EventLog.appendLive`. */
@@ -56,6 +56,8 @@ interface WriteOutcome {
   restored: boolean
   /** The cursor markers this transaction wrote. */
   markers: CursorMarkers
+  /** The seqs and meta rows this transaction wrote. */
+  small: SmallRows
 }
 
 /**
@@ -224,7 +226,7 @@ export class LogWriter {
         this.memory.written(outcome.persisted)
         this.instance.written(outcome.restored)
         this.cursors.markersWritten(outcome.markers)
-        this.values.allWritten()
+        this.values.written(outcome.small)
         this.commitToMemory(outcome.assigned, true)
         return { accepted: outcome.assigned }
       } catch (err) {
@@ -265,7 +267,7 @@ export class LogWriter {
       metaRows.push(...markerRows(markers))
       if (metaRows.length) await db.meta.bulkPut(metaRows)
       if (small.seqs.length) await db.seqs.bulkPut(small.seqs)
-      return { assigned, persisted: pending.map((e) => e.cursor), restored: restore, markers }
+      return { assigned, persisted: pending.map((e) => e.cursor), restored: restore, markers, small }
     })
   }
 
