@@ -222,10 +222,8 @@ describe('RelayHub', () => {
     await until(() => h.streams.length === 1, 'stream')
     const log = h.getLog()
     if (!log) throw new Error('no log')
-    const db = Reflect.get(log, 'db')
-    if (typeof db !== 'object' || db === null) throw new Error('log has no db handle')
     // Make every IndexedDB transaction fail as a full disk would.
-    Reflect.set(db, 'transaction', () => {
+    vi.spyOn(log.dexie, 'transaction').mockImplementation(() => {
       throw new DOMException('The quota has been exceeded.', 'QuotaExceededError')
     })
     h.streams[0].send(partUpdated('evt_q1', 'prt_9', 'still'))
@@ -530,6 +528,9 @@ describe('RelayHub storage', () => {
     await dead.append([loggedIdle(1), loggedIdle(2), loggedIdle(3)])
     vi.spyOn(dead.dexie.events, 'bulkAdd').mockRejectedValue(new DOMException('the worker is gone', 'AbortError'))
     expect((await dead.appendLive([loggedIdle(4), loggedIdle(5)])).accepted.map((e) => e.cursor)).toEqual([4, 5])
+    // Its write behind has failed (the mock stays until then), and then it is gone.
+    await dead.flushWrites()
+    expect(dead.storageError).toBeDefined()
     dead.close()
     vi.restoreAllMocks()
 

@@ -77,7 +77,7 @@ export class EventLog {
   private readonly memory: EventMemory
   private readonly values: SeqsAndMeta
   private readonly instance: DatabaseInstance
-  /** The database (also `storage.db`); test/hub.test.ts reaches this field by name to break it. */
+  /** The database (also `storage.db`). */
   private readonly db: RelayDatabase
   private readonly queue = new SerialQueue()
   private readonly writer: LogWriter
