@@ -1,12 +1,16 @@
 /**
  * Offline lists: the Dexie cache of project and session lists (src/db/offline-cache.ts, on
- * fake-indexeddb) and the observer that writes and paints them (src/pwa/offline.ts), driven with
- * plain reactive objects shaped like the sync store.
+ * fake-indexeddb) and the observer that writes them and has them painted (src/pwa/offline.ts),
+ * driven with plain reactive objects shaped like the sync store, read and painted through the same
+ * src/sync/ functions the store wires.
  */
 import 'fake-indexeddb/auto'
 import { afterEach, describe, expect, it } from 'vitest'
 import { nextTick, reactive } from 'vue'
 import type { Project, Session } from '@opencode-ai/sdk/v2/types'
+import type { LoadStatus, SyncPhase } from '../src/sync/data.ts'
+import { directoriesIn, sessionLoadsIn, sessionsOf } from '../src/sync/selectors.ts'
+import { paintCachedProjects, paintCachedSessions, paintOfflineTranscript, type OfflinePaintTarget } from '../src/sync/warm-start.ts'
 import { createClientState, directoryState } from '../src/state/reducer.ts'
 import {
   closeOfflineCacheDb,
@@ -84,8 +88,26 @@ function fakeStorage(initial: { projects?: Project[]; sessions?: Session[]; snap
   return { storage, saved }
 }
 
-function syncView(): OfflineSyncView {
-  return reactive<OfflineSyncView>({ state: createClientState(), meta: {}, sessionLoads: {}, phase: 'idle' })
+/** The sync store's data (set directly by the tests) and the view of it the observer gets. */
+type FakeSync = OfflineSyncView & OfflinePaintTarget & { phase: SyncPhase }
+
+function syncView(): FakeSync {
+  const target: OfflinePaintTarget = { state: createClientState(), meta: {}, sessionLoads: {} }
+  const phase: SyncPhase = 'idle'
+  const sync: FakeSync = reactive({
+    ...target,
+    phase,
+    get projects(): readonly Project[] {
+      return sync.state.projects
+    },
+    sessionsOf: (directory: string) => sessionsOf(sync.state, directory),
+    directoriesIn: (statuses: readonly LoadStatus[]) => directoriesIn(sync.meta, statuses),
+    sessionLoadsIn: (status: LoadStatus) => sessionLoadsIn(sync.sessionLoads, status),
+    paintCachedProjects: (projects: readonly Project[]) => paintCachedProjects(sync, sync.phase, projects),
+    paintCachedSessions: (directory: string, sessions: readonly Session[]) => paintCachedSessions(sync, directory, sessions),
+    paintOfflineTranscript: (failed: { sessionID: string; directory: string }, snap: SessionSnapshot) => paintOfflineTranscript(sync, failed, snap),
+  })
+  return sync
 }
 
 describe('installOfflineCache', () => {

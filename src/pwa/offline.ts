@@ -1,7 +1,8 @@
 /**
  * Offline lists for the installed app. Observes the sync store (src/stores/sync.ts) and keeps the
  * offline cache (src/db/offline-cache.ts) of the project list and of each loaded directory's
- * session list; paints them before (or instead of, when the server is unreachable) the REST answer:
+ * session list; has them painted before (or instead of, when the server is unreachable) the REST
+ * answer:
  *
  * - lists are written, debounced, only while they are authoritative: the project list when the
  *   sync phase is `ready` (the last `GET /project` succeeded), a session list when its directory's
@@ -13,32 +14,38 @@
  * - a session whose transcript read failed (server unreachable) gets its warm-start snapshot
  *   (src/db/snapshots.ts) painted, so every session the user opened before is readable offline.
  *
- * When the server returns, the sync store's own "back online" watcher re-reads everything that
- * failed; nothing here needs to be undone.
+ * This module owns when to read and write the cache; what a paint may change is decided by the
+ * sync layer (src/sync/warm-start.ts), reached through the store's paint actions: nothing here
+ * writes the sync state itself. When the server returns, the sync store's own "back online"
+ * watcher re-reads everything that failed; nothing here needs to be undone.
  */
 import { watch, type WatchStopHandle } from 'vue'
 import type { Project, Session } from '@opencode-ai/sdk/v2/types'
-import { directoryState, loadMessages, type ClientState } from '../state/reducer.ts'
-import { getSorted, upsertSorted } from '../state/sorted.ts'
 import { loadProjectList, loadSessionList, saveProjectList, saveSessionList } from '../db/offline-cache.ts'
-import { loadSnapshot } from '../db/snapshots.ts'
-
-/** Load status as the sync store reports it. */
-type Status = 'idle' | 'loading' | 'ready' | 'error'
+import { loadSnapshot, type SessionSnapshot } from '../db/snapshots.ts'
+import type { LoadStatus, SyncPhase } from '../sync/data.ts'
 
 /**
- * The part of the sync store this module reads and writes (the Pinia store satisfies it; unit tests
- * pass plain `reactive` objects).
+ * The part of the sync store this module reads, and the paints it asks for (the Pinia store
+ * satisfies it; unit tests build one over plain `reactive` data with the same src/sync/ functions).
  */
 export interface OfflineSyncView {
-  /** The reducer's reactive state. */
-  state: ClientState
-  /** Per-directory REST load status. */
-  meta: Record<string, { status: Status }>
-  /** Per-session transcript load status. */
-  sessionLoads: Record<string, { status: Status; directory: string }>
   /** Overall phase; `ready` once `GET /project` succeeded. */
-  phase: 'idle' | 'warm' | 'bootstrapping' | 'ready' | 'error'
+  readonly phase: SyncPhase
+  /** The project list (reactive). */
+  readonly projects: readonly Project[]
+  /** A directory's session list (reactive). */
+  sessionsOf(directory: string): readonly Session[]
+  /** Directories whose REST load status is one of `statuses`. */
+  directoriesIn(statuses: readonly LoadStatus[]): string[]
+  /** Sessions whose transcript load is in `status`, with their directory. */
+  sessionLoadsIn(status: LoadStatus): Array<{ sessionID: string; directory: string }>
+  /** Paints a cached project list unless the REST list succeeded or something is listed (src/sync/warm-start.ts). */
+  paintCachedProjects(projects: readonly Project[]): boolean
+  /** Adds a cached list's missing sessions while the directory's REST read is under way or failed. */
+  paintCachedSessions(directory: string, sessions: readonly Session[]): boolean
+  /** Paints the snapshot of a session whose transcript read failed, when nothing of it is shown. */
+  paintOfflineTranscript(failed: { sessionID: string; directory: string }, snapshot: SessionSnapshot): boolean
 }
 
 /** The storage used (defaults to src/db/offline-cache.ts and src/db/snapshots.ts; tests inject fakes). */
@@ -95,12 +102,12 @@ export function installOfflineCache(options: OfflineCacheOptions): () => void {
 
   stops.push(
     watch(
-      () => (sync.phase === 'ready' ? sync.state.projects : undefined),
+      () => (sync.phase === 'ready' ? sync.projects : undefined),
       (projects) => {
         if (!projects) return
         const server = serverUrl()
         later('projects', () => {
-          if (sync.phase === 'ready' && serverUrl() === server) void storage.saveProjectList(server, sync.state.projects)
+          if (sync.phase === 'ready' && serverUrl() === server) void storage.saveProjectList(server, sync.projects)
         })
       },
       { deep: true, immediate: true },
@@ -110,10 +117,7 @@ export function installOfflineCache(options: OfflineCacheOptions): () => void {
   const written = new Map<string, string>()
   stops.push(
     watch(
-      () =>
-        Object.entries(sync.meta)
-          .filter(([, m]) => m.status === 'ready')
-          .map(([directory]) => `${directory}\n${signature(sync.state.directories[directory]?.sessions ?? [])}`),
+      () => sync.directoriesIn(['ready']).map((directory) => `${directory}\n${signature(sync.sessionsOf(directory))}`),
       (entries) => {
         const server = serverUrl()
         for (const entry of entries) {
@@ -123,9 +127,9 @@ export function installOfflineCache(options: OfflineCacheOptions): () => void {
           const key = `${server}\n${directory}`
           if (written.get(key) === sig) continue
           later(`sessions:${directory}`, () => {
-            if (sync.meta[directory]?.status !== 'ready' || serverUrl() !== server) return
+            if (!sync.directoriesIn(['ready']).includes(directory) || serverUrl() !== server) return
             written.set(key, sig)
-            void storage.saveSessionList(server, directory, sync.state.directories[directory]?.sessions ?? [])
+            void storage.saveSessionList(server, directory, sync.sessionsOf(directory))
           })
         }
       },
@@ -137,14 +141,12 @@ export function installOfflineCache(options: OfflineCacheOptions): () => void {
 
   stops.push(
     watch(
-      () => sync.phase !== 'ready' && sync.phase !== 'idle' && sync.state.projects.length === 0,
+      () => sync.phase !== 'ready' && sync.phase !== 'idle' && sync.projects.length === 0,
       async (empty) => {
         if (!empty) return
         const server = serverUrl()
         const cached = await storage.loadProjectList(server)
-        if (cached && cached.length > 0 && sync.phase !== 'ready' && sync.state.projects.length === 0 && serverUrl() === server) {
-          sync.state.projects = cached
-        }
+        if (cached && serverUrl() === server) sync.paintCachedProjects(cached)
       },
       { immediate: true },
     ),
@@ -153,7 +155,7 @@ export function installOfflineCache(options: OfflineCacheOptions): () => void {
   const painted = new Set<string>()
   stops.push(
     watch(
-      () => Object.entries(sync.meta).filter(([, m]) => m.status === 'loading' || m.status === 'error').map(([d]) => d),
+      () => sync.directoriesIn(['loading', 'error']),
       async (directories) => {
         const server = serverUrl()
         for (const directory of directories) {
@@ -161,10 +163,7 @@ export function installOfflineCache(options: OfflineCacheOptions): () => void {
           if (painted.has(key)) continue
           painted.add(key)
           const cached = await storage.loadSessionList(server, directory)
-          const status = sync.meta[directory]?.status
-          if (!cached || status === 'ready' || status === 'idle' || serverUrl() !== server) continue
-          const d = directoryState(sync.state, directory)
-          for (const s of cached) if (!getSorted(d.sessions, s.id)) upsertSorted(d.sessions, s)
+          if (cached && serverUrl() === server) sync.paintCachedSessions(directory, cached)
         }
       },
       { immediate: true },
@@ -174,7 +173,7 @@ export function installOfflineCache(options: OfflineCacheOptions): () => void {
   const snapshotTried = new Set<string>()
   stops.push(
     watch(
-      () => Object.entries(sync.sessionLoads).filter(([, l]) => l.status === 'error').map(([id, l]) => `${id}\n${l.directory}`),
+      () => sync.sessionLoadsIn('error').map(({ sessionID, directory }) => `${sessionID}\n${directory}`),
       async (failed) => {
         const server = serverUrl()
         for (const entry of failed) {
@@ -182,11 +181,7 @@ export function installOfflineCache(options: OfflineCacheOptions): () => void {
           snapshotTried.add(`${server}\n${entry}`)
           const [sessionID, directory] = entry.split('\n')
           const snap = await storage.loadSnapshot(sessionID, server)
-          if (!snap || snap.directory !== directory || sync.sessionLoads[sessionID]?.status !== 'error') continue
-          const d = directoryState(sync.state, directory)
-          if ((d.messages[sessionID]?.length ?? 0) > 0) continue
-          if (!getSorted(d.sessions, sessionID)) upsertSorted(d.sessions, snap.session)
-          loadMessages(d, sessionID, snap.messages)
+          if (snap) sync.paintOfflineTranscript({ sessionID, directory }, snap)
         }
       },
       { immediate: true },

@@ -1,72 +1,55 @@
 /**
- * The tab's synchronized view of the server: owns the reactive {@link ClientState} fed by the
- * reducer (src/state/reducer.ts) from two sources:
+ * The tab's synchronized view of the server, as a thin Pinia setup store: it holds the reactive
+ * data and wires the service parts of src/sync/, each one concept with its tests beside it:
  *
- * 1. the relay (one SSE connection for every tab, event log in IndexedDB): batches of
- *    {@link RelayedEvent} in cursor order, replayed from a cursor then live;
- * 2. REST reads (bootstrap, catch-up after `reset`/`resync`, "load earlier" pages).
+ * - data.ts: the data's shapes ({@link ClientState} from the reducer, per-directory meta, per-session
+ *   load state and version) and the accessors the parts share;
+ * - subscription.ts: the relay subscription, made BEFORE any REST read, which every read waits for;
+ * - intake.ts (with scope-gate.ts): relay batches meeting REST reads — events of a scope being read
+ *   are held and released after its answer, without those the answer already has;
+ * - bootstrap.ts, session-load.ts (with load-once.ts): the REST loads;
+ * - recovery.ts, retry.ts: what to read again after a reset, a resync, a gap or a failure, and
+ *   when (backoff from sw/shared/backoff.ts);
+ * - warm-start.ts: the session snapshot painted before any network, and the offline lists painted
+ *   by src/pwa/offline.ts through this store's paint actions;
+ * - selectors.ts: how components and other stores read the data.
  *
- * Ordering rule between them: the relay subscription is made BEFORE any REST read. While a REST
- * read is in flight, events in its scope (a directory's sessions/status/permissions/questions, or
- * one session's messages and parts) are buffered, not applied. When the read lands, its data is
- * loaded first; then the buffered events are applied, except those the relay received before the
- * read was sent (their effect is already in the REST answer, and re-applying a
- * `message.part.delta` would duplicate text). Events outside every in-flight scope are applied at
- * once, so a slow load never stalls streaming elsewhere.
- *
- * Warm start: `start({ warm })` paints the session's IndexedDB snapshot (src/db/snapshots.ts)
- * before any network, subscribes from the snapshot's cursor (the relay replays its log after it),
- * then REST reconciles.
+ * The relay (one SSE connection for every tab, event log in IndexedDB) delivers batches of
+ * `RelayedEvent` in cursor order, replayed from a cursor then live; REST serves bootstrap,
+ * catch-up after `reset`/`resync`, and "load earlier" pages.
  */
 import { defineStore } from 'pinia'
 import { computed, reactive, ref, watch, type ComputedRef } from 'vue'
-import type { PermissionRequest, QuestionRequest, Session } from '@opencode-ai/sdk/v2/types'
+import type { PermissionRequest, Project, QuestionRequest, Session } from '@opencode-ai/sdk/v2/types'
+import { createClientState, type ClientState } from '../state/reducer.ts'
+import { errorMessage } from '../api/opencode.ts'
+import { saveSnapshot, type SessionSnapshot } from '../db/snapshots.ts'
+import { useRelay } from '../relay-client/provide.ts'
+import { clearSyncData, forgetRequest, rememberSession as rememberSessionIn } from '../sync/data.ts'
+import type { DirectoryMeta, LoadStatus, SessionLoad, SyncData, SyncPhase } from '../sync/data.ts'
+import { createSubscription } from '../sync/subscription.ts'
 import { createIntake } from '../sync/intake.ts'
+import { createLoadOnce } from '../sync/load-once.ts'
 import { createBootstrap } from '../sync/bootstrap.ts'
 import { createSessionLoader } from '../sync/session-load.ts'
-import { createLoadOnce } from '../sync/load-once.ts'
-import { createSubscription } from '../sync/subscription.ts'
 import { createRecovery } from '../sync/recovery.ts'
 import { createRetry } from '../sync/retry.ts'
+import {
+  buildSnapshot as buildSnapshotOf,
+  paintCachedProjects as paintCachedProjectsInto,
+  paintCachedSessions as paintCachedSessionsInto,
+  paintOfflineTranscript as paintOfflineTranscriptInto,
+  paintWarmStart,
+} from '../sync/warm-start.ts'
 import * as select from '../sync/selectors.ts'
-
-export { SUBSCRIBE_TIMEOUT_MS } from '../sync/subscription.ts'
-
-export { scopeCovers } from '../sync/scope-gate.ts'
-import {
-  createClientState,
-  directoryState,
-  loadMessages,
-  type ClientState,
-  type DirectoryState,
-} from '../state/reducer.ts'
-import {
-  bumpVersion,
-  clearSyncData,
-  forgetRequest,
-  rememberSession as rememberSessionIn,
-  loadOf as loadOfData,
-  type DirectoryMeta,
-  type LoadStatus,
-  type SessionLoad,
-  type SyncData,
-  type SyncPhase,
-} from '../sync/data.ts'
-
-export type { DirectoryMeta, LoadStatus, SessionLoad, SyncPhase } from '../sync/data.ts'
-import { getSorted, upsertSorted } from '../state/sorted.ts'
-import { errorMessage, type MessageWithParts } from '../api/opencode.ts'
-import { loadSnapshot, saveSnapshot, SNAPSHOT_MESSAGE_LIMIT, type SessionSnapshot } from '../db/snapshots.ts'
 import { useConnectionStore } from './connection.ts'
-import { useRelay } from '../relay-client/provide.ts'
 import { useServerStore } from './server.ts'
 
+export type { DirectoryMeta, LoadStatus, SessionLoad, SyncPhase } from '../sync/data.ts'
+export type { SyncDiagnostics } from '../sync/selectors.ts'
+export { SUBSCRIBE_TIMEOUT_MS } from '../sync/subscription.ts'
 export { MESSAGE_PAGE_SIZE } from '../sync/session-load.ts'
-
-function clonePlain<T>(value: T): T {
-  // JSON round trip: the state holds Vue proxies, which IndexedDB's structured clone rejects.
-  return JSON.parse(JSON.stringify(value))
-}
+export { scopeCovers } from '../sync/scope-gate.ts'
 
 /**
  * A selector as a Pinia getter whose value is the function itself: calling it is a plain read
@@ -83,13 +66,25 @@ export interface SyncStartOptions {
 }
 
 /**
- * The reactive {@link ClientState} and its loaders (see the module comment for the ordering rules).
- * State: `state`, `meta` (per directory), `sessionLoads`, `sessionVersion`, `homeDirectory`, `phase`,
- * `bootstrapError`, `subscription`. Actions: `start(options)`, `stop()`, `clear()`,
- * `loadProjects()`, `ensureDirectory(dir, {force})`, `ensureSession(dir, id, {force})`,
- * `loadEarlier(dir, id)`, `refreshDiff(dir, id)`, `resyncDirectory(dir)`, `reloadEverything()`,
- * `buildSnapshot(dir, id)`, `persistSnapshot(dir, id)`, `onEvents(batch)`; helpers `dir(d)`,
- * `metaOf(d)`, `loadOf(id, d)`.
+ * The sync store.
+ *
+ * State (for the modules, devtools and tests; components read through the selectors): `state`,
+ * `meta`, `sessionLoads`, `sessionVersion`, `homeDirectory`, `phase`, `bootstrapError`,
+ * `subscription`.
+ *
+ * Selectors (getters whose value is a function; src/sync/selectors.ts): `projects`, `diagnostics`,
+ * `knownDirectories()`, `sessionsOf(dir)`, `sessionOf(dir, id)`, `directoryOfSession(id)`,
+ * `statusOf(dir, id)`, `statusesOf(dir)`, `messagesOf(dir, id)`, `partsOf(dir, messageID)`,
+ * `sessionErrorOf(dir, id)`, `permissionsOf(dir, id)`, `questionsOf(dir, id)`,
+ * `permissionCountOf(dir)`, `todosOf(dir, id)`, `diffsOf(dir, id)`, `directoryMeta(dir)`,
+ * `directoriesIn(statuses)`, `sessionLoad(id)`, `sessionLoadsIn(status)`, `versionOf(id)`.
+ *
+ * Actions: `start(options)`, `stop()`, `clear()`, `loadProjects()`, `ensureDirectory(dir, {force})`,
+ * `ensureSession(dir, id, {force})`, `loadEarlier(dir, id)`, `refreshDiff(dir, id)`,
+ * `resyncDirectory(dir)`, `reloadEverything()`, `buildSnapshot(dir, id)`, `persistSnapshot(dir, id)`,
+ * `onEvents(batch)`; local echoes `rememberSession(dir, session)`, `forgetPermission(dir, request)`,
+ * `forgetQuestion(dir, request)`; offline paints `paintCachedProjects(list)`,
+ * `paintCachedSessions(dir, list)`, `paintOfflineTranscript(failed, snapshot)`.
  */
 export const useSyncStore = defineStore('sync', () => {
   const server = useServerStore()
@@ -139,18 +134,6 @@ export const useSyncStore = defineStore('sync', () => {
   let unsubscribers: Array<() => void> = []
   let started = false
 
-  function dir(directory: string): DirectoryState {
-    return directoryState(state, directory)
-  }
-
-  function loadOf(sessionID: string, directory: string): SessionLoad {
-    return loadOfData(data, sessionID, directory)
-  }
-
-  function bump(sessionID: string | undefined): void {
-    bumpVersion(data, sessionID)
-  }
-
   // ---- selectors -----------------------------------------------------------------------------
   // How components and other stores read the data (src/sync/selectors.ts): getters whose value is
   // a function, so a call is a plain read (tracked by the caller's computed or render), not an action.
@@ -196,7 +179,7 @@ export const useSyncStore = defineStore('sync', () => {
   /** Sessions whose transcript load is in `status`. */
   const sessionLoadsIn = getter((status: LoadStatus) => select.sessionLoadsIn(sessionLoads, status))
   /** How often a session's data changed (0 before the first change). */
-  const versionOf = getter((sessionID: string) => sessionVersion[sessionID] ?? 0)
+  const versionOf = getter((sessionID: string) => select.versionOf(sessionVersion, sessionID))
 
   // ---- local echoes --------------------------------------------------------------------------
 
@@ -232,48 +215,15 @@ export const useSyncStore = defineStore('sync', () => {
   const { loadProjects, ensureDirectory } = bootstrap
   const { ensureSession, loadEarlier, refreshDiff } = sessionLoader
 
-  // ---- warm start ----------------------------------------------------------------------------
-
-  /** Paints a snapshot into the state. Returns its cursor, or undefined when there is none. */
-  async function paintSnapshot(sessionID: string): Promise<number | undefined> {
-    performance.mark('relay:snapshot-read')
-    const snap = await loadSnapshot(sessionID, server.storageKey)
-    performance.mark('relay:snapshot-loaded')
-    if (!snap) return undefined
-    const d = dir(snap.directory)
-    upsertSorted(d.sessions, snap.session)
-    loadMessages(d, sessionID, snap.messages)
-    const load = loadOf(sessionID, snap.directory)
-    load.fromSnapshot = true
-    load.hasEarlier = snap.truncated
-    bump(sessionID)
-    return snap.cursor
-  }
+  // ---- warm start and offline paints ---------------------------------------------------------
 
   /**
    * A structured-cloneable snapshot of a session's newest messages, consistent with
    * `state.lastCursor`; undefined while events are buffered (the cursor would overstate what is
-   * applied) or when the session is unknown.
+   * applied) or when the session is unknown (src/sync/warm-start.ts).
    */
   function buildSnapshot(directory: string, sessionID: string): SessionSnapshot | undefined {
-    if (!intake.idle) return undefined
-    const d = state.directories[directory]
-    const session: Session | undefined = d ? getSorted(d.sessions, sessionID) : undefined
-    if (!d || !session) return undefined
-    const infos = d.messages[sessionID] ?? []
-    const tail = infos.slice(-SNAPSHOT_MESSAGE_LIMIT)
-    const messages: MessageWithParts[] = tail.map((info) => ({ info, parts: d.parts[info.id] ?? [] }))
-    const load = sessionLoads[sessionID]
-    return clonePlain({
-      sessionID,
-      directory,
-      server: server.storageKey,
-      session,
-      messages,
-      truncated: infos.length > tail.length || (load?.hasEarlier ?? false),
-      cursor: state.lastCursor,
-      savedAt: Date.now(),
-    })
+    return buildSnapshotOf(data, intake.idle, directory, sessionID, server.storageKey)
   }
 
   /**
@@ -284,6 +234,21 @@ export const useSyncStore = defineStore('sync', () => {
     const snap = buildSnapshot(directory, sessionID)
     if (!snap) return false
     return saveSnapshot(snap)
+  }
+
+  /** Paints a cached project list while `GET /project` has not succeeded (src/pwa/offline.ts). @returns whether it was painted. */
+  function paintCachedProjects(list: readonly Project[]): boolean {
+    return paintCachedProjectsInto(data, phase.value, list)
+  }
+
+  /** Adds a cached session list's missing sessions while the directory's read is under way or failed. @returns whether eligible. */
+  function paintCachedSessions(directory: string, list: readonly Session[]): boolean {
+    return paintCachedSessionsInto(data, directory, list)
+  }
+
+  /** Paints the snapshot of a session whose transcript read failed, when nothing of it is shown. @returns whether it was painted. */
+  function paintOfflineTranscript(failed: { sessionID: string; directory: string }, snap: SessionSnapshot): boolean {
+    return paintOfflineTranscriptInto(data, failed, snap)
   }
 
   // ---- recovery ------------------------------------------------------------------------------
@@ -362,7 +327,7 @@ export const useSyncStore = defineStore('sync', () => {
     wireRelay()
     let cursor: number | 'head' = 'head'
     if (options.warm) {
-      const snapCursor = await paintSnapshot(options.warm.sessionID)
+      const snapCursor = await paintWarmStart(data, options.warm.sessionID, server.storageKey)
       if (snapCursor !== undefined) {
         cursor = snapCursor
         state.lastCursor = snapCursor
@@ -484,6 +449,9 @@ export const useSyncStore = defineStore('sync', () => {
     rememberSession,
     forgetPermission,
     forgetQuestion,
+    paintCachedProjects,
+    paintCachedSessions,
+    paintOfflineTranscript,
     start,
     stop,
     clear,

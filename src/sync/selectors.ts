@@ -149,6 +149,11 @@ export function sessionLoadOf(loads: Readonly<Record<string, SessionLoad>>, sess
   return loads[sessionID]
 }
 
+/** How often a session's data changed (events or REST); 0 before the first change. */
+export function versionOf(versions: Readonly<Record<string, number>>, sessionID: string): number {
+  return versions[sessionID] ?? 0
+}
+
 /** Sessions whose transcript load is in `status`, with the directory each was loaded from. */
 export function sessionLoadsIn(
   loads: Readonly<Record<string, { status: LoadStatus; directory: string }>>,
