@@ -83,4 +83,13 @@ describe('relay subscription gate', () => {
     await vi.advanceTimersByTimeAsync(50)
     expect(await settled(sub.ready())).toBe(true)
   })
+
+  it('lets reads go at once when the relay refuses the subscribe, without rejecting', async () => {
+    vi.useFakeTimers()
+    const gate = createSubscription({ subscribe: () => Promise.reject(new Error('relay gone')), onAnswer: vi.fn(), onLateAnswer: vi.fn() })
+    const waiting = gate.ready()
+    const subscribing = gate.subscribe('head')
+    expect(await settled(subscribing)).toBe(true)
+    expect(await settled(waiting)).toBe(true)
+  })
 })

@@ -16,6 +16,7 @@ import { getSorted } from '../state/sorted.ts'
 import { errorMessage, type CommandInput, type ModelRef, type PermissionReply, type PromptInput } from '../api/opencode.ts'
 import { newMessageId, newPartId } from '../api/ids.ts'
 import { readJson, writeJson } from './storage.ts'
+import { computeBackoffMs } from '../../sw/shared/backoff.ts'
 import { isRecord } from '../../sw/shared/guards.ts'
 import { useConnectionStore } from './connection.ts'
 import { useServerStore } from './server.ts'
@@ -25,8 +26,10 @@ const LAST_MODEL_KEY = 'opencode-relay:last-model'
 
 /** Automatic retries of a send that failed without an HTTP answer (network error). */
 export const SEND_RETRIES = 2
-/** Delay before automatic retry n (1-based): n × this many ms. */
+/** Ceiling of the delay before the first automatic retry, ms (backoff with full jitter, doubling; see sw/shared/backoff.ts). */
 export const SEND_RETRY_DELAY_MS = 1500
+/** Largest delay before an automatic retry, ms. */
+const SEND_RETRY_MAX_MS = 8000
 
 /** A file attached with `@` (sent as a `file://` part). */
 export interface Attachment {
@@ -234,7 +237,9 @@ export const useChatStore = defineStore('chat', () => {
       if (!live) return // arrived through events meanwhile
       if (isNetworkError(err) && live.attempts <= SEND_RETRIES) {
         live.status = 'sending'
-        await new Promise((r) => setTimeout(r, SEND_RETRY_DELAY_MS * live.attempts))
+        // The same message id is sent again, so a retry of a send that did arrive changes nothing.
+        const delay = computeBackoffMs(live.attempts - 1, Math.random(), SEND_RETRY_DELAY_MS, SEND_RETRY_MAX_MS)
+        await new Promise((r) => setTimeout(r, delay))
         if (pending[p.messageID]) await dispatch(live)
         return
       }

@@ -146,7 +146,8 @@ export function createSessionLoader(options: SessionLoaderOptions): SessionLoade
       case 'session.compacted':
         // Compaction rewrites history: re-read the transcript if this tab has it.
         if (data.sessionLoads[event.properties.sessionID]?.status === 'ready') {
-          void ensureSession(ev.directory, event.properties.sessionID, { force: true })
+          // A failed re-read is recorded in the session's load state (and retried from there).
+          ensureSession(ev.directory, event.properties.sessionID, { force: true }).catch(() => undefined)
         }
         return
       default:

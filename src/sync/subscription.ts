@@ -32,7 +32,8 @@ export interface SubscriptionOptions {
 export interface Subscription {
   /**
    * Subscribes from `cursor` (the last applied cursor, or `head` for live only) and resolves once
-   * answered or timed out. Rejects when the relay's subscribe rejects before the timeout.
+   * answered or timed out. Never rejects: a subscribe the relay refused lets the reads go at once
+   * (they cannot wait for an answer that will not come; the relay's reset re-reads later).
    */
   subscribe(cursor: number | 'head'): Promise<void>
   /**
@@ -50,10 +51,13 @@ export function createSubscription(options: SubscriptionOptions): Subscription {
 
   function subscribe(cursor: number | 'head'): Promise<void> {
     let late = false
-    const answer = options.subscribe(cursor).then((range) => {
-      options.onAnswer(range)
-      if (late) options.onLateAnswer()
-    })
+    const answer = options.subscribe(cursor).then(
+      (range) => {
+        options.onAnswer(range)
+        if (late) options.onLateAnswer()
+      },
+      () => undefined,
+    )
     let timer: ReturnType<typeof setTimeout> | undefined
     const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))).then(() => {
       late = true
