@@ -25,7 +25,6 @@ describe('sync selectors', () => {
     d.sessions = [session('ses_a'), session('ses_b')]
     d.status = { ses_a: { type: 'busy' } }
     d.permissions = { ses_a: [permission('per_1', 'ses_a')], ses_b: [permission('per_2', 'ses_b'), permission('per_3', 'ses_b')] }
-    d.diffs.ses_a = []
     d.errors.ses_b = 'boom'
     const s = data.state
     expect(select.knownDirectories(s)).toEqual([DIR])
@@ -37,7 +36,6 @@ describe('sync selectors', () => {
     expect(select.statusesOf(s, DIR)).toEqual({ ses_a: { type: 'busy' } })
     expect(select.permissionsOf(s, DIR, 'ses_b').map((p) => p.id)).toEqual(['per_2', 'per_3'])
     expect(select.permissionCountOf(s, DIR)).toBe(3)
-    expect(select.diffsOf(s, DIR, 'ses_a')).toEqual([])
     expect(select.sessionErrorOf(s, DIR, 'ses_b')).toBe('boom')
   })
 
@@ -51,8 +49,6 @@ describe('sync selectors', () => {
     expect(select.directoryOfSession(s, 'ses_a')).toBeUndefined()
     expect(select.statusOf(s, DIR, 'ses_a')).toEqual({ type: 'idle' })
     expect(select.todosOf(s, DIR, 'ses_a')).toEqual([])
-    // Diffs distinguish "not read yet" from "no changes".
-    expect(select.diffsOf(s, DIR, 'ses_a')).toBeUndefined()
     expect(select.directoryMetaOf(data.meta, DIR)).toEqual({ status: 'idle', agents: [], commands: [] })
     expect(select.sessionLoadOf(data.sessionLoads, 'ses_a')).toBeUndefined()
     expect(s.directories).toEqual({})

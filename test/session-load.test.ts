@@ -104,12 +104,6 @@ describe('session loads', () => {
     expect(t.failed).toHaveBeenCalledTimes(1)
   })
 
-  it('reads the diff of a session', async () => {
-    const t = setup({ [`/session/${SES}/diff`]: () => [{ file: 'a.ts', patch: '', additions: 1, deletions: 0 }] })
-    await t.loader.refreshDiff(DIR, SES)
-    expect(t.data.state.directories[DIR].diffs[SES]).toMatchObject([{ file: 'a.ts', additions: 1 }])
-  })
-
   it('session.deleted forgets the transcript and its snapshot; session.compacted reads a loaded one again', async () => {
     const t = setup({ [`/session/${SES}/message`]: pagedMessages([message(1)]) })
     await t.loader.ensureSession(DIR, SES)

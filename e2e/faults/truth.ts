@@ -415,7 +415,7 @@ export async function readTab(page: Page, directory: string): Promise<TabView> {
   }
 }
 
-/** The most messages a tab is required to hold: its first REST page (`MESSAGE_PAGE_SIZE` in src/stores/sync.ts). */
+/** The most messages a tab is required to hold: its first REST page (`MESSAGE_PAGE_SIZE` in src/sync/session-load.ts). */
 export const REQUIRED_WINDOW = 100
 
 function duplicates(ids: readonly string[]): string[] {

@@ -25,9 +25,9 @@ import type {
   QuestionRequest,
   Session,
   SessionStatus,
-  SnapshotFileDiff,
   TextPartInput,
   Todo,
+  VcsFileDiff,
 } from '@opencode-ai/sdk/v2/types'
 import type { ServerConfig } from '../../sw/shared/protocol.ts'
 import { listAllSessions } from '../../sw/shared/session-list.ts'
@@ -118,8 +118,12 @@ export interface OpencodeApi {
   getSession(directory: string, sessionID: string, signal?: AbortSignal): Promise<Session>
   /** `GET /session/{id}/message?limit=N[&before=cursor]`. */
   listMessages(directory: string, sessionID: string, page: { limit: number; before?: string }, signal?: AbortSignal): Promise<MessagePage>
-  /** `GET /session/{id}/diff`. */
-  sessionDiff(directory: string, sessionID: string, signal?: AbortSignal): Promise<SnapshotFileDiff[]>
+  /**
+   * `GET /vcs/diff?mode=git`: uncommitted changes of the project's git working tree against HEAD
+   * (untracked and deleted files included), git-format patches. Not tied to a session: it includes
+   * the user's own edits and other sessions' work. `[]` in a project without git.
+   */
+  workingTreeDiff(directory: string, signal?: AbortSignal): Promise<VcsFileDiff[]>
   /** `GET /session/{id}/todo`. */
   sessionTodos(directory: string, sessionID: string, signal?: AbortSignal): Promise<Todo[]>
   /** `POST /session`. */
@@ -254,8 +258,8 @@ export function createOpencodeApi(server: ServerConfig, options: OpencodeApiOpti
       const next = res.response.headers.get('x-next-cursor')
       return { messages: res.data, nextCursor: next || undefined }
     },
-    async sessionDiff(directory, sessionID, signal) {
-      return (await client.session.diff({ directory, sessionID }, { ...THROW, signal: deadline(signal) })).data
+    async workingTreeDiff(directory, signal) {
+      return (await client.vcs.diff({ directory, mode: 'git' }, { ...THROW, signal: deadline(signal) })).data
     },
     async sessionTodos(directory, sessionID, signal) {
       return (await client.session.todo({ directory, sessionID }, { ...THROW, signal: deadline(signal) })).data

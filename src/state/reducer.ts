@@ -72,7 +72,11 @@ export interface DirectoryState {
   questions: Record<string, QuestionRequest[]>
   /** Todo list by sessionID, replaced wholesale by each `todo.updated` (`GET /session/{id}/todo`). */
   todos: Record<string, Todo[]>
-  /** File diffs of the session by sessionID, replaced wholesale by each `session.diff` (`GET /session/{id}/diff`). */
+  /**
+   * File diffs by sessionID, replaced wholesale by each `session.diff`. On opencode ≥ 1.16 these are
+   * empty except while a revert is pending (the reverted range); what turns changed is read from the
+   * user messages' `summary.diffs` instead (src/state/changes.ts).
+   */
   diffs: Record<string, SnapshotFileDiff[]>
   /**
    * Readable message of the last `session.error` by sessionID (see {@link describeSessionError}).

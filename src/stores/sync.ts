@@ -76,11 +76,11 @@ export interface SyncStartOptions {
  * `knownDirectories()`, `sessionsOf(dir)`, `sessionOf(dir, id)`, `directoryOfSession(id)`,
  * `statusOf(dir, id)`, `statusesOf(dir)`, `messagesOf(dir, id)`, `partsOf(dir, messageID)`,
  * `sessionErrorOf(dir, id)`, `permissionsOf(dir, id)`, `questionsOf(dir, id)`,
- * `permissionCountOf(dir)`, `todosOf(dir, id)`, `diffsOf(dir, id)`, `directoryMeta(dir)`,
+ * `permissionCountOf(dir)`, `todosOf(dir, id)`, `directoryMeta(dir)`,
  * `directoriesIn(statuses)`, `sessionLoad(id)`, `sessionLoadsIn(status)`, `versionOf(id)`.
  *
  * Actions: `start(options)`, `stop()`, `clear()`, `loadProjects()`, `ensureDirectory(dir, {force})`,
- * `ensureSession(dir, id, {force})`, `loadEarlier(dir, id)`, `refreshDiff(dir, id)`,
+ * `ensureSession(dir, id, {force})`, `loadEarlier(dir, id)`,
  * `resyncDirectory(dir)`, `reloadEverything()`, `buildSnapshot(dir, id)`, `persistSnapshot(dir, id)`,
  * `onEvents(batch)`; local echoes `rememberSession(dir, session)`, `forgetPermission(dir, request)`,
  * `forgetQuestion(dir, request)`; offline paints `paintCachedProjects(list)`,
@@ -168,8 +168,6 @@ export const useSyncStore = defineStore('sync', () => {
   const permissionCountOf = getter((directory: string) => select.permissionCountOf(state, directory))
   /** A session's todo list. */
   const todosOf = getter((directory: string, sessionID: string) => select.todosOf(state, directory, sessionID))
-  /** A session's file diffs; undefined until read or announced. */
-  const diffsOf = getter((directory: string, sessionID: string) => select.diffsOf(state, directory, sessionID))
   /** A directory's REST data and load status. */
   const directoryMeta = getter((directory: string) => select.directoryMetaOf(meta, directory))
   /** Directories whose load status is one of `statuses`. */
@@ -213,7 +211,7 @@ export const useSyncStore = defineStore('sync', () => {
   /** Session transcripts (src/sync/session-load.ts). */
   const sessionLoader = createSessionLoader({ data, api: () => server.api, read, loads, failed: () => scheduleFailedRetry() })
   const { loadProjects, ensureDirectory } = bootstrap
-  const { ensureSession, loadEarlier, refreshDiff } = sessionLoader
+  const { ensureSession, loadEarlier } = sessionLoader
 
   // ---- warm start and offline paints ---------------------------------------------------------
 
@@ -440,7 +438,6 @@ export const useSyncStore = defineStore('sync', () => {
     questionsOf,
     permissionCountOf,
     todosOf,
-    diffsOf,
     directoryMeta,
     directoriesIn,
     sessionLoad,
@@ -459,7 +456,6 @@ export const useSyncStore = defineStore('sync', () => {
     ensureDirectory,
     ensureSession,
     loadEarlier,
-    refreshDiff,
     resyncDirectory,
     reloadEverything,
     buildSnapshot,

@@ -18,7 +18,6 @@ import type {
   QuestionRequest,
   Session,
   SessionStatus,
-  SnapshotFileDiff,
   Todo,
 } from '@opencode-ai/sdk/v2/types'
 import type { ClientState } from '../state/reducer.ts'
@@ -108,11 +107,6 @@ export function permissionCountOf(state: ClientState, directory: string): number
 /** The session's todo list (`todo.updated`, `GET /session/{id}/todo`); empty when unknown. */
 export function todosOf(state: ClientState, directory: string, sessionID: string): readonly Todo[] {
   return state.directories[directory]?.todos[sessionID] ?? NONE
-}
-
-/** The session's file diffs (`session.diff`, `GET /session/{id}/diff`); undefined until read or announced. */
-export function diffsOf(state: ClientState, directory: string, sessionID: string): readonly SnapshotFileDiff[] | undefined {
-  return state.directories[directory]?.diffs[sessionID]
 }
 
 /** Relay and reducer counters for the settings panel. */

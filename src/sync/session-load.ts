@@ -47,11 +47,6 @@ export interface SessionLoader {
    * @throws Error when the page cannot be read.
    */
   loadEarlier(directory: string, sessionID: string): Promise<void>
-  /**
-   * Reads `GET /session/{id}/diff` into the session's diffs (`session.diff` events keep it fresh).
-   * @throws Error when the read fails.
-   */
-  refreshDiff(directory: string, sessionID: string): Promise<void>
   /** Side effects of an applied event on loaded transcripts (`session.deleted`, `session.compacted`). */
   afterEvent(ev: RelayedEvent): void
 }
@@ -131,11 +126,6 @@ export function createSessionLoader(options: SessionLoaderOptions): SessionLoade
     }
   }
 
-  async function refreshDiff(directory: string, sessionID: string): Promise<void> {
-    const diff = await options.api().sessionDiff(directory, sessionID)
-    directoryData(data, directory).diffs[sessionID] = diff
-  }
-
   function afterEvent(ev: RelayedEvent): void {
     const event = ev.payload
     switch (event.type) {
@@ -155,5 +145,5 @@ export function createSessionLoader(options: SessionLoaderOptions): SessionLoade
     }
   }
 
-  return { ensureSession, loadEarlier, refreshDiff, afterEvent }
+  return { ensureSession, loadEarlier, afterEvent }
 }
