@@ -11,6 +11,7 @@ import { computed } from 'vue'
 import type { Session, SessionStatus } from '@opencode-ai/sdk/v2/types'
 import { errorMessage, type ModelRef } from '../api/opencode.ts'
 import { newMessageId } from '../api/ids.ts'
+import type { ExportedMessage, SessionExport } from '../state/session-export.ts'
 import { useConnectionStore } from './connection.ts'
 import { useServerStore } from './server.ts'
 import { useSyncStore } from './sync.ts'
@@ -85,11 +86,14 @@ export function flattenTree(nodes: readonly SessionNode[]): SessionNode[] {
   return out
 }
 
+/** Messages read per request when exporting a whole session. */
+const EXPORT_PAGE_SIZE = 200
+
 /**
  * Session queries and actions. Queries: `get(dir, id)`, `status(dir, id)`, `tree(dir, search)`,
  * `busySessions`, `pendingPermissionCount`. Actions (each throws the server's Error and records
  * it in the connection store): `create`, `rename`, `remove`, `fork`, `share`, `unshare`,
- * `summarize`, `abort`, `revert`, `unrevert`, `init`.
+ * `summarize`, `abort`, `revert`, `unrevert`, `init`, `readForExport`.
  */
 export const useSessionsStore = defineStore('sessions', () => {
   const sync = useSyncStore()
@@ -203,6 +207,25 @@ export const useSessionsStore = defineStore('sessions', () => {
     return run(() => server.api.initSession(directory, id, { messageID: newMessageId(), model }))
   }
 
+  /**
+   * The whole session for an export: its info (`GET /session/{id}`) and every message, read page
+   * by page (`GET /session/{id}/message?limit=&before=`, oldest first) whatever the tab has loaded.
+   * @throws Error from the server.
+   */
+  function readForExport(directory: string, id: string): Promise<SessionExport> {
+    return run(async () => {
+      const info = await server.api.getSession(directory, id)
+      const pages: ExportedMessage[][] = []
+      let before: string | undefined
+      do {
+        const page = await server.api.listMessages(directory, id, { limit: EXPORT_PAGE_SIZE, ...(before ? { before } : {}) })
+        pages.unshift(page.messages)
+        before = page.nextCursor
+      } while (before)
+      return { info, messages: pages.flat() }
+    })
+  }
+
   return {
     get,
     status,
@@ -220,5 +243,6 @@ export const useSessionsStore = defineStore('sessions', () => {
     revert,
     unrevert,
     init,
+    readForExport,
   }
 })
