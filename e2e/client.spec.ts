@@ -13,6 +13,7 @@ import {
   recordStream,
   send,
   serverParts,
+  serverSession,
   sessionStatus,
   streamFrames,
 } from './client-support.ts'
@@ -277,8 +278,9 @@ test('reloading a tab mid-stream paints the session from IndexedDB first, then t
 test('two tabs on two sessions stream at the same time over one connection; a session finishing unseen notifies once', async ({ stack, context }) => {
   // A Notification stub shared by the tabs (permission persisted in localStorage), recording calls.
   await context.addInitScript(() => {
-    const w = window as unknown as { __notes: Array<{ title: string; body?: string; tag?: string }> }
+    const w = window as unknown as { __notes: Array<{ title: string; body?: string; tag?: string }>; __noteObjects: Array<{ onclick: (() => void) | null }> }
     w.__notes = []
+    w.__noteObjects = []
     const KEY = 'test:notification-permission'
     class FakeNotification {
       static get permission(): NotificationPermission {
@@ -288,9 +290,12 @@ test('two tabs on two sessions stream at the same time over one connection; a se
         localStorage.setItem(KEY, 'granted')
         return Promise.resolve('granted')
       }
+      onclick: (() => void) | null = null
       constructor(title: string, options?: NotificationOptions) {
         w.__notes.push({ title, body: options?.body, tag: options?.tag })
+        w.__noteObjects.push(this)
       }
+      close(): void {}
     }
     Object.defineProperty(window, 'Notification', { value: FakeNotification, configurable: true, writable: true })
   })
@@ -350,7 +355,13 @@ test('two tabs on two sessions stream at the same time over one connection; a se
   await a.waitForTimeout(1000)
   const all = await notes()
   expect(all.filter((n) => n.tag === `finished:${unseen.id}`)).toHaveLength(1)
-  expect(all.find((n) => n.tag === `finished:${unseen.id}`)?.title).toContain('finished')
+  // It names the session by its title, not its id.
+  expect(all.find((n) => n.tag === `finished:${unseen.id}`)?.title).toBe(`Finished: ${(await serverSession(stack, unseen.id)).title}`)
   // Sessions a visible tab shows never notify.
   expect(all.filter((n) => n.tag?.includes(one.id) || n.tag?.includes(two.id))).toEqual([])
+  // A click on it opens that session in the tab that showed it.
+  const shower = (await a.evaluate(() => (window as unknown as { __notes: unknown[] }).__notes.length)) > 0 ? a : b
+  await shower.evaluate(() => (window as unknown as { __noteObjects: Array<{ onclick: (() => void) | null }> }).__noteObjects.at(-1)?.onclick?.())
+  await expect(shower).toHaveURL(new RegExp(`/session/${unseen.id}`))
+  await expect(shower.getByTestId('session-title')).toHaveText((await serverSession(stack, unseen.id)).title)
 })

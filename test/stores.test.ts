@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
 import { effectScope, nextTick, ref } from 'vue'
 import type { Event, Message, Part, PermissionRequest, Project, Session, SessionStatus, TextPart } from '@opencode-ai/sdk/v2/types'
-import type { RelayedEvent, RelayStatus, ServerConfig } from '../sw/shared/protocol.ts'
+import type { RelayedEvent, RelayNotification, RelayStatus, ServerConfig } from '../sw/shared/protocol.ts'
 import type { RelayClient } from '../src/relay-client/types.ts'
 import { clearRelay, provideRelay } from '../src/relay-client/provide.ts'
 import { setStorage } from '../src/stores/storage.ts'
@@ -90,7 +90,7 @@ class FakeRelay implements RelayClient {
   private events_ = new Set<(e: RelayedEvent[]) => void>()
   private reset_ = new Set<(i: { reason: string; head: number }) => void>()
   private resync_ = new Set<(i: { directory: string; reason: string }) => void>()
-  private notify_ = new Set<(n: { title: string; body: string; tag: string }) => void>()
+  private notify_ = new Set<(n: RelayNotification) => void>()
   head = 100
 
   status(): RelayStatus {
@@ -112,7 +112,7 @@ class FakeRelay implements RelayClient {
     this.resync_.add(cb)
     return () => void this.resync_.delete(cb)
   }
-  onNotify(cb: (n: { title: string; body: string; tag: string }) => void) {
+  onNotify(cb: (n: RelayNotification) => void) {
     this.notify_.add(cb)
     return () => void this.notify_.delete(cb)
   }

@@ -1,4 +1,5 @@
 /** Runtime guard for messages arriving from the relay (a port or BroadcastChannel gives `unknown`). */
+import { isRecord } from '../../sw/shared/guards.ts'
 import type { RelayToTab } from '../../sw/shared/protocol.ts'
 
 const TYPES = new Set(['status', 'subscribed', 'events', 'reset', 'resync', 'notify', 'server-moved'])
@@ -21,10 +22,23 @@ export function isRelayToTab(x: unknown): x is RelayToTab {
     case 'resync':
       return 'directory' in x && typeof x.directory === 'string'
     case 'notify':
-      return 'title' in x && typeof x.title === 'string' && 'tag' in x && typeof x.tag === 'string'
+      return 'notification' in x && isNotification(x.notification)
     case 'server-moved':
       return 'server' in x && typeof x.server === 'object' && x.server !== null && 'url' in x.server && typeof x.server.url === 'string'
     default:
       return false
   }
+}
+
+/** A `notify` message's notification: every field a string, `kind` one of the two. */
+function isNotification(x: unknown): boolean {
+  return (
+    isRecord(x) &&
+    (x.kind === 'finished' || x.kind === 'permission') &&
+    typeof x.directory === 'string' &&
+    typeof x.sessionID === 'string' &&
+    typeof x.title === 'string' &&
+    typeof x.body === 'string' &&
+    typeof x.tag === 'string'
+  )
 }

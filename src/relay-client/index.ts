@@ -2,7 +2,7 @@
  * Tab side of the relay. `createRelayClient` picks the SharedWorker where it exists, else the
  * leader-tab fallback (Chrome Android before 148, some webviews); both implement `RelayClient`.
  */
-import type { RelayStatus, RelayToTab, ServerConfig, TabToRelay } from '../../sw/shared/protocol.ts'
+import type { RelayNotification, RelayStatus, RelayToTab, ServerConfig, TabToRelay } from '../../sw/shared/protocol.ts'
 import { isRelayToTab } from './guards.ts'
 import { IDLE_STATUS, type RelayClient, type RelayedEvent } from './types.ts'
 
@@ -19,7 +19,7 @@ type Listeners = {
   events: Set<(e: RelayedEvent[]) => void>
   reset: Set<(i: { reason: string; head: number }) => void>
   resync: Set<(i: { directory: string; reason: string }) => void>
-  notify: Set<(n: { title: string; body: string; tag: string }) => void>
+  notify: Set<(n: RelayNotification) => void>
   serverMoved: Set<(server: ServerConfig) => void>
 }
 
@@ -157,7 +157,7 @@ abstract class BaseRelay implements RelayClient {
         for (const cb of this.listeners.resync) cb({ directory: msg.directory, reason: msg.reason })
         return
       case 'notify':
-        for (const cb of this.listeners.notify) cb({ title: msg.title, body: msg.body, tag: msg.tag })
+        for (const cb of this.listeners.notify) cb(msg.notification)
         return
       case 'server-moved':
         for (const cb of this.listeners.serverMoved) cb(msg.server)
@@ -180,7 +180,7 @@ abstract class BaseRelay implements RelayClient {
   onResync(cb: (i: { directory: string; reason: string }) => void): () => void {
     return on(this.listeners.resync, cb)
   }
-  onNotify(cb: (n: { title: string; body: string; tag: string }) => void): () => void {
+  onNotify(cb: (n: RelayNotification) => void): () => void {
     return on(this.listeners.notify, cb)
   }
   onServerMoved(cb: (server: ServerConfig) => void): () => void {

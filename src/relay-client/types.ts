@@ -4,7 +4,7 @@
  * `SharedWorker` is missing (a leader tab elected through Web Locks runs the relay and fans out
  * over BroadcastChannel). Stores depend on this interface only.
  */
-import type { RelayedEvent, RelayStatus, ServerConfig } from '../../sw/shared/protocol.ts'
+import type { RelayedEvent, RelayNotification, RelayStatus, ServerConfig } from '../../sw/shared/protocol.ts'
 
 export type { RelayedEvent, RelayStatus, ServerConfig }
 
@@ -32,7 +32,7 @@ export interface RelayClient {
   /** A directory's state may have changed wholesale (server restart, instance disposed): re-read it over REST. */
   onResync(cb: (info: { directory: string; reason: string }) => void): () => void
   /** The relay picked this tab to show a system notification. */
-  onNotify(cb: (n: { title: string; body: string; tag: string }) => void): () => void
+  onNotify(cb: (n: RelayNotification) => void): () => void
   /**
    * Subscribes from `cursor` (the last cursor this tab applied) or `'head'` (live only).
    * Resolves with the range the relay will replay: events with cursor > `from`, up to `head` and beyond.

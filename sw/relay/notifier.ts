@@ -2,44 +2,77 @@
  * System notifications of the relay: one per event across all tabs (a session that finished, a
  * permission asked), for top-level sessions no visible tab shows, when the user turned them on
  * (protocol `settings`). The relay picks the tab that shows it: a visible one first, else the one
- * visible most recently (protocol `notify`).
+ * visible most recently (protocol `notify`, a {@link RelayNotification} the tab turns into a
+ * `Notification` whose click opens the session).
  */
 import type { Event } from '@opencode-ai/sdk/v2/types'
+import type { RelayNotification } from '../shared/protocol.ts'
 import type { TabSession } from './tab-session.ts'
 
 /** What a notification is about. */
-export type NotificationKind = 'finished' | 'permission'
+export type NotificationKind = RelayNotification['kind']
 
-/** Picks the tab and posts `notify`; remembers which sessions are subtasks (never notified). */
+/** What the notifier needs of a tab (a {@link TabSession}): whether and since when it is visible, what it shows, where to post. */
+export type NotifiableTab = Pick<TabSession, 'visible' | 'lastVisibleAt' | 'viewing' | 'endpoint'>
+
+/** What the notifier knows of a session from `session.created|updated`. */
+interface KnownSession {
+  title: string
+  parentID?: string
+}
+
+/** What a notice says beyond the session: the permission asked for (`permission.asked`: `permission` and `patterns`). */
+export interface NotificationDetail {
+  permission?: string
+  patterns?: readonly string[]
+}
+
+/** Picks the tab and posts `notify`; remembers sessions' titles and which are subtasks (never notified). */
 export class Notifier {
   /** Whether the user turned system notifications on (protocol `settings`). */
   enabled = false
-  /** sessionID → parent session id (undefined for a top-level session). */
-  private readonly parents = new Map<string, string | undefined>()
+  private readonly sessions = new Map<string, KnownSession>()
 
-  constructor(private readonly tabs: () => Iterable<TabSession>) {}
+  constructor(private readonly tabs: () => Iterable<NotifiableTab>) {}
 
-  /** Learns parents from `session.created|updated`; a `permission.asked` notifies. */
+  /** Learns titles and parents from `session.created|updated`; a `permission.asked` notifies. */
   observe(directory: string, event: Event): void {
-    if (event.type === 'session.created' || event.type === 'session.updated') this.parents.set(event.properties.info.id, event.properties.info.parentID)
-    else if (event.type === 'permission.asked') this.notify(directory, event.properties.sessionID, 'permission')
+    if (event.type === 'session.created' || event.type === 'session.updated') {
+      const { id, title, parentID } = event.properties.info
+      this.sessions.set(id, parentID === undefined ? { title } : { title, parentID })
+    } else if (event.type === 'session.deleted') this.sessions.delete(event.properties.info.id)
+    else if (event.type === 'permission.asked') {
+      const { sessionID, permission, patterns } = event.properties
+      this.notify(directory, sessionID, 'permission', { permission, patterns })
+    }
   }
 
   /**
    * One system notification across all tabs, when notifications are on, the session is top-level
-   * and no visible tab shows it.
+   * and no visible tab shows it. Titled with the session's title (its id until a title is known).
    */
-  notify(directory: string, sessionID: string, kind: NotificationKind): void {
-    if (!this.enabled || this.parents.get(sessionID)) return
+  notify(directory: string, sessionID: string, kind: NotificationKind, detail: NotificationDetail = {}): void {
+    const known = this.sessions.get(sessionID)
+    if (!this.enabled || known?.parentID) return
     const tabs = [...this.tabs()]
     if (tabs.some((t) => t.visible && t.viewing?.sessionID === sessionID)) return
     const pick = tabs.find((t) => t.visible) ?? tabs.sort((a, b) => b.lastVisibleAt - a.lastVisibleAt)[0]
     if (!pick) return
-    pick.endpoint.post({
-      type: 'notify',
-      title: kind === 'finished' ? 'OpenCode: session finished' : 'OpenCode: permission needed',
-      body: `${directory.split('/').pop() ?? directory} · ${sessionID}`,
-      tag: `${kind}:${sessionID}`,
-    })
+    pick.endpoint.post({ type: 'notify', notification: describe(directory, sessionID, known?.title, kind, detail) })
+  }
+}
+
+/** The words of a notice: `Finished: <title>` or `Permission needed: <title>`, the project (and the permission) below. */
+export function describe(directory: string, sessionID: string, title: string | undefined, kind: NotificationKind, detail: NotificationDetail = {}): RelayNotification {
+  const name = title?.trim() || sessionID
+  const project = directory.split(/[\\/]/).filter(Boolean).pop() ?? directory
+  const asked = detail.permission ? ` · ${detail.permission}${detail.patterns?.length ? `: ${detail.patterns.join(', ')}` : ''}` : ''
+  return {
+    kind,
+    directory,
+    sessionID,
+    title: kind === 'finished' ? `Finished: ${name}` : `Permission needed: ${name}`,
+    body: kind === 'finished' ? `${project} · the agent is done` : `${project}${asked}`,
+    tag: `${kind}:${sessionID}`,
   }
 }

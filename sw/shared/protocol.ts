@@ -136,6 +136,20 @@ export type TabToRelay =
   | { type: 'reconnect' }
   | { type: 'bye' }
 
+/**
+ * A system notification the relay asks one tab to show. `title`/`body` are ready to display
+ * (the session's title and project, not its id); `directory` + `sessionID` say where a click
+ * leads; `tag` (`<kind>:<sessionID>`) lets the OS replace an older notice of the same thing.
+ */
+export interface RelayNotification {
+  kind: 'finished' | 'permission'
+  directory: string
+  sessionID: string
+  title: string
+  body: string
+  tag: string
+}
+
 /** Messages the relay sends to a tab. */
 export type RelayToTab =
   | { type: 'status'; status: RelayStatus }
@@ -156,4 +170,4 @@ export type RelayToTab =
    */
   | { type: 'server-moved'; server: ServerConfig }
   /** The relay asks this tab to show a system notification (it picks one tab for every notification). */
-  | { type: 'notify'; title: string; body: string; tag: string }
+  | { type: 'notify'; notification: RelayNotification }
