@@ -21,6 +21,7 @@ import type {
   PermissionRequest,
   Project,
   Provider,
+  Pty,
   QuestionAnswer,
   QuestionRequest,
   Session,
@@ -82,6 +83,30 @@ export interface CommandInput {
   /** `provider/model` string, the format of this endpoint. */
   model?: string
   files?: FilePartInput[]
+}
+
+/** A shell the server can run in a PTY (`GET /pty/shells`): absolute `path`, display `name`. */
+export interface PtyShell {
+  path: string
+  name: string
+  /** Whether the server accepts it as a PTY command. */
+  acceptable: boolean
+}
+
+/** Body of `POST /pty`: every field optional (the server's default shell, login, in the project directory). */
+export interface PtyCreateInput {
+  title?: string
+  /** Absolute path of the program, e.g. a {@link PtyShell.path}. */
+  command?: string
+  args?: string[]
+  /** Working directory; the project directory when omitted. */
+  cwd?: string
+}
+
+/** A PTY viewport in character cells. */
+export interface PtySize {
+  rows: number
+  cols: number
 }
 
 /** Reply to a permission request (`POST /permission/{requestID}/reply`). */
@@ -160,6 +185,25 @@ export interface OpencodeApi {
   rejectQuestion(directory: string, requestID: string): Promise<void>
   /** `GET /find/file?query=`: relative paths of matching files. */
   findFiles(directory: string, query: string, signal?: AbortSignal): Promise<string[]>
+  /** `GET /pty`: the project's live PTYs (an exited PTY is removed by the server at once). */
+  listPtys(directory: string, signal?: AbortSignal): Promise<Pty[]>
+  /** `GET /pty/shells`: shells the server can start. */
+  ptyShells(directory: string, signal?: AbortSignal): Promise<PtyShell[]>
+  /** `POST /pty`: starts a PTY (default: the user's login shell in the project directory). */
+  createPty(directory: string, input?: PtyCreateInput): Promise<Pty>
+  /** `GET /pty/{id}`; throws with `cause.status` 404 once the PTY is gone. */
+  getPty(directory: string, ptyID: string, signal?: AbortSignal): Promise<Pty>
+  /** `PUT /pty/{id}` with a new viewport size (rows × cols in cells). */
+  resizePty(directory: string, ptyID: string, size: PtySize): Promise<Pty>
+  /** `DELETE /pty/{id}`: kills the process and removes the PTY; 404 (already gone) is not an error. */
+  removePty(directory: string, ptyID: string): Promise<void>
+  /**
+   * `POST /pty/{id}/connect-token` (with the `x-opencode-ticket: 1` header the server requires):
+   * a single-use ticket, valid `expiresIn` seconds, for one `GET /pty/{id}/connect?ticket=…`
+   * WebSocket, which then needs no Basic auth (browsers cannot set headers on a WebSocket). The
+   * ticket is bound to the PTY and the `directory`. Throws 403 when the page's origin is not allowed.
+   */
+  ptyConnectToken(directory: string, ptyID: string): Promise<{ ticket: string; expiresIn: number }>
 }
 
 /** Options of {@link createOpencodeApi}. */
@@ -330,7 +374,41 @@ export function createOpencodeApi(server: ServerConfig, options: OpencodeApiOpti
     async findFiles(directory, query, signal) {
       return (await client.find.files({ directory, query, limit: 50 }, { ...THROW, signal: deadline(signal) })).data
     },
+    async listPtys(directory, signal) {
+      return (await client.pty.list({ directory }, { ...THROW, signal: deadline(signal) })).data
+    },
+    async ptyShells(directory, signal) {
+      return (await client.pty.shells({ directory }, { ...THROW, signal: deadline(signal) })).data
+    },
+    async createPty(directory, input = {}) {
+      return (await client.pty.create({ directory, ...input }, THROW)).data
+    },
+    async getPty(directory, ptyID, signal) {
+      return (await client.pty.get({ directory, ptyID }, { ...THROW, signal: deadline(signal) })).data
+    },
+    async resizePty(directory, ptyID, size) {
+      return (await client.pty.update({ directory, ptyID, size: { rows: size.rows, cols: size.cols } }, THROW)).data
+    },
+    async removePty(directory, ptyID) {
+      try {
+        await client.pty.remove({ directory, ptyID }, THROW)
+      } catch (err) {
+        if (httpStatus(err) !== 404) throw err
+      }
+    },
+    async ptyConnectToken(directory, ptyID) {
+      const res = await client.pty.connectToken({ directory, ptyID }, { ...THROW, headers: { 'x-opencode-ticket': '1' } })
+      return { ticket: res.data.ticket, expiresIn: res.data.expires_in }
+    },
   }
+}
+
+/** The HTTP status of an error thrown by this API (`cause.status`), or `undefined` for network errors. */
+export function httpStatus(err: unknown): number | undefined {
+  if (!(err instanceof Error)) return undefined
+  const cause: unknown = err.cause
+  if (typeof cause !== 'object' || cause === null || !('status' in cause)) return undefined
+  return typeof cause.status === 'number' ? cause.status : undefined
 }
 
 /** The message of an unknown thrown value, for status lines and toasts. */
