@@ -15,6 +15,7 @@ import type { Agent, FilePartInput, Message, PermissionRequest, QuestionAnswer, 
 import { getSorted } from '../state/sorted.ts'
 import { errorMessage, type CommandInput, type ModelRef, type PermissionReply, type PromptInput } from '../api/opencode.ts'
 import { newMessageId, newPartId } from '../api/ids.ts'
+import { attachmentFilePart, type FileAttachment } from '../api/file-attachments.ts'
 import { readJson, writeJson } from './storage.ts'
 import { computeBackoffMs } from '../../sw/shared/backoff.ts'
 import { isRecord } from '../../sw/shared/guards.ts'
@@ -50,6 +51,8 @@ export interface PendingSend {
   text: string
   status: 'sending' | 'sent' | 'failed'
   error?: string
+  /** Images/PDFs sent with it (put back into the draft by {@link discard}). */
+  files?: FileAttachment[]
   attempts: number
   request: { kind: 'prompt'; input: PromptInput } | { kind: 'command'; input: CommandInput }
 }
@@ -124,7 +127,7 @@ function lastUserMessage(messages: readonly Message[] | undefined): UserMessage 
 /**
  * Prompt state and replies. State: `drafts`, `attachments`, `selections`, `pending`, `lastModel`.
  * Queries: `primaryAgents(dir)`, `agentFor(dir, id)`, `modelFor(dir, id)`, `pendingFor(id)`,
- * `pendingCount`. Actions: `select(key, {agent, model})`, `attach`, `detach`,
+ * `pendingCount`. Actions: `select(key, {agent, model})`, `attach`, `detach`, `addFile`, `removeFile`,
  * `send(dir, id, text, draftKey?)`, `retry(messageID)`, `discard(messageID)`,
  * `replyPermission(dir, request, reply)`, `replyQuestion(dir, request, answers)`,
  * `rejectQuestion(dir, request)`.
@@ -138,6 +141,8 @@ export const useChatStore = defineStore('chat', () => {
   const drafts: Record<string, string> = reactive({})
   /** `@` attachments per session. */
   const attachments: Record<string, Attachment[]> = reactive({})
+  /** Pasted, dropped or picked images/PDFs per draft key, sent as `data:` file parts. */
+  const files: Record<string, FileAttachment[]> = reactive({})
   /** Agent/model picked per session. */
   const selections: Record<string, Selection> = reactive({})
   /** Sends not yet visible in the synced state, by messageID. */
@@ -204,6 +209,16 @@ export const useChatStore = defineStore('chat', () => {
     attachments[sessionKey] = (attachments[sessionKey] ?? []).filter((a) => a.path !== path)
   }
 
+  /** Adds an image/PDF attachment (already checked and read: see src/api/file-attachments.ts) to a draft. */
+  function addFile(sessionKey: string, file: FileAttachment): void {
+    files[sessionKey] = [...(files[sessionKey] ?? []), file]
+  }
+
+  /** Removes an image/PDF attachment from a draft by its id. */
+  function removeFile(sessionKey: string, id: string): void {
+    files[sessionKey] = (files[sessionKey] ?? []).filter((f) => f.id !== id)
+  }
+
   /** Sends currently pending for a session, oldest first. */
   function pendingFor(sessionID: string): PendingSend[] {
     return Object.values(pending)
@@ -250,20 +265,22 @@ export const useChatStore = defineStore('chat', () => {
 
   /**
    * Sends what the user typed to a session: a slash command when the text starts with `/name` and
-   * `name` is a command of the project, else a prompt with the text and `@` attachments. Clears the
-   * draft and attachments. Resolves when the request is answered (prompt_async: at once); errors
+   * `name` is a command of the project, else a prompt with the text, the `@` attachments and the
+   * image/PDF attachments (`data:` file parts, after the text; no text part when `text` is blank).
+   * Clears the draft and attachments. Resolves when the request is answered (prompt_async: at once); errors
    * are recorded on the pending send, not thrown.
    * @returns the client-generated messageID.
    */
   async function send(directory: string, sessionID: string, text: string, sessionKey: string = sessionID): Promise<string> {
     const trimmed = text.trim()
-    const files = (attachments[sessionKey] ?? []).filter((a) => trimmed.includes(`@${a.path}`))
+    const mentioned = (attachments[sessionKey] ?? []).filter((a) => trimmed.includes(`@${a.path}`))
     const messageID = newMessageId()
     const agent = selections[sessionKey]?.agent ?? agentFor(directory, sessionID)
     const model = selections[sessionKey]?.model ?? modelFor(directory, sessionID)
     const slash = parseSlashCommand(trimmed)
     const isCommand = slash !== undefined && sync.directoryMeta(directory).commands.some((c) => c.name === slash.command)
-    const fileParts = files.map((f) => attachmentPart(f, trimmed))
+    const uploads = files[sessionKey] ?? []
+    const fileParts = [...mentioned.map((f) => attachmentPart(f, trimmed)), ...uploads.map(attachmentFilePart)]
     let request: PendingSend['request']
     if (isCommand && slash) {
       request = {
@@ -278,16 +295,17 @@ export const useChatStore = defineStore('chat', () => {
         },
       }
     } else {
-      const textPart: TextPartInput = { id: newPartId(), type: 'text', text: trimmed }
+      const textParts: TextPartInput[] = trimmed || fileParts.length === 0 ? [{ id: newPartId(), type: 'text', text: trimmed }] : []
       request = {
         kind: 'prompt',
-        input: { messageID, parts: [textPart, ...fileParts], ...(agent ? { agent } : {}), ...(model ? { model } : {}) },
+        input: { messageID, parts: [...textParts, ...fileParts], ...(agent ? { agent } : {}), ...(model ? { model } : {}) },
       }
     }
-    const p: PendingSend = { messageID, sessionID, directory, text: trimmed, status: 'sending', attempts: 0, request }
+    const p: PendingSend = { messageID, sessionID, directory, text: trimmed, status: 'sending', attempts: 0, request, ...(uploads.length ? { files: uploads } : {}) }
     pending[messageID] = p
     drafts[sessionKey] = ''
     attachments[sessionKey] = []
+    files[sessionKey] = []
     if (sessionKey !== sessionID && selections[sessionKey]) selections[sessionID] = { ...selections[sessionKey] }
     void dispatch(pending[messageID])
     return messageID
@@ -302,11 +320,12 @@ export const useChatStore = defineStore('chat', () => {
     }
   }
 
-  /** Drops a failed send, putting its text back into the draft. */
+  /** Drops a failed send, putting its text and image/PDF attachments back into the (empty) draft. */
   function discard(messageID: string): void {
     const p = pending[messageID]
     if (!p) return
     if (!drafts[p.sessionID]) drafts[p.sessionID] = p.text
+    if (p.files?.length && !files[p.sessionID]?.length) files[p.sessionID] = [...p.files]
     delete pending[messageID]
   }
 
@@ -358,6 +377,7 @@ export const useChatStore = defineStore('chat', () => {
   return {
     drafts,
     attachments,
+    files,
     selections,
     pending,
     pendingCount,
@@ -368,6 +388,8 @@ export const useChatStore = defineStore('chat', () => {
     select,
     attach,
     detach,
+    addFile,
+    removeFile,
     pendingFor,
     send,
     retry,

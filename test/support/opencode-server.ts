@@ -2,7 +2,7 @@
  * Starts the real `opencode serve` from the pinned `opencode-ai` package for tests, the demo and
  * the benchmarks, isolated from the user's data: HOME and every XDG_* directory point into a temp
  * folder, and the project is a fresh git repository whose `opencode.json` registers the scripted
- * model (see `scripted-model.ts`) as the only provider, with `"permission": {"bash": "ask"}`.
+ * model (see `scripted-model.ts`, image input on) as the only provider, with `"permission": {"bash": "ask"}`.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync, existsSync } from 'node:fs'
@@ -75,7 +75,17 @@ export function writeProject(root: string, modelBaseURL: string): string {
         npm: '@ai-sdk/openai-compatible',
         name: 'Scripted',
         options: { baseURL: modelBaseURL, apiKey: 'scripted-key' },
-        models: { 'scripted-model': { name: 'Scripted Model', limit: { context: 128000, output: 32000 } } },
+        // Image input on, so OpenCode sends attached images to the model as `image_url` parts
+        // (without it, it replaces each with an "ERROR: Cannot read … this model does not support
+        // image input" text part). Text-only prompts are sent exactly as before.
+        models: {
+          'scripted-model': {
+            name: 'Scripted Model',
+            limit: { context: 128000, output: 32000 },
+            attachment: true,
+            modalities: { input: ['text', 'image'], output: ['text'] },
+          },
+        },
       },
     },
     model: 'scripted/scripted-model',

@@ -16,6 +16,7 @@
  * | `xss corpus`               | markdown made of script/HTML/`javascript:` payloads ({@link XSS_CORPUS}) |
  * | `change files NAME`        | one step per tool call ({@link changeScript}): `write` NAME.txt, `read` and `edit` it, `bash` creating NAME-bash.txt (asks permission), then text |
  * | `change again NAME`        | `read` and `edit` NAME.txt again, `bash` removing NAME-bash.txt, then text |
+ * | `describe image`           | `Images seen: N (mime, …)` for the `image_url` content parts of the last user message, or `No image in the request.` ({@link imagesOf}) |
  * | anything else              | `Hello from the scripted model.`                                       |
  *
  * After a tool result (the last message has role `tool`) it replies `Tool finished: <output>`, except in
@@ -52,6 +53,8 @@ export interface ScriptedRequest {
   prompt: string
   /** Milliseconds since the epoch when the request arrived. */
   at: number
+  /** MIME types of the `image_url` parts of the last user message (from their `data:` URLs; `url` for others). */
+  images: string[]
 }
 
 /** A running scripted model. */
@@ -105,6 +108,23 @@ function textOf(content: unknown): string {
       .join('')
   }
   return ''
+}
+
+/**
+ * The images of an OpenAI-style message content: one entry per `{type: 'image_url', image_url:
+ * {url}}` part, the MIME type of a `data:` URL, else the URL itself.
+ */
+export function imagesOf(content: unknown): string[] {
+  if (!Array.isArray(content)) return []
+  const out: string[] = []
+  for (const c of content) {
+    if (typeof c !== 'object' || c === null || !('type' in c) || c.type !== 'image_url' || !('image_url' in c)) continue
+    const image: unknown = c.image_url
+    const url = typeof image === 'string' ? image : typeof image === 'object' && image !== null && 'url' in image && typeof image.url === 'string' ? image.url : ''
+    const data = /^data:([^;,]+)[;,]/.exec(url)
+    out.push(data ? data[1] : url)
+  }
+  return out
 }
 
 function parseMessages(body: unknown): ChatMessage[] {
@@ -173,8 +193,9 @@ export async function startScriptedModel(port = 0): Promise<ScriptedModel> {
     const last = messages[messages.length - 1]
     const lastUser = [...messages].reverse().find((m) => m.role === 'user')
     const prompt = lastUser ? textOf(lastUser.content) : ''
+    const images = lastUser ? imagesOf(lastUser.content) : []
     const id = `chatcmpl-${++seq}`
-    const record = (scenario: string) => requests.push({ scenario, prompt, at: Date.now() })
+    const record = (scenario: string) => requests.push({ scenario, prompt, at: Date.now(), images })
 
     open.add(res)
     res.on('close', () => open.delete(res))
@@ -235,6 +256,11 @@ export async function startScriptedModel(port = 0): Promise<ScriptedModel> {
           },
         ],
       })
+    }
+    if (/describe image/.test(prompt)) {
+      record('describe-image')
+      const reply = images.length ? `Images seen: ${images.length} (${images.join(', ')})` : 'No image in the request.'
+      return streamText(res, id, [reply], 0)
     }
     if (/xss corpus/.test(prompt)) {
       record('xss')
