@@ -106,4 +106,6 @@ test('images attached by picker, paste and drop reach the server and the model, 
   await expect(thumbs.first()).toBeVisible()
   expect(await thumbs.first().evaluate((img) => (img instanceof HTMLImageElement ? img.naturalWidth : 0))).toBe(1)
   await expect(thumbs.nth(1)).toHaveAttribute('alt', 'pasted.png')
+  // Shown at a visible size even for a 1×1 image.
+  expect((await thumbs.first().boundingBox())?.width ?? 0).toBeGreaterThanOrEqual(48)
 })
