@@ -151,7 +151,14 @@ export class PtySocket {
     }
     if (gen !== this.generation) return
     const Ctor = this.opts.WebSocket ?? (globalThis.WebSocket as unknown as new (url: string) => PtyWebSocket)
-    const ws = new Ctor(url)
+    let ws: PtyWebSocket
+    try {
+      ws = new Ctor(url)
+    } catch {
+      // A SecurityError (the page's CSP refuses the ws: origin) or a malformed URL.
+      this.scheduleRetry()
+      return
+    }
     ws.binaryType = 'arraybuffer'
     this.ws = ws
     ws.onopen = () => {
