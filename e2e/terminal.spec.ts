@@ -7,34 +7,17 @@
  * state; a second terminal opens beside it; the panel works at 390×844.
  *
  * The shared fixture's fault proxy carries no WebSocket upgrades, so a TCP splitter in front of it
- * sends the WebSocket connections straight to the server, and the app server's CSP lists the
- * `ws://` origin.
+ * sends the WebSocket connections straight to the server (the app's CSP allows `ws: wss:`).
  */
 import { test as base, expect, type Page } from '@playwright/test'
 import { startScriptedModel, type ScriptedModel } from '../test/support/scripted-model.ts'
 import { startOpencode, type OpencodeServer } from '../test/support/opencode-server.ts'
 import { ServerApi } from '../test/support/server-api.ts'
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { createServer, connect, type Server } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { startStaticServer, type StaticServer } from '../src/cli/static-server.ts'
 import { startFaultProxy, type FaultProxy } from '../test/support/fault-proxy.ts'
 import { appDist } from './support/fixtures.ts'
-
-/**
- * A copy of the built app whose index.html CSP also allows `ws:` in `connect-src`. The shipped
- * meta CSP (index.html) and the app server's header (src/cli/static-server.ts) list `http: https:`
- * only, which blocks the terminal's WebSocket; until they add `ws: wss:`, this spec serves a copy.
- */
-function distAllowingWebSockets(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'relay-term-dist-'))
-  cpSync(appDist(), dir, { recursive: true })
-  const index = join(dir, 'index.html')
-  writeFileSync(index, readFileSync(index, 'utf8').replace("connect-src 'self' http: https:", "connect-src 'self' http: https: ws: wss:"))
-  return dir
-}
 
 /**
  * The app's server address: a TCP splitter whose WebSocket connections (first bytes carry
@@ -81,20 +64,17 @@ const test = base.extend<{ stack: TermStack }>({
     const opencode = await startOpencode({ modelBaseURL: model.baseURL, ...(PASSWORD ? { password: PASSWORD } : {}) })
     const proxy = await startFaultProxy(opencode.url)
     const splitter = await startSplitter(proxy.port, opencode.port)
-    const dist = distAllowingWebSockets()
     const app = await startStaticServer({
-      root: dist,
+      root: appDist(),
       port: 0,
       config: () => ({ server: { url: splitter.url, ...(PASSWORD ? { password: PASSWORD } : {}) }, source: 'e2e' }),
-      // The app server's CSP lists http(s) servers only; the terminal's ws:// origin is added here.
-      connectSources: () => [splitter.url, splitter.url.replace(/^http/, 'ws')],
+      connectSources: () => [splitter.url],
     })
     const api = new ServerApi(opencode.url, opencode.directory, PASSWORD)
     await use({ model, opencode, app, proxy, api, directory: opencode.directory })
     await app.close()
     await splitter.close()
     await proxy.close()
-    rmSync(dist, { recursive: true, force: true })
     await opencode.dispose()
     await model.close()
   },

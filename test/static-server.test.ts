@@ -108,6 +108,8 @@ describe('static server', () => {
       expect(typeof policy).toBe('string')
       expectRequiredDirectives(String(policy))
       expect(parseCsp(String(policy)).get('connect-src')).toContain('http://127.0.0.1:4096')
+      // The terminal's PTY sockets (GET /pty/{id}/connect) are ws(s).
+      expect(parseCsp(String(policy)).get('connect-src')).toEqual(expect.arrayContaining(['ws:', 'wss:']))
       expect(res.headers['x-content-type-options']).toBe('nosniff')
     })
   }

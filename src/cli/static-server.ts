@@ -102,7 +102,7 @@ export function contentSecurityPolicy(connectSources: string[]): string {
     "img-src 'self' data: blob:",
     "font-src 'self' data:",
     // Any http(s) server: the app keeps a user-editable server list. Scripts stay locked down.
-    `connect-src 'self' http: https: ${connectSources.join(' ')}`.trim(),
+    `connect-src 'self' http: https: ws: wss: ${connectSources.join(' ')}`.trim(),
     "object-src 'none'",
     "base-uri 'none'",
     "frame-ancestors 'none'",
