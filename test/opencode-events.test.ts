@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { Event } from '@opencode-ai/sdk/v2/types'
-import { BusySessions, busyChange, disposedBy, eventEntityKey, eventScope, eventSessionID, isTransientEvent } from '../sw/shared/opencode-events.ts'
+import { BusySessions, busyChange, disposedBy, eventEntityKey, eventScope, eventSessionID, isTransientEvent, ptyChange } from '../sw/shared/opencode-events.ts'
 import { parseFrame } from '../sw/shared/frames.ts'
 
 /** An event as it arrives: the envelope checked by the frame parser, the properties unchecked. */
@@ -66,5 +66,16 @@ describe('OpenCode event knowledge', () => {
     busy.apply('/c', status('ses_c', 'busy'))
     busy.apply('global', ev('global.disposed', {}))
     expect(busy.size).toBe(0)
+  })
+})
+
+describe('terminal events', () => {
+  it('says which terminal a pty event concerns and what happened to it', () => {
+    const info = { id: 'pty_1', title: 'bash', command: '/bin/bash', args: [], cwd: '/p', status: 'running' as const, pid: 42 }
+    expect(ptyChange({ id: 'e1', type: 'pty.updated', properties: { info } })).toEqual({ ptyID: 'pty_1', kind: 'updated', title: 'bash' })
+    expect(ptyChange({ id: 'e2', type: 'pty.exited', properties: { id: 'pty_1', exitCode: 3 } })).toEqual({ ptyID: 'pty_1', kind: 'exited', exitCode: 3 })
+    expect(ptyChange({ id: 'e3', type: 'pty.deleted', properties: { id: 'pty_1' } })).toEqual({ ptyID: 'pty_1', kind: 'deleted' })
+    expect(ptyChange({ id: 'e4', type: 'pty.created', properties: { info } })).toBeUndefined()
+    expect(ptyChange({ id: 'e5', type: 'session.idle', properties: { sessionID: 's' } })).toBeUndefined()
   })
 })

@@ -14,6 +14,7 @@ import { defineStore } from 'pinia'
 import { reactive, ref } from 'vue'
 import { errorMessage, httpStatus, type PtySize } from '../api/opencode.ts'
 import { hasRelay, useRelay } from '../relay-client/provide.ts'
+import { ptyChange } from '../../sw/shared/opencode-events.ts'
 import { loadShownTerminals, reconcileShown, saveShownTerminals, type ShownTerminals } from '../terminal/persist.ts'
 import { PtyGoneError, type PtySocketState } from '../terminal/pty-socket.ts'
 import { ptyConnectUrl } from '../terminal/protocol.ts'
@@ -89,17 +90,13 @@ export const useTerminalsStore = defineStore('terminals', () => {
     listening.value = true
     useRelay().onEvents((events) => {
       for (const e of events) {
-        const payload = e.payload
-        if (payload.type === 'pty.exited') {
-          const entry = entries[payload.properties.id]
-          if (entry) entry.exitCode = payload.properties.exitCode
-        } else if (payload.type === 'pty.deleted') {
-          const entry = entries[payload.properties.id]
-          if (entry && entry.exitCode === undefined) entry.removed = true
-        } else if (payload.type === 'pty.updated') {
-          const entry = entries[payload.properties.info.id]
-          if (entry) entry.title = payload.properties.info.title
-        }
+        const change = ptyChange(e.payload)
+        const entry = change && entries[change.ptyID]
+        if (!change || !entry) continue
+        if (change.kind === 'exited') entry.exitCode = change.exitCode
+        else if (change.kind === 'deleted') {
+          if (entry.exitCode === undefined) entry.removed = true
+        } else entry.title = change.title
       }
     })
   }

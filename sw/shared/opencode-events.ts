@@ -133,6 +133,40 @@ export function busyChange(event: Event): BusyChange | undefined {
 }
 
 /**
+ * What a `pty.*` event says about a terminal (SDK v2 `pty.updated` `{info: Pty}`, `pty.exited`
+ * `{id, exitCode}`, `pty.deleted` `{id}`); `pty.created` and other events: `undefined`. Guarded like
+ * {@link busyChange}: a malformed payload makes no change.
+ */
+export type PtyChange =
+  | { ptyID: string; kind: 'updated'; title: string }
+  | { ptyID: string; kind: 'exited'; exitCode: number }
+  | { ptyID: string; kind: 'deleted' }
+
+/** See {@link PtyChange}. */
+export function ptyChange(event: Event): PtyChange | undefined {
+  const props: unknown = event.properties
+  switch (event.type) {
+    case 'pty.updated': {
+      const info = isRecord(props) ? props.info : undefined
+      const ptyID = stringField(info, 'id')
+      const title = stringField(info, 'title')
+      return ptyID !== undefined && title !== undefined ? { ptyID, kind: 'updated', title } : undefined
+    }
+    case 'pty.exited': {
+      const ptyID = stringField(props, 'id')
+      const exitCode = isRecord(props) ? props.exitCode : undefined
+      return ptyID !== undefined && typeof exitCode === 'number' ? { ptyID, kind: 'exited', exitCode } : undefined
+    }
+    case 'pty.deleted': {
+      const ptyID = stringField(props, 'id')
+      return ptyID !== undefined ? { ptyID, kind: 'deleted' } : undefined
+    }
+    default:
+      return undefined
+  }
+}
+
+/**
  * What an event disposes on the server: one project instance (`server.instance.disposed`, its
  * `directory`), or everything (`global.disposed`). Either means durable state may have changed
  * wholesale: re-read it over REST.
