@@ -49,4 +49,51 @@ describe('relay client, leader-tab fallback', () => {
       bus.close()
     }
   })
+
+  it('does not echo a server move back to the relay, and says hello with the address it moved to', async () => {
+    // A tab's stores follow a `server-moved` and ask the client to configure that address; sent
+    // back, it could reach the relay after a later move and pull it back to the old address.
+    vi.stubGlobal('navigator', {})
+    vi.stubGlobal('document', Object.assign(new EventTarget(), { visibilityState: 'visible' }))
+    vi.stubGlobal('window', new EventTarget())
+    vi.stubGlobal('location', { search: '?relay=leader' })
+    vi.stubGlobal('localStorage', { getItem: () => null })
+    const { createRelayClient } = await import('../src/relay-client/index.ts')
+    const bus = new BroadcastChannel('opencode-relay-bus')
+    const toLeader: TabToRelay[] = []
+    let tabId = ''
+    bus.onmessage = (ev: MessageEvent<{ kind: string; from?: string; msg?: TabToRelay }>) => {
+      if (ev.data.kind !== 'to-leader' || !ev.data.msg || !ev.data.from) return
+      tabId = ev.data.from
+      toLeader.push(ev.data.msg)
+    }
+    const A = { url: 'http://127.0.0.1:4096', identity: 'launcher:/p', followLauncher: true }
+    const B = { ...A, url: 'http://127.0.0.1:40001' }
+    const C = { url: 'http://elsewhere.test' }
+    const client = createRelayClient(A)
+    try {
+      const moved: string[] = []
+      client.onServerMoved((s) => {
+        moved.push(s.url)
+        client.configure(s) // what the server store and the sync store do
+      })
+      await vi.waitFor(() => expect(tabId).not.toBe(''))
+      bus.postMessage({ kind: 'to-tab', to: tabId, msg: { type: 'server-moved', server: B } satisfies RelayToTab })
+      await vi.waitFor(() => expect(moved).toEqual([B.url]))
+      client.configure(B)
+      client.configure(C)
+      await vi.waitFor(() => expect(toLeader.filter((m) => m.type === 'configure')).toEqual([{ type: 'configure', server: C }]))
+
+      toLeader.length = 0
+      bus.postMessage({ kind: 'to-tab', to: tabId, msg: { type: 'server-moved', server: B } satisfies RelayToTab })
+      await vi.waitFor(() => expect(moved).toEqual([B.url, B.url]))
+      bus.postMessage({ kind: 'leader-changed', leader: 'another-tab' })
+      await vi.waitFor(() => expect(toLeader.some((m) => m.type === 'hello')).toBe(true))
+      expect(toLeader.find((m) => m.type === 'hello')).toMatchObject({ server: B })
+      expect(toLeader.filter((m) => m.type === 'configure')).toEqual([])
+    } finally {
+      client.close()
+      bus.close()
+    }
+  })
 })

@@ -2,7 +2,7 @@
  * Tab side of the relay. `createRelayClient` picks the SharedWorker where it exists, else the
  * leader-tab fallback (Chrome Android before 148, some webviews); both implement `RelayClient`.
  */
-import type { RelayNotification, RelayStatus, RelayToTab, ServerConfig, TabToRelay } from '../../sw/shared/protocol.ts'
+import { sameServer, type RelayNotification, type RelayStatus, type RelayToTab, type ServerConfig, type TabToRelay } from '../../sw/shared/protocol.ts'
 import { isRelayToTab } from './guards.ts'
 import { IDLE_STATUS, type RelayClient, type RelayedEvent } from './types.ts'
 
@@ -160,6 +160,9 @@ abstract class BaseRelay implements RelayClient {
         for (const cb of this.listeners.notify) cb(msg.notification)
         return
       case 'server-moved':
+        // The relay already uses this address: the tab's own follow-up `configure` is not sent
+        // back (see `configure`), and a later `hello` carries it.
+        this.server = msg.server
         for (const cb of this.listeners.serverMoved) cb(msg.server)
         return
     }
@@ -194,9 +197,15 @@ abstract class BaseRelay implements RelayClient {
       this.send({ type: 'subscribe', cursor })
     })
   }
+  /**
+   * Points the relay at `server`. Nothing is sent when the relay already uses it — in particular
+   * after a `server-moved`: echoing that move back could arrive after a later move and pull the
+   * relay back to an address it just left, which it would then leave again, and so on.
+   */
   configure(server: ServerConfig): void {
+    const unchanged = sameServer(this.server, server) && Boolean(this.server.followLauncher) === Boolean(server.followLauncher)
     this.server = server
-    this.send({ type: 'configure', server })
+    if (!unchanged) this.send({ type: 'configure', server })
   }
   reconnect(): void {
     this.send({ type: 'reconnect' })
