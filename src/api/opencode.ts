@@ -15,6 +15,8 @@ import type {
   Command,
   Config,
   FilePartInput,
+  LspStatus,
+  McpStatus,
   Message,
   Part,
   Path,
@@ -204,6 +206,21 @@ export interface OpencodeApi {
    * ticket is bound to the PTY and the `directory`. Throws 403 when the page's origin is not allowed.
    */
   ptyConnectToken(directory: string, ptyID: string): Promise<{ ticket: string; expiresIn: number }>
+  /**
+   * `GET /mcp`: every MCP server configured for the project (the `mcp` key of its config), by name,
+   * with its state: `connected`, `disabled` (`enabled: false`), `failed` (with the server's
+   * `error`, e.g. the spawn error of a local command), `needs_auth` (a remote server wants OAuth)
+   * or `needs_client_registration` (with `error`). `{}` when none is configured. The first call
+   * for a project waits while its MCP servers connect.
+   */
+  mcpStatus(directory: string, signal?: AbortSignal): Promise<Record<string, McpStatus>>
+  /**
+   * `GET /lsp`: the LSP servers the project has started (`id`, display `name`, `root` as the
+   * server reports it — `''` for the project directory itself — and `status` `connected` /
+   * `error`). Servers start lazily, when the agent first touches a file of their language, so
+   * `[]` is normal for a fresh project; a server that failed to spawn is not listed.
+   */
+  lspStatus(directory: string, signal?: AbortSignal): Promise<LspStatus[]>
 }
 
 /** Options of {@link createOpencodeApi}. */
@@ -399,6 +416,12 @@ export function createOpencodeApi(server: ServerConfig, options: OpencodeApiOpti
     async ptyConnectToken(directory, ptyID) {
       const res = await client.pty.connectToken({ directory, ptyID }, { ...THROW, headers: { 'x-opencode-ticket': '1' } })
       return { ticket: res.data.ticket, expiresIn: res.data.expires_in }
+    },
+    async mcpStatus(directory, signal) {
+      return (await client.mcp.status({ directory }, { ...THROW, signal: deadline(signal) })).data
+    },
+    async lspStatus(directory, signal) {
+      return (await client.lsp.status({ directory }, { ...THROW, signal: deadline(signal) })).data
     },
   }
 }

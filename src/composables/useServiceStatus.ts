@@ -1,0 +1,119 @@
+/**
+ * The MCP and LSP servers of one project, loaded from the server: `GET /mcp` and `GET /lsp`
+ * (through src/api/opencode.ts), both at once, when the directory (or the server) changes and on
+ * {@link UseServiceStatusReturn.refresh}. Rows and summary come from src/state/service-status.ts.
+ *
+ * Event-driven refresh is not wired yet: the relay's `lsp.updated` and `mcp.tools.changed` events
+ * would call `refresh()` for their directory (see the report of issue 16).
+ */
+import { computed, onScopeDispose, shallowRef, toValue, watch, type ComputedRef, type MaybeRefOrGetter, type Ref } from 'vue'
+import type { LspStatus } from '@opencode-ai/sdk/v2/types'
+import { READ_TIMEOUT_MS, type OpencodeApi } from '../api/opencode.ts'
+import { lspServerRows, mcpServerRows, serviceSummary, statusLoadError, type McpServerRow, type ServiceSummary } from '../state/service-status.ts'
+import { useServerStore } from '../stores/server.ts'
+
+/** The two API calls the composable needs (a fake in tests). */
+export type ServiceStatusApi = Pick<OpencodeApi, 'mcpStatus' | 'lspStatus'>
+
+/** Options of {@link useServiceStatus}. */
+export interface UseServiceStatusOptions {
+  /** The project's absolute directory; nothing is loaded while it is `undefined`. */
+  directory: MaybeRefOrGetter<string | undefined>
+  /** The API to ask; the current server's (`useServerStore().api`) when omitted. */
+  api?: MaybeRefOrGetter<ServiceStatusApi>
+  /** Give up on a load after this many ms (default {@link READ_TIMEOUT_MS}). */
+  timeoutMs?: number
+}
+
+/** What {@link useServiceStatus} returns. */
+export interface UseServiceStatusReturn {
+  /** MCP servers by name, `undefined` until the first successful load for this directory. */
+  mcp: Readonly<Ref<readonly McpServerRow[] | undefined>>
+  /** Started LSP servers by name, `undefined` until the first successful load for this directory. */
+  lsp: Readonly<Ref<readonly LspStatus[] | undefined>>
+  /** Whether a load is in flight. */
+  loading: Readonly<Ref<boolean>>
+  /**
+   * Why the latest load failed (one line per failed endpoint), else `undefined`. The list of a
+   * failed endpoint keeps its last known value.
+   */
+  error: Readonly<Ref<string | undefined>>
+  /** When the latest load finished (epoch ms), successful or not; `undefined` before. */
+  updatedAt: Readonly<Ref<number | undefined>>
+  /** Counts, overall health and the button's label. */
+  summary: ComputedRef<ServiceSummary>
+  /** Loads both lists again (a load in flight is superseded); resolves when this load ends, never rejects. */
+  refresh(): Promise<void>
+}
+
+/**
+ * Loads and keeps the MCP and LSP status of a project. Call inside a component's `setup` (or an
+ * effect scope): a load in flight is aborted when the scope is disposed or the directory changes,
+ * and a late answer for another directory is dropped.
+ */
+export function useServiceStatus(options: UseServiceStatusOptions): UseServiceStatusReturn {
+  const api = options.api ?? (() => useServerStore().api)
+  const timeoutMs = options.timeoutMs ?? READ_TIMEOUT_MS
+  const mcp = shallowRef<readonly McpServerRow[]>()
+  const lsp = shallowRef<readonly LspStatus[]>()
+  const loading = shallowRef(false)
+  const error = shallowRef<string>()
+  const updatedAt = shallowRef<number>()
+  let current: AbortController | undefined
+
+  function cancel(): void {
+    current?.abort()
+    current = undefined
+  }
+
+  async function refresh(): Promise<void> {
+    cancel()
+    const directory = toValue(options.directory)
+    if (!directory) {
+      loading.value = false
+      return
+    }
+    const controller = new AbortController()
+    current = controller
+    const timer = setTimeout(() => controller.abort(new DOMException('The status request timed out', 'TimeoutError')), timeoutMs)
+    const client = toValue(api)
+    loading.value = true
+    try {
+      const [mcpResult, lspResult] = await Promise.allSettled([client.mcpStatus(directory, controller.signal), client.lspStatus(directory, controller.signal)])
+      if (current !== controller) return
+      const problems: string[] = []
+      if (mcpResult.status === 'fulfilled') mcp.value = mcpServerRows(mcpResult.value)
+      else problems.push(statusLoadError('MCP status', timedOut(controller, mcpResult.reason)))
+      if (lspResult.status === 'fulfilled') lsp.value = lspServerRows(lspResult.value)
+      else problems.push(statusLoadError('LSP status', timedOut(controller, lspResult.reason)))
+      error.value = problems.length ? problems.join('\n') : undefined
+      updatedAt.value = Date.now()
+      loading.value = false
+      current = undefined
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  watch(
+    [() => toValue(options.directory), () => toValue(api)],
+    () => {
+      // Another project or server: the lists shown so far are not this one's.
+      mcp.value = undefined
+      lsp.value = undefined
+      error.value = undefined
+      updatedAt.value = undefined
+      void refresh()
+    },
+    { immediate: true },
+  )
+  onScopeDispose(cancel)
+
+  const summary = computed(() => serviceSummary(mcp.value, lsp.value, error.value !== undefined))
+  return { mcp, lsp, loading, error, updatedAt, summary, refresh }
+}
+
+/** The timeout's own reason when our timer aborted the request, so the message says "in time". */
+function timedOut(controller: AbortController, reason: unknown): unknown {
+  return controller.signal.aborted && controller.signal.reason instanceof DOMException ? controller.signal.reason : reason
+}

@@ -1,0 +1,173 @@
+/**
+ * What the service status button and popover show about a project's MCP and LSP servers, derived
+ * from `GET /mcp` (a map name → {@link McpStatus}) and `GET /lsp` ({@link LspStatus}[]): rows in a
+ * stable order, a tone per state, the button's summary text and one overall health.
+ * Pure: no Vue, no I/O.
+ */
+import type { LspStatus, McpStatus } from '@opencode-ai/sdk/v2/types'
+import { errorMessage, httpStatus } from '../api/opencode.ts'
+
+/** The state of one MCP server, as `GET /mcp` names it. */
+export type McpState = McpStatus['status']
+
+/** One row of the MCP list. */
+export interface McpServerRow {
+  /** The server's name: its key under `mcp` in the project's config. */
+  name: string
+  state: McpState
+  /** The server's error text (`failed`, `needs_client_registration`); absent otherwise. */
+  error?: string
+}
+
+/** Colour of a state: `success` green, `warning` amber, `danger` red, `muted` grey. */
+export type StatusTone = 'success' | 'warning' | 'danger' | 'muted'
+
+/**
+ * Overall health of a project's services, worst first: `failing` (an MCP server failed or an LSP
+ * server is in error), `attention` (an MCP server needs authentication or client registration),
+ * `stale` (the last refresh failed; the lists are the last known ones, or none yet), `ok` (every
+ * server connected or disabled on purpose), `none` (nothing configured or running), `unknown`
+ * (not loaded yet).
+ */
+export type ServiceHealth = 'failing' | 'attention' | 'stale' | 'ok' | 'none' | 'unknown'
+
+/** The button's numbers and text. */
+export interface ServiceSummary {
+  /** MCP servers in state `connected`. */
+  mcpConnected: number
+  /** Every MCP server the project configures, disabled ones included. */
+  mcpTotal: number
+  /** LSP servers in state `connected`. */
+  lspConnected: number
+  /** LSP servers the project has started. */
+  lspTotal: number
+  health: ServiceHealth
+  /** E.g. `MCP 1/2 · LSP 0`: connected/total per kind, just the `0` when a kind has none, `…` before the first load. */
+  label: string
+}
+
+/** The rows of `GET /mcp`, ordered by name (locale order, case-insensitive), errors kept. */
+export function mcpServerRows(statuses: Record<string, McpStatus>): McpServerRow[] {
+  return Object.entries(statuses)
+    .map(([name, status]): McpServerRow => {
+      if (status.status === 'failed' || status.status === 'needs_client_registration') return { name, state: status.status, error: status.error }
+      return { name, state: status.status }
+    })
+    .sort((a, b) => a.name.localeCompare(b.name, undefined, { sensitivity: 'base' }) || a.name.localeCompare(b.name))
+}
+
+/** The LSP servers of `GET /lsp`, ordered by name then root. */
+export function lspServerRows(servers: readonly LspStatus[]): LspStatus[] {
+  return [...servers].sort((a, b) => a.name.localeCompare(b.name) || a.root.localeCompare(b.root))
+}
+
+/** Words for an MCP state, for the row and screen readers. */
+export function mcpStateLabel(state: McpState): string {
+  switch (state) {
+    case 'connected':
+      return 'Connected'
+    case 'disabled':
+      return 'Disabled'
+    case 'failed':
+      return 'Failed'
+    case 'needs_auth':
+      return 'Needs authentication'
+    case 'needs_client_registration':
+      return 'Needs client registration'
+  }
+}
+
+/** Colour of an MCP state: connected green, disabled grey, failed red, the two auth states amber. */
+export function mcpStateTone(state: McpState): StatusTone {
+  switch (state) {
+    case 'connected':
+      return 'success'
+    case 'disabled':
+      return 'muted'
+    case 'failed':
+      return 'danger'
+    case 'needs_auth':
+    case 'needs_client_registration':
+      return 'warning'
+  }
+}
+
+/** Words for an LSP state. */
+export function lspStateLabel(state: LspStatus['status']): string {
+  return state === 'connected' ? 'Connected' : 'Error'
+}
+
+/** Colour of an LSP state: connected green, error red. */
+export function lspStateTone(state: LspStatus['status']): StatusTone {
+  return state === 'connected' ? 'success' : 'danger'
+}
+
+/** Colour of an overall health (the button's dot). */
+export function healthTone(health: ServiceHealth): StatusTone {
+  switch (health) {
+    case 'ok':
+      return 'success'
+    case 'failing':
+      return 'danger'
+    case 'attention':
+    case 'stale':
+      return 'warning'
+    case 'none':
+    case 'unknown':
+      return 'muted'
+  }
+}
+
+/** One sentence for an overall health (the button's accessible name and tooltip). */
+export function healthSentence(health: ServiceHealth): string {
+  switch (health) {
+    case 'failing':
+      return 'Some servers are failing'
+    case 'attention':
+      return 'A server needs attention'
+    case 'stale':
+      return 'Status could not be refreshed'
+    case 'ok':
+      return 'All servers working'
+    case 'none':
+      return 'No servers'
+    case 'unknown':
+      return 'Loading status'
+  }
+}
+
+function countLabel(kind: string, connected: number, total: number | undefined): string {
+  if (total === undefined) return `${kind} …`
+  return total === 0 ? `${kind} 0` : `${kind} ${connected}/${total}`
+}
+
+/**
+ * The summary of a project's services.
+ * @param mcp the MCP rows, `undefined` when never loaded.
+ * @param lsp the LSP servers, `undefined` when never loaded.
+ * @param refreshFailed whether the latest load failed (the lists are then the last known ones).
+ */
+export function serviceSummary(mcp: readonly McpServerRow[] | undefined, lsp: readonly LspStatus[] | undefined, refreshFailed = false): ServiceSummary {
+  const mcpConnected = mcp?.filter((m) => m.state === 'connected').length ?? 0
+  const lspConnected = lsp?.filter((l) => l.status === 'connected').length ?? 0
+  const label = `${countLabel('MCP', mcpConnected, mcp?.length)} · ${countLabel('LSP', lspConnected, lsp?.length)}`
+  let health: ServiceHealth
+  if (mcp?.some((m) => m.state === 'failed') || lsp?.some((l) => l.status === 'error')) health = 'failing'
+  else if (mcp?.some((m) => mcpStateTone(m.state) === 'warning')) health = 'attention'
+  else if (refreshFailed) health = 'stale'
+  else if (mcp === undefined || lsp === undefined) health = 'unknown'
+  else health = mcp.length + lsp.length === 0 ? 'none' : 'ok'
+  return { mcpConnected, mcpTotal: mcp?.length ?? 0, lspConnected, lspTotal: lsp?.length ?? 0, health, label }
+}
+
+/**
+ * A clear message for a failed status load: `what` (e.g. `MCP status`), then why — the HTTP status
+ * and the server's message for a 4xx/5xx, "the server did not answer in time" for a timeout, "the
+ * server is unreachable" for a network error.
+ */
+export function statusLoadError(what: string, err: unknown): string {
+  const status = httpStatus(err)
+  if (status !== undefined) return `${what}: the server answered ${status} (${errorMessage(err)})`
+  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return `${what}: the server did not answer in time`
+  return `${what}: the server is unreachable (${errorMessage(err)})`
+}

@@ -1,0 +1,177 @@
+import { describe, expect, it } from 'vitest'
+import { effectScope, nextTick, ref } from 'vue'
+import type { LspStatus, McpStatus } from '@opencode-ai/sdk/v2/types'
+import { lspServerRows, mcpServerRows, serviceSummary, statusLoadError, healthTone } from '../src/state/service-status.ts'
+import { useServiceStatus, type ServiceStatusApi } from '../src/composables/useServiceStatus.ts'
+
+const ENOENT = "ENOENT: no such file or directory, posix_spawn '/nonexistent/mcp-server-binary'"
+
+/** What the pinned server answered in the e2e project (see e2e/service-status.spec.ts). */
+const SERVER_MCP: Record<string, McpStatus> = {
+  echo: { status: 'connected' },
+  broken: { status: 'failed', error: ENOENT },
+}
+const SERVER_LSP: LspStatus[] = [{ id: 'relay-text', name: 'relay-text', root: '', status: 'connected' }]
+
+describe('service status rows and summary', () => {
+  it('orders MCP rows by name and keeps the error of a failed or unregistered server only', () => {
+    const rows = mcpServerRows({
+      zeta: { status: 'needs_client_registration', error: 'register first' },
+      ...SERVER_MCP,
+      Alpha: { status: 'disabled' },
+      auth: { status: 'needs_auth' },
+    })
+    expect(rows).toEqual([
+      { name: 'Alpha', state: 'disabled' },
+      { name: 'auth', state: 'needs_auth' },
+      { name: 'broken', state: 'failed', error: ENOENT },
+      { name: 'echo', state: 'connected' },
+      { name: 'zeta', state: 'needs_client_registration', error: 'register first' },
+    ])
+  })
+
+  it('orders LSP servers by name, then root', () => {
+    const rows = lspServerRows([
+      { id: 'ts', name: 'typescript', root: 'web', status: 'connected' },
+      { id: 'go', name: 'gopls', root: '', status: 'error' },
+      { id: 'ts', name: 'typescript', root: 'api', status: 'connected' },
+    ])
+    expect(rows.map((r) => `${r.name}:${r.root}`)).toEqual(['gopls:', 'typescript:api', 'typescript:web'])
+  })
+
+  it('labels connected/total per kind, a bare 0 for none, … before the first load', () => {
+    expect(serviceSummary(mcpServerRows(SERVER_MCP), []).label).toBe('MCP 1/2 · LSP 0')
+    expect(serviceSummary(mcpServerRows(SERVER_MCP), SERVER_LSP).label).toBe('MCP 1/2 · LSP 1/1')
+    expect(serviceSummary([], []).label).toBe('MCP 0 · LSP 0')
+    expect(serviceSummary(undefined, undefined).label).toBe('MCP … · LSP …')
+    expect(serviceSummary(mcpServerRows({ a: { status: 'disabled' } }), undefined).label).toBe('MCP 0/1 · LSP …')
+  })
+
+  it('rates health worst first: failing, attention, stale, ok, none, unknown', () => {
+    const ok = mcpServerRows({ a: { status: 'connected' }, b: { status: 'disabled' } })
+    const auth = mcpServerRows({ a: { status: 'connected' }, b: { status: 'needs_auth' } })
+    const lspError: LspStatus[] = [{ id: 'x', name: 'x', root: '', status: 'error' }]
+    expect(serviceSummary(mcpServerRows(SERVER_MCP), []).health).toBe('failing')
+    expect(serviceSummary(ok, lspError).health).toBe('failing')
+    expect(serviceSummary(mcpServerRows(SERVER_MCP), [], true).health).toBe('failing')
+    expect(serviceSummary(auth, []).health).toBe('attention')
+    expect(serviceSummary(ok, SERVER_LSP, true).health).toBe('stale')
+    expect(serviceSummary(undefined, undefined, true).health).toBe('stale')
+    expect(serviceSummary(ok, SERVER_LSP).health).toBe('ok')
+    expect(serviceSummary([], []).health).toBe('none')
+    expect(serviceSummary(ok, undefined).health).toBe('unknown')
+    expect(healthTone('failing')).toBe('danger')
+    expect(healthTone('stale')).toBe('warning')
+    expect(healthTone('none')).toBe('muted')
+  })
+
+  it('explains a failed load: HTTP status and message, timeout, unreachable', () => {
+    const http = new Error('Instance not found', { cause: { status: 500, body: {} } })
+    expect(statusLoadError('MCP status', http)).toBe('MCP status: the server answered 500 (Instance not found)')
+    expect(statusLoadError('LSP status', new DOMException('late', 'TimeoutError'))).toBe('LSP status: the server did not answer in time')
+    expect(statusLoadError('MCP status', new TypeError('Failed to fetch'))).toBe('MCP status: the server is unreachable (Failed to fetch)')
+  })
+})
+
+/** A fake API whose calls wait until the test settles them. */
+function fakeApi() {
+  const calls: Array<{ kind: 'mcp' | 'lsp'; directory: string; signal?: AbortSignal; settle: (value: unknown, fail?: boolean) => void }> = []
+  const pending = <T>(kind: 'mcp' | 'lsp', directory: string, signal?: AbortSignal) =>
+    new Promise<T>((resolve, reject) => {
+      calls.push({ kind, directory, signal, settle: (value, fail) => (fail ? reject(value) : resolve(value as T)) })
+      signal?.addEventListener('abort', () => reject(signal.reason))
+    })
+  const api: ServiceStatusApi = {
+    mcpStatus: (directory, signal) => pending<Record<string, McpStatus>>('mcp', directory, signal),
+    lspStatus: (directory, signal) => pending<LspStatus[]>('lsp', directory, signal),
+  }
+  const last = (kind: 'mcp' | 'lsp') => {
+    const call = calls.filter((c) => c.kind === kind).at(-1)
+    if (!call) throw new Error(`no ${kind} call`)
+    return call
+  }
+  return { api, calls, last }
+}
+
+const flush = () => new Promise((r) => setTimeout(r, 0))
+
+describe('useServiceStatus', () => {
+  it('loads both lists for the directory, then keeps the last known list when a refresh fails', async () => {
+    const fake = fakeApi()
+    const scope = effectScope()
+    const status = scope.run(() => useServiceStatus({ directory: ref('/p'), api: fake.api }))
+    if (!status) throw new Error('no scope')
+    expect(status.loading.value).toBe(true)
+    expect(status.summary.value.health).toBe('unknown')
+    fake.last('mcp').settle(SERVER_MCP)
+    fake.last('lsp').settle([])
+    await flush()
+    expect(status.loading.value).toBe(false)
+    expect(status.mcp.value?.map((m) => m.name)).toEqual(['broken', 'echo'])
+    expect(status.summary.value.label).toBe('MCP 1/2 · LSP 0')
+    expect(status.error.value).toBeUndefined()
+
+    const refreshed = status.refresh()
+    fake.last('mcp').settle(new Error('boom', { cause: { status: 500 } }), true)
+    fake.last('lsp').settle(SERVER_LSP)
+    await refreshed
+    expect(status.error.value).toBe('MCP status: the server answered 500 (boom)')
+    expect(status.mcp.value?.map((m) => m.name)).toEqual(['broken', 'echo'])
+    expect(status.lsp.value).toEqual(SERVER_LSP)
+    expect(status.summary.value.label).toBe('MCP 1/2 · LSP 1/1')
+    scope.stop()
+  })
+
+  it('drops a late answer for the previous directory, starts empty for the new one, and aborts on dispose', async () => {
+    const fake = fakeApi()
+    const directory = ref<string | undefined>('/a')
+    const scope = effectScope()
+    const status = scope.run(() => useServiceStatus({ directory, api: fake.api }))
+    if (!status) throw new Error('no scope')
+    const first = fake.last('mcp')
+    fake.last('mcp').settle(SERVER_MCP)
+    fake.last('lsp').settle([])
+    await flush()
+    expect(status.mcp.value).toHaveLength(2)
+
+    directory.value = '/b'
+    await nextTick()
+    expect(status.mcp.value).toBeUndefined()
+    expect(status.loading.value).toBe(true)
+    const forB = fake.last('lsp')
+    expect(forB.directory).toBe('/b')
+    directory.value = '/c'
+    await nextTick()
+    expect(forB.signal?.aborted).toBe(true)
+    forB.settle(SERVER_LSP)
+    await flush()
+    expect(status.lsp.value).toBeUndefined()
+    expect(first.directory).toBe('/a')
+
+    const forC = fake.last('mcp')
+    scope.stop()
+    expect(forC.signal?.aborted).toBe(true)
+  })
+
+  it('says the server did not answer in time when a load outlives the timeout', async () => {
+    const fake = fakeApi()
+    const scope = effectScope()
+    const status = scope.run(() => useServiceStatus({ directory: '/p', api: fake.api, timeoutMs: 20 }))
+    if (!status) throw new Error('no scope')
+    await new Promise((r) => setTimeout(r, 60))
+    expect(status.loading.value).toBe(false)
+    expect(status.error.value).toBe('MCP status: the server did not answer in time\nLSP status: the server did not answer in time')
+    expect(status.summary.value.health).toBe('stale')
+    scope.stop()
+  })
+
+  it('loads nothing without a directory', async () => {
+    const fake = fakeApi()
+    const scope = effectScope()
+    const status = scope.run(() => useServiceStatus({ directory: () => undefined, api: fake.api }))
+    await flush()
+    expect(fake.calls).toHaveLength(0)
+    expect(status?.loading.value).toBe(false)
+    scope.stop()
+  })
+})
