@@ -9,6 +9,7 @@ import { mkdtempSync, mkdirSync, writeFileSync, rmSync, existsSync } from 'node:
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { Config } from '@opencode-ai/sdk/v2/types'
 import { findOpencodeBinary } from '../../src/cli/opencode-bin.ts'
 import { osFreePort } from '../../src/cli/port-memory.ts'
 
@@ -38,7 +39,16 @@ export interface OpencodeOptions {
   cors?: string[]
   /** Forward the server's stdout/stderr to this process's stderr. */
   verbose?: boolean
+  /** Extra keys for the project's `opencode.json` (MCP servers, LSP settings); none by default. */
+  config?: ProjectConfigExtras
 }
+
+/**
+ * Keys added to the temp project's `opencode.json` on top of the scripted provider: `mcp` (servers
+ * by name, e.g. a local `command`) and `lsp` (`false` turns every LSP server off; an object adds
+ * servers by name with their `command` and file `extensions`).
+ */
+export type ProjectConfigExtras = Pick<Config, 'mcp' | 'lsp'>
 
 /** A running OpenCode server. */
 export interface OpencodeServer {
@@ -61,8 +71,11 @@ export interface OpencodeServer {
   dispose(): Promise<void>
 }
 
-/** Writes the temp project: a git repo with an `opencode.json` for the scripted provider. */
-export function writeProject(root: string, modelBaseURL: string): string {
+/**
+ * Writes the temp project: a git repo with an `opencode.json` for the scripted provider, plus
+ * `extras` (nothing by default).
+ */
+export function writeProject(root: string, modelBaseURL: string, extras: ProjectConfigExtras = {}): string {
   const directory = join(root, 'project')
   mkdirSync(directory, { recursive: true })
   const config = {
@@ -91,6 +104,7 @@ export function writeProject(root: string, modelBaseURL: string): string {
     model: 'scripted/scripted-model',
     small_model: 'scripted/scripted-model',
     permission: { bash: 'ask' },
+    ...extras,
   }
   writeFileSync(join(directory, 'opencode.json'), JSON.stringify(config, null, 2))
   writeFileSync(join(directory, 'README.md'), '# Scripted project\n\nA temp project for OpenCode Relay tests.\n')
@@ -154,7 +168,7 @@ export async function waitForHealth(url: string, opts: { timeoutMs?: number; chi
 /** Starts `opencode serve --hostname 127.0.0.1 --port N` isolated in a temp root. */
 export async function startOpencode(opts: OpencodeOptions): Promise<OpencodeServer> {
   const root = opts.root ?? mkdtempSync(join(tmpdir(), 'relay-oc-'))
-  const directory = writeProject(root, opts.modelBaseURL)
+  const directory = writeProject(root, opts.modelBaseURL, opts.config)
   const port = opts.port ?? (await freePort())
   const url = `http://127.0.0.1:${port}`
   let child: ChildProcess | undefined
