@@ -11,7 +11,7 @@ import type { Project, Session } from '@opencode-ai/sdk/v2/types'
 import type { LoadStatus, SyncPhase } from '../src/sync/data.ts'
 import { directoriesIn, sessionLoadsIn, sessionsOf } from '../src/sync/selectors.ts'
 import { paintCachedProjects, paintCachedSessions, paintOfflineTranscript, type OfflinePaintTarget } from '../src/sync/warm-start.ts'
-import { createClientState, directoryState } from '../src/state/reducer.ts'
+import { createClientState, directoryState } from '../src/state/client-state.ts'
 import {
   closeOfflineCacheDb,
   loadProjectList,

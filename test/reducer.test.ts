@@ -21,20 +21,17 @@ import { createParser } from 'eventsource-parser'
 import { isDeepStrictEqual } from 'node:util'
 import { computed, reactive, toRaw } from 'vue'
 import type { RelayedEvent } from '../sw/shared/protocol.ts'
+import { createClientState, createDirectoryState, type ClientState } from '../src/state/client-state.ts'
 import {
   applyEvent,
   applyRelayed,
   coalesceDeltas,
-  createClientState,
-  createDirectoryState,
   describeSessionError,
-  directoryState,
   loadMessages,
   loadPermissions,
   loadQuestions,
   loadSessions,
   loadStatus,
-  type ClientState,
   type SessionError,
 } from '../src/state/reducer.ts'
 import { startOpencode, type OpencodeServer } from './support/opencode-server.ts'
@@ -336,40 +333,6 @@ const NO_STATE_EVENTS: Event[] = [
 ]
 
 // ---- tests -------------------------------------------------------------------------------------
-
-describe('state constructors', () => {
-  it('creates empty states', () => {
-    expect(createClientState()).toEqual({
-      directories: {},
-      projects: [],
-      lastCursor: 0,
-      unknownEvents: 0,
-      unknownTypes: {},
-      disposed: {},
-      droppedDeltas: 0,
-      failedEvents: 0,
-    })
-    expect(createDirectoryState()).toEqual({
-      sessions: [],
-      status: {},
-      messages: {},
-      parts: {},
-      permissions: {},
-      questions: {},
-      todos: {},
-      diffs: {},
-      errors: {},
-    })
-  })
-
-  it('directoryState gets or creates, returning the stored object', () => {
-    const state = createClientState()
-    const a = directoryState(state, DIR)
-    expect(state.directories[DIR]).toBe(a)
-    expect(directoryState(state, DIR)).toBe(a)
-    expect(directoryState(state, '/other')).not.toBe(a)
-  })
-})
 
 describe('sessions', () => {
   it('upserts on created/updated and keeps ascending id order (newer sessions have smaller ids)', () => {

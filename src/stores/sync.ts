@@ -21,7 +21,7 @@
 import { defineStore } from 'pinia'
 import { computed, reactive, ref, watch, type ComputedRef } from 'vue'
 import type { PermissionRequest, Project, QuestionRequest, Session } from '@opencode-ai/sdk/v2/types'
-import { createClientState, type ClientState } from '../state/reducer.ts'
+import { createClientState, type ClientState } from '../state/client-state.ts'
 import { errorMessage } from '../api/opencode.ts'
 import { saveSnapshot, type SessionSnapshot } from '../db/snapshots.ts'
 import { useRelay } from '../relay-client/provide.ts'
@@ -90,7 +90,7 @@ export const useSyncStore = defineStore('sync', () => {
   const server = useServerStore()
   const connection = useConnectionStore()
 
-  /** The reducer's state, made reactive (see src/state/reducer.ts). */
+  /** The reducer's state, made reactive (see src/state/client-state.ts). */
   const state: ClientState = reactive(createClientState())
   /** Per-directory REST data (agents, commands, providers, config, path) and load status. */
   const meta: Record<string, DirectoryMeta> = reactive({})

@@ -1,12 +1,12 @@
 /**
- * The sync layer's data: the reducer's {@link ClientState} (event-driven, src/state/reducer.ts)
+ * The sync layer's data: the reducer's {@link ClientState} (event-driven, src/state/client-state.ts)
  * plus what the tab keeps beside it — per-directory REST data that no event carries, each session's
  * transcript load state, and a per-session change counter. The Pinia store (src/stores/sync.ts)
  * holds these objects reactive; the modules of src/sync/ receive them as one {@link SyncData} and
  * change them in place, through the accessors below.
  */
 import type { Agent, Command, Config, Path, Session } from '@opencode-ai/sdk/v2/types'
-import { createClientState, directoryState, type ClientState, type DirectoryState } from '../state/reducer.ts'
+import { createClientState, directoryState, type ClientState, type DirectoryState } from '../state/client-state.ts'
 import { removeSorted, upsertSorted } from '../state/sorted.ts'
 import type { ProvidersInfo } from '../api/opencode.ts'
 

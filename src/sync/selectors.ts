@@ -20,7 +20,7 @@ import type {
   SessionStatus,
   Todo,
 } from '@opencode-ai/sdk/v2/types'
-import type { ClientState } from '../state/reducer.ts'
+import type { ClientState } from '../state/client-state.ts'
 import { getSorted } from '../state/sorted.ts'
 import type { DirectoryMeta, LoadStatus, SessionLoad } from './data.ts'
 

@@ -12,7 +12,8 @@
 import type { Project, Session } from '@opencode-ai/sdk/v2/types'
 import type { MessageWithParts } from '../api/opencode.ts'
 import { loadSnapshot, SNAPSHOT_MESSAGE_LIMIT, type SessionSnapshot } from '../db/snapshots.ts'
-import { directoryState, loadMessages, type ClientState } from '../state/reducer.ts'
+import { directoryState, type ClientState } from '../state/client-state.ts'
+import { loadMessages } from '../state/reducer.ts'
 import { getSorted, upsertSorted } from '../state/sorted.ts'
 import { bumpVersion, directoryData, loadOf, type LoadStatus, type SyncData, type SyncPhase } from './data.ts'
 
