@@ -1,7 +1,8 @@
 /**
  * The ONE upstream SSE connection of the relay: `GET /global/event` of `opencode serve`, read
  * with `fetch` and `eventsource-parser` (so Basic-auth headers can be sent, which `EventSource`
- * cannot do). Every frame is parsed with {@link parseFrame} and handed to the relay.
+ * cannot do; the framing is {@link SseFramer}). Every frame is parsed with {@link parseFrame} and
+ * handed to the relay.
  *
  * Reliability, in one place:
  * - reconnect with exponential backoff and full jitter ({@link computeBackoffMs});
@@ -15,11 +16,11 @@
  *
  * Only APIs common to DOM and WebWorker are used (fetch, AbortController, TextDecoder, ReadableStream).
  */
-import { createParser, type EventSourceParser, type ParseError } from 'eventsource-parser'
 import { parseFrame, type UpstreamFrame } from '../shared/frames.ts'
 import type { ConnectionState } from '../shared/protocol.ts'
 import { computeAuthBackoffMs, computeBackoffMs } from '../shared/backoff.ts'
 import type { Clock } from '../shared/clock.ts'
+import { SseFramer } from './sse-framer.ts'
 
 /** Everything the connection takes from its environment. */
 export interface ConnectionDeps {
@@ -150,91 +151,6 @@ function describe(err: unknown): string {
 /** Logs a handler's exception; handlers never break the connection. */
 function reportHandlerError(handler: string, err: unknown): void {
   console.error(`[relay] connection ${handler} handler threw:`, err)
-}
-
-const LF = 10
-const CR = 13
-
-/**
- * SSE framing of one response body: decoded text in, `data` strings out, with a memory cap.
- *
- * Oversize frames: `eventsource-parser` is created with `maxBufferSize = maxFrameChars`; when the
- * pending line plus the event's data exceed it, the parser drops its buffers and reports
- * `max-buffer-size-exceeded`. We then reset it, report the frame as bad, and discard all further
- * text until the next blank line (the end of that SSE event; `\n\n`, `\r\r` or `\r\n\r\n`, also
- * split across chunks), then resume parsing after it. Memory stays bounded by the cap plus one chunk.
- */
-class SseFramer {
-  private readonly parser: EventSourceParser
-  private overflowed = false
-  private skipping = false
-  /** While skipping: the last character seen ended a line. */
-  private atLineStart = false
-  /** While skipping: the last character seen was a CR (a following LF belongs to the same line end). */
-  private pendingCR = false
-
-  constructor(
-    private readonly maxFrameChars: number,
-    private readonly onData: (data: string) => void,
-    private readonly onBad: (error: string) => void,
-  ) {
-    this.parser = createParser({
-      maxBufferSize: maxFrameChars,
-      onEvent: (message) => {
-        // The parser checks its cap only at the end of a chunk, so one huge chunk can hold a whole oversize event.
-        if (message.data.length > maxFrameChars) this.onBad(`frame larger than ${maxFrameChars} characters skipped`)
-        else this.onData(message.data)
-      },
-      onError: (error: ParseError) => {
-        if (error.type === 'max-buffer-size-exceeded') this.overflowed = true
-        else this.onBad(`SSE parse error: ${error.message}${error.line ? ` in line: ${error.line.slice(0, 80)}` : ''}`)
-      },
-    })
-  }
-
-  /** Feeds decoded text; calls `onData` for every complete event. */
-  push(text: string): void {
-    if (this.skipping) {
-      const rest = this.skipToBlankLine(text)
-      if (rest === undefined || rest === '') return
-      text = rest
-    }
-    this.overflowed = false
-    this.parser.feed(text)
-    if (!this.overflowed) return
-    this.parser.reset()
-    this.skipping = true
-    const last = text.charCodeAt(text.length - 1)
-    this.atLineStart = last === LF || last === CR
-    this.pendingCR = last === CR
-    this.onBad(`frame larger than ${this.maxFrameChars} characters skipped`)
-  }
-
-  /** Consumes `text` up to and including the next blank line; returns what follows, or `undefined` if none yet. */
-  private skipToBlankLine(text: string): string | undefined {
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i)
-      if (this.pendingCR) {
-        this.pendingCR = false
-        if (c === LF) continue
-      }
-      if (c === LF || c === CR) {
-        if (this.atLineStart) {
-          this.skipping = false
-          let end = i + 1
-          if (c === CR && text.charCodeAt(end) === LF) end++
-          // A CR at the very end may be followed by an LF in the next chunk: the parser then
-          // sees one empty line, which dispatches nothing.
-          return text.slice(end)
-        }
-        this.atLineStart = true
-        this.pendingCR = c === CR
-      } else {
-        this.atLineStart = false
-      }
-    }
-    return undefined
-  }
 }
 
 /**
