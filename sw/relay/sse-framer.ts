@@ -20,6 +20,10 @@ const CR = 13
  * `max-buffer-size-exceeded`. We then reset it, report the frame as bad, and discard all further
  * text until the next blank line (the end of that SSE event; `\n\n`, `\r\r` or `\r\n\r\n`, also
  * split across chunks), then resume parsing after it. Memory stays bounded by the cap plus one chunk.
+ *
+ * Known gap (CR-only line ends, which no known server sends): the parser holds a CR that ends a
+ * chunk until a later chunk has a line end, so when that CR was an event's blank line and the next
+ * event overflows first, the reset drops the held event too.
  */
 export class SseFramer {
   private readonly parser: EventSourceParser
@@ -29,6 +33,8 @@ export class SseFramer {
   private atLineStart = false
   /** While skipping: the last character seen was a CR (a following LF belongs to the same line end). */
   private pendingCR = false
+  /** Char code of the last character pushed so far (-1 before any). */
+  private lastChar = -1
 
   /**
    * @param maxFrameChars largest event kept, in decoded characters (UTF-16 code units), counted as
@@ -57,17 +63,27 @@ export class SseFramer {
 
   /** Feeds decoded text; calls `onData` for every complete event. */
   push(text: string): void {
+    if (text === '') return
+    /** The character before `text` in the stream. */
+    let before = this.lastChar
+    this.lastChar = text.charCodeAt(text.length - 1)
     if (this.skipping) {
       const rest = this.skipToBlankLine(text)
       if (rest === undefined || rest === '') return
       text = rest
+      before = LF // rest follows the blank line that ended the skipped event
     }
     this.overflowed = false
     this.parser.feed(text)
     if (!this.overflowed) return
     this.parser.reset()
-    this.skipping = true
     const last = text.charCodeAt(text.length - 1)
+    const beforeLast = text.length > 1 ? text.charCodeAt(text.length - 2) : before
+    // The parser holds a CR at the end of a chunk (it may be half of a CRLF). After a line end that
+    // CR is the blank line that ended the oversize event: nothing is left to skip, and an LF after
+    // it is an empty line to the fresh parser, which dispatches nothing.
+    const ended = last === CR && (beforeLast === LF || beforeLast === CR)
+    this.skipping = !ended
     this.atLineStart = last === LF || last === CR
     this.pendingCR = last === CR
     this.onBad(`frame larger than ${this.maxFrameChars} characters skipped`)
