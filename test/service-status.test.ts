@@ -44,7 +44,7 @@ describe('service status rows and summary', () => {
     expect(serviceSummary(mcpServerRows(SERVER_MCP), SERVER_LSP).label).toBe('MCP 1/2 · LSP 1/1')
     expect(serviceSummary([], []).label).toBe('MCP 0 · LSP 0')
     expect(serviceSummary(undefined, undefined).label).toBe('MCP … · LSP …')
-    expect(serviceSummary(mcpServerRows({ a: { status: 'disabled' } }), undefined).label).toBe('MCP 0/1 · LSP …')
+    expect(serviceSummary(mcpServerRows({ a: { status: 'disabled' } }), undefined)).toMatchObject({ mcpLabel: 'MCP 0/1', lspLabel: 'LSP …', label: 'MCP 0/1 · LSP …' })
   })
 
   it('rates health worst first: failing, attention, stale, ok, none, unknown', () => {

@@ -42,7 +42,11 @@ export interface ServiceSummary {
   /** LSP servers the project has started. */
   lspTotal: number
   health: ServiceHealth
-  /** E.g. `MCP 1/2 · LSP 0`: connected/total per kind, just the `0` when a kind has none, `…` before the first load. */
+  /** `MCP 1/2`: connected/total, just `MCP 0` when none is configured, `MCP …` before the first load. */
+  mcpLabel: string
+  /** `LSP 1/1` the same way, `LSP 0` when none has started. */
+  lspLabel: string
+  /** Both: `MCP 1/2 · LSP 0`. */
   label: string
 }
 
@@ -150,14 +154,15 @@ function countLabel(kind: string, connected: number, total: number | undefined):
 export function serviceSummary(mcp: readonly McpServerRow[] | undefined, lsp: readonly LspStatus[] | undefined, refreshFailed = false): ServiceSummary {
   const mcpConnected = mcp?.filter((m) => m.state === 'connected').length ?? 0
   const lspConnected = lsp?.filter((l) => l.status === 'connected').length ?? 0
-  const label = `${countLabel('MCP', mcpConnected, mcp?.length)} · ${countLabel('LSP', lspConnected, lsp?.length)}`
+  const mcpLabel = countLabel('MCP', mcpConnected, mcp?.length)
+  const lspLabel = countLabel('LSP', lspConnected, lsp?.length)
   let health: ServiceHealth
   if (mcp?.some((m) => m.state === 'failed') || lsp?.some((l) => l.status === 'error')) health = 'failing'
   else if (mcp?.some((m) => mcpStateTone(m.state) === 'warning')) health = 'attention'
   else if (refreshFailed) health = 'stale'
   else if (mcp === undefined || lsp === undefined) health = 'unknown'
   else health = mcp.length + lsp.length === 0 ? 'none' : 'ok'
-  return { mcpConnected, mcpTotal: mcp?.length ?? 0, lspConnected, lspTotal: lsp?.length ?? 0, health, label }
+  return { mcpConnected, mcpTotal: mcp?.length ?? 0, lspConnected, lspTotal: lsp?.length ?? 0, health, mcpLabel, lspLabel, label: `${mcpLabel} · ${lspLabel}` }
 }
 
 /**
