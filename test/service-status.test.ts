@@ -73,24 +73,34 @@ describe('service status rows and summary', () => {
   })
 })
 
-/** A fake API whose calls wait until the test settles them. */
+/** A call of the fake API, pending until the test settles it. */
+interface PendingCall<T> {
+  directory: string
+  signal?: AbortSignal
+  resolve(value: T): void
+  reject(reason: unknown): void
+}
+
+/** A fake API whose calls wait until the test settles them; an aborted call rejects with the abort reason. */
 function fakeApi() {
-  const calls: Array<{ kind: 'mcp' | 'lsp'; directory: string; signal?: AbortSignal; settle: (value: unknown, fail?: boolean) => void }> = []
-  const pending = <T>(kind: 'mcp' | 'lsp', directory: string, signal?: AbortSignal) =>
-    new Promise<T>((resolve, reject) => {
-      calls.push({ kind, directory, signal, settle: (value, fail) => (fail ? reject(value) : resolve(value as T)) })
+  const mcpCalls: Array<PendingCall<Record<string, McpStatus>>> = []
+  const lspCalls: Array<PendingCall<LspStatus[]>> = []
+  function pending<T>(calls: Array<PendingCall<T>>, directory: string, signal?: AbortSignal): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      calls.push({ directory, signal, resolve, reject })
       signal?.addEventListener('abort', () => reject(signal.reason))
     })
-  const api: ServiceStatusApi = {
-    mcpStatus: (directory, signal) => pending<Record<string, McpStatus>>('mcp', directory, signal),
-    lspStatus: (directory, signal) => pending<LspStatus[]>('lsp', directory, signal),
   }
-  const last = (kind: 'mcp' | 'lsp') => {
-    const call = calls.filter((c) => c.kind === kind).at(-1)
-    if (!call) throw new Error(`no ${kind} call`)
+  const api: ServiceStatusApi = {
+    mcpStatus: (directory, signal) => pending(mcpCalls, directory, signal),
+    lspStatus: (directory, signal) => pending(lspCalls, directory, signal),
+  }
+  function last<T>(calls: Array<PendingCall<T>>): PendingCall<T> {
+    const call = calls.at(-1)
+    if (!call) throw new Error('no call yet')
     return call
   }
-  return { api, calls, last }
+  return { api, calls: () => mcpCalls.length + lspCalls.length, mcp: () => last(mcpCalls), lsp: () => last(lspCalls) }
 }
 
 const flush = () => new Promise((r) => setTimeout(r, 0))
@@ -103,8 +113,8 @@ describe('useServiceStatus', () => {
     if (!status) throw new Error('no scope')
     expect(status.loading.value).toBe(true)
     expect(status.summary.value.health).toBe('unknown')
-    fake.last('mcp').settle(SERVER_MCP)
-    fake.last('lsp').settle([])
+    fake.mcp().resolve(SERVER_MCP)
+    fake.lsp().resolve([])
     await flush()
     expect(status.loading.value).toBe(false)
     expect(status.mcp.value?.map((m) => m.name)).toEqual(['broken', 'echo'])
@@ -112,8 +122,8 @@ describe('useServiceStatus', () => {
     expect(status.error.value).toBeUndefined()
 
     const refreshed = status.refresh()
-    fake.last('mcp').settle(new Error('boom', { cause: { status: 500 } }), true)
-    fake.last('lsp').settle(SERVER_LSP)
+    fake.mcp().reject(new Error('boom', { cause: { status: 500 } }))
+    fake.lsp().resolve(SERVER_LSP)
     await refreshed
     expect(status.error.value).toBe('MCP status: the server answered 500 (boom)')
     expect(status.mcp.value?.map((m) => m.name)).toEqual(['broken', 'echo'])
@@ -128,9 +138,9 @@ describe('useServiceStatus', () => {
     const scope = effectScope()
     const status = scope.run(() => useServiceStatus({ directory, api: fake.api }))
     if (!status) throw new Error('no scope')
-    const first = fake.last('mcp')
-    fake.last('mcp').settle(SERVER_MCP)
-    fake.last('lsp').settle([])
+    const first = fake.mcp()
+    fake.mcp().resolve(SERVER_MCP)
+    fake.lsp().resolve([])
     await flush()
     expect(status.mcp.value).toHaveLength(2)
 
@@ -138,17 +148,17 @@ describe('useServiceStatus', () => {
     await nextTick()
     expect(status.mcp.value).toBeUndefined()
     expect(status.loading.value).toBe(true)
-    const forB = fake.last('lsp')
+    const forB = fake.lsp()
     expect(forB.directory).toBe('/b')
     directory.value = '/c'
     await nextTick()
     expect(forB.signal?.aborted).toBe(true)
-    forB.settle(SERVER_LSP)
+    forB.resolve(SERVER_LSP)
     await flush()
     expect(status.lsp.value).toBeUndefined()
     expect(first.directory).toBe('/a')
 
-    const forC = fake.last('mcp')
+    const forC = fake.mcp()
     scope.stop()
     expect(forC.signal?.aborted).toBe(true)
   })
@@ -170,7 +180,7 @@ describe('useServiceStatus', () => {
     const scope = effectScope()
     const status = scope.run(() => useServiceStatus({ directory: () => undefined, api: fake.api }))
     await flush()
-    expect(fake.calls).toHaveLength(0)
+    expect(fake.calls()).toBe(0)
     expect(status?.loading.value).toBe(false)
     scope.stop()
   })

@@ -3,8 +3,10 @@
  * (through src/api/opencode.ts), both at once, when the directory (or the server) changes and on
  * {@link UseServiceStatusReturn.refresh}. Rows and summary come from src/state/service-status.ts.
  *
- * Event-driven refresh is not wired yet: the relay's `lsp.updated` and `mcp.tools.changed` events
- * would call `refresh()` for their directory (see the report of issue 16).
+ * Event-driven refresh is not wired yet: the relay's `lsp.updated` (an LSP server started or
+ * changed) and `mcp.tools.changed` events for this directory would call `refresh()`, through a
+ * helper in sw/shared/opencode-events.ts and `useRelay().onEvents` (as src/stores/terminals.ts
+ * does for PTY events).
  */
 import { computed, onScopeDispose, shallowRef, toValue, watch, type ComputedRef, type MaybeRefOrGetter, type Ref } from 'vue'
 import type { LspStatus } from '@opencode-ai/sdk/v2/types'
@@ -79,12 +81,16 @@ export function useServiceStatus(options: UseServiceStatusOptions): UseServiceSt
     const client = toValue(api)
     loading.value = true
     try {
-      const [mcpResult, lspResult] = await Promise.allSettled([client.mcpStatus(directory, controller.signal), client.lspStatus(directory, controller.signal)])
+      // Rows are made inside each promise, so even an unexpected body ends as that endpoint's error.
+      const [mcpResult, lspResult] = await Promise.allSettled([
+        client.mcpStatus(directory, controller.signal).then(mcpServerRows),
+        client.lspStatus(directory, controller.signal).then(lspServerRows),
+      ])
       if (current !== controller) return
       const problems: string[] = []
-      if (mcpResult.status === 'fulfilled') mcp.value = mcpServerRows(mcpResult.value)
+      if (mcpResult.status === 'fulfilled') mcp.value = mcpResult.value
       else problems.push(statusLoadError('MCP status', timedOut(controller, mcpResult.reason)))
-      if (lspResult.status === 'fulfilled') lsp.value = lspServerRows(lspResult.value)
+      if (lspResult.status === 'fulfilled') lsp.value = lspResult.value
       else problems.push(statusLoadError('LSP status', timedOut(controller, lspResult.reason)))
       error.value = problems.length ? problems.join('\n') : undefined
       updatedAt.value = Date.now()
