@@ -548,6 +548,45 @@ describe('warm start', () => {
   })
 })
 
+describe('server switch', () => {
+  it('re-reads what the tab showed from the new server, and switching back paints its snapshot at once', async () => {
+    const { servers, sync } = await setup()
+    await sync.start()
+    const u = userMessage('msg_1', 'ses_a')
+    server.messages.ses_a = [{ info: u, parts: [textPart('prt_1', 'msg_1', 'ses_a', 'hello')] }]
+    await sync.ensureDirectory(DIR)
+    await sync.ensureSession(DIR, 'ses_a')
+    relay.emit([ev(120, sessionUpdated(session('ses_a', 150)))])
+    expect(await sync.persistSnapshot(DIR, 'ses_a')).toBe(true)
+
+    // Another server: nothing stays "Loading…" — the directory and the session are read there.
+    server.requests.length = 0
+    server.messages.ses_a = []
+    servers.select(servers.add({ url: 'http://other.test:4096' }).id)
+    await flush(10)
+    expect(relay.configured.at(-1)?.url).toBe('http://other.test:4096')
+    const paths = server.requests.map((r) => r.path)
+    expect(paths).toEqual(expect.arrayContaining(['/project', '/session', '/session/ses_a/message']))
+    expect(sync.phase).toBe('ready')
+    expect(sync.directoryMeta(DIR).status).toBe('ready')
+    expect(sync.sessionLoads.ses_a.status).toBe('ready')
+    expect(sync.state.directories[DIR].messages.ses_a).toEqual([])
+
+    // Back to the first server, its transcript read held back: the snapshot is on screen already.
+    const g = gate()
+    server.gates.set('/session/ses_a/message', g)
+    server.messages.ses_a = [{ info: u, parts: [textPart('prt_1', 'msg_1', 'ses_a', 'hello')] }]
+    servers.select(SERVER)
+    await flush(10)
+    expect(sync.state.directories[DIR].messages.ses_a.map((m) => m.id)).toEqual(['msg_1'])
+    expect(sync.sessionLoads.ses_a.status).toBe('loading')
+    g.open()
+    await flush(10)
+    expect(sync.phase).toBe('ready')
+    expect(sync.sessionLoads.ses_a.status).toBe('ready')
+  })
+})
+
 describe('useSessionSnapshot', () => {
   it('writes while a reply streams (at most maxWaitMs apart), not only once it stops', async () => {
     const { sync } = await setup()

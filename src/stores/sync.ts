@@ -25,7 +25,7 @@ import { createClientState, type ClientState } from '../state/client-state.ts'
 import { errorMessage } from '../api/opencode.ts'
 import { saveSnapshot, type SessionSnapshot } from '../db/snapshots.ts'
 import { useRelay } from '../relay-client/provide.ts'
-import { clearSyncData, forgetRequest, rememberSession as rememberSessionIn } from '../sync/data.ts'
+import { clearSyncData, forgetRequest, loadedDirectories, loadedSessions, rememberSession as rememberSessionIn } from '../sync/data.ts'
 import type { DirectoryMeta, LoadStatus, SessionLoad, SyncData, SyncPhase } from '../sync/data.ts'
 import { createSubscription } from '../sync/subscription.ts'
 import { createIntake } from '../sync/intake.ts'
@@ -359,18 +359,59 @@ export const useSyncStore = defineStore('sync', () => {
     homeDirectory.value = undefined
   }
 
-  // A different server: point the relay at it, forget everything, bootstrap again from head. The
-  // same server at a new address (the launcher restarted on another port): the relay follows it
-  // with its log, so only its address changes here; catch-up and `resync` bring what was missed.
+  /** Counts server switches: a switch overtaken by the next one stops where it is. */
+  let switchGeneration = 0
+
+  /**
+   * Another server is current: forget the previous one's data, paint the new one's warm snapshots
+   * of the sessions this tab showed (switching back to a server shows its sessions at once), then
+   * subscribe from head and read again — from the new server — the project list and every
+   * directory and session this tab had loaded, so nothing stays "Loading…" waiting for a view to
+   * ask again. Never rejects: failures land in `bootstrapError` / the loads' status, as on start.
+   */
+  async function switchServer(): Promise<void> {
+    const generation = ++switchGeneration
+    const directories = loadedDirectories(data)
+    const sessions = loadedSessions(data).map(([sessionID, l]) => ({ sessionID, directory: l.directory }))
+    clear()
+    phase.value = 'bootstrapping'
+    const storageKey = server.storageKey
+    let painted = false
+    for (const { sessionID } of sessions) {
+      if ((await paintWarmStart(data, sessionID, storageKey).catch(() => undefined)) !== undefined) painted = true
+      if (generation !== switchGeneration) return
+    }
+    if (painted) phase.value = 'warm'
+    await relaySubscription.subscribe('head')
+    if (generation !== switchGeneration) return
+    const jobs: Array<Promise<void>> = [
+      ...directories.map((directory) => ensureDirectory(directory, { force: true })),
+      ...sessions.map(({ sessionID, directory }) => ensureSession(directory, sessionID, { force: true })),
+    ]
+    try {
+      await loadProjects()
+      if (generation !== switchGeneration) return
+      phase.value = 'ready'
+      bootstrapError.value = undefined
+    } catch (err) {
+      if (generation !== switchGeneration) return
+      phase.value = 'error'
+      bootstrapError.value = errorMessage(err)
+      connection.setApiError(bootstrapError.value)
+      scheduleFailedRetry()
+    }
+    await Promise.allSettled(jobs)
+  }
+
+  // A different server: point the relay at it and bootstrap it (switchServer). The same server at
+  // a new address (the launcher restarted on another port): the relay follows it with its log, so
+  // only its address changes here; catch-up and `resync` bring what was missed.
   watch(
     () => [server.key, server.config.url] as const,
     ([nextKey, nextUrl], [prevKey, prevUrl]) => {
       if (!started || (nextKey === prevKey && nextUrl === prevUrl)) return
       useRelay().configure(server.config)
-      if (nextKey === prevKey) return
-      clear()
-      phase.value = 'bootstrapping'
-      void relaySubscription.subscribe('head').then(() => reloadEverything()).then(() => void (phase.value = 'ready'))
+      if (nextKey !== prevKey) void switchServer()
     },
   )
 
