@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { effectScope, nextTick, ref } from 'vue'
-import type { LspStatus, McpStatus } from '@opencode-ai/sdk/v2/types'
+import type { Event, LspStatus, McpStatus } from '@opencode-ai/sdk/v2/types'
 import { lspServerRows, mcpServerRows, serviceSummary, statusLoadError, healthTone } from '../src/state/service-status.ts'
-import { useServiceStatus, type ServiceStatusApi } from '../src/composables/useServiceStatus.ts'
+import { SERVICE_EVENT_DEBOUNCE_MS, useServiceStatus, type ServiceStatusApi } from '../src/composables/useServiceStatus.ts'
+import type { RelayedEvent } from '../sw/shared/protocol.ts'
 
 const ENOENT = "ENOENT: no such file or directory, posix_spawn '/nonexistent/mcp-server-binary'"
 
@@ -183,5 +184,35 @@ describe('useServiceStatus', () => {
     expect(fake.calls()).toBe(0)
     expect(status?.loading.value).toBe(false)
     scope.stop()
+  })
+
+  it('loads again shortly after an LSP or MCP change event of its directory, once per burst, and stops listening on dispose', async () => {
+    const fake = fakeApi()
+    const listeners = new Set<(events: readonly RelayedEvent[]) => void>()
+    const onEvents = (cb: (events: readonly RelayedEvent[]) => void) => {
+      listeners.add(cb)
+      return () => void listeners.delete(cb)
+    }
+    const emit = (directory: string, type: 'lsp.updated' | 'mcp.tools.changed' | 'file.edited') => {
+      const payload: Event =
+        type === 'file.edited' ? { id: 'evt_1', type, properties: { file: 'a.ts' } } : type === 'lsp.updated' ? { id: 'evt_1', type, properties: {} } : { id: 'evt_1', type, properties: { server: 'echo' } }
+      for (const cb of listeners) cb([{ cursor: 1, id: 'evt_1', directory, payload, receivedAt: 0 }])
+    }
+    const scope = effectScope()
+    scope.run(() => useServiceStatus({ directory: '/p', api: fake.api, onEvents }))
+    fake.mcp().resolve({})
+    fake.lsp().resolve([])
+    await flush()
+    expect(fake.calls()).toBe(2)
+    emit('/other', 'lsp.updated')
+    emit('/p', 'file.edited')
+    await new Promise((r) => setTimeout(r, SERVICE_EVENT_DEBOUNCE_MS + 50))
+    expect(fake.calls()).toBe(2)
+    emit('/p', 'lsp.updated')
+    emit('/p', 'mcp.tools.changed')
+    await new Promise((r) => setTimeout(r, SERVICE_EVENT_DEBOUNCE_MS + 50))
+    expect(fake.calls()).toBe(4)
+    scope.stop()
+    expect(listeners.size).toBe(0)
   })
 })

@@ -3,16 +3,18 @@
  * (through src/api/opencode.ts), both at once, when the directory (or the server) changes and on
  * {@link UseServiceStatusReturn.refresh}. Rows and summary come from src/state/service-status.ts.
  *
- * Event-driven refresh is not wired yet: the relay's `lsp.updated` (an LSP server started or
- * changed) and `mcp.tools.changed` events for this directory would call `refresh()`, through a
- * helper in sw/shared/opencode-events.ts and `useRelay().onEvents` (as src/stores/terminals.ts
- * does for PTY events).
+ * The relay's events refresh them too: an `lsp.updated` or `mcp.tools.changed` of this directory
+ * (sw/shared/opencode-events.ts `servicesChanged`) loads both again after
+ * {@link SERVICE_EVENT_DEBOUNCE_MS} (a server starting several LSP/MCP servers sends a burst).
  */
 import { computed, onScopeDispose, shallowRef, toValue, watch, type ComputedRef, type MaybeRefOrGetter, type Ref } from 'vue'
 import type { LspStatus } from '@opencode-ai/sdk/v2/types'
 import { READ_TIMEOUT_MS, type OpencodeApi } from '../api/opencode.ts'
 import { lspServerRows, mcpServerRows, serviceSummary, statusLoadError, type McpServerRow, type ServiceSummary } from '../state/service-status.ts'
 import { useServerStore } from '../stores/server.ts'
+import { hasRelay, useRelay } from '../relay-client/provide.ts'
+import { servicesChanged } from '../../sw/shared/opencode-events.ts'
+import type { RelayedEvent } from '../../sw/shared/protocol.ts'
 
 /** The two API calls the composable needs (a fake in tests). */
 export type ServiceStatusApi = Pick<OpencodeApi, 'mcpStatus' | 'lspStatus'>
@@ -25,7 +27,15 @@ export interface UseServiceStatusOptions {
   api?: MaybeRefOrGetter<ServiceStatusApi>
   /** Give up on a load after this many ms (default {@link READ_TIMEOUT_MS}). */
   timeoutMs?: number
+  /**
+   * Subscribes to the relay's events (`RelayClient.onEvents`); returns the unsubscribe. Default:
+   * this tab's relay when one is provided, else no event-driven refresh.
+   */
+  onEvents?: (cb: (events: readonly RelayedEvent[]) => void) => () => void
 }
+
+/** How long a refresh waits after a services event for more of the same burst (ms). */
+export const SERVICE_EVENT_DEBOUNCE_MS = 300
 
 /** What {@link useServiceStatus} returns. */
 export interface UseServiceStatusReturn {
@@ -113,7 +123,19 @@ export function useServiceStatus(options: UseServiceStatusOptions): UseServiceSt
     },
     { immediate: true },
   )
-  onScopeDispose(cancel)
+  const onEvents = options.onEvents ?? (hasRelay() ? (cb: (events: readonly RelayedEvent[]) => void) => useRelay().onEvents(cb) : undefined)
+  let debounce: ReturnType<typeof setTimeout> | undefined
+  const stopEvents = onEvents?.((events) => {
+    const directory = toValue(options.directory)
+    if (!directory || !events.some((e) => e.directory === directory && servicesChanged(e.payload))) return
+    clearTimeout(debounce)
+    debounce = setTimeout(() => void refresh(), SERVICE_EVENT_DEBOUNCE_MS)
+  })
+  onScopeDispose(() => {
+    cancel()
+    clearTimeout(debounce)
+    stopEvents?.()
+  })
 
   const summary = computed(() => serviceSummary(mcp.value, lsp.value, error.value !== undefined))
   return { mcp, lsp, loading, error, updatedAt, summary, refresh }

@@ -270,3 +270,13 @@ export function indexFields(payload: unknown): { type: string; sessionID?: strin
     ...(partID !== undefined ? { partID } : {}),
   }
 }
+
+/**
+ * Whether an event says the project's MCP or LSP servers changed, so their status (`GET /mcp`,
+ * `GET /lsp`) is worth reading again: `lsp.updated` (an LSP server started or changed state) and
+ * `mcp.tools.changed` (an MCP server connected, reconnected or changed its tools); SDK v2 event
+ * union. Neither carries the new status itself.
+ */
+export function servicesChanged(event: Event): boolean {
+  return event.type === 'lsp.updated' || event.type === 'mcp.tools.changed'
+}
