@@ -511,16 +511,22 @@ describe('useSyncStore bootstrap', () => {
   })
 })
 
+/** A started sync showing session ses_a (one message, "hello") at cursor 120, its snapshot saved. */
+async function startWithSnapshot() {
+  const stores = await setup()
+  await stores.sync.start()
+  const u = userMessage('msg_1', 'ses_a')
+  server.messages.ses_a = [{ info: u, parts: [textPart('prt_1', 'msg_1', 'ses_a', 'hello')] }]
+  await stores.sync.ensureDirectory(DIR)
+  await stores.sync.ensureSession(DIR, 'ses_a')
+  relay.emit([ev(120, sessionUpdated(session('ses_a', 150)))])
+  expect(await stores.sync.persistSnapshot(DIR, 'ses_a')).toBe(true)
+  return { ...stores, u }
+}
+
 describe('warm start', () => {
   it('paints the snapshot before the network answers and subscribes from its cursor', async () => {
-    const { sync } = await setup()
-    await sync.start()
-    const u = userMessage('msg_1', 'ses_a')
-    server.messages.ses_a = [{ info: u, parts: [textPart('prt_1', 'msg_1', 'ses_a', 'hello')] }]
-    await sync.ensureDirectory(DIR)
-    await sync.ensureSession(DIR, 'ses_a')
-    relay.emit([ev(120, sessionUpdated(session('ses_a', 150)))])
-    expect(await sync.persistSnapshot(DIR, 'ses_a')).toBe(true)
+    await startWithSnapshot()
     const snap = await loadSnapshot('ses_a', SERVER)
     expect(snap?.cursor).toBe(120)
     expect(snap?.messages[0].parts[0]).toMatchObject({ text: 'hello' })
@@ -550,14 +556,7 @@ describe('warm start', () => {
 
 describe('server switch', () => {
   it('re-reads what the tab showed from the new server, and switching back paints its snapshot at once', async () => {
-    const { servers, sync } = await setup()
-    await sync.start()
-    const u = userMessage('msg_1', 'ses_a')
-    server.messages.ses_a = [{ info: u, parts: [textPart('prt_1', 'msg_1', 'ses_a', 'hello')] }]
-    await sync.ensureDirectory(DIR)
-    await sync.ensureSession(DIR, 'ses_a')
-    relay.emit([ev(120, sessionUpdated(session('ses_a', 150)))])
-    expect(await sync.persistSnapshot(DIR, 'ses_a')).toBe(true)
+    const { servers, sync, u } = await startWithSnapshot()
 
     // Another server: nothing stays "Loading…" — the directory and the session are read there.
     server.requests.length = 0
