@@ -68,6 +68,23 @@ describe('LauncherWatch', () => {
     expect(t.reads).toHaveLength(1)
   })
 
+  it('after the server came up, an attempt that is only slow says "checking", never "connection lost"; a failed one does', async () => {
+    const t = setup([{ kind: 'starting', server: A }, { kind: 'ready', server: A }, { kind: 'ready', server: A }])
+    t.watch.setServer(A)
+    t.watch.connectionFailed()
+    await settleImmediate()
+    expect(t.statuses).toEqual([{ state: 'checking' }, { state: 'starting' }])
+    expect(t.ready()).toBe(1)
+    // The reconnect the watch asked for waits long for its response head (a server just started).
+    t.watch.connectionFailed('slow')
+    await settleImmediate()
+    expect(t.statuses).toEqual([{ state: 'checking' }, { state: 'starting' }, { state: 'checking' }])
+    // It failed after all: the launcher says ready, so the app may say the connection is lost.
+    t.watch.connectionFailed('failed')
+    await settleImmediate()
+    expect(t.statuses).toEqual([{ state: 'checking' }, { state: 'starting' }, { state: 'checking' }, undefined])
+  })
+
   it('a ready launcher at the same address changes nothing (the connection keeps its backoff)', async () => {
     const t = setup([{ kind: 'ready', server: A }])
     t.watch.setServer(A)

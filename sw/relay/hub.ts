@@ -321,7 +321,7 @@ export class RelayHub implements TabHost {
     else if (state === 'connecting') {
       this.slowAttemptTimer = this.deps.clock.setTimeout(() => {
         this.slowAttemptTimer = undefined
-        if (this.conn.state === 'connecting') watch.connectionFailed()
+        if (this.conn.state === 'connecting') watch.connectionFailed('slow')
       }, SLOW_ATTEMPT_MS)
     }
   }

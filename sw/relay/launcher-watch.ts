@@ -62,10 +62,13 @@ export class LauncherWatch {
   }
 
   /**
-   * A connection attempt failed (or is slow to answer): re-read the launcher's document unless a
-   * read is running already.
+   * A connection attempt failed (`'failed'`), or is still waiting for its response head (`'slow'`):
+   * re-read the launcher's document unless a read is running already. When the launcher then says
+   * its server is ready at this address, a slow attempt is only slow (a server just started answers
+   * its first stream late): the status says "checking" (the app shows "Connecting…"), never
+   * "connection lost"; a failed one clears the status, so the app says the connection is lost.
    */
-  connectionFailed(): void {
+  connectionFailed(attempt: 'failed' | 'slow' = 'failed'): void {
     const server = this.server
     if (!server?.followLauncher || this.running) return
     // The first failure: say nothing alarming until the launcher has told why.
@@ -73,7 +76,7 @@ export class LauncherWatch {
     this.fresh = false
     const controller = new AbortController()
     this.running = controller
-    void this.check(server, controller.signal).finally(() => {
+    void this.check(server, controller.signal, attempt).finally(() => {
       if (this.running === controller) this.running = undefined
     })
   }
@@ -113,7 +116,7 @@ export class LauncherWatch {
     this.handlers.onStatus(status)
   }
 
-  private async check(server: ServerConfig, signal: AbortSignal): Promise<void> {
+  private async check(server: ServerConfig, signal: AbortSignal, attempt: 'failed' | 'slow'): Promise<void> {
     let answer = await this.deps.read({ waitForReady: false, signal })
     let waited = false
     // The long poll: the launcher answers when its server is up (or after ~20 s, then again).
@@ -135,7 +138,7 @@ export class LauncherWatch {
         } else if (waited) {
           // Still "starting" until the stream is open (`connected`): no "connection lost" in between.
           this.handlers.onReady()
-        } else this.report(undefined)
+        } else this.report(attempt === 'slow' ? { state: 'checking' } : undefined)
         return
       case 'unreachable':
         this.report({ state: 'unreachable', detail: answer.reason })
