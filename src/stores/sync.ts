@@ -334,11 +334,21 @@ export const useSyncStore = defineStore('sync', () => {
     }
     await relaySubscription.subscribe(cursor)
     if (phase.value !== 'warm') phase.value = 'bootstrapping'
+    await bootstrapProjects(() => true)
+  }
+
+  /**
+   * Loads the project list and sets the phase: `ready`, or `error` with `bootstrapError` and a
+   * retry scheduled. Nothing is set once `current()` says a later bootstrap took over. Never rejects.
+   */
+  async function bootstrapProjects(current: () => boolean): Promise<void> {
     try {
       await loadProjects()
+      if (!current()) return
       phase.value = 'ready'
       bootstrapError.value = undefined
     } catch (err) {
+      if (!current()) return
       phase.value = 'error'
       bootstrapError.value = errorMessage(err)
       connection.setApiError(bootstrapError.value)
@@ -388,18 +398,7 @@ export const useSyncStore = defineStore('sync', () => {
       ...directories.map((directory) => ensureDirectory(directory, { force: true })),
       ...sessions.map(({ sessionID, directory }) => ensureSession(directory, sessionID, { force: true })),
     ]
-    try {
-      await loadProjects()
-      if (generation !== switchGeneration) return
-      phase.value = 'ready'
-      bootstrapError.value = undefined
-    } catch (err) {
-      if (generation !== switchGeneration) return
-      phase.value = 'error'
-      bootstrapError.value = errorMessage(err)
-      connection.setApiError(bootstrapError.value)
-      scheduleFailedRetry()
-    }
+    await bootstrapProjects(() => generation === switchGeneration)
     await Promise.allSettled(jobs)
   }
 
