@@ -15,6 +15,8 @@ export interface UseHotkeysOptions {
   bindings: Hotkey[]
   /** Element to listen on (default `window`). */
   target?: Window | HTMLElement
+  /** Listen in the capture phase: before every element on the way to the focused one (an open overlay's Esc). */
+  capture?: boolean
 }
 
 function isTextTarget(t: EventTarget | null): boolean {
@@ -38,6 +40,30 @@ export function useHotkeys(options: UseHotkeysOptions): void {
       return
     }
   }
-  target.addEventListener('keydown', onKey)
-  onScopeDispose(() => target.removeEventListener('keydown', onKey))
+  const capture = Boolean(options.capture)
+  target.addEventListener('keydown', onKey, { capture })
+  onScopeDispose(() => target.removeEventListener('keydown', onKey, { capture }))
+}
+
+/**
+ * Esc closes an open overlay wherever focus is (inside it, or on the page behind after a click):
+ * on the window in the capture phase, so nothing underneath sees that Escape too — in particular
+ * not a session's own Esc, which stops a running reply. An Escape that ends an IME composition is
+ * left alone. Call it in the overlay's setup; removed when its scope is disposed.
+ */
+export function useEscapeToClose(close: () => void): void {
+  useHotkeys({
+    capture: true,
+    bindings: [
+      {
+        key: 'Escape',
+        handler: (ev) => {
+          if (ev.isComposing) return
+          ev.preventDefault()
+          ev.stopPropagation()
+          close()
+        },
+      },
+    ],
+  })
 }
