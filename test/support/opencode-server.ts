@@ -45,10 +45,11 @@ export interface OpencodeOptions {
 
 /**
  * Keys added to the temp project's `opencode.json` on top of the scripted provider: `mcp` (servers
- * by name, e.g. a local `command`) and `lsp` (`false` turns every LSP server off; an object adds
- * servers by name with their `command` and file `extensions`).
+ * by name, e.g. a local `command`), `lsp` (`false` turns every LSP server off; an object adds
+ * servers by name with their `command` and file `extensions`) and `command` (slash commands by
+ * name: `template`, `description`, `agent`, `subtask: true` to run as a subtask).
  */
-export type ProjectConfigExtras = Pick<Config, 'mcp' | 'lsp'>
+export type ProjectConfigExtras = Pick<Config, 'mcp' | 'lsp' | 'command'>
 
 /** A running OpenCode server. */
 export interface OpencodeServer {
