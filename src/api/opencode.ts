@@ -14,6 +14,7 @@ import type {
   AgentPartInput,
   Command,
   Config,
+  FileNode,
   FilePartInput,
   LspStatus,
   McpStatus,
@@ -185,6 +186,16 @@ export interface OpencodeApi {
   replyQuestion(directory: string, requestID: string, answers: QuestionAnswer[]): Promise<void>
   /** `POST /question/{requestID}/reject`. */
   rejectQuestion(directory: string, requestID: string): Promise<void>
+  /**
+   * `GET /file?path=.` (SDK `file.list`): the entries directly inside the project directory
+   * itself (`name`, `path` relative to it, `absolute`, `type` `file` | `directory`, `ignored`).
+   * What opencode 1.18.33 answers for a `directory` that does not exist or is a file: 500
+   * `{"name":"UnknownError","data":{"message":"Unexpected server error. Check server logs for
+   * details.","ref":"err_…"}}` (its log says ENOENT / ENOTDIR) — while `GET /path`,
+   * `GET /project/current` and `GET /session` answer 200 for such a directory. See
+   * {@link serverErrorMessage} for the message to show.
+   */
+  listDirectory(directory: string, signal?: AbortSignal): Promise<FileNode[]>
   /** `GET /find/file?query=`: relative paths of matching files. */
   findFiles(directory: string, query: string, signal?: AbortSignal): Promise<string[]>
   /** `GET /pty`: the project's live PTYs (an exited PTY is removed by the server at once). */
@@ -388,6 +399,9 @@ export function createOpencodeApi(server: ServerConfig, options: OpencodeApiOpti
     async rejectQuestion(directory, requestID) {
       await client.question.reject({ directory, requestID }, THROW)
     },
+    async listDirectory(directory, signal) {
+      return (await client.file.list({ directory, path: '.' }, { ...THROW, signal: deadline(signal) })).data
+    },
     async findFiles(directory, query, signal) {
       return (await client.find.files({ directory, query, limit: 50 }, { ...THROW, signal: deadline(signal) })).data
     },
@@ -439,4 +453,41 @@ export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message
   if (typeof err === 'string') return err
   return 'Unknown error'
+}
+
+/** `obj[key]` when `obj` is an object that has `key`, else `undefined`. */
+function member(obj: unknown, key: string): unknown {
+  return typeof obj === 'object' && obj !== null ? Reflect.get(obj, key) : undefined
+}
+
+/** `value` when it is a non-empty string. */
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined
+}
+
+/**
+ * The server's own reason for a failed call, for messages that must say why the server refused:
+ * from the error body the SDK keeps in `cause.body` (see {@link httpStatus}), in this order:
+ * - `data.message` of OpenCode's named errors (`{"name":"NotFoundError","data":{"message":…}}`),
+ *   with ` (ref err_…)` when `data.ref` names the server's log entry (500 `UnknownError`, whose
+ *   message only says "Unexpected server error. Check server logs for details.");
+ * - a top-level `message`;
+ * - the error's name or `_tag` with the status, e.g. `InternalServerError (HTTP 500)` for the
+ *   bare `{"_tag":"InternalServerError"}` opencode 1.18 answers when a share fails;
+ * - a text body;
+ * - else the error's own message (network errors, timeouts).
+ */
+export function serverErrorMessage(err: unknown): string {
+  if (!(err instanceof Error)) return errorMessage(err)
+  const body = member(err.cause, 'body')
+  const data = member(body, 'data')
+  const message = text(member(data, 'message')) ?? text(member(body, 'message'))
+  if (message) {
+    const ref = text(member(data, 'ref'))
+    return ref ? `${message} (ref ${ref})` : message
+  }
+  const tag = text(member(body, 'name')) ?? text(member(body, '_tag'))
+  const status = httpStatus(err)
+  if (tag) return status === undefined ? tag : `${tag} (HTTP ${status})`
+  return text(body) ?? err.message
 }
