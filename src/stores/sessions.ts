@@ -5,16 +5,27 @@
  *
  * Endpoints: `POST /session`, `PATCH /session/{id}`, `DELETE /session/{id}`,
  * `POST /session/{id}/fork|share|summarize|abort|revert|unrevert|init`, `DELETE /session/{id}/share`.
+ *
+ * Sharing, as opencode 1.18.33 does it: `POST /session/{id}/share` asks the share service
+ * (`enterprise.url`, default https://opncd.ai) for a link and answers the session with
+ * `share.url`; with `OPENCODE_DISABLE_SHARE` set it answers 200 with no `share` at all; when the
+ * share service fails it answers 500 `{"_tag":"InternalServerError"}`; with `"share": "disabled"`
+ * in its config 500 `UnknownError` (its log: "Sharing is disabled in configuration").
+ * `DELETE /session/{id}/share` removes the link at the share service, and its `session.updated`
+ * event has no `share`, but its answer (and every later `GET /session…`) still carries the old
+ * `share.url`: the server never clears the stored link. So this store remembers links it stopped
+ * (`localStorage` `opencode-relay:stopped-shares`, session id → url) and {@link shareUrl} hides them.
  */
 import { defineStore } from 'pinia'
-import { computed } from 'vue'
+import { computed, ref, watch } from 'vue'
 import type { Session, SessionStatus } from '@opencode-ai/sdk/v2/types'
-import { errorMessage, type ModelRef } from '../api/opencode.ts'
+import { errorMessage, serverErrorMessage, type ModelRef } from '../api/opencode.ts'
 import { newMessageId } from '../api/ids.ts'
 import type { ExportedMessage, SessionExport } from '../state/session-export.ts'
 import { useConnectionStore } from './connection.ts'
 import { useServerStore } from './server.ts'
 import { useSyncStore } from './sync.ts'
+import { readJson, writeJson } from './storage.ts'
 
 /** A session with its nested children (subagent sessions have `parentID`). */
 export interface SessionNode {
@@ -86,14 +97,38 @@ export function flattenTree(nodes: readonly SessionNode[]): SessionNode[] {
   return out
 }
 
+/** What {@link useSessionsStore}'s `share` says when the server answers without a link. */
+export const NO_SHARE_LINK = 'The server returned no share link'
+
+const STOPPED_SHARES_KEY = 'opencode-relay:stopped-shares'
+/** Stopped links kept at most (the oldest are forgotten first). */
+const STOPPED_SHARES_LIMIT = 200
+
+/** Parses the stored stopped links: a `{ sessionID: url }` object of strings; anything else is `{}`. */
+export function parseStoppedShares(json: unknown): Record<string, string> {
+  const out: Record<string, string> = {}
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return out
+  for (const [id, url] of Object.entries(json)) if (typeof url === 'string') out[id] = url
+  return out
+}
+
+/**
+ * The link a session is shared at: its `share.url`, unless that is a link this browser stopped
+ * sharing (`stopped[session.id]`, see the module comment); `undefined` when not shared.
+ */
+export function liveShareUrl(session: Pick<Session, 'id' | 'share'> | undefined, stopped: Readonly<Record<string, string>>): string | undefined {
+  const url = session?.share?.url
+  return url && stopped[session.id] !== url ? url : undefined
+}
+
 /** Messages read per request when exporting a whole session. */
 const EXPORT_PAGE_SIZE = 200
 
 /**
- * Session queries and actions. Queries: `get(dir, id)`, `status(dir, id)`, `tree(dir, search)`,
- * `busySessions`, `pendingPermissionCount`. Actions (each throws the server's Error and records
- * it in the connection store): `create`, `rename`, `remove`, `fork`, `share`, `unshare`,
- * `summarize`, `abort`, `revert`, `unrevert`, `init`, `readForExport`.
+ * Session queries and actions. Queries: `get(dir, id)`, `status(dir, id)`, `shareUrl(dir, id)`,
+ * `tree(dir, search)`, `busySessions`, `pendingPermissionCount`. Actions (each throws the server's
+ * Error and records it in the connection store): `create`, `rename`, `remove`, `fork`, `share`,
+ * `unshare`, `summarize`, `abort`, `revert`, `unrevert`, `init`, `readForExport`.
  */
 export const useSessionsStore = defineStore('sessions', () => {
   const sync = useSyncStore()
@@ -103,6 +138,15 @@ export const useSessionsStore = defineStore('sessions', () => {
   /** The session with `id` in `directory`, if loaded. */
   function get(directory: string, id: string): Session | undefined {
     return sync.sessionOf(directory, id)
+  }
+
+  /** Links this browser stopped sharing, by session id (see the module comment). */
+  const stoppedShares = ref<Record<string, string>>(parseStoppedShares(readJson(STOPPED_SHARES_KEY)))
+  watch(stoppedShares, (v) => writeJson(STOPPED_SHARES_KEY, v), { deep: true })
+
+  /** The link the session is shared at, `undefined` when it is not shared (or sharing was stopped). */
+  function shareUrl(directory: string, id: string): string | undefined {
+    return liveShareUrl(get(directory, id), stoppedShares.value)
   }
 
   /** Status of a session (idle when absent). */
@@ -147,6 +191,15 @@ export const useSessionsStore = defineStore('sessions', () => {
     }
   }
 
+  /** Runs a REST call; a failure is rethrown with the server's reason as its message. */
+  async function withServerReason<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call()
+    } catch (err) {
+      throw new Error(serverErrorMessage(err), { cause: err })
+    }
+  }
+
   function remember(directory: string, session: Session): Session {
     sync.rememberSession(directory, session)
     return session
@@ -172,14 +225,42 @@ export const useSessionsStore = defineStore('sessions', () => {
     return run(async () => remember(directory, await server.api.forkSession(directory, id, messageID)))
   }
 
-  /** Shares a session (`POST /session/{id}/share`); returns it with `share.url`. @throws Error from the server. */
-  function share(directory: string, id: string): Promise<Session> {
-    return run(async () => remember(directory, await server.api.shareSession(directory, id)))
+  /**
+   * Shares a session (`POST /session/{id}/share`) and resolves with its link (`share.url`).
+   * @throws Error with the server's reason ({@link serverErrorMessage}) when it refuses, or
+   * {@link NO_SHARE_LINK} when it answers without a link (a server started with
+   * `OPENCODE_DISABLE_SHARE`).
+   */
+  function share(directory: string, id: string): Promise<string> {
+    return run(async () => {
+      const session = remember(directory, await withServerReason(() => server.api.shareSession(directory, id)))
+      const url = session.share?.url
+      if (!url) throw new Error(NO_SHARE_LINK)
+      if (stoppedShares.value[id] !== undefined) {
+        const { [id]: _was, ...rest } = stoppedShares.value
+        stoppedShares.value = rest
+      }
+      return url
+    })
   }
 
-  /** Stops sharing (`DELETE /session/{id}/share`). @throws Error from the server. */
+  /**
+   * Stops sharing (`DELETE /session/{id}/share`) and resolves with the session as it is now: with
+   * no `share` (the server's answer still carries the old link, see the module comment; that
+   * link is remembered as stopped).
+   * @throws Error with the server's reason ({@link serverErrorMessage}).
+   */
   function unshare(directory: string, id: string): Promise<Session> {
-    return run(async () => remember(directory, await server.api.unshareSession(directory, id)))
+    return run(async () => {
+      const before = get(directory, id)?.share?.url
+      const { share: stale, ...session } = await withServerReason(() => server.api.unshareSession(directory, id))
+      const url = stale?.url ?? before
+      if (url) {
+        const kept = Object.entries(stoppedShares.value).filter(([sid]) => sid !== id).slice(-(STOPPED_SHARES_LIMIT - 1))
+        stoppedShares.value = { ...Object.fromEntries(kept), [id]: url }
+      }
+      return remember(directory, session)
+    })
   }
 
   /** Compacts the session with a model (`POST /session/{id}/summarize`). @throws Error from the server. */
@@ -229,6 +310,7 @@ export const useSessionsStore = defineStore('sessions', () => {
   return {
     get,
     status,
+    shareUrl,
     tree,
     busySessions,
     pendingPermissionCount,
