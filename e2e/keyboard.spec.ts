@@ -125,3 +125,27 @@ test('the live region says when a reply finished, and when a permission request 
   await expect(region).toContainText('Question in announced')
   await stack.api.abort(session.id)
 })
+
+test('the session view’s commands run from the palette', async ({ stack, page }) => {
+  const run = async (q: string) => {
+    await page.keyboard.press('Control+Shift+P')
+    await page.keyboard.type(q)
+    await page.keyboard.press('Enter')
+    await expect(page.getByTestId('command-palette')).toHaveCount(0)
+  }
+  const session = await stack.api.createSession('snippet')
+  await openSession(page, stack, session.id)
+  await run('show changes')
+  await expect(page.getByTestId('tab-changes')).toHaveAttribute('aria-selected', 'true')
+  await run('show chat')
+  await expect(page.getByTestId('tab-chat')).toHaveAttribute('aria-selected', 'true')
+  await run('rename')
+  await expect(page.getByTestId('title-input')).toBeFocused()
+  await page.keyboard.type('renamed by keyboard')
+  await page.keyboard.press('Enter')
+  await expect(page.getByTestId('session-title')).toHaveText('renamed by keyboard')
+  await stack.api.promptAsync(session.id, 'stream 200 delay 100')
+  await expect(page.getByTestId('abort-button')).toBeVisible()
+  await run('stop the reply')
+  await stack.api.waitIdle(session.id, 15_000)
+})
