@@ -9,8 +9,7 @@
  * - A project path the server cannot list (missing, or a file) is refused next to the input with
  *   the server's reason and is not remembered; one opened by URL says so on the home page.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -19,7 +18,7 @@ import type { Session } from '@opencode-ai/sdk/v2/types'
 import { test, expect, openSession, stackOn, closeStack, type Stack } from './support/fixtures.ts'
 import { startScriptedModel } from '../test/support/scripted-model.ts'
 import { createOpencodeApi } from '../src/api/opencode.ts'
-import { freePort, isolatedEnv, opencodeBin, waitForHealth, writeProject, type OpencodeServer } from '../test/support/opencode-server.ts'
+import { startOpencode } from '../test/support/opencode-server.ts'
 
 const RECENT_KEY = 'opencode-relay:recent-directories'
 
@@ -75,68 +74,12 @@ async function startShareService(): Promise<ShareService> {
   return service
 }
 
-/**
- * `opencode serve` as test/support/opencode-server.ts starts it, but with sharing on: its
- * environment lacks `OPENCODE_DISABLE_SHARE` and the project's `opencode.json` points
- * `enterprise.url` at `shareServiceUrl`.
- */
-async function startSharingOpencode(modelBaseURL: string, shareServiceUrl: string): Promise<OpencodeServer> {
-  const root = mkdtempSync(join(tmpdir(), 'relay-oc-share-'))
-  const directory = writeProject(root, modelBaseURL)
-  const configPath = join(directory, 'opencode.json')
-  const config: unknown = JSON.parse(readFileSync(configPath, 'utf8'))
-  if (typeof config !== 'object' || config === null) throw new Error('opencode.json is not an object')
-  writeFileSync(configPath, JSON.stringify({ ...config, share: 'manual', enterprise: { url: shareServiceUrl } }, null, 2))
-  const env = isolatedEnv(root)
-  delete env.OPENCODE_DISABLE_SHARE
-  const port = await freePort()
-  const url = `http://127.0.0.1:${port}`
-  let child: ChildProcess | undefined
-
-  async function launch(): Promise<void> {
-    const proc = spawn(opencodeBin(), ['serve', '--hostname', '127.0.0.1', '--port', String(port)], { cwd: directory, env, stdio: 'ignore', detached: true })
-    child = proc
-    await waitForHealth(url, { child: proc })
-  }
-  async function terminate(signal: NodeJS.Signals): Promise<void> {
-    const proc = child
-    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return
-    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()))
-    try {
-      if (proc.pid) process.kill(-proc.pid, signal)
-    } catch {
-      proc.kill(signal)
-    }
-    const timer = setTimeout(() => proc.pid && process.kill(-proc.pid, 'SIGKILL'), 5000)
-    await exited
-    clearTimeout(timer)
-  }
-
-  await launch()
-  return {
-    url,
-    port,
-    directory,
-    root,
-    pid: () => child?.pid,
-    stop: () => terminate('SIGTERM'),
-    kill: () => terminate('SIGKILL'),
-    restart: async () => {
-      await terminate('SIGTERM')
-      await launch()
-    },
-    dispose: async () => {
-      await terminate('SIGTERM')
-      rmSync(root, { recursive: true, force: true })
-    },
-  }
-}
-
 const sharingTest = test.extend<{ sharing: { stack: Stack; service: ShareService } }>({
   sharing: async ({}, use) => {
     const service = await startShareService()
     const model = await startScriptedModel()
-    const opencode = await startSharingOpencode(model.baseURL, service.url)
+    // Sharing on, against the local stand-in for the share service.
+    const opencode = await startOpencode({ modelBaseURL: model.baseURL, shareEnabled: true, config: { share: 'manual', enterprise: { url: service.url } } })
     const stack = await stackOn(model, opencode)
     await use({ stack, service })
     await closeStack(stack)

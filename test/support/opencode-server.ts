@@ -41,15 +41,22 @@ export interface OpencodeOptions {
   verbose?: boolean
   /** Extra keys for the project's `opencode.json` (MCP servers, LSP settings); none by default. */
   config?: ProjectConfigExtras
+  /**
+   * Sharing on: the environment lacks `OPENCODE_DISABLE_SHARE` (set by {@link isolatedEnv}), so
+   * `POST /session/{id}/share` calls the share service at `config.enterprise.url` (opncd.ai when
+   * unset: keep it pointed at a local stand-in).
+   */
+  shareEnabled?: boolean
 }
 
 /**
  * Keys added to the temp project's `opencode.json` on top of the scripted provider: `mcp` (servers
  * by name, e.g. a local `command`), `lsp` (`false` turns every LSP server off; an object adds
  * servers by name with their `command` and file `extensions`) and `command` (slash commands by
- * name: `template`, `description`, `agent`, `subtask: true` to run as a subtask).
+ * name: `template`, `description`, `agent`, `subtask: true` to run as a subtask), `share` and
+ * `enterprise` (`url` of the share service, with {@link OpencodeOptions.shareEnabled}).
  */
-export type ProjectConfigExtras = Pick<Config, 'mcp' | 'lsp' | 'command'>
+export type ProjectConfigExtras = Pick<Config, 'mcp' | 'lsp' | 'command' | 'share' | 'enterprise'>
 
 /** A running OpenCode server. */
 export interface OpencodeServer {
@@ -173,13 +180,15 @@ export async function startOpencode(opts: OpencodeOptions): Promise<OpencodeServ
   const port = opts.port ?? (await freePort())
   const url = `http://127.0.0.1:${port}`
   let child: ChildProcess | undefined
+  const env = isolatedEnv(root, opts.password)
+  if (opts.shareEnabled) delete env.OPENCODE_DISABLE_SHARE
 
   async function launch(): Promise<void> {
     const args = ['serve', '--hostname', '127.0.0.1', '--port', String(port)]
     for (const origin of opts.cors ?? []) args.push('--cors', origin)
     const proc = spawn(opencodeBin(), args, {
       cwd: directory,
-      env: isolatedEnv(root, opts.password),
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     })
