@@ -15,6 +15,14 @@
  */
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching'
 import { NavigationRoute, registerRoute } from 'workbox-routing'
+import {
+  isNotificationAction,
+  isRelayNotificationData,
+  permissionReplyRequest,
+  type NotificationAction,
+  type OpenRouteMessage,
+  type RelayNotificationData,
+} from './shared/notification-actions.ts'
 
 declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: Array<{ url: string; revision: string | null }> }
 
@@ -40,3 +48,60 @@ self.addEventListener('message', (ev: ExtendableMessageEvent) => {
   const data: unknown = ev.data
   if (typeof data === 'object' && data !== null && 'type' in data && data.type === 'SKIP_WAITING') void self.skipWaiting()
 })
+
+/**
+ * A click on a relay notification (shown by a tab through `registration.showNotification`, see
+ * sw/shared/notification-actions.ts): "Allow once" or "Reject" answers the permission request on
+ * the OpenCode server from here, so no tab has to be visible; a failed answer says so in a new
+ * notification that opens the session. A click on the body opens the session: in a window of the
+ * app if one is open (focused, routed in place), else in a new one.
+ */
+self.addEventListener('notificationclick', (ev: NotificationEvent) => {
+  const done = onNotificationClick(ev.notification, ev.action)
+  try {
+    ev.waitUntil(done)
+  } catch {
+    // An event not dispatched by the browser (isTrusted false) cannot extend the worker's life.
+  }
+})
+
+async function onNotificationClick(notification: Notification, action: string): Promise<void> {
+  const data: unknown = notification.data
+  notification.close()
+  if (!isRelayNotificationData(data)) return
+  if (isNotificationAction(action) && data.requestID) {
+    const failure = await answer(data, action)
+    if (failure === undefined) return
+    await self.registration.showNotification('Could not answer the permission request', {
+      body: `${failure}. Open the session to answer it there.`,
+      tag: notification.tag,
+      data: { ...data, requestID: undefined },
+    })
+    return
+  }
+  await openInApp(data.open)
+}
+
+/** Answers the notification's permission request; the reason when it failed, else undefined. */
+async function answer(data: RelayNotificationData, action: NotificationAction): Promise<string | undefined> {
+  const { url, init } = permissionReplyRequest(data, action)
+  try {
+    const res = await fetch(url, init)
+    if (res.ok) return undefined
+    return `The server answered HTTP ${res.status}`
+  } catch (err) {
+    return `The server could not be reached (${err instanceof Error ? err.message : String(err)})`
+  }
+}
+
+async function openInApp(url: string): Promise<void> {
+  const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true })
+  const target = windows.find((c) => c.url === url) ?? windows.find((c) => c.focused) ?? windows[0]
+  if (!target) {
+    await self.clients.openWindow(url)
+    return
+  }
+  if (target.url !== url) target.postMessage({ type: 'open-route', url } satisfies OpenRouteMessage)
+  // Allowed only while handling the user's click on the notification.
+  await target.focus().catch(() => undefined)
+}

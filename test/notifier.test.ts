@@ -47,6 +47,8 @@ describe('notifications', () => {
       properties: { id: 'per_1', sessionID: 'ses_1', permission: 'bash', patterns: ['rm -rf build'], metadata: {}, always: [] },
     })
     expect(a.posted.map((m) => (m.type === 'notify' ? [m.notification.title, m.notification.body] : []))).toEqual([['Permission needed: Deploy', 'shop · bash: rm -rf build']])
+    // The request's id goes with it, so the notification's actions can answer it.
+    expect(a.posted.map((m) => (m.type === 'notify' ? m.notification.requestID : undefined))).toEqual(['per_1'])
   })
 
   it('stays quiet when off, for subtask sessions, and when a visible tab shows the session', () => {

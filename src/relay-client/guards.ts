@@ -30,13 +30,14 @@ export function isRelayToTab(x: unknown): x is RelayToTab {
   }
 }
 
-/** A `notify` message's notification: every field a string, `kind` one of the two. */
+/** A `notify` message's notification: every field a string (`requestID` optional), `kind` one of the two. */
 function isNotification(x: unknown): boolean {
   return (
     isRecord(x) &&
     (x.kind === 'finished' || x.kind === 'permission') &&
     typeof x.directory === 'string' &&
     typeof x.sessionID === 'string' &&
+    (x.requestID === undefined || typeof x.requestID === 'string') &&
     typeof x.title === 'string' &&
     typeof x.body === 'string' &&
     typeof x.tag === 'string'

@@ -23,6 +23,8 @@ interface KnownSession {
 
 /** What a notice says beyond the session: the permission asked for (`permission.asked`: `permission` and `patterns`). */
 export interface NotificationDetail {
+  /** The permission request's id (`permission.asked` `id`). */
+  requestID?: string
   permission?: string
   patterns?: readonly string[]
 }
@@ -42,8 +44,8 @@ export class Notifier {
       this.sessions.set(id, parentID === undefined ? { title } : { title, parentID })
     } else if (event.type === 'session.deleted') this.sessions.delete(event.properties.info.id)
     else if (event.type === 'permission.asked') {
-      const { sessionID, permission, patterns } = event.properties
-      this.notify(directory, sessionID, 'permission', { permission, patterns })
+      const { id, sessionID, permission, patterns } = event.properties
+      this.notify(directory, sessionID, 'permission', { requestID: id, permission, patterns })
     }
   }
 
@@ -74,5 +76,6 @@ export function describe(directory: string, sessionID: string, title: string | u
     title: kind === 'finished' ? `Finished: ${name}` : `Permission needed: ${name}`,
     body: kind === 'finished' ? `${project} · the agent is done` : `${project}${asked}`,
     tag: `${kind}:${sessionID}`,
+    ...(kind === 'permission' && detail.requestID ? { requestID: detail.requestID } : {}),
   }
 }

@@ -145,6 +145,8 @@ export interface RelayNotification {
   kind: 'finished' | 'permission'
   directory: string
   sessionID: string
+  /** The permission request a `permission` notice is about (`permission.asked` `id`): its actions answer it. */
+  requestID?: string
   title: string
   body: string
   tag: string

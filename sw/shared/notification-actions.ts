@@ -1,0 +1,85 @@
+/**
+ * Notifications you can act on: the data a relay notification carries when the service worker
+ * shows it (`registration.showNotification`), its actions, and the REST request an action makes,
+ * so a permission is answered from the notification even when no tab is visible.
+ *
+ * Both sides use it: the tab that shows the notification (src/composables/useNotifications.ts)
+ * and the service worker's `notificationclick` (sw/service-worker.ts). Lib-neutral.
+ *
+ * Protocol fact: `POST /permission/{requestID}/reply?directory=<dir>` with `{"reply": "once" |
+ * "always" | "reject"}` answers a permission request (opencode 1.18, SDK `permission.reply`).
+ */
+import { isRecord } from './guards.ts'
+
+/** An action button of a notification; `allow-once` and `reject` answer a permission request. */
+export type NotificationAction = 'allow-once' | 'reject'
+
+/** The `data` of a notification the relay asked for, as stored with it by the browser. */
+export interface RelayNotificationData {
+  /** Shape version (1). */
+  v: 1
+  kind: 'finished' | 'permission'
+  directory: string
+  sessionID: string
+  /** The permission request (`permission.asked` `id`); with it, the notification has actions. */
+  requestID?: string
+  /** Absolute URL of the session in the app (the click opens it). */
+  open: string
+  /**
+   * The OpenCode server to answer on: its base URL and, for a server with a password, the
+   * `Authorization` header value (Basic). Kept with the notification by the browser until it is
+   * closed, in the same profile that keeps the server's password for the app.
+   */
+  server: { url: string; authorization?: string }
+}
+
+/** Whether `x` is {@link RelayNotificationData} (a notification of another version or app is not). */
+export function isRelayNotificationData(x: unknown): x is RelayNotificationData {
+  if (!isRecord(x) || x.v !== 1) return false
+  if (x.kind !== 'finished' && x.kind !== 'permission') return false
+  if (typeof x.directory !== 'string' || typeof x.sessionID !== 'string' || typeof x.open !== 'string') return false
+  if (x.requestID !== undefined && typeof x.requestID !== 'string') return false
+  const server = x.server
+  return isRecord(server) && typeof server.url === 'string' && (server.authorization === undefined || typeof server.authorization === 'string')
+}
+
+/** Whether an action id is one of ours. */
+export function isNotificationAction(x: string): x is NotificationAction {
+  return x === 'allow-once' || x === 'reject'
+}
+
+/** The action buttons of a notification: "Allow once" and "Reject" for a permission request, none otherwise. */
+export function notificationActions(data: Pick<RelayNotificationData, 'kind' | 'requestID'>): Array<{ action: NotificationAction; title: string }> {
+  if (data.kind !== 'permission' || !data.requestID) return []
+  return [
+    { action: 'allow-once', title: 'Allow once' },
+    { action: 'reject', title: 'Reject' },
+  ]
+}
+
+/**
+ * The request that answers the notification's permission request with `action`: `POST
+ * {server}/permission/{requestID}/reply?directory=…`, JSON `{reply: 'once' | 'reject'}`, with the
+ * `Authorization` header when the server has a password.
+ * @throws Error when the notification has no permission request.
+ */
+export function permissionReplyRequest(data: RelayNotificationData, action: NotificationAction): { url: string; init: RequestInit } {
+  if (!data.requestID) throw new Error('this notification has no permission request to answer')
+  const base = data.server.url.replace(/\/+$/, '')
+  const url = `${base}/permission/${encodeURIComponent(data.requestID)}/reply?directory=${encodeURIComponent(data.directory)}`
+  const headers: Record<string, string> = { 'content-type': 'application/json' }
+  if (data.server.authorization) headers.authorization = data.server.authorization
+  return { url, init: { method: 'POST', headers, body: JSON.stringify({ reply: action === 'allow-once' ? 'once' : 'reject' }) } }
+}
+
+/** Message the service worker posts to a window to open a route in place (no reload). */
+export interface OpenRouteMessage {
+  type: 'open-route'
+  /** Absolute URL of the route, same origin as the app. */
+  url: string
+}
+
+/** Whether `x` is an {@link OpenRouteMessage}. */
+export function isOpenRouteMessage(x: unknown): x is OpenRouteMessage {
+  return isRecord(x) && x.type === 'open-route' && typeof x.url === 'string'
+}
