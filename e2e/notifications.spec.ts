@@ -52,8 +52,23 @@ async function optIn(page: Page): Promise<void> {
   await page.keyboard.press('Escape')
 }
 
+/** The app badge's values, newest last (`navigator.setAppBadge(n)`; `clearAppBadge()` is 0), recorded in every page. */
+async function recordBadge(context: BrowserContext): Promise<void> {
+  await context.addInitScript(() => {
+    const w = window as unknown as { __badge: number[] }
+    w.__badge = []
+    Object.defineProperty(navigator, 'setAppBadge', { configurable: true, value: (n?: number) => (w.__badge.push(n ?? 0), Promise.resolve()) })
+    Object.defineProperty(navigator, 'clearAppBadge', { configurable: true, value: () => (w.__badge.push(0), Promise.resolve()) })
+  })
+}
+
+function badge(page: Page): Promise<number | undefined> {
+  return page.evaluate(() => (window as unknown as { __badge: number[] }).__badge.at(-1))
+}
+
 test('"Allow once" on a permission notification answers it from the service worker, once, and every tab follows', async ({ stack, context }) => {
   await context.grantPermissions(['notifications'], { origin: stack.app.url })
+  await recordBadge(context)
   const watched = await stack.api.createSession('watched')
   const asking = await stack.api.createSession('needs a shell')
   const [a, b] = await openTabs(context, stack, watched.id, 2)
@@ -66,6 +81,8 @@ test('"Allow once" on a permission notification answers it from the service work
   ])
   const [request] = await stack.api.permissions()
   expect(request?.sessionID).toBe(asking.id)
+  // The app badge counts what waits for an answer.
+  await expect.poll(() => badge(a)).toBe(1)
 
   // Tab b now shows the session: the request is pending there too.
   await openSession(b, stack, asking.id)
@@ -82,6 +99,12 @@ test('"Allow once" on a permission notification answers it from the service work
   await openSession(a, stack, asking.id)
   await expect(a.getByTestId('permission-prompt')).toHaveCount(0)
   await expect(a.getByText('Tool finished: from-the-notification')).toBeVisible()
+  await expect.poll(() => badge(a)).toBe(0)
+
+  // A question waiting in another session counts too.
+  const questioning = await stack.api.createSession('a question')
+  await stack.api.promptAsync(questioning.id, 'ask question')
+  await expect.poll(() => badge(a), { timeout: 30_000 }).toBe(1)
 })
 
 test('"Reject" answers from the service worker; a click on the body opens the session in the app', async ({ stack, context }) => {

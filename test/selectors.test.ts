@@ -36,6 +36,8 @@ describe('sync selectors', () => {
     expect(select.statusesOf(s, DIR)).toEqual({ ses_a: { type: 'busy' } })
     expect(select.permissionsOf(s, DIR, 'ses_b').map((p) => p.id)).toEqual(['per_2', 'per_3'])
     expect(select.permissionCountOf(s, DIR)).toBe(3)
+    expect(select.questionCountOf(s, DIR)).toBe(0)
+    expect(select.questionCountOf(s, '/elsewhere')).toBe(0)
     expect(select.sessionErrorOf(s, DIR, 'ses_b')).toBe('boom')
   })
 

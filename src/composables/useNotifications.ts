@@ -17,8 +17,8 @@ type ActionNotificationOptions = NotificationOptions & { actions?: Array<{ actio
  *   and the browser allows it: through the service worker when one is active, with "Allow once"
  *   and "Reject" on a permission request, answered by the service worker even with no tab
  *   visible (sw/service-worker.ts); else as a page `Notification`. A click opens the session;
- * - keeps `navigator.setAppBadge(n)` equal to the number of pending permission requests where
- *   the Badging API exists;
+ * - keeps `navigator.setAppBadge(n)` equal to the number of pending permission requests and
+ *   questions of every project the tab knows, where the Badging API exists;
  * - tells the relay whether notifications are on (`settings`), when the relay supports it.
  * Everything is removed when the calling scope is disposed.
  */
@@ -87,7 +87,7 @@ export function useNotifications(): void {
   )
 
   const stopBadge = watch(
-    () => sessions.pendingPermissionCount,
+    () => sessions.pendingRequestCount,
     (count) => {
       if (typeof navigator === 'undefined') return
       if (count > 0 && typeof navigator.setAppBadge === 'function') void navigator.setAppBadge(count).catch(() => undefined)

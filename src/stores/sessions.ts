@@ -126,7 +126,7 @@ const EXPORT_PAGE_SIZE = 200
 
 /**
  * Session queries and actions. Queries: `get(dir, id)`, `status(dir, id)`, `shareUrl(dir, id)`,
- * `tree(dir, search)`, `busySessions`, `pendingPermissionCount`. Actions (each throws the server's
+ * `tree(dir, search)`, `busySessions`, `pendingPermissionCount`, `pendingRequestCount`. Actions (each throws the server's
  * Error and records it in the connection store): `create`, `rename`, `remove`, `fork`, `share`,
  * `unshare`, `summarize`, `abort`, `revert`, `unrevert`, `init`, `readForExport`.
  */
@@ -173,10 +173,19 @@ export const useSessionsStore = defineStore('sessions', () => {
     return out
   })
 
-  /** Pending permission requests over every loaded directory (for the app badge). */
+  /** Pending permission requests over every loaded directory. */
   const pendingPermissionCount = computed(() => {
     let n = 0
     for (const directory of sync.knownDirectories()) n += sync.permissionCountOf(directory)
+    return n
+  })
+  /**
+   * Pending permission requests and questions over every directory the tab knows (loaded, or
+   * touched by an event: the relay's stream carries every project's), for the app badge.
+   */
+  const pendingRequestCount = computed(() => {
+    let n = pendingPermissionCount.value
+    for (const directory of sync.knownDirectories()) n += sync.questionCountOf(directory)
     return n
   })
 
@@ -314,6 +323,7 @@ export const useSessionsStore = defineStore('sessions', () => {
     tree,
     busySessions,
     pendingPermissionCount,
+    pendingRequestCount,
     create,
     rename,
     remove,

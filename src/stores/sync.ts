@@ -76,7 +76,7 @@ export interface SyncStartOptions {
  * `knownDirectories()`, `sessionsOf(dir)`, `sessionOf(dir, id)`, `directoryOfSession(id)`,
  * `statusOf(dir, id)`, `statusesOf(dir)`, `messagesOf(dir, id)`, `partsOf(dir, messageID)`,
  * `sessionErrorOf(dir, id)`, `permissionsOf(dir, id)`, `questionsOf(dir, id)`,
- * `permissionCountOf(dir)`, `todosOf(dir, id)`, `directoryMeta(dir)`,
+ * `permissionCountOf(dir)`, `questionCountOf(dir)`, `todosOf(dir, id)`, `directoryMeta(dir)`,
  * `directoriesIn(statuses)`, `sessionLoad(id)`, `sessionLoadsIn(status)`, `versionOf(id)`.
  *
  * Actions: `start(options)`, `stop()`, `clear()`, `loadProjects()`, `ensureDirectory(dir, {force})`,
@@ -166,6 +166,7 @@ export const useSyncStore = defineStore('sync', () => {
   const questionsOf = getter((directory: string, sessionID: string) => select.questionsOf(state, directory, sessionID))
   /** Pending permission requests over a directory's sessions. */
   const permissionCountOf = getter((directory: string) => select.permissionCountOf(state, directory))
+  const questionCountOf = getter((directory: string) => select.questionCountOf(state, directory))
   /** A session's todo list. */
   const todosOf = getter((directory: string, sessionID: string) => select.todosOf(state, directory, sessionID))
   /** A directory's REST data and load status. */
@@ -477,6 +478,7 @@ export const useSyncStore = defineStore('sync', () => {
     permissionsOf,
     questionsOf,
     permissionCountOf,
+    questionCountOf,
     todosOf,
     directoryMeta,
     directoriesIn,

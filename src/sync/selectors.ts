@@ -104,6 +104,13 @@ export function permissionCountOf(state: ClientState, directory: string): number
   return n
 }
 
+/** Pending question requests of a directory over all its sessions (`question.asked`, `GET /question`). */
+export function questionCountOf(state: ClientState, directory: string): number {
+  let n = 0
+  for (const list of Object.values(state.directories[directory]?.questions ?? {})) n += list.length
+  return n
+}
+
 /** The session's todo list (`todo.updated`, `GET /session/{id}/todo`); empty when unknown. */
 export function todosOf(state: ClientState, directory: string, sessionID: string): readonly Todo[] {
   return state.directories[directory]?.todos[sessionID] ?? NONE
