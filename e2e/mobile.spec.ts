@@ -102,6 +102,11 @@ test('at 390×844 the main flows work by tap, under one header bar with the whol
   await expect(permission).toContainText('echo hi-from-the-phone', { timeout: 45_000 })
   await expect(page.getByTestId('permission-once')).toBeInViewport()
   await expectOneHeader(page)
+  // The composer's row fits while a reply runs (Stop beside Send): nothing past the screen's edge.
+  for (const id of ['abort-button', 'send-button']) {
+    const box = await page.getByTestId(id).boundingBox()
+    expect(box && box.x + box.width, `${id} ends inside the screen`).toBeLessThanOrEqual(390)
+  }
   await page.screenshot({ path: 'e2e/mobile-screenshot.png' })
   await page.getByTestId('permission-once').tap()
   await expect(permission).toHaveCount(0)
