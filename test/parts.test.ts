@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { AssistantMessage, Part, SubtaskPart, ToolPart, UserMessage } from '@opencode-ai/sdk/v2/types'
+import { assistantMessage } from './support/messages.ts'
 import { isSummary, presentPart, subtaskLine, subtaskSessions, taskSessionID, userMessageKind } from '../src/render/parts.ts'
 
 const ids = { id: 'prt_1', sessionID: 'ses_1', messageID: 'msg_1' }
@@ -120,20 +121,7 @@ describe('subtask sessions', () => {
 
 describe('isSummary', () => {
   it('is true only for the assistant message a compaction wrote', () => {
-    const base: AssistantMessage = {
-      id: 'msg_2',
-      sessionID: 'ses_1',
-      role: 'assistant',
-      time: { created: 1 },
-      parentID: 'msg_1',
-      modelID: 'm',
-      providerID: 'p',
-      mode: 'compaction',
-      agent: 'compaction',
-      path: { cwd: '/', root: '/' },
-      cost: 0,
-      tokens: { input: 0, output: 0, reasoning: 0, cache: { read: 0, write: 0 } },
-    }
+    const base: AssistantMessage = { ...assistantMessage({ id: 'msg_2', sessionID: 'ses_1', parentID: 'msg_1', directory: '/', time: { created: 1 } }), mode: 'compaction', agent: 'compaction' }
     expect(isSummary({ ...base, summary: true })).toBe(true)
     expect(isSummary(base)).toBe(false)
     const user: UserMessage = { id: 'msg_1', sessionID: 'ses_1', role: 'user', time: { created: 1 }, agent: 'build', model: { providerID: 'p', modelID: 'm' } }
