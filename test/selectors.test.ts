@@ -57,6 +57,17 @@ describe('sync selectors', () => {
     expect(data.meta).toEqual({})
   })
 
+  it('list the sessions a session started, through its children, parents first', () => {
+    const data = createSyncData()
+    const child = (id: string, parentID: string): Session => ({ ...session(id), parentID })
+    // Sorted by id as the reducer keeps them: a grandchild may sort before its parent.
+    directoryData(data, DIR).sessions = [child('ses_0grand', 'ses_c1'), session('ses_a'), session('ses_b'), child('ses_c1', 'ses_a'), child('ses_c2', 'ses_a'), child('ses_d', 'ses_b')]
+    const s = data.state
+    expect(select.descendantSessionsOf(s, DIR, 'ses_a').map((x) => x.id)).toEqual(['ses_c1', 'ses_c2', 'ses_0grand'])
+    expect(select.descendantSessionsOf(s, DIR, 'ses_c2')).toEqual([])
+    expect(select.descendantSessionsOf(s, '/elsewhere', 'ses_a')).toEqual([])
+  })
+
   it('list directories and transcript loads by status', () => {
     const data = createSyncData()
     metaOf(data, '/a').status = 'loading'

@@ -75,7 +75,7 @@ export interface SyncStartOptions {
  * Selectors (getters whose value is a function; src/sync/selectors.ts): `projects`, `diagnostics`,
  * `knownDirectories()`, `sessionsOf(dir)`, `sessionOf(dir, id)`, `directoryOfSession(id)`,
  * `statusOf(dir, id)`, `statusesOf(dir)`, `messagesOf(dir, id)`, `partsOf(dir, messageID)`,
- * `sessionErrorOf(dir, id)`, `permissionsOf(dir, id)`, `questionsOf(dir, id)`,
+ * `sessionErrorOf(dir, id)`, `permissionsOf(dir, id)`, `questionsOf(dir, id)`, `descendantSessionsOf(dir, id)`,
  * `permissionCountOf(dir)`, `questionCountOf(dir)`, `todosOf(dir, id)`, `directoryMeta(dir)`,
  * `directoriesIn(statuses)`, `sessionLoad(id)`, `sessionLoadsIn(status)`, `versionOf(id)`.
  *
@@ -164,6 +164,7 @@ export const useSyncStore = defineStore('sync', () => {
   const permissionsOf = getter((directory: string, sessionID: string) => select.permissionsOf(state, directory, sessionID))
   /** A session's pending questions. */
   const questionsOf = getter((directory: string, sessionID: string) => select.questionsOf(state, directory, sessionID))
+  const descendantSessionsOf = getter((directory: string, sessionID: string) => select.descendantSessionsOf(state, directory, sessionID))
   /** Pending permission requests over a directory's sessions. */
   const permissionCountOf = getter((directory: string) => select.permissionCountOf(state, directory))
   const questionCountOf = getter((directory: string) => select.questionCountOf(state, directory))
@@ -477,6 +478,7 @@ export const useSyncStore = defineStore('sync', () => {
     sessionErrorOf,
     permissionsOf,
     questionsOf,
+    descendantSessionsOf,
     permissionCountOf,
     questionCountOf,
     todosOf,

@@ -97,6 +97,29 @@ export function questionsOf(state: ClientState, directory: string, sessionID: st
   return state.directories[directory]?.questions[sessionID] ?? NONE
 }
 
+/**
+ * The sessions a session started, directly or through its children (subagent sessions, linked by
+ * `Session.parentID`), as listed in the directory; parents before their children. Empty when the
+ * session has none or the directory is unknown.
+ */
+export function descendantSessionsOf(state: ClientState, directory: string, sessionID: string): Session[] {
+  const list = sessionsOf(state, directory)
+  const out: Session[] = []
+  const ids = new Set([sessionID])
+  let grew = true
+  while (grew) {
+    grew = false
+    for (const s of list) {
+      if (s.parentID && ids.has(s.parentID) && !ids.has(s.id)) {
+        ids.add(s.id)
+        out.push(s)
+        grew = true
+      }
+    }
+  }
+  return out
+}
+
 /** Number of pending permission requests over every session of a directory. */
 export function permissionCountOf(state: ClientState, directory: string): number {
   let n = 0
