@@ -40,7 +40,13 @@ function earlySnapshotPrefetch(): Plugin {
  * versioned by content hashes, so every changed build installs as a new, waiting version).
  */
 export default defineConfig({
-  define: { __RELAY_BUILD__: JSON.stringify(BUILD_ID) },
+  define: {
+    __RELAY_BUILD__: JSON.stringify(BUILD_ID),
+    // vue-i18n's esm-bundler flags: Composition API only, no devtools hooks in production.
+    __VUE_I18N_FULL_INSTALL__: 'true',
+    __VUE_I18N_LEGACY_API__: 'false',
+    __INTLIFY_PROD_DEVTOOLS__: 'false',
+  },
   plugins: [
     vue(),
     earlySnapshotPrefetch(),

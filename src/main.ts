@@ -16,6 +16,7 @@ import { provideRelay } from './relay-client/provide.ts'
 import { createRelayClient } from './relay-client/index.ts'
 import { installOfflineCache } from './pwa/offline.ts'
 import { BUILD_ID } from './pwa/build-info.ts'
+import { i18n, intlLocale } from './i18n/index.ts'
 
 async function boot(): Promise<void> {
   performance.mark('relay:boot')
@@ -24,6 +25,8 @@ async function boot(): Promise<void> {
   const app = createApp(App)
   const pinia = createPinia()
   app.use(pinia)
+  app.use(i18n)
+  document.documentElement.lang = intlLocale()
 
   const server = useServerStore(pinia)
   await server.init()

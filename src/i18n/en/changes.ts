@@ -1,0 +1,2 @@
+/** The Changes panel: files a session changed, diffs, revert (src/components/changes). */
+export default {}

@@ -1,0 +1,2 @@
+/** A project's home view (src/views/HomeView.vue). */
+export default {}

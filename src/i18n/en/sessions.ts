@@ -1,0 +1,2 @@
+/** Session lists: the sidebar tree and the session switcher (src/components/sessions). */
+export default {}

@@ -1,0 +1,2 @@
+/** The Terminal panel (src/components/terminal, src/stores/terminals.ts). */
+export default {}
