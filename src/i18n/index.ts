@@ -65,9 +65,15 @@ export const i18n = createI18n<[MessageSchema], Locale, false>({
 /** The current locale (reactive). */
 export const locale: ComputedRef<Locale> = computed(() => i18n.global.locale.value)
 
-/** The BCP 47 tag to give `Intl` for the current locale (the pseudo-locale formats as English). */
+/**
+ * The BCP 47 tag to give `Intl` for the current locale: the browser's own English variant
+ * (`en-GB` keeps its 24-hour clock) when the app shows English, `en` for the pseudo-locale.
+ */
 export function intlLocale(): string {
-  return i18n.global.locale.value === 'pseudo' ? 'en' : i18n.global.locale.value
+  const current = i18n.global.locale.value
+  if (current === 'pseudo') return 'en'
+  const browser = globalThis.navigator?.language
+  return browser?.split('-')[0] === current ? browser : current
 }
 
 /** Switches the locale, stores the choice and sets `<html lang>`. */

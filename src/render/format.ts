@@ -1,49 +1,80 @@
-/** Small display formatters (pure; `now` is injectable for tests). */
+/**
+ * Small display formatters (pure but for the locale; `now` is injectable for tests). Numbers,
+ * units, dates and money go through `Intl` in the app's locale (src/i18n: `intlLocale()`), so
+ * English reads `5m`, `4.2s`, `$1.23` and another locale gets its own separators and units.
+ */
+import { intlLocale, t } from '../i18n/index.ts'
 
-// `toLocale*String` builds a new Intl formatter on every call (~0.1 ms each): with hundreds of
-// messages on screen that was a visible share of the first paint. One lazily made formatter each.
-let dayFormat: Intl.DateTimeFormat | undefined
-let clockFormat: Intl.DateTimeFormat | undefined
+// An Intl formatter costs ~0.1 ms to build: with hundreds of messages on screen that was a
+// visible share of the first paint. One lazily made formatter per locale and options.
+const formatters = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat>()
+
+function numberFormat(name: string, options: Intl.NumberFormatOptions): Intl.NumberFormat {
+  const locale = intlLocale()
+  const key = `${locale}|n|${name}`
+  let f = formatters.get(key)
+  if (!(f instanceof Intl.NumberFormat)) formatters.set(key, (f = new Intl.NumberFormat(locale, options)))
+  return f
+}
+
+function dateFormat(name: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const locale = intlLocale()
+  const key = `${locale}|d|${name}`
+  let f = formatters.get(key)
+  if (!(f instanceof Intl.DateTimeFormat)) formatters.set(key, (f = new Intl.DateTimeFormat(locale, options)))
+  return f
+}
+
+/** A count with a narrow unit (`5m`, `3h`, `850ms`; `Intl.NumberFormat` style `unit`). */
+function unit(n: number, name: 'millisecond' | 'second' | 'minute' | 'hour' | 'day', digits = 0, pad = 1): string {
+  return numberFormat(`${name}:${digits}:${pad}`, {
+    style: 'unit',
+    unit: name,
+    unitDisplay: 'narrow',
+    minimumIntegerDigits: pad,
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  }).format(n)
+}
 
 /** Relative time like `now`, `5m`, `3h`, `2d`, or a date for older times. `at`/`now` in epoch ms. */
 export function relativeTime(at: number, now: number = Date.now()): string {
   const s = Math.max(0, Math.round((now - at) / 1000))
-  if (s < 45) return 'now'
+  if (s < 45) return t('common.time.now')
   const m = Math.round(s / 60)
-  if (m < 60) return `${m}m`
+  if (m < 60) return unit(m, 'minute')
   const h = Math.round(m / 60)
-  if (h < 24) return `${h}h`
+  if (h < 24) return unit(h, 'hour')
   const d = Math.round(h / 24)
-  if (d < 7) return `${d}d`
-  dayFormat ??= new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' })
-  return dayFormat.format(at)
+  if (d < 7) return unit(d, 'day')
+  return dateFormat('day', { month: 'short', day: 'numeric' }).format(at)
 }
 
 /** Clock time (`14:05`) of an epoch-ms timestamp. */
 export function clockTime(at: number): string {
-  clockFormat ??= new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' })
-  return clockFormat.format(at)
+  return dateFormat('clock', { hour: '2-digit', minute: '2-digit' }).format(at)
 }
 
 /** Duration in ms as `850ms`, `4.2s`, `3m 05s`. */
 export function duration(ms: number): string {
-  if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`
-  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)}s`
+  if (ms < 1000) return unit(Math.max(0, Math.round(ms)), 'millisecond')
+  if (ms < 60_000) return unit(ms / 1000, 'second', ms < 10_000 ? 1 : 0)
   const m = Math.floor(ms / 60_000)
   const s = Math.floor((ms % 60_000) / 1000)
-  return `${m}m ${String(s).padStart(2, '0')}s`
+  return `${unit(m, 'minute')} ${unit(s, 'second', 0, 2)}`
 }
 
-/** Token count as `950`, `12.3k`, `1.2M`. */
+/** Token count as `950`, `12.3k`, `1.2M` (the k/M of token counts, the locale's digits). */
 export function tokens(n: number): string {
-  if (n < 1000) return String(n)
-  if (n < 1_000_000) return `${(n / 1000).toFixed(n < 10_000 ? 1 : 0)}k`
-  return `${(n / 1_000_000).toFixed(1)}M`
+  if (n < 1000) return numberFormat('int', { maximumFractionDigits: 0 }).format(n)
+  const digits = n < 10_000 || n >= 1_000_000 ? 1 : 0
+  const f = numberFormat(`fixed:${digits}`, { minimumFractionDigits: digits, maximumFractionDigits: digits, useGrouping: false })
+  return n < 1_000_000 ? `${f.format(n / 1000)}k` : `${f.format(n / 1_000_000)}M`
 }
 
 /** Cost in USD as `$0.0042` / `$1.23`; `$0` for zero. */
 export function cost(usd: number): string {
-  if (usd === 0) return '$0'
-  if (usd < 0.01) return `$${usd.toFixed(4)}`
-  return `$${usd.toFixed(2)}`
+  if (usd === 0) return numberFormat('usd:0', { style: 'currency', currency: 'USD', maximumFractionDigits: 0 }).format(0)
+  const digits = usd < 0.01 ? 4 : 2
+  return numberFormat(`usd:${digits}`, { style: 'currency', currency: 'USD', minimumFractionDigits: digits, maximumFractionDigits: digits }).format(usd)
 }

@@ -7,4 +7,8 @@ export default {
   loading: 'Loading…',
   retry: 'Retry',
   save: 'Save',
+  time: {
+    /** A moment ago (the sessions list's relative times). */
+    now: 'now',
+  },
 }
