@@ -2,7 +2,8 @@
  * Issue 17, "server switching that never blanks": two real `opencode serve` (A from the stack, B
  * started beside it on the same scripted model). Switching A → B → A in Settings while a reply
  * streams on A re-reads the new server's projects and whatever the tab showed; nothing stays on
- * "Loading…", and back on A the reply is complete, as the server has it, nothing lost.
+ * "Loading…", each server keeps the tab's place (B opens its own project, A its session again),
+ * and back on A the reply is complete, as the server has it, nothing lost.
  */
 import { test, expect, openSession } from './support/fixtures.ts'
 import { startOpencode } from '../test/support/opencode-server.ts'
@@ -46,12 +47,18 @@ test('switching servers A → B → A while a reply streams on A: nothing stays 
     await expect(page.getByTestId('connection-badge').first()).toHaveAttribute('data-state', 'connected')
     await expect(page.getByTestId('session-list')).not.toContainText('Alpha session', { timeout: 10_000 })
     await expect(page.getByTestId('session-list')).not.toContainText('Loading sessions', { timeout: 10_000 })
+    // The tab left A's session for B's own project (its start page), whose sessions it lists.
+    await expect(page.getByTestId('home-view')).toBeVisible()
+    expect(new URL(page.url()).pathname).toBe('/')
+    await expect(page.getByTestId('session-list')).toContainText('Beta session', { timeout: 10_000 })
     await page.getByTestId('project-picker').getByRole('button').first().click()
     await expect(page.locator(`[data-testid="project-item"][data-directory="${b.directory}"]`)).toBeVisible({ timeout: 10_000 })
     await page.keyboard.press('Escape')
 
     // Back to A while the reply still streams (or just finished): the session is there at once.
     await useServer(page, stack.proxy.url)
+    // …and back on A, the tab is where it was: A's session.
+    await expect(page).toHaveURL(new RegExp(`/session/${alpha.id}\\?`))
     await expect(page.getByTestId('session-list')).toContainText('Alpha session', { timeout: 5_000 })
     await expect(page.getByTestId('connection-badge').first()).toHaveAttribute('data-state', 'connected')
     await stack.api.waitIdle(alpha.id)

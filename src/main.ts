@@ -9,7 +9,8 @@ import { createPinia } from 'pinia'
 import App from './App.vue'
 import './styles/tokens.css'
 import './styles/main.css'
-import { installRouter, route } from './router.ts'
+import { installRouter, navigate, route } from './router.ts'
+import { installRoutePerServer } from './route-per-server.ts'
 import { useServerStore } from './stores/server.ts'
 import { useSyncStore } from './stores/sync.ts'
 import { provideRelay } from './relay-client/provide.ts'
@@ -30,6 +31,8 @@ async function boot(): Promise<void> {
 
   const server = useServerStore(pinia)
   await server.init()
+  // Each server keeps its own place: a switch opens the new server's last route, not the old project.
+  installRoutePerServer({ serverKey: () => server.storageKey, route: () => route.value, navigate })
   const relay = createRelayClient(server.config)
   // The relay followed the launcher's server to a new port: the server list and REST client follow.
   relay.onServerMoved((moved) => server.followLauncher(moved))
