@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Session } from '@opencode-ai/sdk/v2/types'
 import { createOpencodeApi, serverErrorMessage } from '../src/api/opencode.ts'
-import { liveShareUrl, NO_SHARE_LINK, parseStoppedShares, useSessionsStore } from '../src/stores/sessions.ts'
+import { liveShareUrl, parseStoppedShares, useSessionsStore } from '../src/stores/sessions.ts'
 import { normalizePath, useProjectsStore } from '../src/stores/projects.ts'
 import { setStorage, storage } from '../src/stores/storage.ts'
 import { startSyncStore } from './support/stub-relay.ts'
@@ -96,7 +96,7 @@ describe('share links', () => {
     const server = fakeServer({ 'POST /session/ses_1/share': () => jsonResponse(session()) })
     await startSyncStore(server.fetch)
     const sessions = useSessionsStore()
-    await expect(sessions.share(DIR, 'ses_1')).rejects.toThrow(NO_SHARE_LINK)
+    await expect(sessions.share(DIR, 'ses_1')).rejects.toThrow('The server returned no share link')
     expect(sessions.shareUrl(DIR, 'ses_1')).toBeUndefined()
   })
 

@@ -1,9 +1,11 @@
 /**
  * Image and PDF attachments of a prompt (pasted, dropped or picked): the size and type limits,
  * reading a file into a `data:` URL, and the SDK v2 `file` part (`FilePartInput`) it is sent as.
- * Pure except {@link readAttachment}, which reads the file's bytes.
+ * Pure except {@link readAttachment}, which reads the file's bytes. Sizes and refusals are worded
+ * in the current locale (the `prompt.attachments` messages of src/i18n).
  */
 import type { FilePartInput } from '@opencode-ai/sdk/v2/types'
+import { t } from '../i18n/index.ts'
 import { newPartId } from './ids.ts'
 
 /** Largest attachment accepted, in bytes (10 MiB). The `data:` URL sent is about 4/3 of this. */
@@ -43,9 +45,9 @@ export type AttachmentCheck = { ok: true } | { ok: false; reason: string }
 
 /** Formats a byte count for people: `512 B`, `3.4 KB`, `12.0 MB` (1 KB = 1024 bytes). */
 export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`
+  if (bytes < 1024) return t('prompt.attachments.bytes', { size: bytes })
+  if (bytes < 1024 * 1024) return t('prompt.attachments.kilobytes', { size: (bytes / 1024).toFixed(1) })
+  return t('prompt.attachments.megabytes', { size: (bytes / (1024 * 1024)).toFixed(1) })
 }
 
 /** Whether `mime` is an image type the composer attaches (for thumbnails). */
@@ -58,14 +60,16 @@ export function isImageMime(mime: string): boolean {
  * `maxBytes` (default {@link MAX_ATTACHMENT_BYTES}).
  */
 export function checkAttachment(file: FileFacts, maxBytes: number = MAX_ATTACHMENT_BYTES): AttachmentCheck {
-  const name = file.name || 'The file'
+  const name = file.name || t('prompt.attachments.unnamedFile')
   if (!ATTACHMENT_MIME_TYPES.includes(file.type)) {
-    const kind = file.type ? ` (${file.type})` : ''
-    return { ok: false, reason: `${name}${kind} cannot be attached: only PNG, JPEG, GIF, WebP images and PDF files are supported.` }
+    const reason = file.type
+      ? t('prompt.attachments.unsupportedTypeOf', { name, type: file.type })
+      : t('prompt.attachments.unsupportedType', { name })
+    return { ok: false, reason }
   }
-  if (file.size === 0) return { ok: false, reason: `${name} is empty.` }
+  if (file.size === 0) return { ok: false, reason: t('prompt.attachments.empty', { name }) }
   if (file.size > maxBytes) {
-    return { ok: false, reason: `${name} is too large (${formatBytes(file.size)}); attachments may be at most ${formatBytes(maxBytes)}.` }
+    return { ok: false, reason: t('prompt.attachments.tooLarge', { name, size: formatBytes(file.size), max: formatBytes(maxBytes) }) }
   }
   return { ok: true }
 }
@@ -102,7 +106,8 @@ export async function readAttachment(file: File, maxBytes: number = MAX_ATTACHME
     const bytes = new Uint8Array(await file.arrayBuffer())
     return { id: `att-${++attachmentSeq}`, filename: file.name || defaultName(file.type), mime: file.type, size: file.size, url: dataUrl(file.type, bytes) }
   } catch (err) {
-    return { error: `${file.name || 'The file'} could not be read: ${err instanceof Error ? err.message : String(err)}` }
+    const name = file.name || t('prompt.attachments.unnamedFile')
+    return { error: t('prompt.attachments.unreadable', { name, error: err instanceof Error ? err.message : String(err) }) }
   }
 }
 

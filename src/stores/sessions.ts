@@ -22,6 +22,7 @@ import type { Session, SessionStatus } from '@opencode-ai/sdk/v2/types'
 import { errorMessage, serverErrorMessage, type ModelRef } from '../api/opencode.ts'
 import { newMessageId } from '../api/ids.ts'
 import type { ExportedMessage, SessionExport } from '../state/session-export.ts'
+import { t } from '../i18n/index.ts'
 import { useConnectionStore } from './connection.ts'
 import { useServerStore } from './server.ts'
 import { useSyncStore } from './sync.ts'
@@ -96,9 +97,6 @@ export function flattenTree(nodes: readonly SessionNode[]): SessionNode[] {
   walk(nodes)
   return out
 }
-
-/** What {@link useSessionsStore}'s `share` says when the server answers without a link. */
-export const NO_SHARE_LINK = 'The server returned no share link'
 
 const STOPPED_SHARES_KEY = 'opencode-relay:stopped-shares'
 /** Stopped links kept at most (the oldest are forgotten first). */
@@ -237,14 +235,14 @@ export const useSessionsStore = defineStore('sessions', () => {
   /**
    * Shares a session (`POST /session/{id}/share`) and resolves with its link (`share.url`).
    * @throws Error with the server's reason ({@link serverErrorMessage}) when it refuses, or
-   * {@link NO_SHARE_LINK} when it answers without a link (a server started with
+   * the `sessions.store.noShareLink` message when it answers without a link (a server started with
    * `OPENCODE_DISABLE_SHARE`).
    */
   function share(directory: string, id: string): Promise<string> {
     return run(async () => {
       const session = remember(directory, await withServerReason(() => server.api.shareSession(directory, id)))
       const url = session.share?.url
-      if (!url) throw new Error(NO_SHARE_LINK)
+      if (!url) throw new Error(t('sessions.store.noShareLink'))
       if (stoppedShares.value[id] !== undefined) {
         const { [id]: _was, ...rest } = stoppedShares.value
         stoppedShares.value = rest

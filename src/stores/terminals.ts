@@ -18,6 +18,7 @@ import { ptyChange } from '../../sw/shared/opencode-events.ts'
 import { loadShownTerminals, reconcileShown, saveShownTerminals, type ShownTerminals } from '../terminal/persist.ts'
 import { PtyGoneError, type PtySocketState } from '../terminal/pty-socket.ts'
 import { ptyConnectUrl } from '../terminal/protocol.ts'
+import { t } from '../i18n/index.ts'
 import { useServerStore } from './server.ts'
 
 /** What the panel knows of one terminal. */
@@ -50,17 +51,17 @@ export function terminalStatusText(entry: Pick<TerminalEntry, 'state' | 'exitCod
     case 'open':
       return undefined
     case 'connecting':
-      return 'Connecting…'
+      return t('terminal.status.connecting')
     case 'reconnecting':
-      return 'Reconnecting…'
+      return t('terminal.status.reconnecting')
     case 'ended':
     case 'exited':
-      if (entry.exitCode !== undefined) return `exited (code ${entry.exitCode})`
-      return entry.removed ? 'closed by the server' : 'exited'
+      if (entry.exitCode !== undefined) return t('terminal.status.exitedWithCode', { code: entry.exitCode })
+      return entry.removed ? t('terminal.status.closedByServer') : t('terminal.status.exited')
     case 'gone':
-      return entry.exitCode !== undefined ? `exited (code ${entry.exitCode})` : 'closed by the server'
+      return entry.exitCode !== undefined ? t('terminal.status.exitedWithCode', { code: entry.exitCode }) : t('terminal.status.closedByServer')
     case 'detached':
-      return 'detached'
+      return t('terminal.status.detached')
   }
 }
 
@@ -137,7 +138,7 @@ export const useTerminalsStore = defineStore('terminals', () => {
   async function create(directory: string): Promise<TerminalEntry> {
     listen()
     const p = project(directory)
-    const pty = await server.api.createPty(directory, { title: `Terminal ${p.ids.length + 1}` })
+    const pty = await server.api.createPty(directory, { title: t('terminal.defaultTitle', { n: p.ids.length + 1 }) })
     entries[pty.id] = { id: pty.id, directory, title: pty.title, state: 'connecting' }
     p.ids.push(pty.id)
     p.active = pty.id

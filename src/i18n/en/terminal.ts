@@ -1,2 +1,26 @@
 /** The Terminal panel (src/components/terminal, src/stores/terminals.ts). */
-export default {}
+export default {
+  /** TerminalPanel.vue. */
+  panel: {
+    label: 'Terminal',
+    tabsLabel: 'Terminals',
+    close: 'Close {title}',
+    newTerminal: 'New terminal',
+    listFailed: 'Could not list terminals: {error}',
+    empty: 'No terminal in this project yet.',
+    start: 'Start a terminal',
+    createFailed: 'New terminal failed: {error}',
+    closeFailed: 'Close terminal failed: {error}',
+  },
+  /** The title a new terminal is created with (`POST /pty`). */
+  defaultTitle: 'Terminal {n}',
+  /** The status line of a terminal that is not open (src/stores/terminals.ts `terminalStatusText`). */
+  status: {
+    connecting: 'Connecting…',
+    reconnecting: 'Reconnecting…',
+    exitedWithCode: 'exited (code {code})',
+    exited: 'exited',
+    closedByServer: 'closed by the server',
+    detached: 'detached',
+  },
+}
