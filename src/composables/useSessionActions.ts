@@ -6,6 +6,7 @@ import { errorMessage } from '../api/opencode.ts'
 import { navigate } from '../router.ts'
 import { downloadText } from '../render/download.ts'
 import { exportFileName, exportJson, exportMarkdown } from '../state/session-export.ts'
+import { t, type MessageKey } from '../i18n/index.ts'
 
 /** Options of {@link useSessionActions}. */
 export interface UseSessionActionsOptions {
@@ -51,76 +52,77 @@ export function useSessionActions(options: UseSessionActionsOptions): UseSession
   const dir = () => options.directory.value
   const id = () => options.sessionID.value
 
-  async function act(label: string, run: () => Promise<unknown>): Promise<void> {
+  /** Runs an action; a failure is toasted with the message `failed` (its `{error}` filled). */
+  async function act(failed: MessageKey, run: () => Promise<unknown>): Promise<void> {
     try {
       await run()
     } catch (err) {
-      toasts.push(`${label} failed: ${errorMessage(err)}`, 'error')
+      toasts.push(t(failed, { error: errorMessage(err) }), 'error')
     }
   }
 
   /** Runs an action that needs the prompt box's model, or says to pick one. */
-  function withModel(label: string, run: (model: NonNullable<ReturnType<typeof chat.modelFor>>) => Promise<unknown>): void {
+  function withModel(failed: MessageKey, run: (model: NonNullable<ReturnType<typeof chat.modelFor>>) => Promise<unknown>): void {
     const model = chat.modelFor(dir(), id())
     if (!model) {
-      toasts.push('Pick a model first', 'error')
+      toasts.push(t('session.actions.pickModel'), 'error')
       return
     }
-    void act(label, () => run(model))
+    void act(failed, () => run(model))
   }
 
   return {
     shareUrl: computed(() => sessions.shareUrl(dir(), id())),
-    abort: () => void act('Stop', () => sessions.abort(dir(), id())),
+    abort: () => void act('session.actions.stopFailed', () => sessions.abort(dir(), id())),
     rename(title) {
       const next = title.trim()
-      if (next && next !== sessions.get(dir(), id())?.title) void act('Rename', () => sessions.rename(dir(), id(), next))
+      if (next && next !== sessions.get(dir(), id())?.title) void act('session.actions.renameFailed', () => sessions.rename(dir(), id(), next))
     },
     share: () =>
-      void act('Share', async () => {
+      void act('session.actions.shareFailed', async () => {
         const url = await sessions.share(dir(), id())
         try {
-          if (!navigator.clipboard) throw new Error('no clipboard in this context')
+          if (!navigator.clipboard) throw new Error(t('session.actions.noClipboard'))
           await navigator.clipboard.writeText(url)
-          toasts.push(`Share link copied: ${url}`)
+          toasts.push(t('session.actions.shareCopied', { url }))
         } catch (err) {
-          toasts.push(`Shared at ${url} (not copied: ${errorMessage(err)})`)
+          toasts.push(t('session.actions.sharedNotCopied', { url, error: errorMessage(err) }))
         }
       }),
     unshare: () =>
-      void act('Unshare', async () => {
+      void act('session.actions.unshareFailed', async () => {
         await sessions.unshare(dir(), id())
-        toasts.push('Sharing stopped')
+        toasts.push(t('session.actions.shareStopped'))
       }),
     fork: (messageID) =>
-      void act('Fork', async () => {
+      void act('session.actions.forkFailed', async () => {
         const directory = dir()
         const s = await sessions.fork(directory, id(), messageID)
-        toasts.push('Forked into a new session')
+        toasts.push(t('session.actions.forked'))
         navigate({ name: 'session', sessionID: s.id, directory })
       }),
-    compact: () => withModel('Compact', (model) => sessions.summarize(dir(), id(), model)),
-    init: () => withModel('Init', (model) => sessions.init(dir(), id(), model)),
+    compact: () => withModel('session.actions.compactFailed', (model) => sessions.summarize(dir(), id(), model)),
+    init: () => withModel('session.actions.initFailed', (model) => sessions.init(dir(), id(), model)),
     revert(messageID) {
-      if (!confirm('Revert to before this message? Its file changes and everything after it are undone (you can restore them until you send again).')) return
-      void act('Revert', () => sessions.revert(dir(), id(), messageID))
+      if (!confirm(t('session.actions.confirmRevert'))) return
+      void act('session.actions.revertFailed', () => sessions.revert(dir(), id(), messageID))
     },
-    unrevert: () => void act('Restore', () => sessions.unrevert(dir(), id())),
+    unrevert: () => void act('session.actions.restoreFailed', () => sessions.unrevert(dir(), id())),
     remove() {
       const directory = dir()
-      if (!confirm(`Delete “${sessions.get(directory, id())?.title ?? id()}”? This cannot be undone.`)) return
-      void act('Delete', async () => {
+      if (!confirm(t('session.actions.confirmDelete', { title: sessions.get(directory, id())?.title ?? id() }))) return
+      void act('session.actions.deleteFailed', async () => {
         await sessions.remove(directory, id())
         navigate({ name: 'home', directory })
       })
     },
     exportAs: (kind) =>
-      void act('Export', async () => {
+      void act('session.actions.exportFailed', async () => {
         const data = await sessions.readForExport(dir(), id())
         const name = exportFileName(data.info, kind)
         if (kind === 'md') downloadText(name, exportMarkdown(data), 'text/markdown')
         else downloadText(name, exportJson(data), 'application/json')
       }),
-    copy: (text) => void navigator.clipboard?.writeText(text).then(() => toasts.push('Copied')),
+    copy: (text) => void navigator.clipboard?.writeText(text).then(() => toasts.push(t('session.actions.copied'))),
   }
 }

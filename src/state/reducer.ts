@@ -10,8 +10,9 @@
  * `load*` functions with REST bootstrap / catch-up answers.
  *
  * Rules:
- * - Pure state transition: mutates only the state it is given; no IO, no globals, no clock, no
- *   randomness, so the same events always produce the same state.
+ * - Pure state transition: mutates only the state it is given; no IO, no globals (but the locale
+ *   of the one display string, {@link describeSessionError}), no clock, no randomness, so the same
+ *   events always produce the same state.
  * - Never mutates event payloads or REST objects: they are stored by reference and never edited,
  *   except parts, which are stored as shallow copies because `message.part.delta` appends to the
  *   stored part's `text` in place. Replaying the same payload objects therefore always sees them
@@ -42,6 +43,7 @@ import type {
 import type { RelayedEvent } from '../../sw/shared/protocol.ts'
 import { directoryState, type ClientState, type DirectoryState } from './client-state.ts'
 import { findIndexById, mergeSorted, removeSorted, sortById, upsertSorted } from './sorted.ts'
+import { t, tn } from '../i18n/index.ts'
 
 /**
  * Event types that `opencode serve` 1.18.33 puts on `GET /global/event` although they are not
@@ -55,32 +57,33 @@ export type SessionError = NonNullable<Extract<Event, { type: 'session.error' }>
 
 /**
  * A one-line, human-readable message for a session error (from `session.error` or an assistant
- * message's `error`), e.g. `scripted provider error (HTTP 400)`. Never throws.
+ * message's `error`), e.g. `scripted provider error (HTTP 400)`, in the current locale (the one
+ * display string the reducer makes: it reads the locale, the only global it touches). Never throws.
  */
 export function describeSessionError(error: SessionError | undefined): string {
-  if (!error) return 'Unknown error'
+  if (!error) return t('session.error.unknown')
   switch (error.name) {
     case 'ProviderAuthError':
-      return `Authentication failed for provider ${error.data.providerID}: ${error.data.message}`
+      return t('session.error.providerAuth', { provider: error.data.providerID, message: error.data.message })
     case 'UnknownError':
-      return error.data.message || 'Unknown error'
+      return error.data.message || t('session.error.unknown')
     case 'MessageOutputLengthError':
-      return 'The model reached its output length limit'
+      return t('session.error.outputLength')
     case 'MessageAbortedError':
-      return error.data.message || 'Aborted'
+      return error.data.message || t('session.error.aborted')
     case 'StructuredOutputError':
-      return `Structured output failed after ${error.data.retries} retries: ${error.data.message}`
+      return tn('session.error.structuredOutput', error.data.retries, { message: error.data.message })
     case 'ContextOverflowError':
-      return `Context window exceeded: ${error.data.message}`
+      return t('session.error.contextOverflow', { message: error.data.message })
     case 'ContentFilterError':
-      return `Blocked by the content filter: ${error.data.message}`
+      return t('session.error.contentFilter', { message: error.data.message })
     case 'APIError':
       return error.data.statusCode === undefined
         ? error.data.message
-        : `${error.data.message} (HTTP ${error.data.statusCode})`
+        : t('session.error.http', { message: error.data.message, status: error.data.statusCode })
     default: {
       const unknown: never = error
-      return `Error: ${nameOf(unknown) ?? 'unknown'}`
+      return t('session.error.unknownKind', { name: nameOf(unknown) ?? t('session.error.unknownName') })
     }
   }
 }
