@@ -17,8 +17,13 @@
 import type { FilePart, Message, Part, ReasoningPart, StepFinishPart, SubtaskPart, TextPart, ToolPart } from '@opencode-ai/sdk/v2/types'
 import type { IconName } from '../components/ui/Icon.vue'
 import { stringField } from '../../sw/shared/guards.ts'
+import { t, tn } from '../i18n/index.ts'
 
-/** A one-line part: what happened, with an icon and, where it helps, more text behind a disclosure. */
+/**
+ * A one-line part: what happened, with an icon and, where it helps, more text behind a disclosure.
+ * `text` is in the current locale (the catalogue's `parts.note`), so read it in a computed to follow a
+ * locale switch.
+ */
 export interface PartNote {
   icon: IconName
   text: string
@@ -46,14 +51,11 @@ export type PartPresentation =
   | { kind: 'note'; note: PartNote }
   | { kind: 'bookkeeping' }
 
-function plural(n: number, one: string): string {
-  return `${n} ${one}${n === 1 ? '' : 's'}`
-}
-
-/** The line a subtask part shows: `/command · description · @agent`, or `Subtask · …` without a command. */
+/** The line a subtask part shows: `/command · description · @agent`, or `Subtask · …` without a command (no description: left out). */
 export function subtaskLine(part: SubtaskPart): string {
-  const head = part.command ? `/${part.command}` : 'Subtask'
-  return [head, part.description, `@${part.agent}`].filter((s) => s.length > 0).join(' · ')
+  const head = part.command ? t('parts.note.subtaskCommand', { command: part.command }) : t('parts.note.subtaskHead')
+  if (!part.description) return t('parts.note.subtaskWithoutDescription', { head, agent: part.agent })
+  return t('parts.note.subtask', { head, description: part.description, agent: part.agent })
 }
 
 /**
@@ -78,13 +80,13 @@ export function presentPart(part: Part, streaming = false): PartPresentation {
     case 'snapshot':
       return { kind: 'bookkeeping' }
     case 'patch':
-      return { kind: 'note', note: { icon: 'diff', tone: 'info', text: `Changed ${plural(part.files.length, 'file')}: ${part.files.map((f) => f.split('/').pop()).join(', ')}` } }
+      return { kind: 'note', note: { icon: 'diff', tone: 'info', text: patchLine(part.files) } }
     case 'agent':
-      return { kind: 'note', note: { icon: 'sparkles', tone: 'info', text: `@${part.name}` } }
+      return { kind: 'note', note: { icon: 'sparkles', tone: 'info', text: t('parts.note.agent', { agent: part.name }) } }
     case 'subtask':
       return { kind: 'note', note: { icon: 'sparkles', tone: 'info', text: subtaskLine(part), detail: part.prompt } }
     case 'retry':
-      return { kind: 'note', note: { icon: 'alert', tone: 'warning', text: `Retry ${part.attempt}: ${part.error.data.message}` } }
+      return { kind: 'note', note: { icon: 'alert', tone: 'warning', text: t('parts.note.retry', { attempt: part.attempt, message: part.error.data.message }) } }
     case 'compaction':
       return { kind: 'note', note: { icon: 'archive', tone: 'info', text: compactionLine(part.auto, part.overflow === true) } }
     default:
@@ -92,15 +94,20 @@ export function presentPart(part: Part, streaming = false): PartPresentation {
   }
 }
 
+/** `Changed 2 files: a.ts, c.ts` (the files' base names). */
+function patchLine(files: readonly string[]): string {
+  return tn('parts.note.patch', files.length, { files: files.map((f) => f.split('/').pop()).join(', ') })
+}
+
 function compactionLine(auto: boolean, overflow: boolean): string {
-  if (overflow) return 'Session compacted: the context window was full'
-  return auto ? 'Session compacted automatically' : 'Session compacted'
+  if (overflow) return t('parts.note.compactedOverflow')
+  return auto ? t('parts.note.compactedAutomatically') : t('parts.note.compacted')
 }
 
 /** The note for a part type this build does not know; `part` is `never` to the compiler, so a new SDK type fails the build above. */
 function unknownPart(part: never): PartPresentation {
   const value: unknown = part
-  return { kind: 'note', note: { icon: 'alert', tone: 'warning', text: `Unsupported part type: ${stringField(value, 'type') ?? 'unknown'}` } }
+  return { kind: 'note', note: { icon: 'alert', tone: 'warning', text: t('parts.note.unsupported', { type: stringField(value, 'type') ?? t('parts.note.unknownType') }) } }
 }
 
 /**
