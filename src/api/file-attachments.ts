@@ -5,7 +5,7 @@
  * in the current locale (the `prompt.attachments` messages of src/i18n).
  */
 import type { FilePartInput } from '@opencode-ai/sdk/v2/types'
-import { t } from '../i18n/index.ts'
+import { intlLocale, t } from '../i18n/index.ts'
 import { newPartId } from './ids.ts'
 
 /** Largest attachment accepted, in bytes (10 MiB). The `data:` URL sent is about 4/3 of this. */
@@ -43,11 +43,16 @@ export interface FileFacts {
 /** Whether a file may be attached: `{ ok: true }`, or `{ ok: false, reason }` in words for the composer. */
 export type AttachmentCheck = { ok: true } | { ok: false; reason: string }
 
+/** One decimal in the app's locale, no grouping (`3.4`, `1500.0`; `3,4` in German). */
+function oneDecimal(n: number): string {
+  return new Intl.NumberFormat(intlLocale(), { minimumFractionDigits: 1, maximumFractionDigits: 1, useGrouping: false }).format(n)
+}
+
 /** Formats a byte count for people: `512 B`, `3.4 KB`, `12.0 MB` (1 KB = 1024 bytes). */
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return t('prompt.attachments.bytes', { size: bytes })
-  if (bytes < 1024 * 1024) return t('prompt.attachments.kilobytes', { size: (bytes / 1024).toFixed(1) })
-  return t('prompt.attachments.megabytes', { size: (bytes / (1024 * 1024)).toFixed(1) })
+  if (bytes < 1024 * 1024) return t('prompt.attachments.kilobytes', { size: oneDecimal(bytes / 1024) })
+  return t('prompt.attachments.megabytes', { size: oneDecimal(bytes / (1024 * 1024)) })
 }
 
 /** Whether `mime` is an image type the composer attaches (for thumbnails). */
