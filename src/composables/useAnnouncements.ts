@@ -2,6 +2,7 @@ import { computed, onScopeDispose, shallowRef, toValue, watch, type MaybeRefOrGe
 import type { PermissionRequest, QuestionRequest } from '@opencode-ai/sdk/v2/types'
 import type { LoadStatus } from '../sync/data.ts'
 import { useSyncStore } from '../stores/sync.ts'
+import { t } from '../i18n/index.ts'
 
 /** One session of the shown project, as the announcer compares it. */
 export interface ObservedSession {
@@ -45,13 +46,14 @@ function clip(text: string): string {
 }
 
 function titleOf(sessions: ReadonlyMap<string, ObservedSession>, id: string): string {
-  return sessions.get(id)?.title || 'Untitled session'
+  return sessions.get(id)?.title || t('shell.announcements.untitled')
 }
 
 /**
- * The sentences for what changed between two observations of one project: a root session that
- * went from busy to idle ("Reply finished in …", or "Reply ended with an error in …"), and each
- * permission request and question not seen before. A session that disappeared says nothing.
+ * The sentences for what changed between two observations of one project, in the current locale:
+ * a root session that went from busy to idle ("Reply finished in …", or "Reply ended with an error
+ * in …"), and each permission request and question not seen before. A session that disappeared
+ * says nothing.
  */
 export function announcementsBetween(before: ObservedProject, after: ObservedProject): string[] {
   const out: string[] = []
@@ -59,18 +61,20 @@ export function announcementsBetween(before: ObservedProject, after: ObservedPro
   const now = new Map(after.sessions.map((s) => [s.id, s]))
   for (const s of after.sessions) {
     if (s.busy || s.child || !was.get(s.id)?.busy) continue
-    out.push(s.error ? `Reply ended with an error in ${titleOf(now, s.id)}` : `Reply finished in ${titleOf(now, s.id)}`)
+    const title = titleOf(now, s.id)
+    out.push(s.error ? t('shell.announcements.replyFailed', { title }) : t('shell.announcements.replyFinished', { title }))
   }
   const seenPermissions = new Set(before.permissions.map((p) => p.id))
   for (const p of after.permissions) {
     if (seenPermissions.has(p.id)) continue
-    out.push(`Permission requested in ${titleOf(now, p.sessionID)}: ${clip([p.permission, ...p.patterns].join(' '))}`)
+    out.push(t('shell.announcements.permission', { title: titleOf(now, p.sessionID), detail: clip([p.permission, ...p.patterns].join(' ')) }))
   }
   const seenQuestions = new Set(before.questions.map((q) => q.id))
   for (const q of after.questions) {
     if (seenQuestions.has(q.id)) continue
     const first = q.questions[0]
-    out.push(`Question in ${titleOf(now, q.sessionID)}${first ? `: ${clip(first.question || first.header)}` : ''}`)
+    const title = titleOf(now, q.sessionID)
+    out.push(first ? t('shell.announcements.question', { title, detail: clip(first.question || first.header) }) : t('shell.announcements.questionNoDetail', { title }))
   }
   return out
 }

@@ -15,6 +15,7 @@ import { useServerStore } from '../stores/server.ts'
 import { hasRelay, useRelay } from '../relay-client/provide.ts'
 import { servicesChanged } from '../../sw/shared/opencode-events.ts'
 import type { RelayedEvent } from '../../sw/shared/protocol.ts'
+import { t } from '../i18n/index.ts'
 
 /** The two API calls the composable needs (a fake in tests). */
 export type ServiceStatusApi = Pick<OpencodeApi, 'mcpStatus' | 'lspStatus'>
@@ -99,9 +100,9 @@ export function useServiceStatus(options: UseServiceStatusOptions): UseServiceSt
       if (current !== controller) return
       const problems: string[] = []
       if (mcpResult.status === 'fulfilled') mcp.value = mcpResult.value
-      else problems.push(statusLoadError('MCP status', timedOut(controller, mcpResult.reason)))
+      else problems.push(statusLoadError(t('shell.services.mcpStatus'), timedOut(controller, mcpResult.reason)))
       if (lspResult.status === 'fulfilled') lsp.value = lspResult.value
-      else problems.push(statusLoadError('LSP status', timedOut(controller, lspResult.reason)))
+      else problems.push(statusLoadError(t('shell.services.lspStatus'), timedOut(controller, lspResult.reason)))
       error.value = problems.length ? problems.join('\n') : undefined
       updatedAt.value = Date.now()
       loading.value = false

@@ -1,11 +1,12 @@
 /**
  * What the service status button and popover show about a project's MCP and LSP servers, derived
  * from `GET /mcp` (a map name → {@link McpStatus}) and `GET /lsp` ({@link LspStatus}[]): rows in a
- * stable order, a tone per state, the button's summary text and one overall health.
- * Pure: no Vue, no I/O.
+ * stable order, a tone per state, the button's summary text and one overall health. Texts are in
+ * the current locale (src/i18n `shell.services`). No I/O.
  */
 import type { LspStatus, McpStatus } from '@opencode-ai/sdk/v2/types'
 import { errorMessage, httpStatus } from '../api/opencode.ts'
+import { t } from '../i18n/index.ts'
 
 /** The state of one MCP server, as `GET /mcp` names it. */
 export type McpState = McpStatus['status']
@@ -69,15 +70,15 @@ export function lspServerRows(servers: readonly LspStatus[]): LspStatus[] {
 export function mcpStateLabel(state: McpState): string {
   switch (state) {
     case 'connected':
-      return 'Connected'
+      return t('shell.services.state.connected')
     case 'disabled':
-      return 'Disabled'
+      return t('shell.services.state.disabled')
     case 'failed':
-      return 'Failed'
+      return t('shell.services.state.failed')
     case 'needs_auth':
-      return 'Needs authentication'
+      return t('shell.services.state.needsAuth')
     case 'needs_client_registration':
-      return 'Needs client registration'
+      return t('shell.services.state.needsClientRegistration')
   }
 }
 
@@ -98,7 +99,7 @@ export function mcpStateTone(state: McpState): StatusTone {
 
 /** Words for an LSP state. */
 export function lspStateLabel(state: LspStatus['status']): string {
-  return state === 'connected' ? 'Connected' : 'Error'
+  return state === 'connected' ? t('shell.services.state.connected') : t('shell.services.state.error')
 }
 
 /** Colour of an LSP state: connected green, error red. */
@@ -126,23 +127,28 @@ export function healthTone(health: ServiceHealth): StatusTone {
 export function healthSentence(health: ServiceHealth): string {
   switch (health) {
     case 'failing':
-      return 'Some servers are failing'
+      return t('shell.services.health.failing')
     case 'attention':
-      return 'A server needs attention'
+      return t('shell.services.health.attention')
     case 'stale':
-      return 'Status could not be refreshed'
+      return t('shell.services.health.stale')
     case 'ok':
-      return 'All servers working'
+      return t('shell.services.health.ok')
     case 'none':
-      return 'No servers'
+      return t('shell.services.health.none')
     case 'unknown':
-      return 'Loading status'
+      return t('shell.services.health.unknown')
   }
 }
 
-function countLabel(kind: string, connected: number, total: number | undefined): string {
-  if (total === undefined) return `${kind} …`
-  return total === 0 ? `${kind} 0` : `${kind} ${connected}/${total}`
+function mcpCountLabel(connected: number, total: number | undefined): string {
+  if (total === undefined) return t('shell.services.mcpUnknown')
+  return total === 0 ? t('shell.services.mcpNone') : t('shell.services.mcpCount', { connected, total })
+}
+
+function lspCountLabel(connected: number, total: number | undefined): string {
+  if (total === undefined) return t('shell.services.lspUnknown')
+  return total === 0 ? t('shell.services.lspNone') : t('shell.services.lspCount', { connected, total })
 }
 
 /**
@@ -154,25 +160,26 @@ function countLabel(kind: string, connected: number, total: number | undefined):
 export function serviceSummary(mcp: readonly McpServerRow[] | undefined, lsp: readonly LspStatus[] | undefined, refreshFailed = false): ServiceSummary {
   const mcpConnected = mcp?.filter((m) => m.state === 'connected').length ?? 0
   const lspConnected = lsp?.filter((l) => l.status === 'connected').length ?? 0
-  const mcpLabel = countLabel('MCP', mcpConnected, mcp?.length)
-  const lspLabel = countLabel('LSP', lspConnected, lsp?.length)
+  const mcpLabel = mcpCountLabel(mcpConnected, mcp?.length)
+  const lspLabel = lspCountLabel(lspConnected, lsp?.length)
   let health: ServiceHealth
   if (mcp?.some((m) => m.state === 'failed') || lsp?.some((l) => l.status === 'error')) health = 'failing'
   else if (mcp?.some((m) => mcpStateTone(m.state) === 'warning')) health = 'attention'
   else if (refreshFailed) health = 'stale'
   else if (mcp === undefined || lsp === undefined) health = 'unknown'
   else health = mcp.length + lsp.length === 0 ? 'none' : 'ok'
-  return { mcpConnected, mcpTotal: mcp?.length ?? 0, lspConnected, lspTotal: lsp?.length ?? 0, health, mcpLabel, lspLabel, label: `${mcpLabel} · ${lspLabel}` }
+  return { mcpConnected, mcpTotal: mcp?.length ?? 0, lspConnected, lspTotal: lsp?.length ?? 0, health, mcpLabel, lspLabel, label: t('shell.services.summary', { mcp: mcpLabel, lsp: lspLabel }) }
 }
 
 /**
- * A clear message for a failed status load: `what` (e.g. `MCP status`), then why — the HTTP status
+ * A clear message for a failed status load, in the current locale: `what` (e.g. `MCP status`, a
+ * message of its own), then why — the HTTP status
  * and the server's message for a 4xx/5xx, "the server did not answer in time" for a timeout, "the
  * server is unreachable" for a network error.
  */
 export function statusLoadError(what: string, err: unknown): string {
   const status = httpStatus(err)
-  if (status !== undefined) return `${what}: the server answered ${status} (${errorMessage(err)})`
-  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return `${what}: the server did not answer in time`
-  return `${what}: the server is unreachable (${errorMessage(err)})`
+  if (status !== undefined) return t('shell.services.loadErrorHttp', { what, status, message: errorMessage(err) })
+  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return t('shell.services.loadErrorTimeout', { what })
+  return t('shell.services.loadErrorUnreachable', { what, message: errorMessage(err) })
 }

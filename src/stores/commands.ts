@@ -13,12 +13,13 @@ import { defineStore } from 'pinia'
 import { computed, shallowRef, toValue, type MaybeRefOrGetter } from 'vue'
 import { errorMessage } from '../api/opencode.ts'
 import { useToastsStore } from './toasts.ts'
+import { t } from '../i18n/index.ts'
 
 /** One action of the command palette. */
 export interface Command {
   /** Unique id (`session.new`); while two registrations have the same id, the later one is listed. */
   id: string
-  /** What the palette lists ("New session"). */
+  /** What the palette lists ("New session"), in the current locale. */
   title: string
   /** Shown beside the title and matched by the filter ("Session", "Appearance", "Switch project"). */
   group: string
@@ -29,6 +30,10 @@ export interface Command {
   shortcut?: string
   /** Secondary text (a project's path), shown faint and matched by the filter. */
   detail?: string
+  /** The title is data, not UI text (a project's name): shown with `translate="no"`. */
+  titleIsData?: boolean
+  /** The detail is data (a project's path): shown with `translate="no"`. */
+  detailIsData?: boolean
   /** Runs the action; a rejection becomes an error toast. */
   run: () => void | Promise<unknown>
   /** Whether the command can run now (default: always); disabled commands are not listed. */
@@ -69,11 +74,30 @@ export function isApplePlatform(): boolean {
 
 const APPLE_KEYS: Record<string, string> = { Mod: '⌘', Shift: '⇧', Alt: '⌥', Ctrl: '⌃' }
 
-/** A `Mod+Shift+P` shortcut as shown: `Ctrl+Shift+P`, or `⌘⇧P` on Apple platforms. */
+/** A named key as shown, in the current locale (`Ctrl`, `Shift`, `Escape`…); other keys as they are. */
+function keyName(key: string): string {
+  switch (key) {
+    case 'Mod':
+    case 'Ctrl':
+      return t('shell.keys.ctrl')
+    case 'Shift':
+      return t('shell.keys.shift')
+    case 'Alt':
+      return t('shell.keys.alt')
+    case 'Escape':
+      return t('shell.keys.escape')
+    case 'Enter':
+      return t('shell.keys.enter')
+    default:
+      return key
+  }
+}
+
+/** A `Mod+Shift+P` shortcut as shown: `Ctrl+Shift+P`, or `⌘⇧P` on Apple platforms (key names in the current locale). */
 export function shortcutLabel(shortcut: string, apple: boolean): string {
   const keys = shortcut.split('+').map((k) => (k.length === 1 ? k.toUpperCase() : k))
-  if (apple) return keys.map((k) => APPLE_KEYS[k] ?? k).join('')
-  return keys.map((k) => (k === 'Mod' ? 'Ctrl' : k)).join('+')
+  if (apple) return keys.map((k) => APPLE_KEYS[k] ?? keyName(k)).join('')
+  return keys.map(keyName).join('+')
 }
 
 /** A `Mod+Shift+P` shortcut in `aria-keyshortcuts` syntax: `Control+Shift+P`, or `Meta+Shift+P` on Apple platforms. */
@@ -136,7 +160,7 @@ export const useCommandsStore = defineStore('commands', () => {
       await command.run()
       return true
     } catch (err) {
-      useToastsStore().push(`${command.title} failed: ${errorMessage(err)}`, 'error')
+      useToastsStore().push(t('shell.commands.failed', { title: command.title, error: errorMessage(err) }), 'error')
       return false
     }
   }

@@ -7,12 +7,13 @@ import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
 import type { RelayStatus } from '../../sw/shared/protocol.ts'
 import { IDLE_STATUS } from '../relay-client/types.ts'
+import { t } from '../i18n/index.ts'
 
 export { IDLE_STATUS }
 
 /**
  * One-line label for a relay status, e.g. `Connected`, `Starting OpenCode…`, `Reconnecting in 4 s`,
- * `Server unreachable`, `Offline · retry in 9 s`.
+ * `Server unreachable`, `Offline · retry in 9 s` (in the current locale: src/i18n `shell.connection`).
  * @param now epoch ms used for the countdown (inject a clock in tests).
  */
 export function connectionLabel(status: RelayStatus, now: number): string {
@@ -20,29 +21,29 @@ export function connectionLabel(status: RelayStatus, now: number): string {
   if (status.state !== 'connected' && status.state !== 'offline' && status.launcher) {
     switch (status.launcher.state) {
       case 'checking':
-        return 'Connecting…'
+        return t('shell.connection.connecting')
       case 'starting':
-        return 'Starting OpenCode…'
+        return t('shell.connection.startingOpencode')
       case 'unreachable':
-        return 'Server unreachable'
+        return t('shell.connection.unreachable')
       case 'invalid':
-        return 'Server settings unreadable'
+        return t('shell.connection.invalid')
     }
   }
   switch (status.state) {
     case 'connected':
-      return status.catchingUp ? 'Catching up…' : 'Connected'
+      return status.catchingUp ? t('shell.connection.catchingUp') : t('shell.connection.connected')
     case 'connecting':
-      return 'Connecting…'
+      return t('shell.connection.connecting')
     case 'idle':
-      return 'Starting…'
+      return t('shell.connection.starting')
     case 'reconnecting':
     case 'offline': {
-      const base = status.state === 'offline' ? 'Offline' : 'Reconnecting'
-      if (status.nextRetryAt === undefined) return `${base}…`
+      const offline = status.state === 'offline'
+      if (status.nextRetryAt === undefined) return offline ? t('shell.connection.offlineWaiting') : t('shell.connection.reconnectingWaiting')
       const seconds = retryInSeconds(status, now)
-      if (seconds <= 0) return `${base}: retrying…`
-      return status.state === 'offline' ? `Offline · retry in ${seconds} s` : `Reconnecting in ${seconds} s`
+      if (seconds <= 0) return offline ? t('shell.connection.offlineRetrying') : t('shell.connection.reconnectingRetrying')
+      return offline ? t('shell.connection.offlineRetryIn', { seconds }) : t('shell.connection.reconnectingIn', { seconds })
     }
   }
 }
@@ -54,7 +55,7 @@ function retryInSeconds(status: RelayStatus, now: number): number {
 /** Which situation the banner describes. */
 export type ConnectionNoticeKind = 'starting' | 'unreachable' | 'invalid' | 'offline' | 'reconnecting'
 
-/** What the banner says while the relay is not live: a headline, what is going on, what the user can do. */
+/** What the banner says while the relay is not live: a headline, what is going on, what the user can do (in the current locale). */
 export interface ConnectionNotice {
   kind: ConnectionNoticeKind
   /** Short headline, e.g. `Starting OpenCode…`. */
@@ -84,48 +85,55 @@ export function connectionNotice(status: RelayStatus, now: number): ConnectionNo
     case 'starting':
       return {
         kind: 'starting',
-        title: 'Starting OpenCode…',
-        detail: 'The launcher is starting the server; the app goes live by itself as soon as it answers.',
+        title: t('shell.notice.starting.title'),
+        detail: t('shell.notice.starting.detail'),
         retry: false,
-        composer: 'Starting OpenCode… — sending is possible once it is up',
+        composer: t('shell.notice.starting.composer'),
       }
     case 'unreachable':
       return {
         kind: 'unreachable',
-        title: 'Server unreachable.',
-        detail: 'The app opened from its offline copy: neither its launcher nor the OpenCode server answers. Start it again (npm start); the app reconnects by itself. Showing saved data.',
+        title: t('shell.notice.unreachable.title'),
+        detail: t('shell.notice.unreachable.detail'),
         retry: true,
-        composer: 'Server unreachable — read-only until it is back',
+        composer: t('shell.notice.unreachable.composer'),
       }
     case 'invalid':
       return {
         kind: 'invalid',
-        title: 'Server settings unreadable.',
-        detail: `The launcher’s /relay-config.json makes no sense (${status.launcher?.detail ?? 'unknown reason'}). Check the launcher’s output, or choose a server in Settings → Servers. Retrying.`,
+        title: t('shell.notice.invalid.title'),
+        detail: t('shell.notice.invalid.detail', { reason: status.launcher?.detail ?? t('shell.notice.invalid.unknownReason') }),
         retry: true,
-        composer: 'No server — read-only until one answers',
+        composer: t('shell.notice.invalid.composer'),
       }
   }
   if (status.state === 'offline') {
     return {
       kind: 'offline',
-      title: 'Offline.',
-      detail: 'This device has no network. Showing saved data; live updates resume when the network is back.',
+      title: t('shell.notice.offline.title'),
+      detail: t('shell.notice.offline.detail'),
       retry: true,
-      composer: 'Offline — read-only until the network is back',
+      composer: t('shell.notice.offline.composer'),
     }
   }
   // A retry in flight (`connecting` after failed attempts) is still a lost connection: no flicker.
   if (status.state === 'reconnecting' || (status.state === 'connecting' && status.attempt > 0)) {
     const seconds = retryInSeconds(status, now)
-    const when = status.state === 'reconnecting' && seconds > 0 ? `Reconnecting in ${seconds} s` : 'Reconnecting…'
-    const reason = status.lastError ? ` (${status.lastError})` : ''
+    const reason = status.lastError
+    const detail =
+      status.state === 'reconnecting' && seconds > 0
+        ? reason
+          ? t('shell.notice.lost.detailIn', { seconds, reason })
+          : t('shell.notice.lost.detailInNoReason', { seconds })
+        : reason
+          ? t('shell.notice.lost.detailNow', { reason })
+          : t('shell.notice.lost.detailNowNoReason')
     return {
       kind: 'reconnecting',
-      title: 'Connection lost.',
-      detail: `${when}${reason}. Showing saved data; live updates resume when the server is back.`,
+      title: t('shell.notice.lost.title'),
+      detail,
       retry: true,
-      composer: 'Connection lost — read-only until the server is back',
+      composer: t('shell.notice.lost.composer'),
     }
   }
   return undefined
@@ -147,8 +155,8 @@ export const useConnectionStore = defineStore('connection', () => {
   /** True when the banner should show: offline, reconnecting after a failure, or the launcher is starting. */
   const degraded = computed(() => connectionNotice(status.value, 0) !== undefined)
   /** Placeholder of the prompt box while not connected (see {@link connectionNotice}). */
-  const composerHint = computed(() => connectionNotice(status.value, 0)?.composer ?? 'Connecting…')
-  const storageError = computed(() => (status.value.storage.ok ? undefined : (status.value.storage.error ?? 'Storage unavailable')))
+  const composerHint = computed(() => connectionNotice(status.value, 0)?.composer ?? t('shell.notice.composerConnecting'))
+  const storageError = computed(() => (status.value.storage.ok ? undefined : (status.value.storage.error ?? t('shell.connection.storageUnavailable'))))
 
   /** Applies a relay status broadcast. */
   function setStatus(next: RelayStatus): void {

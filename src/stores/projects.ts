@@ -14,6 +14,7 @@ import { readJson, writeJson } from './storage.ts'
 import { useSyncStore } from './sync.ts'
 import { useServerStore } from './server.ts'
 import { httpStatus, serverErrorMessage } from '../api/opencode.ts'
+import { t } from '../i18n/index.ts'
 
 const RECENT_KEY = 'opencode-relay:recent-directories'
 const RECENT_LIMIT = 12
@@ -46,9 +47,9 @@ export function normalizePath(path: string): string {
   return path.trim().replace(/(.)[\\/]+$/, '$1')
 }
 
-/** Why the server refuses to open `directory`, from its error (see {@link serverErrorMessage}). */
+/** Why the server refuses to open `directory`, from its error (see {@link serverErrorMessage}), in the current locale. */
 export function refusalMessage(directory: string, err: unknown): string {
-  return `Cannot open ${directory}: the server could not list it (${serverErrorMessage(err)})`
+  return t('shell.projects.refused', { directory, reason: serverErrorMessage(err) })
 }
 
 function parseRecent(json: unknown): string[] {
@@ -137,7 +138,7 @@ export const useProjectsStore = defineStore('projects', () => {
    */
   function open(directory: string): Promise<void> {
     const d = normalizePath(directory)
-    if (!isAbsolutePath(d)) throw new Error('Enter an absolute path, e.g. /home/me/project')
+    if (!isAbsolutePath(d)) throw new Error(t('shell.projects.notAbsolute'))
     currentDirectory.value = d
     const checked = check(d).then(
       () => remember(d),
@@ -159,11 +160,12 @@ export const useProjectsStore = defineStore('projects', () => {
    */
   async function openPath(input: string): Promise<string> {
     const d = normalizePath(input)
-    if (!isAbsolutePath(d)) throw new Error('Enter an absolute path, e.g. /home/me/project')
+    if (!isAbsolutePath(d)) throw new Error(t('shell.projects.notAbsolute'))
     try {
       await check(d)
     } catch (err) {
-      throw new Error(httpStatus(err) === undefined ? `Cannot check ${d}: ${serverErrorMessage(err)}` : refusalMessage(d, err), { cause: err })
+      const reason = serverErrorMessage(err)
+      throw new Error(httpStatus(err) === undefined ? t('shell.projects.cannotCheck', { directory: d, reason }) : refusalMessage(d, err), { cause: err })
     }
     remember(d)
     void open(d)

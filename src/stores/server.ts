@@ -11,6 +11,7 @@ import { createOpencodeApi, normalizeServerUrl, type OpencodeApi } from '../api/
 import { FALLBACK_SERVER_URL, fetchRelayConfig } from '../api/relayConfig.ts'
 import { readJson, writeJson } from './storage.ts'
 import { isRecord } from '../../sw/shared/guards.ts'
+import { t } from '../i18n/index.ts'
 
 const KEY = 'opencode-relay:servers'
 
@@ -160,11 +161,11 @@ export const useServerStore = defineStore('server', () => {
 
   /**
    * Adds a server (or updates the one with the same URL) and returns it.
-   * @throws Error when `url` is not an http(s) URL.
+   * @throws Error when `url` is not an http(s) URL (its message, in the current locale, is shown to the user).
    */
   function add(input: ServerConfig & { label?: string }): SavedServer {
     const url = normalizeServerUrl(input.url)
-    if (!/^https?:\/\/[^/\s]+/i.test(url)) throw new Error('Server URL must start with http:// or https://')
+    if (!/^https?:\/\/[^/\s]+/i.test(url)) throw new Error(t('settings.servers.invalidUrl'))
     const existing = servers.value.find((s) => s.url === url)
     if (existing) {
       existing.username = input.username || undefined

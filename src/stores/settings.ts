@@ -17,6 +17,7 @@ import { createAwakeClient, fetchAwakeConfig, type AwakeClient, type AwakeResult
 import type { AwakeConfig, AwakeStatus } from '../../sw/shared/awake-wire.ts'
 import { readJson, writeJson } from './storage.ts'
 import { isRecord } from '../../sw/shared/guards.ts'
+import { t } from '../i18n/index.ts'
 
 const KEY = 'opencode-relay:settings'
 
@@ -71,31 +72,37 @@ export function companionStateOf(url: string, result: AwakeResult): CompanionSta
 }
 
 /**
- * The one-line status shown under the "Desktop sleep protection" toggle.
+ * The one-line status shown under the "Desktop sleep protection" toggle, in the current locale
+ * (src/i18n `settings.sleep.status`).
  * @param enabled the app's toggle (the user's intent).
  */
 export function sleepProtectionText(state: CompanionState, enabled: boolean): string {
   switch (state.kind) {
     case 'checking':
-      return 'Looking for the sleep-protection companion…'
+      return t('settings.sleep.status.checking')
     case 'unpaired':
-      return 'No companion is paired with this app. Start it with `npm start -- --awake` (or RELAY_AWAKE=1 npm start): the launcher runs relay-awake alongside and pairs it automatically.'
+      return t('settings.sleep.status.unpaired')
     case 'not-running':
-      return `The companion (relay-awake) is not running at ${state.url}${enabled ? ', so nothing keeps this computer awake' : ''}. Restart \`npm start -- --awake\`, and open the app at the address it prints.`
+      return enabled ? t('settings.sleep.status.notRunningEnabled', { url: state.url }) : t('settings.sleep.status.notRunning', { url: state.url })
     case 'unauthorized':
-      return 'The companion refused this app’s pairing token (it was restarted with a new one): reload this page.'
+      return t('settings.sleep.status.unauthorized')
     case 'forbidden':
-      return `The companion refused this page (${state.message}): open the app at the address \`npm start\` printed.`
+      return t('settings.sleep.status.forbidden', { message: state.message })
     case 'error':
-      return `Companion error: ${state.message}`
+      return t('settings.sleep.status.error', { message: state.message })
     case 'ok': {
       const st = state.status
-      if (!st.supported) return `The companion cannot keep this platform awake (${st.error ?? st.platform}).`
-      if (!enabled) return 'Off. The companion is running but will not keep this computer awake.'
-      if (!st.enabled) return 'Turning on…'
-      if (st.held) return `Keeping this computer awake${st.since !== undefined ? ` since ${formatClockTime(st.since)}` : ''}: ${st.reasons.join('; ') || 'work in progress'}.`
-      if (st.error) return `On, but the power assertion failed: ${st.error}`
-      return 'On. This computer is kept awake while a session works, and allowed to sleep as soon as it is idle.'
+      if (!st.supported) return t('settings.sleep.status.unsupported', { reason: st.error ?? st.platform })
+      if (!enabled) return t('settings.sleep.status.off')
+      if (!st.enabled) return t('settings.sleep.status.turningOn')
+      if (st.held) {
+        const reasons = st.reasons.join('; ') || t('settings.sleep.status.workInProgress')
+        return st.since !== undefined
+          ? t('settings.sleep.status.heldSince', { time: formatClockTime(st.since), reasons })
+          : t('settings.sleep.status.held', { reasons })
+      }
+      if (st.error) return t('settings.sleep.status.assertionFailed', { error: st.error })
+      return t('settings.sleep.status.on')
     }
   }
 }

@@ -1,2 +1,95 @@
 /** Settings: servers, theme, language, notifications, sleep protection (src/components/settings, src/stores/settings.ts). */
-export default {}
+export default {
+  /** SettingsPanel.vue. */
+  panel: {
+    title: 'Settings',
+    close: 'Close settings',
+  },
+  /** The server list and the form that adds one (and src/stores/server.ts's refusal). */
+  servers: {
+    heading: 'Servers',
+    hint: 'The OpenCode server (opencode serve) this app talks to. Every tab follows the current one.',
+    use: 'Use {url}',
+    remove: 'Remove {url}',
+    launcher: 'launcher',
+    basicAuth: 'Basic auth',
+    auth: 'auth: {username}',
+    password: 'Password',
+    save: 'Save',
+    urlPlaceholder: 'http://127.0.0.1:4096',
+    urlLabel: 'Server URL',
+    usernamePlaceholder: 'Username (default: opencode)',
+    usernameLabel: 'Username',
+    passwordPlaceholder: 'Password (optional)',
+    passwordLabel: 'Password',
+    add: 'Add and use',
+    invalidUrl: 'Server URL must start with http:// or https://',
+  },
+  appearance: {
+    heading: 'Appearance',
+    themeLabel: 'Theme',
+    system: 'System',
+    light: 'Light',
+    dark: 'Dark',
+  },
+  /** The language choice (src/i18n `setLocale`); each language by its own name. */
+  language: {
+    heading: 'Language',
+    label: 'Language',
+    en: 'English',
+    pseudo: 'Pseudo-locale (shows untranslated text)',
+  },
+  notifications: {
+    heading: 'Notifications',
+    label: 'Notifications',
+    denied: 'The browser blocks notifications for this site; allow them in the site settings.',
+    unsupported: 'This browser does not support notifications.',
+    hint: 'Get notified when a session finishes or needs your answer while this tab is in the background.',
+  },
+  /** Desktop sleep protection: the panel's section and the store's status line (`sleepProtectionText`). */
+  sleep: {
+    heading: 'Desktop sleep protection',
+    label: 'Desktop sleep protection',
+    hint: 'Keeps this computer from idle-sleeping exactly while a session works, through the relay-awake companion.',
+    indicator: {
+      checking: 'Checking…',
+      unpaired: 'Not paired',
+      notRunning: 'Not running',
+      held: 'Keeping awake',
+      off: 'Off',
+      idle: 'Idle: sleep allowed',
+    },
+    status: {
+      checking: 'Looking for the sleep-protection companion…',
+      unpaired: 'No companion is paired with this app. Start it with `npm start -- --awake` (or RELAY_AWAKE=1 npm start): the launcher runs relay-awake alongside and pairs it automatically.',
+      notRunningEnabled: 'The companion (relay-awake) is not running at {url}, so nothing keeps this computer awake. Restart `npm start -- --awake`, and open the app at the address it prints.',
+      notRunning: 'The companion (relay-awake) is not running at {url}. Restart `npm start -- --awake`, and open the app at the address it prints.',
+      unauthorized: 'The companion refused this app’s pairing token (it was restarted with a new one): reload this page.',
+      forbidden: 'The companion refused this page ({message}): open the app at the address `npm start` printed.',
+      error: 'Companion error: {message}',
+      unsupported: 'The companion cannot keep this platform awake ({reason}).',
+      off: 'Off. The companion is running but will not keep this computer awake.',
+      turningOn: 'Turning on…',
+      heldSince: 'Keeping this computer awake since {time}: {reasons}.',
+      held: 'Keeping this computer awake: {reasons}.',
+      workInProgress: 'work in progress',
+      assertionFailed: 'On, but the power assertion failed: {error}',
+      on: 'On. This computer is kept awake while a session works, and allowed to sleep as soon as it is idle.',
+    },
+  },
+  /** The relay's diagnostics. */
+  relay: {
+    heading: 'Relay',
+    mode: 'Mode',
+    modeSharedWorker: 'SharedWorker',
+    modeLeaderTab: 'Leader tab',
+    state: 'State',
+    server: 'Server',
+    cursor: 'Cursor',
+    storage: 'Storage',
+    storageOk: 'ok',
+    lastError: 'Last error',
+    skipped: 'Skipped',
+    skippedCounts: '{badFrames} bad frames · {unknownEvents} unknown events · {droppedDeltas} dropped deltas',
+  },
+}
