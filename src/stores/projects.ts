@@ -57,7 +57,7 @@ function parseRecent(json: unknown): string[] {
 }
 
 /**
- * Current project and the picker's list. State: `recent`, `currentDirectory`, `refused`
+ * Current project and the picker's list (both per server). State: `recent`, `currentDirectory`, `refused`
  * (directory → why the server cannot open it). Getters: `entries`, `current`,
  * `fallbackDirectory`. Actions: `open(directory)` (throws on a relative path), `openPath(input)`
  * (the picker's "open by path": checked with the server first), `forget(directory)`.
@@ -65,7 +65,11 @@ function parseRecent(json: unknown): string[] {
 export const useProjectsStore = defineStore('projects', () => {
   const sync = useSyncStore()
   const server = useServerStore()
-  const recent = ref<string[]>(parseRecent(readJson(RECENT_KEY)))
+  /** Each server has its own recent list (its directories mean nothing to another server). */
+  const recentKey = (): string => `${RECENT_KEY}:${server.storageKey}`
+  /** The server's list; the one list kept before lists were per server serves as a start. */
+  const readRecent = (): string[] => parseRecent(readJson(recentKey()) ?? readJson(RECENT_KEY))
+  const recent = ref<string[]>(readRecent())
   /** The directory the tab works in; undefined until known (route, recent, or the server's `/path`). */
   const currentDirectory = ref<string>()
   /** Directories the server refused to list, with the message to show (see {@link refusalMessage}). */
@@ -79,8 +83,17 @@ export const useProjectsStore = defineStore('projects', () => {
       refused.value = {}
     },
   )
+  // Another server: its own recent list, and no current directory until the route names one (the
+  // previous server's project is not this one's).
+  watch(
+    () => server.storageKey,
+    () => {
+      recent.value = readRecent()
+      currentDirectory.value = undefined
+    },
+  )
 
-  watch(recent, (v) => writeJson(RECENT_KEY, v), { deep: true })
+  watch(recent, (v) => writeJson(recentKey(), v), { deep: true })
 
   /** Projects for the picker: server projects first (newest activity first), then recent paths. */
   const entries = computed<ProjectEntry[]>(() => {
