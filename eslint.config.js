@@ -50,10 +50,9 @@ export default tseslint.config(
     },
   },
   // UI strings come from the message catalogue (src/i18n): no bare words in templates. Symbols,
-  // digits and typographic marks are not words. (Being rolled out: RELAY_I18N_ALL=1 checks every
-  // component; the list names the folders already converted.)
+  // digits and typographic marks are not words.
   {
-    files: process.env.RELAY_I18N_ALL ? ['src/**/*.vue'] : ['src/i18n/**/*.vue'],
+    files: ['src/**/*.vue'],
     rules: {
       'vue/no-bare-strings-in-template': [
         'error',

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { pseudoCatalogue, pseudoMessage } from '../src/i18n/pseudo.ts'
 import { i18n, initialLocale, setLocale, t, tn } from '../src/i18n/index.ts'
+import { duration, relativeTime } from '../src/render/format.ts'
 import en from '../src/i18n/en/index.ts'
 
 /** Every dotted key of a catalogue. */
@@ -42,6 +43,9 @@ describe('the message catalogue', () => {
     setLocale('pseudo')
     try {
       expect(t('common.cancel')).toBe('⟦Çáñçéĺ⟧')
+      // What Intl formats in the locale is bracketed too: it is localized, not hard-coded.
+      expect(duration(850)).toBe('⟦850ms⟧')
+      expect(relativeTime(0, 10_000)).toBe('⟦ñóŵ⟧')
     } finally {
       setLocale('en')
     }

@@ -12,7 +12,7 @@
 import { createI18n } from 'vue-i18n'
 import { computed, type ComputedRef } from 'vue'
 import en from './en/index.ts'
-import { pseudoCatalogue } from './pseudo.ts'
+import { PSEUDO_CLOSE, PSEUDO_OPEN, pseudoCatalogue } from './pseudo.ts'
 
 /** The English catalogue's shape: every locale has the same keys. */
 export type MessageSchema = typeof en
@@ -74,6 +74,14 @@ export function intlLocale(): string {
   if (current === 'pseudo') return 'en'
   const browser = globalThis.navigator?.language
   return browser?.split('-')[0] === current ? browser : current
+}
+
+/**
+ * Marks text the app formatted with `Intl` (numbers with units, dates, money): as it is, except
+ * in the pseudo-locale, which brackets it like a catalogue message (the locale formatted it).
+ */
+export function localized(text: string): string {
+  return i18n.global.locale.value === 'pseudo' ? `${PSEUDO_OPEN}${text}${PSEUDO_CLOSE}` : text
 }
 
 /** Switches the locale, stores the choice and sets `<html lang>`. */

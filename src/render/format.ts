@@ -3,7 +3,7 @@
  * units, dates and money go through `Intl` in the app's locale (src/i18n: `intlLocale()`), so
  * English reads `5m`, `4.2s`, `$1.23` and another locale gets its own separators and units.
  */
-import { intlLocale, t } from '../i18n/index.ts'
+import { intlLocale, localized, t } from '../i18n/index.ts'
 
 // An Intl formatter costs ~0.1 ms to build: with hundreds of messages on screen that was a
 // visible share of the first paint. One lazily made formatter per locale and options.
@@ -42,26 +42,26 @@ export function relativeTime(at: number, now: number = Date.now()): string {
   const s = Math.max(0, Math.round((now - at) / 1000))
   if (s < 45) return t('common.time.now')
   const m = Math.round(s / 60)
-  if (m < 60) return unit(m, 'minute')
+  if (m < 60) return localized(unit(m, 'minute'))
   const h = Math.round(m / 60)
-  if (h < 24) return unit(h, 'hour')
+  if (h < 24) return localized(unit(h, 'hour'))
   const d = Math.round(h / 24)
-  if (d < 7) return unit(d, 'day')
-  return dateFormat('day', { month: 'short', day: 'numeric' }).format(at)
+  if (d < 7) return localized(unit(d, 'day'))
+  return localized(dateFormat('day', { month: 'short', day: 'numeric' }).format(at))
 }
 
 /** Clock time (`14:05`) of an epoch-ms timestamp. */
 export function clockTime(at: number): string {
-  return dateFormat('clock', { hour: '2-digit', minute: '2-digit' }).format(at)
+  return localized(dateFormat('clock', { hour: '2-digit', minute: '2-digit' }).format(at))
 }
 
 /** Duration in ms as `850ms`, `4.2s`, `3m 05s`. */
 export function duration(ms: number): string {
-  if (ms < 1000) return unit(Math.max(0, Math.round(ms)), 'millisecond')
-  if (ms < 60_000) return unit(ms / 1000, 'second', ms < 10_000 ? 1 : 0)
+  if (ms < 1000) return localized(unit(Math.max(0, Math.round(ms)), 'millisecond'))
+  if (ms < 60_000) return localized(unit(ms / 1000, 'second', ms < 10_000 ? 1 : 0))
   const m = Math.floor(ms / 60_000)
   const s = Math.floor((ms % 60_000) / 1000)
-  return `${unit(m, 'minute')} ${unit(s, 'second', 0, 2)}`
+  return localized(`${unit(m, 'minute')} ${unit(s, 'second', 0, 2)}`)
 }
 
 /** Token count as `950`, `12.3k`, `1.2M` (the k/M of token counts, the locale's digits). */
@@ -69,12 +69,12 @@ export function tokens(n: number): string {
   if (n < 1000) return numberFormat('int', { maximumFractionDigits: 0 }).format(n)
   const digits = n < 10_000 || n >= 1_000_000 ? 1 : 0
   const f = numberFormat(`fixed:${digits}`, { minimumFractionDigits: digits, maximumFractionDigits: digits, useGrouping: false })
-  return n < 1_000_000 ? `${f.format(n / 1000)}k` : `${f.format(n / 1_000_000)}M`
+  return localized(n < 1_000_000 ? `${f.format(n / 1000)}k` : `${f.format(n / 1_000_000)}M`)
 }
 
 /** Cost in USD as `$0.0042` / `$1.23`; `$0` for zero. */
 export function cost(usd: number): string {
-  if (usd === 0) return numberFormat('usd:0', { style: 'currency', currency: 'USD', maximumFractionDigits: 0 }).format(0)
+  if (usd === 0) return localized(numberFormat('usd:0', { style: 'currency', currency: 'USD', maximumFractionDigits: 0 }).format(0))
   const digits = usd < 0.01 ? 4 : 2
-  return numberFormat(`usd:${digits}`, { style: 'currency', currency: 'USD', minimumFractionDigits: digits, maximumFractionDigits: digits }).format(usd)
+  return localized(numberFormat(`usd:${digits}`, { style: 'currency', currency: 'USD', minimumFractionDigits: digits, maximumFractionDigits: digits }).format(usd))
 }

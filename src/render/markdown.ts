@@ -17,6 +17,7 @@
  * No DOMPurify: nothing here ever allows HTML through.
  */
 import markdownIt, { type MarkdownIt, type MarkdownItOptions, type Renderer, type Token } from 'markdown-it'
+import { t } from '../i18n/index.ts'
 
 /** Schemes a rendered link may use. */
 const SAFE_SCHEME = /^(https?:|mailto:)/i
@@ -84,7 +85,7 @@ function createRenderer(): MarkdownIt {
     const label = lang ? `<span class="code-lang">${lang}</span>` : '<span class="code-lang">text</span>'
     return (
       `<div class="code-block"><div class="code-head">${label}` +
-      `<button type="button" class="code-copy" data-copy-code>Copy</button></div>` +
+      `<button type="button" class="code-copy" data-copy-code translate="yes">${md.utils.escapeHtml(t('shell.markdown.copy'))}</button></div>` +
       `<pre><code${lang ? ` data-lang="${lang}"` : ''}>${code}</code></pre></div>\n`
     )
   }
