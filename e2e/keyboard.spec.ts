@@ -74,6 +74,18 @@ test('the command palette filters the app’s commands and runs them by keyboard
   await page.keyboard.type('no such command at all')
   await expect(items).toHaveCount(0)
   await expect(page.getByTestId('command-palette')).toContainText('No matching commands')
+  await page.keyboard.press('Escape')
+
+  // F1 opens the palette too (Firefox keeps Ctrl+Shift+P); Ctrl+Alt+N starts a new session, as listed.
+  await page.keyboard.press('F1')
+  await expect(page.getByTestId('command-palette')).toBeVisible()
+  await expect(items.filter({ hasText: 'New session' })).toContainText('Ctrl+Alt+N')
+  await page.keyboard.press('Escape')
+  await page.goto(`${stack.app.url}/session/${session.id}?directory=${encodeURIComponent(stack.directory)}`)
+  await expect(page.getByTestId('session-view')).toBeVisible()
+  await page.getByTestId('prompt-input').focus()
+  await page.keyboard.press('Control+Alt+N')
+  await expect(page.getByTestId('home-view')).toBeVisible()
 })
 
 test('Esc closes Settings and the switcher after focus left them, and never stops the reply behind', async ({ stack, page }) => {

@@ -5,6 +5,8 @@ export interface Hotkey {
   key: string
   mod?: boolean
   shift?: boolean
+  /** Alt (Option on macOS) must be held; it is ignored when unset. */
+  alt?: boolean
   /** Runs the handler even when focus is in a text field (default true for `mod` bindings and Escape). */
   inInputs?: boolean
   handler: (ev: KeyboardEvent) => void
@@ -30,10 +32,13 @@ export function useHotkeys(options: UseHotkeysOptions): void {
   const onKey = (ev: Event) => {
     if (!(ev instanceof KeyboardEvent) || ev.defaultPrevented) return
     for (const b of options.bindings) {
-      if (ev.key.toLowerCase() !== b.key.toLowerCase()) continue
+      // With Alt, macOS types another character (⌥N is a dead key): a letter binding also matches its physical key.
+      const sameKey = ev.key.toLowerCase() === b.key.toLowerCase() || (b.alt === true && /^[a-z]$/i.test(b.key) && ev.code === `Key${b.key.toUpperCase()}`)
+      if (!sameKey) continue
       const mod = ev.ctrlKey || ev.metaKey
       if (Boolean(b.mod) !== mod) continue
       if (b.shift !== undefined && b.shift !== ev.shiftKey) continue
+      if (b.alt !== undefined && b.alt !== ev.altKey) continue
       const inInputs = b.inInputs ?? (Boolean(b.mod) || b.key === 'Escape')
       if (!inInputs && isTextTarget(ev.target)) continue
       b.handler(ev)
