@@ -4,8 +4,8 @@
  * "Allow once" and "Reject"; the action answers the request on the server from the service worker
  * (`POST /permission/{id}/reply`), no tab involved, and every tab follows. The click is the service
  * worker's own `notificationclick` listener, dispatched in the worker with the notification the
- * browser keeps (`registration.getNotifications()`). Real `opencode serve`; `bash` asks permission
- * in the test project.
+ * browser keeps (`registration.getNotifications()`). A question is notified with "Open". Real
+ * `opencode serve`; `bash` asks permission in the test project.
  */
 import type { BrowserContext, Page, Worker } from '@playwright/test'
 import { test, expect, openTabs, openSession } from './support/fixtures.ts'
@@ -105,6 +105,15 @@ test('"Allow once" on a permission notification answers it from the service work
   const questioning = await stack.api.createSession('a question')
   await stack.api.promptAsync(questioning.id, 'ask question')
   await expect.poll(() => badge(a), { timeout: 30_000 }).toBe(1)
+  // It is notified with its title and "Open", which opens the session at the question.
+  await expect.poll(() => shown(worker), { timeout: 30_000 }).toEqual([{ title: 'Question: a question', tag: `question:${questioning.id}`, actions: ['Open'] }])
+  await clickAction(worker, 'open')
+  // The service worker routes one window of the app (the focused one, else the first it finds).
+  const routed = (): Promise<Page | undefined> => Promise.resolve([a, b].find((p) => p.url().includes(`/session/${questioning.id}`)))
+  await expect.poll(async () => (await routed()) !== undefined).toBe(true)
+  const target = await routed()
+  if (!target) throw new Error('no tab was routed')
+  await expect(target.getByTestId('question-prompt')).toBeVisible()
 })
 
 test('"Reject" answers from the service worker; a click on the body opens the session in the app', async ({ stack, context }) => {

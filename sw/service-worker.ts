@@ -16,10 +16,11 @@
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching'
 import { NavigationRoute, registerRoute } from 'workbox-routing'
 import {
-  isNotificationAction,
+  fillText,
+  isPermissionAction,
   isRelayNotificationData,
   permissionReplyRequest,
-  type NotificationAction,
+  type PermissionAction,
   type OpenRouteMessage,
   type RelayNotificationData,
 } from './shared/notification-actions.ts'
@@ -53,8 +54,9 @@ self.addEventListener('message', (ev: ExtendableMessageEvent) => {
  * A click on a relay notification (shown by a tab through `registration.showNotification`, see
  * sw/shared/notification-actions.ts): "Allow once" or "Reject" answers the permission request on
  * the OpenCode server from here, so no tab has to be visible; a failed answer says so in a new
- * notification that opens the session. A click on the body opens the session: in a window of the
- * app if one is open (focused, routed in place), else in a new one.
+ * notification (worded in the page's language: `texts` of the notification's data) that opens the
+ * session. A click on the body, or a question's "Open", opens the session: in a window of the app
+ * if one is open (focused, routed in place), else in a new one.
  */
 self.addEventListener('notificationclick', (ev: NotificationEvent) => {
   const done = onNotificationClick(ev.notification, ev.action)
@@ -69,28 +71,29 @@ async function onNotificationClick(notification: Notification, action: string): 
   const data: unknown = notification.data
   notification.close()
   if (!isRelayNotificationData(data)) return
-  if (isNotificationAction(action) && data.requestID) {
+  if (isPermissionAction(action) && data.kind === 'permission' && data.requestID) {
     const failure = await answer(data, action)
     if (failure === undefined) return
-    await self.registration.showNotification('Could not answer the permission request', {
-      body: `${failure}. Open the session to answer it there.`,
+    await self.registration.showNotification(data.texts.answerFailed, {
+      body: fillText(data.texts.answerFailedBody, { reason: failure }),
       tag: notification.tag,
       data: { ...data, requestID: undefined },
     })
     return
   }
+  // A click on the body, or "Open": the session, in the app.
   await openInApp(data.open)
 }
 
-/** Answers the notification's permission request; the reason when it failed, else undefined. */
-async function answer(data: RelayNotificationData, action: NotificationAction): Promise<string | undefined> {
+/** Answers the notification's permission request; the reason when it failed (in the page's words), else undefined. */
+async function answer(data: RelayNotificationData, action: PermissionAction): Promise<string | undefined> {
   const { url, init } = permissionReplyRequest(data, action)
   try {
     const res = await fetch(url, init)
     if (res.ok) return undefined
-    return `The server answered HTTP ${res.status}`
+    return fillText(data.texts.httpError, { status: String(res.status) })
   } catch (err) {
-    return `The server could not be reached (${err instanceof Error ? err.message : String(err)})`
+    return fillText(data.texts.networkError, { error: err instanceof Error ? err.message : String(err) })
   }
 }
 

@@ -5,7 +5,9 @@
  */
 import { describe, expect, it } from 'vitest'
 import {
+  fillText,
   isNotificationAction,
+  isPermissionAction,
   isOpenRouteMessage,
   isRelayNotificationData,
   notificationActions,
@@ -21,7 +23,10 @@ const data: RelayNotificationData = {
   requestID: 'per_1',
   open: 'http://localhost:4096/session/ses_1?directory=%2Fhome%2Fme%2Fshop',
   server: { url: 'http://127.0.0.1:4096/', authorization: 'Basic b3BlbmNvZGU6cHc=' },
+  texts: { answerFailed: 'Could not answer', answerFailedBody: '{reason}. Open it.', httpError: 'HTTP {status}', networkError: 'Unreachable ({error})' },
 }
+
+const TITLES = { 'allow-once': 'Allow once', reject: 'Reject', open: 'Open' } as const
 
 describe('notification data', () => {
   it('accepts what the tab stores and refuses another shape or version', () => {
@@ -30,15 +35,25 @@ describe('notification data', () => {
     expect(isRelayNotificationData({ ...data, v: 2 })).toBe(false)
     expect(isRelayNotificationData({ ...data, kind: 'other' })).toBe(false)
     expect(isRelayNotificationData({ ...data, server: { url: 1 } })).toBe(false)
+    expect(isRelayNotificationData({ ...data, texts: { answerFailed: 'x' } })).toBe(false)
+    expect(isRelayNotificationData({ ...data, kind: 'question' })).toBe(true)
     expect(isRelayNotificationData(null)).toBe(false)
   })
 
-  it('gives a permission request "Allow once" and "Reject", and other notices no actions', () => {
-    expect(notificationActions(data).map((a) => a.title)).toEqual(['Allow once', 'Reject'])
-    expect(notificationActions({ kind: 'finished' })).toEqual([])
-    expect(notificationActions({ kind: 'permission' })).toEqual([])
+  it('gives a permission request "Allow once" and "Reject", a question "Open", and other notices no actions', () => {
+    expect(notificationActions(data, TITLES).map((a) => a.title)).toEqual(['Allow once', 'Reject'])
+    expect(notificationActions({ kind: 'question', requestID: 'que_1' }, TITLES)).toEqual([{ action: 'open', title: 'Open' }])
+    expect(notificationActions({ kind: 'finished' }, TITLES)).toEqual([])
+    expect(notificationActions({ kind: 'permission' }, TITLES)).toEqual([])
     expect(isNotificationAction('allow-once')).toBe(true)
+    expect(isNotificationAction('open')).toBe(true)
+    expect(isPermissionAction('open')).toBe(false)
     expect(isNotificationAction('')).toBe(false)
+  })
+
+  it('fills the service worker’s own words', () => {
+    expect(fillText(data.texts.answerFailedBody, { reason: fillText(data.texts.httpError, { status: '500' }) })).toBe('HTTP 500. Open it.')
+    expect(fillText('{unknown} stays', {})).toBe('{unknown} stays')
   })
 })
 
@@ -56,6 +71,7 @@ describe('permissionReplyRequest', () => {
     const open = { ...data, server: { url: 'http://127.0.0.1:4096' } }
     expect(permissionReplyRequest(open, 'reject').init.headers).toEqual({ 'content-type': 'application/json' })
     expect(() => permissionReplyRequest({ ...data, requestID: undefined }, 'reject')).toThrow(/no permission request/)
+    expect(() => permissionReplyRequest({ ...data, kind: 'question' }, 'reject')).toThrow(/no permission request/)
   })
 })
 

@@ -1,4 +1,4 @@
-/** System notifications the relay asks a tab to show (sw/relay/notifier.ts): words, target tab, when not to. */
+/** System notifications the relay asks a tab to show (sw/relay/notifier.ts): the facts, target tab, when not to. */
 import type { Event, Session } from '@opencode-ai/sdk/v2/types'
 import { describe, expect, it } from 'vitest'
 import { describe as describeNotice, Notifier, type NotifiableTab } from '../sw/relay/notifier.ts'
@@ -22,7 +22,7 @@ function updated(info: Session): Event {
 }
 
 describe('notifications', () => {
-  it('names the session by its title and the project, and says where a click leads', () => {
+  it('carries the session, its title and where a click leads', () => {
     const a = tab(false, 10)
     const b = tab(false, 20)
     const notifier = new Notifier(() => [a, b])
@@ -32,7 +32,7 @@ describe('notifications', () => {
     expect(a.posted).toEqual([])
     // The tab visible most recently shows it.
     expect(b.posted).toEqual([
-      { type: 'notify', notification: { kind: 'finished', directory: DIR, sessionID: 'ses_1', title: 'Finished: Fix the checkout', body: 'shop · the agent is done', tag: 'finished:ses_1' } },
+      { type: 'notify', notification: { kind: 'finished', directory: DIR, sessionID: 'ses_1', sessionTitle: 'Fix the checkout', tag: 'finished:ses_1' } },
     ])
   })
 
@@ -46,9 +46,28 @@ describe('notifications', () => {
       type: 'permission.asked',
       properties: { id: 'per_1', sessionID: 'ses_1', permission: 'bash', patterns: ['rm -rf build'], metadata: {}, always: [] },
     })
-    expect(a.posted.map((m) => (m.type === 'notify' ? [m.notification.title, m.notification.body] : []))).toEqual([['Permission needed: Deploy', 'shop · bash: rm -rf build']])
     // The request's id goes with it, so the notification's actions can answer it.
-    expect(a.posted.map((m) => (m.type === 'notify' ? m.notification.requestID : undefined))).toEqual(['per_1'])
+    expect(a.posted).toEqual([
+      {
+        type: 'notify',
+        notification: { kind: 'permission', directory: DIR, sessionID: 'ses_1', sessionTitle: 'Deploy', requestID: 'per_1', permission: 'bash', patterns: ['rm -rf build'], tag: 'permission:ses_1' },
+      },
+    ])
+  })
+
+  it('says what a session asks in a question', () => {
+    const a = tab(true, 0)
+    const notifier = new Notifier(() => [a])
+    notifier.enabled = true
+    notifier.observe(DIR, updated(session('ses_1', 'Plan')))
+    notifier.observe(DIR, {
+      id: 'evt_q',
+      type: 'question.asked',
+      properties: { id: 'que_1', sessionID: 'ses_1', questions: [{ question: 'Which database?', header: 'DB', options: [{ label: 'Postgres', description: '' }] }] },
+    })
+    expect(a.posted).toEqual([
+      { type: 'notify', notification: { kind: 'question', directory: DIR, sessionID: 'ses_1', sessionTitle: 'Plan', requestID: 'que_1', question: 'Which database?', tag: 'question:ses_1' } },
+    ])
   })
 
   it('stays quiet when off, for subtask sessions, and when a visible tab shows the session', () => {
@@ -62,7 +81,7 @@ describe('notifications', () => {
     expect(watching.posted).toEqual([])
   })
 
-  it('falls back to the session id before a title is known', () => {
-    expect(describeNotice('/p/', 'ses_9', undefined, 'finished').title).toBe('Finished: ses_9')
+  it('leaves the title out until one is known', () => {
+    expect(describeNotice('/p/', 'ses_9', undefined, 'finished')).toEqual({ kind: 'finished', directory: '/p/', sessionID: 'ses_9', tag: 'finished:ses_9' })
   })
 })

@@ -30,16 +30,19 @@ export function isRelayToTab(x: unknown): x is RelayToTab {
   }
 }
 
-/** A `notify` message's notification: every field a string (`requestID` optional), `kind` one of the two. */
+/** A `notify` message's notification: the facts of `RelayNotification` (sw/shared/protocol.ts), `kind` one of the three. */
 function isNotification(x: unknown): boolean {
+  const optionalString = (v: unknown): boolean => v === undefined || typeof v === 'string'
   return (
     isRecord(x) &&
-    (x.kind === 'finished' || x.kind === 'permission') &&
+    (x.kind === 'finished' || x.kind === 'permission' || x.kind === 'question') &&
     typeof x.directory === 'string' &&
     typeof x.sessionID === 'string' &&
-    (x.requestID === undefined || typeof x.requestID === 'string') &&
-    typeof x.title === 'string' &&
-    typeof x.body === 'string' &&
+    optionalString(x.sessionTitle) &&
+    optionalString(x.requestID) &&
+    optionalString(x.permission) &&
+    (x.patterns === undefined || (Array.isArray(x.patterns) && x.patterns.every((p) => typeof p === 'string'))) &&
+    optionalString(x.question) &&
     typeof x.tag === 'string'
   )
 }

@@ -1,9 +1,9 @@
 /**
  * System notifications of the relay: one per event across all tabs (a session that finished, a
- * permission asked), for top-level sessions no visible tab shows, when the user turned them on
+ * permission asked, a question asked), for top-level sessions no visible tab shows, when the user turned them on
  * (protocol `settings`). The relay picks the tab that shows it: a visible one first, else the one
  * visible most recently (protocol `notify`, a {@link RelayNotification} the tab turns into a
- * `Notification` whose click opens the session).
+ * `Notification` in its language whose click opens the session).
  */
 import type { Event } from '@opencode-ai/sdk/v2/types'
 import type { RelayNotification } from '../shared/protocol.ts'
@@ -21,12 +21,13 @@ interface KnownSession {
   parentID?: string
 }
 
-/** What a notice says beyond the session: the permission asked for (`permission.asked`: `permission` and `patterns`). */
+/** What a notice says beyond the session: the request (`permission.asked`: `id`, `permission`, `patterns`; `question.asked`: `id`, the first question). */
 export interface NotificationDetail {
-  /** The permission request's id (`permission.asked` `id`). */
+  /** The request's id (`permission.asked` / `question.asked` `id`). */
   requestID?: string
   permission?: string
   patterns?: readonly string[]
+  question?: string
 }
 
 /** Picks the tab and posts `notify`; remembers sessions' titles and which are subtasks (never notified). */
@@ -37,7 +38,7 @@ export class Notifier {
 
   constructor(private readonly tabs: () => Iterable<NotifiableTab>) {}
 
-  /** Learns titles and parents from `session.created|updated`; a `permission.asked` notifies. */
+  /** Learns titles and parents from `session.created|updated`; a `permission.asked` or `question.asked` notifies. */
   observe(directory: string, event: Event): void {
     if (event.type === 'session.created' || event.type === 'session.updated') {
       const { id, title, parentID } = event.properties.info
@@ -46,12 +47,15 @@ export class Notifier {
     else if (event.type === 'permission.asked') {
       const { id, sessionID, permission, patterns } = event.properties
       this.notify(directory, sessionID, 'permission', { requestID: id, permission, patterns })
+    } else if (event.type === 'question.asked') {
+      const { id, sessionID, questions } = event.properties
+      this.notify(directory, sessionID, 'question', { requestID: id, question: questions[0]?.question })
     }
   }
 
   /**
    * One system notification across all tabs, when notifications are on, the session is top-level
-   * and no visible tab shows it. Titled with the session's title (its id until a title is known).
+   * and no visible tab shows it. The session's title goes with it once known.
    */
   notify(directory: string, sessionID: string, kind: NotificationKind, detail: NotificationDetail = {}): void {
     const known = this.sessions.get(sessionID)
@@ -64,18 +68,16 @@ export class Notifier {
   }
 }
 
-/** The words of a notice: `Finished: <title>` or `Permission needed: <title>`, the project (and the permission) below. */
+/** The facts of a notice (the tab words them): the session, its title when known, and the request. */
 export function describe(directory: string, sessionID: string, title: string | undefined, kind: NotificationKind, detail: NotificationDetail = {}): RelayNotification {
-  const name = title?.trim() || sessionID
-  const project = directory.split(/[\\/]/).filter(Boolean).pop() ?? directory
-  const asked = detail.permission ? ` · ${detail.permission}${detail.patterns?.length ? `: ${detail.patterns.join(', ')}` : ''}` : ''
   return {
     kind,
     directory,
     sessionID,
-    title: kind === 'finished' ? `Finished: ${name}` : `Permission needed: ${name}`,
-    body: kind === 'finished' ? `${project} · the agent is done` : `${project}${asked}`,
+    ...(title !== undefined ? { sessionTitle: title } : {}),
+    ...(kind !== 'finished' && detail.requestID ? { requestID: detail.requestID } : {}),
+    ...(kind === 'permission' && detail.permission ? { permission: detail.permission, patterns: [...(detail.patterns ?? [])] } : {}),
+    ...(kind === 'question' && detail.question ? { question: detail.question } : {}),
     tag: `${kind}:${sessionID}`,
-    ...(kind === 'permission' && detail.requestID ? { requestID: detail.requestID } : {}),
   }
 }

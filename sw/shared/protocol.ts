@@ -137,18 +137,24 @@ export type TabToRelay =
   | { type: 'bye' }
 
 /**
- * A system notification the relay asks one tab to show. `title`/`body` are ready to display
- * (the session's title and project, not its id); `directory` + `sessionID` say where a click
+ * A system notification the relay asks one tab to show: the facts, which the tab words in its own
+ * language (src/composables/useNotifications.ts). `directory` + `sessionID` say where a click
  * leads; `tag` (`<kind>:<sessionID>`) lets the OS replace an older notice of the same thing.
  */
 export interface RelayNotification {
-  kind: 'finished' | 'permission'
+  /** `finished`: the session went idle; `permission` (`permission.asked`); `question` (`question.asked`). */
+  kind: 'finished' | 'permission' | 'question'
   directory: string
   sessionID: string
-  /** The permission request a `permission` notice is about (`permission.asked` `id`): its actions answer it. */
+  /** The session's title as the relay last saw it (`session.created|updated`); absent until known. */
+  sessionTitle?: string
+  /** The request a `permission` or `question` notice is about (the event's `id`): its actions answer or open it. */
   requestID?: string
-  title: string
-  body: string
+  /** A `permission` notice: the permission asked for and its patterns (`permission.asked`). */
+  permission?: string
+  patterns?: string[]
+  /** A `question` notice: the text of the first question asked (`question.asked` `questions[0].question`). */
+  question?: string
   tag: string
 }
 

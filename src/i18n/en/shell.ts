@@ -194,8 +194,17 @@ export default {
     finishedBody: '{project} · the agent is done',
     permissionBody: '{project} · {permission}: {patterns}',
     permissionBodyNoPatterns: '{project} · {permission}',
+    questionTitle: 'Question: {name}',
+    questionBody: '{project} · {question}',
+    questionBodyNoText: '{project} · the agent asks a question',
     allowOnce: 'Allow once',
     reject: 'Reject',
+    open: 'Open',
+    /** Shown by the service worker when answering from a notification failed. */
+    answerFailed: 'Could not answer the permission request',
+    answerFailedBody: '{reason}. Open the session to answer it there.',
+    httpError: 'The server answered HTTP {status}',
+    networkError: 'The server could not be reached ({error})',
   },
   /** Screen reader announcements (src/composables/useAnnouncements.ts). */
   announcements: {
