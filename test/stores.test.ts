@@ -703,6 +703,21 @@ describe('session list', () => {
     expect(found.map((n) => n.session.id)).toEqual(['ses_1'])
     expect(found[0].children.map((n) => n.session.id)).toEqual(['ses_3'])
   })
+
+  it('orders by latest activity, by creation or by title (numbers by value), children alike', () => {
+    const list = [
+      session('ses_1', 300, { title: 'task 10', time: { created: 1, updated: 300 } }),
+      session('ses_2', 100, { title: 'Task 9', time: { created: 3, updated: 100 } }),
+      session('ses_3', 200, { title: 'alpha', time: { created: 2, updated: 200 } }),
+      session('ses_4', 50, { title: 'zeta', parentID: 'ses_1', time: { created: 5, updated: 50 } }),
+      session('ses_5', 60, { title: 'beta', parentID: 'ses_1', time: { created: 4, updated: 60 } }),
+    ]
+    const roots = (sort: 'updated' | 'created' | 'title') => buildSessionTree(list, '', sort).map((n) => n.session.id)
+    expect(roots('updated')).toEqual(['ses_1', 'ses_3', 'ses_2'])
+    expect(roots('created')).toEqual(['ses_2', 'ses_3', 'ses_1'])
+    expect(roots('title')).toEqual(['ses_3', 'ses_2', 'ses_1'])
+    expect(buildSessionTree(list, '', 'title')[2].children.map((n) => n.session.id)).toEqual(['ses_5', 'ses_4'])
+  })
 })
 
 describe('small pure helpers', () => {

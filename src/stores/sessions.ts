@@ -22,7 +22,7 @@ import type { Session, SessionStatus } from '@opencode-ai/sdk/v2/types'
 import { errorMessage, serverErrorMessage, type ModelRef } from '../api/opencode.ts'
 import { newMessageId } from '../api/ids.ts'
 import type { ExportedMessage, SessionExport } from '../state/session-export.ts'
-import { t } from '../i18n/index.ts'
+import { intlLocale, t } from '../i18n/index.ts'
 import { useConnectionStore } from './connection.ts'
 import { useServerStore } from './server.ts'
 import { useSyncStore } from './sync.ts'
@@ -36,12 +36,40 @@ export interface SessionNode {
   depth: number
 }
 
+/** How the sidebar orders sessions: latest activity (`time.updated`), newest first (`time.created`), or by title. */
+export type SessionSort = 'updated' | 'created' | 'title'
+
+/** The orders of {@link SessionSort}, in the sidebar's menu order. */
+export const SESSION_SORTS: readonly SessionSort[] = ['updated', 'created', 'title']
+
+const SORT_KEY = 'opencode-relay:session-sort'
+
+function isSessionSort(x: unknown): x is SessionSort {
+  return typeof x === 'string' && (SESSION_SORTS as readonly string[]).includes(x)
+}
+
+/** Compares two sessions for an order; ties go by id, so the order is stable. */
+function sessionOrder(sort: SessionSort, locale: string): (a: Session, b: Session) => number {
+  const byId = (a: Session, b: Session) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  switch (sort) {
+    case 'updated':
+      return (a, b) => b.time.updated - a.time.updated || byId(a, b)
+    case 'created':
+      return (a, b) => b.time.created - a.time.created || byId(a, b)
+    case 'title': {
+      const collator = new Intl.Collator(locale, { sensitivity: 'base', numeric: true })
+      return (a, b) => collator.compare(a.title, b.title) || byId(a, b)
+    }
+  }
+}
+
 /**
- * Builds the session tree: roots sorted by `time.updated` desc, children nested under their parent
- * (also newest first). A child whose parent is unknown is shown as a root. With a `search` string,
- * a session matches on title or id (case-insensitive) and is kept with its ancestors.
+ * Builds the session tree: roots in `sort` order (latest activity first by default), children
+ * nested under their parent in the same order. A child whose parent is unknown is shown as a root.
+ * With a `search` string, a session matches on title or id (case-insensitive) and is kept with its
+ * ancestors. Titles compare in `locale` (Intl.Collator, numbers by value).
  */
-export function buildSessionTree(sessions: readonly Session[], search = ''): SessionNode[] {
+export function buildSessionTree(sessions: readonly Session[], search = '', sort: SessionSort = 'updated', locale = 'en'): SessionNode[] {
   const byId = new Map<string, Session>()
   for (const s of sessions) byId.set(s.id, s)
   const childrenOf = new Map<string, Session[]>()
@@ -55,12 +83,12 @@ export function buildSessionTree(sessions: readonly Session[], search = ''): Ses
   }
   const q = search.trim().toLowerCase()
   const matches = (s: Session) => !q || s.title.toLowerCase().includes(q) || s.id.toLowerCase().includes(q)
-  const byUpdated = (a: Session, b: Session) => b.time.updated - a.time.updated || (a.id < b.id ? -1 : 1)
+  const byOrder = sessionOrder(sort, locale)
 
   function build(s: Session, depth: number): SessionNode | undefined {
     const children = (childrenOf.get(s.id) ?? [])
       .slice()
-      .sort(byUpdated)
+      .sort(byOrder)
       .map((c) => build(c, depth + 1))
       .filter((n): n is SessionNode => n !== undefined)
     if (!matches(s) && children.length === 0) return undefined
@@ -68,7 +96,7 @@ export function buildSessionTree(sessions: readonly Session[], search = ''): Ses
   }
   return roots
     .slice()
-    .sort(byUpdated)
+    .sort(byOrder)
     .map((s) => build(s, 0))
     .filter((n): n is SessionNode => n !== undefined)
 }
@@ -124,7 +152,7 @@ const EXPORT_PAGE_SIZE = 200
 
 /**
  * Session queries and actions. Queries: `get(dir, id)`, `status(dir, id)`, `shareUrl(dir, id)`,
- * `tree(dir, search)`, `busySessions`, `pendingPermissionCount`, `pendingRequestCount`. Actions (each throws the server's
+ * `tree(dir, search)` (in the persisted `sort` order), `busySessions`, `pendingPermissionCount`, `pendingRequestCount`. Actions (each throws the server's
  * Error and records it in the connection store): `create`, `rename`, `remove`, `fork`, `share`,
  * `unshare`, `summarize`, `abort`, `revert`, `unrevert`, `init`, `readForExport`.
  */
@@ -152,11 +180,18 @@ export const useSessionsStore = defineStore('sessions', () => {
     return sync.statusOf(directory, id)
   }
 
-  /** The tree of a directory's sessions (archived ones hidden), filtered by `search`. */
+  /** The sidebar's order, persisted in `localStorage` (`opencode-relay:session-sort`). */
+  const stored = readJson(SORT_KEY)
+  const sort = ref<SessionSort>(isSessionSort(stored) ? stored : 'updated')
+  watch(sort, (v) => writeJson(SORT_KEY, v))
+
+  /** The tree of a directory's sessions (archived ones hidden), filtered by `search`, in the chosen {@link sort}. */
   function tree(directory: string, search = ''): SessionNode[] {
     return buildSessionTree(
       sync.sessionsOf(directory).filter((s) => !s.time.archived),
       search,
+      sort.value,
+      intlLocale(),
     )
   }
 
@@ -318,6 +353,7 @@ export const useSessionsStore = defineStore('sessions', () => {
     get,
     status,
     shareUrl,
+    sort,
     tree,
     busySessions,
     pendingPermissionCount,

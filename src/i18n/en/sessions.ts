@@ -11,6 +11,10 @@ export default {
     noMatch: 'No session matches “{search}”',
     empty: 'No sessions yet. Start one with a prompt.',
     noProject: 'Open a project to see its sessions.',
+    sortLabel: 'Sort sessions',
+    sortUpdated: 'Recent activity',
+    sortCreated: 'Newest first',
+    sortTitle: 'Title',
   },
   /** SessionTreeItem.vue: one row of the list. */
   item: {
