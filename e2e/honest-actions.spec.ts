@@ -99,10 +99,16 @@ function serverSession(stack: Stack, id: string): Promise<Session> {
   return createOpencodeApi({ url: stack.opencode.url }).getSession(stack.directory, id)
 }
 
+/** Every recent directory the app keeps (one list per server: `<RECENT_KEY>:<server>`). */
 async function recentDirectories(page: Page): Promise<string[]> {
-  const raw = await page.evaluate((key) => localStorage.getItem(key), RECENT_KEY)
-  const parsed: unknown = raw === null ? [] : JSON.parse(raw)
-  return Array.isArray(parsed) ? parsed.filter((x): x is string => typeof x === 'string') : []
+  const raws = await page.evaluate(
+    (key) => Object.keys(localStorage).filter((k) => k.startsWith(key)).map((k) => localStorage.getItem(k) ?? '[]'),
+    RECENT_KEY,
+  )
+  return raws.flatMap((raw) => {
+    const parsed: unknown = JSON.parse(raw)
+    return Array.isArray(parsed) ? parsed.filter((x): x is string => typeof x === 'string') : []
+  })
 }
 
 async function openHome(page: Page, stack: Stack, directory = stack.directory): Promise<void> {
