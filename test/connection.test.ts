@@ -508,6 +508,55 @@ describe('SseConnection: watchdog', () => {
   })
 })
 
+describe('SseConnection: a stream that opens and says nothing', () => {
+  it('with firstEventTimeoutMs, gives up on a stream without a first frame: it is held on the way', async () => {
+    const t = await connected({ firstEventTimeoutMs: 5_000 })
+    // Bytes that frame nothing (a comment) are not an event.
+    t.net.last.push(': padding\n\n')
+    await settle()
+    await t.clock.advance(4_999)
+    expect(t.conn.snapshot().state).toBe('connected')
+    await t.clock.advance(1)
+    expect(t.conn.snapshot()).toMatchObject({ state: 'reconnecting', failure: 'no-first-event', lastError: 'no event for 5 s after the stream opened' })
+  })
+
+  it('once the first frame came, only the 25 s heartbeat watchdog applies', async () => {
+    const t = await connected({ firstEventTimeoutMs: 5_000 })
+    t.net.last.push(heartbeat(0))
+    await settle()
+    await t.clock.advance(24_000)
+    expect(t.conn.snapshot()).toMatchObject({ state: 'connected' })
+    await t.clock.advance(1_000)
+    expect(t.conn.snapshot()).toMatchObject({ state: 'reconnecting', failure: 'no-heartbeat' })
+  })
+
+  it('names every failure by its kind, and a successful open clears it', async () => {
+    const t = setup()
+    t.rnd.value = 0
+    t.conn.start()
+    await settle()
+    t.net.last.fail(new TypeError('fetch failed'))
+    await settle()
+    expect(t.conn.snapshot().failure).toBe('network')
+    await t.clock.advance(retryDelay(t))
+    t.net.last.respond(401, 'no', 'text/plain')
+    await settle()
+    expect(t.conn.snapshot().failure).toBe('auth')
+    await t.clock.advance(retryDelay(t))
+    t.net.last.respond(502, 'bad gateway', 'text/plain')
+    await settle()
+    expect(t.conn.snapshot().failure).toBe('http')
+    await t.clock.advance(retryDelay(t))
+    t.net.last.respond(200, '<html>', 'text/html')
+    await settle()
+    expect(t.conn.snapshot().failure).toBe('not-sse')
+    await t.clock.advance(retryDelay(t))
+    t.net.last.open()
+    await settle()
+    expect(t.conn.snapshot().failure).toBeUndefined()
+  })
+})
+
 describe('SseConnection: control', () => {
   it('setOnline(false) while waiting: state offline, no timers; setOnline(true): connects at once', async () => {
     const t = setup()

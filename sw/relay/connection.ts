@@ -10,6 +10,11 @@
  *   (25 s) of silence means a dead stream (sleeping laptop, half-open TCP, stuck proxy);
  * - a response-head timeout ({@link ConnectionOptions.responseTimeoutMs}, 10 s): `opencode serve`
  *   1.18.33 accepts `/global/event` for ~1.5 s while it starts and never answers those requests;
+ * - a first-event timeout ({@link ConnectionOptions.firstEventTimeoutMs}): the server sends
+ *   `server.connected` as soon as the stream opens, so a stream that opened and says nothing is
+ *   held somewhere on the way (a buffering proxy) — the hub's degraded mode looks at that;
+ * - every failure has a {@link StreamFailure} kind, so "delivered nothing" can be told apart from
+ *   "refused" or "unreachable";
  * - malformed, oversize and undecodable frames are reported and skipped, never fatal;
  * - at most one fetch at a time: every attempt has a generation number, and starting an attempt
  *   aborts the previous one first; results of a stale generation are ignored.
@@ -48,6 +53,12 @@ export interface ConnectionOptions {
    * during its ~1.5 s startup that it never answers (found by the fault suite).
    */
   responseTimeoutMs?: number
+  /**
+   * Wait for the first frame after the response head, ms; undefined (the default) waits as long as
+   * the watchdog. OpenCode's `/global/event` sends `server.connected` at once, so a stream that
+   * opened and stays silent is buffered on the way (a proxy holding `text/event-stream` bodies).
+   */
+  firstEventTimeoutMs?: number
   /** A connection that lived this long before it dropped resets the backoff attempt to 0. Default 5000 ms. */
   healthyAfterMs?: number
   /**
@@ -69,11 +80,30 @@ export interface ConnectionHandlers {
   onOpen(info: { reconnect: boolean }): void
 }
 
+/**
+ * Why an attempt ended:
+ * - `network`: fetch rejected (server down, DNS, refused); `http`: a non-2xx answer (`auth` for
+ *   401/403); `not-sse`: 2xx but not `text/event-stream`, or no body;
+ * - `no-response`: no response head within `responseTimeoutMs`; `no-first-event`: a head but no
+ *   frame within `firstEventTimeoutMs`; `no-heartbeat`: `watchdogMs` of silence after frames —
+ *   the three ways a stream delivers nothing ({@link isSilentFailure});
+ * - `ended`: the server closed the stream; `stream-error`: the body errored mid-way;
+ * - `requested`: replaced on purpose (`reconnectNow(…, true)`, `reconnectIfSilent`).
+ */
+export type StreamFailure = 'network' | 'http' | 'auth' | 'not-sse' | 'no-response' | 'no-first-event' | 'no-heartbeat' | 'ended' | 'stream-error' | 'requested'
+
+/** Whether an attempt that ended this way delivered nothing while it lasted (no head, no first frame, no heartbeat). */
+export function isSilentFailure(kind: StreamFailure | undefined): boolean {
+  return kind === 'no-response' || kind === 'no-first-event' || kind === 'no-heartbeat'
+}
+
 /** State of the connection; field names match `RelayStatus` in `sw/shared/protocol.ts`. */
 export interface ConnectionSnapshot {
   state: ConnectionState
   /** Reason of the last failure (HTTP status, network error, watchdog, stream end); cleared on a successful open. */
   lastError?: string
+  /** Kind of the last failure, with `lastError`. */
+  failure?: StreamFailure
   /** Epoch ms of the next attempt, while `reconnecting`. */
   nextRetryAt?: number
   /** Epoch ms when the current stream opened, while `connected`. */
@@ -166,11 +196,14 @@ function reportHandlerError(handler: string, err: unknown): void {
  * stream is caught by the watchdog. It only replaces backoff waits by the `offline` state.
  */
 export class SseConnection {
-  private readonly opts: Required<Omit<ConnectionOptions, 'url' | 'headers'>>
+  private readonly opts: Required<Omit<ConnectionOptions, 'url' | 'headers' | 'firstEventTimeoutMs'>> & { firstEventTimeoutMs: number | undefined }
   private url: string
   private headers: Record<string, string>
   private state: ConnectionState = 'idle'
   private lastError: string | undefined
+  private failure: StreamFailure | undefined
+  /** Whether the current stream delivered a frame yet. */
+  private sawFrame = false
   private nextRetryAt: number | undefined
   private connectedAt: number | undefined
   private attempt = 0
@@ -205,6 +238,7 @@ export class SseConnection {
       responseTimeoutMs: options.responseTimeoutMs ?? DEFAULTS.responseTimeoutMs,
       healthyAfterMs: options.healthyAfterMs ?? DEFAULTS.healthyAfterMs,
       maxFrameBytes: options.maxFrameBytes ?? DEFAULTS.maxFrameBytes,
+      firstEventTimeoutMs: options.firstEventTimeoutMs,
     }
   }
 
@@ -214,6 +248,7 @@ export class SseConnection {
     this.attempt = 0
     this.opens = 0
     this.lastError = undefined
+    this.failure = undefined
     this.connect()
   }
 
@@ -224,6 +259,7 @@ export class SseConnection {
     this.clearRetryTimer()
     this.attempt = 0
     this.lastError = undefined
+    this.failure = undefined
     this.setState('idle')
   }
 
@@ -244,6 +280,7 @@ export class SseConnection {
       case 'connected':
         if (!force) return
         this.lastError = `reconnect requested: ${reason}`
+        this.failure = 'requested'
         this.connect()
         return
     }
@@ -264,6 +301,7 @@ export class SseConnection {
     }
     if (this.state !== 'connected' || this.deps.clock.now() - this.lastActivity < minSilenceMs) return false
     this.lastError = `reconnect: ${reason}`
+    this.failure = 'requested'
     this.connect()
     return true
   }
@@ -279,6 +317,7 @@ export class SseConnection {
     if (this.state === 'idle') return
     this.attempt = 0
     this.lastError = undefined
+    this.failure = undefined
     this.connect()
   }
 
@@ -303,6 +342,7 @@ export class SseConnection {
   snapshot(): ConnectionSnapshot {
     const s: ConnectionSnapshot = { state: this.state, attempt: this.attempt }
     if (this.lastError !== undefined) s.lastError = this.lastError
+    if (this.failure !== undefined) s.failure = this.failure
     if (this.nextRetryAt !== undefined) s.nextRetryAt = this.nextRetryAt
     if (this.connectedAt !== undefined) s.connectedAt = this.connectedAt
     return s
@@ -354,7 +394,7 @@ export class SseConnection {
     this.armWatchdog(gen, this.opts.responseTimeoutMs)
     this.setState('connecting')
     if (gen !== this.gen) return // onState handler changed course
-    this.run(gen, controller.signal).catch((err: unknown) => this.fail(gen, `internal error: ${describe(err)}`))
+    this.run(gen, controller.signal).catch((err: unknown) => this.fail(gen, `internal error: ${describe(err)}`, 'stream-error'))
   }
 
   /**
@@ -371,14 +411,19 @@ export class SseConnection {
       this.watchdogTimer = undefined
       if (gen !== this.gen) return
       const connected = this.state === 'connected'
-      const limit = connected ? this.opts.watchdogMs : this.opts.responseTimeoutMs
-      const silent = this.deps.clock.now() - this.lastActivity
+      const waitingForFirst = connected && !this.sawFrame && this.opts.firstEventTimeoutMs !== undefined
+      const limit = waitingForFirst ? (this.opts.firstEventTimeoutMs ?? 0) : connected ? this.opts.watchdogMs : this.opts.responseTimeoutMs
+      // The first frame is timed from the open: bytes that frame nothing (comments) do not count.
+      const since = waitingForFirst ? (this.connectedAt ?? this.lastActivity) : this.lastActivity
+      const silent = this.deps.clock.now() - since
       if (silent < limit) {
         this.armWatchdog(gen, limit - silent)
         return
       }
       const seconds = Math.round(limit / 1000)
-      this.fail(gen, connected ? `no heartbeat for ${seconds} s` : `no response for ${seconds} s`)
+      if (waitingForFirst) this.fail(gen, `no event for ${seconds} s after the stream opened`, 'no-first-event')
+      else if (connected) this.fail(gen, `no heartbeat for ${seconds} s`, 'no-heartbeat')
+      else this.fail(gen, `no response for ${seconds} s`, 'no-response')
     }, Math.min(ms, WATCHDOG_STEP_MS))
   }
 
@@ -386,12 +431,14 @@ export class SseConnection {
    * Ends attempt `gen` with `error` and schedules the next one (no-op if `gen` is stale).
    * The backoff attempt resets when the stream had stayed open for `healthyAfterMs`.
    */
-  private fail(gen: number, error: string, auth = false): void {
+  private fail(gen: number, error: string, kind: StreamFailure): void {
     if (gen !== this.gen) return
+    const auth = kind === 'auth'
     const now = this.deps.clock.now()
     if (this.connectedAt !== undefined && now - this.connectedAt >= this.opts.healthyAfterMs) this.attempt = 0
     this.teardown()
     this.lastError = error
+    this.failure = kind
     if (!this.online) {
       this.setState('offline')
       return
@@ -413,6 +460,7 @@ export class SseConnection {
     if (gen !== this.gen) return
     const parsed = parseFrame(data)
     if (parsed.ok) {
+      this.sawFrame = true
       try {
         this.handlers.onFrame(parsed.frame)
       } catch (err) {
@@ -444,7 +492,7 @@ export class SseConnection {
         signal,
       })
     } catch (err) {
-      this.fail(gen, `network error: ${describe(err)}`)
+      this.fail(gen, `network error: ${describe(err)}`, 'network')
       return
     }
     const body = response.body
@@ -457,17 +505,17 @@ export class SseConnection {
     }
     if (!response.ok) {
       discard()
-      this.fail(gen, httpError(response.status, response.statusText), response.status === 401 || response.status === 403)
+      this.fail(gen, httpError(response.status, response.statusText), response.status === 401 || response.status === 403 ? 'auth' : 'http')
       return
     }
     const contentType = (response.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase()
     if (contentType !== 'text/event-stream') {
       discard()
-      this.fail(gen, `expected text/event-stream, got ${contentType || 'no content type'}`)
+      this.fail(gen, `expected text/event-stream, got ${contentType || 'no content type'}`, 'not-sse')
       return
     }
     if (!body) {
-      this.fail(gen, 'response has no body')
+      this.fail(gen, 'response has no body', 'not-sse')
       return
     }
     const reader = body.getReader()
@@ -475,6 +523,8 @@ export class SseConnection {
     this.lastActivity = this.deps.clock.now()
     this.opens++
     this.lastError = undefined
+    this.failure = undefined
+    this.sawFrame = false
     this.setState('connected', { connectedAt: this.lastActivity })
     if (gen !== this.gen) return
     try {
@@ -502,9 +552,9 @@ export class SseConnection {
       const tail = decoder.decode()
       if (tail) framer.push(tail)
     } catch (err) {
-      this.fail(gen, `stream error: ${describe(err)}`)
+      this.fail(gen, `stream error: ${describe(err)}`, 'stream-error')
       return
     }
-    this.fail(gen, 'stream ended by server')
+    this.fail(gen, 'stream ended by server', 'ended')
   }
 }
