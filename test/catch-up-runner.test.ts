@@ -276,3 +276,48 @@ describe('CatchUpRunner', () => {
     expect(reads.at(-1)?.gapStartedAt).toBe(7_000)
   })
 })
+
+describe('CatchUpRunner.poll (degraded mode)', () => {
+  const permission = (id: string) => ({ id, sessionID: SES, permission: 'bash', patterns: ['echo hi'], metadata: {}, always: [] })
+  const question = (id: string) => ({ id, sessionID: SES, questions: [{ question: 'Which?', header: 'Pick', options: [] }] })
+
+  it('offers each pending request once as its asked event, and has the tabs re-read when one is gone', async () => {
+    const pending: Array<{ permissions: ReturnType<typeof permission>[]; questions: ReturnType<typeof question>[] }> = [
+      { permissions: [permission('per_1')], questions: [] },
+      { permissions: [permission('per_1')], questions: [question('que_1')] },
+      { permissions: [], questions: [question('que_1')] },
+    ]
+    const { runner, log, enqueued } = setup((_read, n) => ({ ...nothing(), pending: pending[n - 1] }))
+    expect(await runner.poll([DIR], true)).toBe(true)
+    expect(enqueued.map((e) => [e.event.id, e.event.type])).toEqual([['relay_pending_per_1', 'permission.asked']])
+    // The first poll has the tabs re-read (what the log does not carry: e.g. requests answered before).
+    expect(log).toContain(`caught up ${DIR}`)
+    log.length = 0
+    expect(await runner.poll([DIR], false)).toBe(true)
+    expect(enqueued.map((e) => e.event.id)).toEqual(['relay_pending_per_1', 'relay_pending_que_1'])
+    expect(log.some((l) => l.startsWith('caught up'))).toBe(false)
+    // per_1 was answered elsewhere: only a re-read can say how.
+    expect(await runner.poll([DIR], false)).toBe(true)
+    expect(enqueued).toHaveLength(2)
+    expect(log).toContain(`caught up ${DIR}`)
+  })
+
+  it('reports a failed read and resolves false, with no retry of its own', async () => {
+    const { runner, state, clock, reads } = setup(() => {
+      throw new Error('GET /permission failed: HTTP 502 Bad Gateway')
+    })
+    expect(await runner.poll([DIR], false)).toBe(false)
+    expect(state.errors).toEqual(['catch-up failed: GET /permission failed: HTTP 502 Bad Gateway'])
+    await clock.advance(60_000)
+    expect(reads).toHaveLength(1)
+  })
+
+  it('starts each poll where the previous one began', async () => {
+    const { runner, reads, clock } = setup()
+    await runner.poll([DIR], true)
+    const first = clock.now()
+    await clock.advance(5_000)
+    await runner.poll([DIR], false)
+    expect(reads.map((r) => r.gapStartedAt)).toEqual([1_000, first])
+  })
+})

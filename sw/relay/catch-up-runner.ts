@@ -14,6 +14,11 @@
  * - While one runs, live events mark the entities they change (`liveTouched`): a recovered event
  *   for one of them describes an older state and is dropped, not logged after the newer one.
  *
+ * - Degraded mode's polls (sw/relay/degraded.ts) are catch-ups too ({@link CatchUpRunner.poll}):
+ *   the same reads plus the pending requests, no retry (the next poll is one), and the tabs are
+ *   told to re-read only when a poll cannot say what changed (the first one; a request answered
+ *   elsewhere).
+ *
  * What one directory's catch-up reads is sw/relay/catch-up.ts (`catchUpDirectory`).
  */
 import type { BusySession } from '../shared/opencode-events.ts'
@@ -21,7 +26,7 @@ import { eventEntityKey } from '../shared/opencode-events.ts'
 import type { OpencodeEvent, ServerConfig } from '../shared/protocol.ts'
 import type { Clock } from '../shared/clock.ts'
 import { computeBackoffMs } from '../shared/backoff.ts'
-import { catchUpDirectory, relayRestClient, type CatchUpResult, type SeqRow } from './catch-up.ts'
+import { catchUpDirectory, relayRestClient, type CatchUpReadOptions, type CatchUpResult, type SeqRow } from './catch-up.ts'
 
 /** What the runner needs of the ingest (implemented by `Ingest`, sw/relay/ingest.ts). */
 export interface CatchUpSink {
@@ -60,9 +65,10 @@ export interface CatchUpHost {
  * @param known seq rows the relay holds for `directory`.
  * @param gapStartedAt epoch ms of the last event received before the gap (0 when unknown).
  * @param now epoch ms, for synthetic ids.
+ * @param options what else to read (degraded mode's polls read the pending requests).
  * @throws when a read fails (the runner retries).
  */
-export type DirectoryReader = (directory: string, known: readonly SeqRow[], gapStartedAt: number, now: number) => Promise<CatchUpResult>
+export type DirectoryReader = (directory: string, known: readonly SeqRow[], gapStartedAt: number, now: number, options?: CatchUpReadOptions) => Promise<CatchUpResult>
 
 /** Dependencies of {@link CatchUpRunner}. */
 export interface CatchUpRunnerDeps {
@@ -82,7 +88,7 @@ export const CATCH_UP_RETRY_MAX_MS = 8_000
 export function restReader(fetchImpl: typeof fetch): (server: ServerConfig) => DirectoryReader {
   return (server) => {
     const client = relayRestClient(server, fetchImpl)
-    return (directory, known, gapStartedAt, now) => catchUpDirectory(client, directory, known, gapStartedAt, now)
+    return (directory, known, gapStartedAt, now, options) => catchUpDirectory(client, directory, known, gapStartedAt, now, options)
   }
 }
 
@@ -103,6 +109,10 @@ export class CatchUpRunner {
    * dropped instead (every later change of that entity arrives live anyway).
    */
   private liveTouched: Set<string> | undefined
+  /** Per directory, the pending requests a poll saw (and offered as `*.asked` events). */
+  private readonly pendingSeen = new Map<string, Set<string>>()
+  /** Epoch ms when the previous poll began: where the next one's gap starts. */
+  private lastPollAt: number | undefined
 
   constructor(
     private readonly deps: CatchUpRunnerDeps,
@@ -159,17 +169,7 @@ export class CatchUpRunner {
     try {
       for (const directory of directories) {
         const result = await read(directory, this.sink.knownSeqs(directory), gapStartedAt, this.deps.clock.now())
-        for (const event of result.events) this.offer(directory, event)
-        this.sink.offerSeqs(result.seqs)
-        // Non-durable state: sessions we believed busy that the server reports idle get an idle event.
-        for (const { sessionID, directory: dir } of this.host.busySessions()) {
-          if (!result.status[sessionID] && dir === directory) {
-            this.offer(directory, { id: `relay_idle_${sessionID}_${this.deps.clock.now()}`, type: 'session.status', properties: { sessionID, status: { type: 'idle' } } })
-          }
-        }
-        for (const [sessionID, status] of Object.entries(result.status)) {
-          this.offer(directory, { id: `relay_status_${sessionID}_${this.deps.clock.now()}`, type: 'session.status', properties: { sessionID, status } })
-        }
+        this.offerResult(directory, result)
       }
       // Recovered events reach the tabs first; then they re-read the non-durable state.
       await this.sink.flush()
@@ -192,16 +192,94 @@ export class CatchUpRunner {
     }
   }
 
+  /**
+   * One poll of degraded mode: the catch-up reads of `directories` plus their pending permission
+   * and question requests. A request not seen before is offered as its `permission.asked` /
+   * `question.asked` event (id `relay_pending_<request id>`: logged once); the tabs are told to
+   * re-read a directory (`caughtUp`) after the first poll (`resync`) and when a request it saw
+   * is gone (answered elsewhere: the event log cannot say how). Skipped while a catch-up runs.
+   * Never retried: the next poll is the retry. Does not reject.
+   * @returns false when a read failed (reported through `failed`), else true.
+   */
+  async poll(directories: readonly string[], resync: boolean): Promise<boolean> {
+    const server = this.host.server()
+    if (!server) return false
+    if (this.active) return true
+    const now = this.deps.clock.now()
+    const gapStartedAt = this.lastPollAt ?? this.sink.lastEventAt
+    this.lastPollAt = now
+    if (resync) this.pendingSeen.clear()
+    this.active = true
+    this.liveTouched = new Set()
+    this.host.runningChanged()
+    const read = this.deps.reader(server)
+    const reread = new Set<string>(resync ? directories : [])
+    try {
+      for (const directory of directories) {
+        const result = await read(directory, this.sink.knownSeqs(directory), gapStartedAt, now, { pendingRequests: true })
+        this.offerResult(directory, result)
+        if (result.pending && this.offerPending(directory, result.pending)) reread.add(directory)
+      }
+      await this.sink.flush()
+      if (reread.size) this.host.caughtUp([...reread])
+      return true
+    } catch (err) {
+      this.host.failed(`catch-up failed: ${err instanceof Error ? err.message : String(err)}`)
+      return false
+    } finally {
+      this.active = false
+      this.liveTouched = undefined
+      this.host.runningChanged()
+    }
+  }
+
   /** Another server (another log): its gap and queue are not this one's. */
   reset(): void {
     this.gapStartedAt = undefined
     this.queued.clear()
+    this.pendingSeen.clear()
+    this.lastPollAt = undefined
   }
 
   /** Cancels a scheduled retry (the relay stops). */
   stop(): void {
     if (this.retryTimer !== undefined) this.deps.clock.clearTimeout(this.retryTimer)
     this.retryTimer = undefined
+  }
+
+  /** Queues what one directory's read recovered: its events, seqs, and the sessions' status (non-durable). */
+  private offerResult(directory: string, result: CatchUpResult): void {
+    for (const event of result.events) this.offer(directory, event)
+    this.sink.offerSeqs(result.seqs)
+    // Sessions we believed busy that the server reports idle get an idle event.
+    for (const { sessionID, directory: dir } of this.host.busySessions()) {
+      if (!result.status[sessionID] && dir === directory) {
+        this.offer(directory, { id: `relay_idle_${sessionID}_${this.deps.clock.now()}`, type: 'session.status', properties: { sessionID, status: { type: 'idle' } } })
+      }
+    }
+    for (const [sessionID, status] of Object.entries(result.status)) {
+      this.offer(directory, { id: `relay_status_${sessionID}_${this.deps.clock.now()}`, type: 'session.status', properties: { sessionID, status } })
+    }
+  }
+
+  /**
+   * Offers the pending requests a poll read that no poll saw before; true when one it saw is gone.
+   * (`permission.asked` / `question.asked` carry the request as the list returns it.)
+   */
+  private offerPending(directory: string, pending: NonNullable<CatchUpResult['pending']>): boolean {
+    const seen = this.pendingSeen.get(directory) ?? new Set<string>()
+    const now = new Set<string>()
+    for (const request of pending.permissions) {
+      now.add(request.id)
+      if (!seen.has(request.id)) this.offer(directory, { id: `relay_pending_${request.id}`, type: 'permission.asked', properties: request })
+    }
+    for (const request of pending.questions) {
+      now.add(request.id)
+      if (!seen.has(request.id)) this.offer(directory, { id: `relay_pending_${request.id}`, type: 'question.asked', properties: request })
+    }
+    this.pendingSeen.set(directory, now)
+    for (const id of seen) if (!now.has(id)) return true
+    return false
   }
 
   /** Queues a recovered or synthesized event unless a live event changed its entity since the catch-up began. */

@@ -10,13 +10,15 @@
  *  - `GET /session/{id}/message` is the snapshot of a session, needed for sessions that are busy:
  *    `message.part.delta` is not durable, so text streamed during the gap is only recoverable from
  *    the part's current text;
- *  - `GET /session/status` for non-durable session status.
+ *  - `GET /session/status` for non-durable session status;
+ *  - `GET /permission` and `GET /question` for the pending requests (degraded mode's polls read
+ *    them: `permission.asked`/`question.asked` are not durable either).
  *
  * Recovered durable events carry the same `id` as their live twins, so the event log's
  * deduplication by id makes overlap with the live stream harmless.
  */
 import { createOpencodeClient, type OpencodeClient } from '@opencode-ai/sdk/v2/client'
-import type { Session, SessionStatus } from '@opencode-ai/sdk/v2/types'
+import type { PermissionRequest, QuestionRequest, Session, SessionStatus } from '@opencode-ai/sdk/v2/types'
 import type { OpencodeEvent, ServerConfig } from '../shared/protocol.ts'
 import { syncToBusEvent } from '../shared/frames.ts'
 import { listAllSessions } from '../shared/session-list.ts'
@@ -32,6 +34,14 @@ export interface CatchUpResult {
   seqs: SeqRow[]
   /** Current status of every session the server reports as non-idle. */
   status: Record<string, SessionStatus>
+  /** The pending requests of the directory, when asked for (`GET /permission`, `GET /question`). */
+  pending?: { permissions: PermissionRequest[]; questions: QuestionRequest[] }
+}
+
+/** What else a catch-up reads. */
+export interface CatchUpReadOptions {
+  /** Also read the pending permission and question requests ({@link CatchUpResult.pending}). */
+  pendingRequests?: boolean
 }
 
 /** Builds the SDK client the relay uses for REST (`@opencode-ai/sdk`), with Basic auth when configured. */
@@ -59,6 +69,7 @@ const SNAPSHOT_MESSAGES = 4
  * @param known seq rows the relay holds for this directory.
  * @param gapStartedAt epoch ms of the last event received before the gap (0 when unknown).
  * @param now epoch ms, for synthetic ids.
+ * @param options what else to read (pending requests).
  * @throws Error with the HTTP status when a REST call fails (the caller retries on the next connect).
  */
 export async function catchUpDirectory(
@@ -67,6 +78,7 @@ export async function catchUpDirectory(
   known: readonly SeqRow[],
   gapStartedAt: number,
   now: number,
+  options: CatchUpReadOptions = {},
 ): Promise<CatchUpResult> {
   // Every session, not GET /session's default newest 100: an unlisted one comes back in full.
   const sessions: Session[] = await listAllSessions(async (limit) => {
@@ -112,11 +124,19 @@ export async function catchUpDirectory(
       }
     }
   }
-  return {
+  const result: CatchUpResult = {
     events,
     seqs: [...high].map(([aggregateID, seq]) => ({ directory, aggregateID, seq })),
     status,
   }
+  if (options.pendingRequests) {
+    const permissions = await client.permission.list({ directory })
+    if (permissions.error || !permissions.data) throw new Error(`GET /permission failed: ${describe(permissions.response)}`)
+    const questions = await client.question.list({ directory })
+    if (questions.error || !questions.data) throw new Error(`GET /question failed: ${describe(questions.response)}`)
+    result.pending = { permissions: permissions.data, questions: questions.data }
+  }
+  return result
 }
 
 function describe(res: Response | undefined): string {

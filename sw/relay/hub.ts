@@ -3,7 +3,9 @@
  * the status they are shown. It owns the single upstream SSE connection (pointed at the configured
  * server, following the launcher's server when it moves) and wires the two engines beside it:
  * - the ingest (sw/relay/ingest.ts): frames → seq gaps → ~16 ms batches → the event log;
- * - the catch-up runner (sw/relay/catch-up-runner.ts): recovering a gap from the server.
+ * - the catch-up runner (sw/relay/catch-up-runner.ts): recovering a gap from the server;
+ * - degraded mode (sw/relay/degraded.ts): polling through the catch-up runner while the stream is
+ *   held on the way (a buffering proxy) and REST works.
  * It runs unchanged inside the SharedWorker and, in the fallback, inside the leader tab; only the
  * transport of `TabEndpoint` differs.
  *
@@ -15,13 +17,14 @@ import { sameServer, serverIdentity, type LauncherStatus, type OpencodeEvent, ty
 import { authHeaders } from './catch-up.ts'
 import { CatchUpRunner, restReader } from './catch-up-runner.ts'
 import { DEFAULT_MAX_DELAY_MS, SseConnection, type ConnectionSnapshot } from './connection.ts'
+import { DegradedMode } from './degraded.ts'
 import type { Clock } from '../shared/clock.ts'
 import type { EventLog } from './log/event-log.ts'
 import { Ingest } from './ingest.ts'
 import { LauncherWatch, type LauncherWatchDeps } from './launcher-watch.ts'
 import { TabSession, type TabEndpoint, type TabHost } from './tab-session.ts'
 import { Notifier } from './notifier.ts'
-import { BusySessions, disposedBy } from '../shared/opencode-events.ts'
+import { BusySessions, disposedBy, isHeartbeatEvent } from '../shared/opencode-events.ts'
 
 export { TabSession, type TabEndpoint }
 
@@ -57,6 +60,13 @@ export interface HubOptions {
    * restarted launcher is then found within ~2 s. Default 2000; other servers use the connection's default (8 s).
    */
   loopbackMaxDelayMs: number
+  /**
+   * Wait for a stream's first frame, ms (OpenCode sends `server.connected` at once): a stream that
+   * opened and says nothing is held on the way, which degraded mode looks at. Default 5000.
+   */
+  firstEventTimeoutMs: number
+  /** Wait for the REST probe of degraded mode (`GET /global/health`), ms. Default 5000. */
+  probeTimeoutMs: number
 }
 
 /** A tab frozen for less than this (ms) says nothing about the stream (see {@link RelayHub.wake}). */
@@ -66,7 +76,7 @@ const WAKE_SLACK_MS = 250
 /** Silence (ms) that is always suspect after a wake: OpenCode sends `server.heartbeat` every 10 s. */
 const WAKE_MAX_SILENCE_MS = 12_000
 
-const DEFAULTS: HubOptions = { flushMs: 16, maxBatch: 2000, compactEveryMs: 60_000, loopbackMaxDelayMs: 2000 }
+const DEFAULTS: HubOptions = { flushMs: 16, maxBatch: 2000, compactEveryMs: 60_000, loopbackMaxDelayMs: 2000, firstEventTimeoutMs: 5000, probeTimeoutMs: 5000 }
 
 /**
  * Whether the server at `url` runs on this machine, so a reconnect attempt costs nothing and the
@@ -114,6 +124,8 @@ export class RelayHub implements TabHost {
   private readonly launcherWatch: LauncherWatch | undefined
   private launcher: LauncherStatus | undefined
   private slowAttemptTimer: unknown
+  /** Polls while the stream is held on the way and REST works. */
+  private readonly degraded: DegradedMode
 
   constructor(
     readonly deps: HubDeps,
@@ -145,6 +157,12 @@ export class RelayHub implements TabHost {
         // Shown with the next status (the runner broadcasts once it stops).
         this.conn = { ...this.conn, lastError: message }
       },
+    })
+    this.degraded = new DegradedMode(deps.clock, {
+      probe: () => this.probeRest(),
+      poll: (first) => this.catchUps.poll(this.pollDirectories(), first),
+      busy: () => this.busy.size > 0,
+      changed: () => this.broadcastStatus(),
     })
     const read = deps.readLauncherConfig
     this.launcherWatch = read
@@ -224,6 +242,7 @@ export class RelayHub implements TabHost {
       badFrames: this.badFrames,
       mode: this.deps.mode,
       ...(this.launcher ? { launcher: this.launcher } : {}),
+      ...(this.degraded.state ? { degraded: { ...this.degraded.state } } : {}),
     }
   }
 
@@ -270,6 +289,7 @@ export class RelayHub implements TabHost {
     if (logChanged) {
       await this.ingest.drain()
       this.catchUps.reset()
+      this.degraded.reset()
       // Also reads where the previous worker left off: the start of the gap a catch-up must cover.
       const head = await this.ingest.replaceLog(() => this.deps.openLog(server))
       for (const tab of this.tabs) {
@@ -283,11 +303,16 @@ export class RelayHub implements TabHost {
     const maxDelayMs = isOnThisMachine(server.url) ? this.options.loopbackMaxDelayMs : DEFAULT_MAX_DELAY_MS
     if (!this.connection) {
       this.connection = new SseConnection(
-        { url, headers: authHeaders(server), maxDelayMs },
+        { url, headers: authHeaders(server), maxDelayMs, firstEventTimeoutMs: this.options.firstEventTimeoutMs },
         { fetch: this.deps.fetch, clock: this.deps.clock, random: this.deps.random },
         {
-          onFrame: (frame) => this.ingest.frame(frame),
+          onFrame: (frame) => {
+            this.degraded.frame(frame.payload.type !== 'sync' && isHeartbeatEvent(frame.payload.type))
+            this.ingest.frame(frame)
+          },
           onState: (snap) => {
+            const attempting = this.conn.state === 'connecting' || this.conn.state === 'connected'
+            if (attempting && (snap.state === 'reconnecting' || snap.state === 'offline')) this.degraded.streamFailed(snap.failure, snap.lastError ?? '')
             this.conn = snap
             this.watchLauncher(snap.state)
             this.broadcastStatus()
@@ -298,7 +323,10 @@ export class RelayHub implements TabHost {
             this.broadcastStatus()
           },
           // After a gap (or when a previous worker left seq positions behind), recover from the server.
-          onOpen: () => this.catchUps.streamOpened(),
+          onOpen: () => {
+            this.degraded.streamOpened()
+            this.catchUps.streamOpened()
+          },
         },
       )
       this.connection.start()
@@ -393,6 +421,7 @@ export class RelayHub implements TabHost {
 
   /** Stops the connection and timers (tests, server switch). */
   async stop(): Promise<void> {
+    this.degraded.reset()
     this.launcherWatch?.stop()
     if (this.slowAttemptTimer !== undefined) this.deps.clock.clearTimeout(this.slowAttemptTimer)
     this.slowAttemptTimer = undefined
@@ -405,6 +434,34 @@ export class RelayHub implements TabHost {
   /** Logs the pending batch now and delivers it to the tabs (see `Ingest.flush`). */
   flushNow(): Promise<void> {
     return this.ingest.flush()
+  }
+
+  /**
+   * Whether the server answers REST now (`GET /global/health`, 2xx within
+   * {@link HubOptions.probeTimeoutMs}): degraded mode's check that the server is up and only the
+   * stream is held. Never rejects.
+   */
+  private async probeRest(): Promise<boolean> {
+    const server = this.server
+    if (!server) return false
+    const controller = new AbortController()
+    const timer = this.deps.clock.setTimeout(() => controller.abort(), this.options.probeTimeoutMs)
+    try {
+      const res = await this.deps.fetch(`${server.url}/global/health`, { headers: authHeaders(server), cache: 'no-store', signal: controller.signal })
+      await res.body?.cancel().catch(() => undefined)
+      return res.ok
+    } catch {
+      return false
+    } finally {
+      this.deps.clock.clearTimeout(timer)
+    }
+  }
+
+  /** What degraded mode polls: every directory with a seq position, and those tabs show. */
+  private pollDirectories(): string[] {
+    const directories = new Set(this.ingest.knownDirectories())
+    for (const tab of this.tabs) if (tab.viewing) directories.add(tab.viewing.directory)
+    return [...directories]
   }
 
   /** Posts `msg` to every connected tab. */

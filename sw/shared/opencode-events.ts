@@ -19,6 +19,11 @@ export function isTransientEvent(type: string): boolean {
   return TRANSIENT_TYPES.has(type)
 }
 
+/** Whether `type` is OpenCode's `server.heartbeat` (sent on `/global/event` every 10 s): real-time delivery's pulse. */
+export function isHeartbeatEvent(type: string): boolean {
+  return type === 'server.heartbeat'
+}
+
 /**
  * The session an event concerns: `properties.sessionID` when present (message, part, status,
  * permission, question, todo, diff events), else the id of a `session.created|updated` info.

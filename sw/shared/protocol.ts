@@ -80,6 +80,12 @@ export interface RelayStatus {
   mode: 'shared-worker' | 'leader-tab'
   /** Set while the server does not answer and the launcher told why (only for `followLauncher` servers). */
   launcher?: LauncherStatus
+  /**
+   * Set while the stream is held on the way (a buffering proxy) and REST works: the relay polls
+   * instead (sw/relay/degraded.ts). `since` epoch ms, `pollMs` the current interval, `reason` the
+   * stream's last failure.
+   */
+  degraded?: { since: number; pollMs: number; reason: string }
 }
 
 /**
