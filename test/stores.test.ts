@@ -748,6 +748,18 @@ describe('small pure helpers', () => {
     expect(connectionNotice({ ...IDLE_STATUS, state: 'connected', launcher: { state: 'starting' } }, 0)).toBeUndefined()
   })
 
+  it('while the relay polls behind a buffering proxy, the app says updates are delayed and counts as connected', () => {
+    const polling = { ...IDLE_STATUS, state: 'reconnecting' as const, nextRetryAt: 4000, degraded: { since: 0, pollMs: 5000, reason: 'no event for 5 s after the stream opened' } }
+    expect(connectionLabel(polling, 0)).toBe('Live updates delayed · polling every 5 s')
+    expect(connectionNotice(polling, 0)).toMatchObject({ kind: 'polling', title: 'Live updates delayed — polling every 5 s.', detail: /buffers the event stream \(no event for 5 s after the stream opened\).*Troubleshooting/ })
+    const store = useConnectionStore()
+    store.setStatus(polling)
+    expect(store.connected).toBe(true)
+    expect(store.polling).toBe(true)
+    store.setStatus({ ...polling, degraded: undefined })
+    expect(store.connected).toBe(false)
+  })
+
   it('settings parse with defaults', () => {
     expect(parseSettings({ notifications: true, theme: 'neon' })).toEqual({ notifications: true, sleepProtection: false, theme: 'system' })
     expect(parseSettings('garbage')).toEqual({ notifications: false, sleepProtection: false, theme: 'system' })

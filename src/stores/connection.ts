@@ -2,6 +2,8 @@
  * Relay connection status as the UI shows it: the upstream SSE state broadcast by the relay
  * (`RelayToTab` `status`), the reconnect countdown (backoff with full jitter happens in the relay;
  * the tab only shows `nextRetryAt`), storage health of the event log, and the last REST error.
+ * While the relay polls because the stream is held on the way (`status.degraded`), the app counts
+ * as connected: REST works and events arrive, later.
  */
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
@@ -17,6 +19,8 @@ export { IDLE_STATUS }
  * @param now epoch ms used for the countdown (inject a clock in tests).
  */
 export function connectionLabel(status: RelayStatus, now: number): string {
+  // Polling (the stream is held on the way): what the user has is delayed updates, not a lost server.
+  if (status.degraded) return t('shell.connection.polling', { seconds: pollSeconds(status.degraded.pollMs) })
   // The browser's own "offline" explains everything else (the launcher is unreachable too).
   if (status.state !== 'connected' && status.state !== 'offline' && status.launcher) {
     switch (status.launcher.state) {
@@ -48,12 +52,17 @@ export function connectionLabel(status: RelayStatus, now: number): string {
   }
 }
 
+/** A poll interval in whole seconds (at least 1). */
+function pollSeconds(ms: number): number {
+  return Math.max(1, Math.round(ms / 1000))
+}
+
 function retryInSeconds(status: RelayStatus, now: number): number {
   return status.nextRetryAt === undefined ? 0 : Math.max(0, Math.ceil((status.nextRetryAt - now) / 1000))
 }
 
 /** Which situation the banner describes. */
-export type ConnectionNoticeKind = 'starting' | 'unreachable' | 'invalid' | 'offline' | 'reconnecting'
+export type ConnectionNoticeKind = 'starting' | 'unreachable' | 'invalid' | 'offline' | 'reconnecting' | 'polling'
 
 /** What the banner says while the relay is not live: a headline, what is going on, what the user can do (in the current locale). */
 export interface ConnectionNotice {
@@ -76,6 +85,15 @@ export interface ConnectionNotice {
  * @param now epoch ms used for the countdown.
  */
 export function connectionNotice(status: RelayStatus, now: number): ConnectionNotice | undefined {
+  if (status.degraded) {
+    return {
+      kind: 'polling',
+      title: t('shell.notice.polling.title', { seconds: pollSeconds(status.degraded.pollMs) }),
+      detail: t('shell.notice.polling.detail', { reason: status.degraded.reason }),
+      retry: true,
+      composer: t('shell.notice.composerConnecting'),
+    }
+  }
   if (status.state === 'connected' || status.state === 'idle') return undefined
   // The browser's own "offline" explains everything else (the launcher is unreachable too).
   switch (status.state === 'offline' ? undefined : status.launcher?.state) {
@@ -141,7 +159,7 @@ export function connectionNotice(status: RelayStatus, now: number): ConnectionNo
 
 /**
  * Relay connection status for the UI. State: `status` (latest {@link RelayStatus}), `apiError`.
- * Getters: `state`, `connected`, `degraded`, `composerHint`, `storageError`. Actions: `setStatus`,
+ * Getters: `state`, `connected` (live or polling), `polling`, `degraded`, `composerHint`, `storageError`. Actions: `setStatus`,
  * `setApiError`, `label(nowMs)`, `notice(nowMs)`.
  */
 export const useConnectionStore = defineStore('connection', () => {
@@ -151,7 +169,10 @@ export const useConnectionStore = defineStore('connection', () => {
   const apiError = ref<string>()
 
   const state = computed(() => status.value.state)
-  const connected = computed(() => status.value.state === 'connected')
+  /** The relay polls because the stream is held on the way (sw/relay/degraded.ts): updates are delayed, REST works. */
+  const polling = computed(() => status.value.degraded !== undefined)
+  /** Whether the server can be used: the stream is live, or the relay polls it. */
+  const connected = computed(() => status.value.state === 'connected' || polling.value)
   /** True when the banner should show: offline, reconnecting after a failure, or the launcher is starting. */
   const degraded = computed(() => connectionNotice(status.value, 0) !== undefined)
   /** Placeholder of the prompt box while not connected (see {@link connectionNotice}). */
@@ -178,5 +199,5 @@ export const useConnectionStore = defineStore('connection', () => {
     return connectionNotice(status.value, now)
   }
 
-  return { status, apiError, state, connected, degraded, composerHint, storageError, setStatus, setApiError, label, notice }
+  return { status, apiError, state, connected, polling, degraded, composerHint, storageError, setStatus, setApiError, label, notice }
 })

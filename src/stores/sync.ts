@@ -276,7 +276,7 @@ export const useSyncStore = defineStore('sync', () => {
   const retry = createRetry({
     enabled: () => started,
     pending: () => recovery.hasFailedLoads(),
-    canRun: () => connection.state === 'connected',
+    canRun: () => connection.connected,
     run: () => retryFailed(),
   })
 

@@ -77,6 +77,7 @@ export default {
     offlineRetryIn: 'Offline · retry in {seconds} s',
     reconnectingIn: 'Reconnecting in {seconds} s',
     storageUnavailable: 'Storage unavailable',
+    polling: 'Live updates delayed · polling every {seconds} s',
   },
   /** src/stores/connection.ts: the banner while the relay is not live (`connectionNotice`), and the prompt box's placeholder meanwhile. */
   notice: {
@@ -108,6 +109,11 @@ export default {
       detailNow: 'Reconnecting… ({reason}). Showing saved data; live updates resume when the server is back.',
       detailNowNoReason: 'Reconnecting…. Showing saved data; live updates resume when the server is back.',
       composer: 'Connection lost — read-only until the server is back',
+    },
+    /** The relay polls: the event stream is held on the way (a buffering proxy), REST works. */
+    polling: {
+      title: 'Live updates delayed — polling every {seconds} s.',
+      detail: 'The connection buffers the event stream ({reason}), so the app asks the server for changes instead; everything works, updates come later. A proxy in between is the usual cause: see Troubleshooting in the README.',
     },
     /** The prompt box's placeholder before the first status. */
     composerConnecting: 'Connecting…',
