@@ -14,6 +14,8 @@ import type {
   AgentPartInput,
   Command,
   Config,
+  File,
+  FileContent,
   FileNode,
   FilePartInput,
   LspStatus,
@@ -32,6 +34,7 @@ import type {
   TextPartInput,
   Todo,
   VcsFileDiff,
+  VcsFileStatus,
 } from '@opencode-ai/sdk/v2/types'
 import type { ServerConfig } from '../../sw/shared/protocol.ts'
 import { listAllSessions } from '../../sw/shared/session-list.ts'
@@ -86,6 +89,19 @@ export interface CommandInput {
   /** `provider/model` string, the format of this endpoint. */
   model?: string
   files?: FilePartInput[]
+}
+
+/**
+ * One text-search hit (`GET /find?pattern=`, ripgrep's JSON match): `path.text` relative to the
+ * project, `lines.text` the matching line (with its newline), `line_number` 1-based, `submatches`
+ * the matched spans (`start`/`end` byte offsets in the line).
+ */
+export interface TextMatch {
+  path: { text: string }
+  lines: { text: string }
+  line_number: number
+  absolute_offset: number
+  submatches: Array<{ match: { text: string }; start: number; end: number }>
 }
 
 /** A shell the server can run in a PTY (`GET /pty/shells`): absolute `path`, display `name`. */
@@ -198,6 +214,33 @@ export interface OpencodeApi {
   listDirectory(directory: string, signal?: AbortSignal): Promise<FileNode[]>
   /** `GET /find/file?query=`: relative paths of matching files. */
   findFiles(directory: string, query: string, signal?: AbortSignal): Promise<string[]>
+  /**
+   * `GET /file?path=<rel>` (SDK `file.list`): the entries directly inside one folder of the project
+   * (`path` relative to the project, `.` for its root; folders' paths end with `/`). A folder that
+   * does not exist answers 500 `UnknownError` on opencode 1.18.33.
+   */
+  listFiles(directory: string, path: string, signal?: AbortSignal): Promise<FileNode[]>
+  /**
+   * `GET /file/status` (SDK `file.status`): git status of the project's changed files (`path`,
+   * `added`/`removed` lines, `status` added | modified | deleted). opencode 1.18.33 answers `[]`
+   * even with uncommitted changes; {@link vcsStatus} has them.
+   */
+  fileStatus(directory: string, signal?: AbortSignal): Promise<File[]>
+  /** `GET /vcs/status` (SDK `vcs.status`): the git working tree's changed files (`file`, `additions`, `deletions`, `status`). */
+  vcsStatus(directory: string, signal?: AbortSignal): Promise<VcsFileStatus[]>
+  /**
+   * `GET /file/content?path=<rel>` (SDK `file.read`): `{ type: 'text', content }`, or
+   * `{ type: 'binary', content: <base64>, encoding: 'base64', mimeType }`. The whole file, however
+   * large. opencode 1.18.33 answers `{ type: 'text', content: '' }` for a file that does not exist,
+   * and 500 for a folder.
+   */
+  readFile(directory: string, path: string, signal?: AbortSignal): Promise<FileContent>
+  /**
+   * `GET /find?pattern=` (SDK `find.text`): ripgrep matches of a regular expression in the
+   * project's files. The server needs `rg` on its PATH (else it downloads it; offline that fails
+   * with 500).
+   */
+  findText(directory: string, pattern: string, signal?: AbortSignal): Promise<TextMatch[]>
   /** `GET /pty`: the project's live PTYs (an exited PTY is removed by the server at once). */
   listPtys(directory: string, signal?: AbortSignal): Promise<Pty[]>
   /** `GET /pty/shells`: shells the server can start. */
@@ -404,6 +447,21 @@ export function createOpencodeApi(server: ServerConfig, options: OpencodeApiOpti
     },
     async findFiles(directory, query, signal) {
       return (await client.find.files({ directory, query, limit: 50 }, { ...THROW, signal: deadline(signal) })).data
+    },
+    async listFiles(directory, path, signal) {
+      return (await client.file.list({ directory, path }, { ...THROW, signal: deadline(signal) })).data
+    },
+    async fileStatus(directory, signal) {
+      return (await client.file.status({ directory }, { ...THROW, signal: deadline(signal) })).data
+    },
+    async vcsStatus(directory, signal) {
+      return (await client.vcs.status({ directory }, { ...THROW, signal: deadline(signal) })).data
+    },
+    async readFile(directory, path, signal) {
+      return (await client.file.read({ directory, path }, { ...THROW, signal: deadline(signal) })).data
+    },
+    async findText(directory, pattern, signal) {
+      return (await client.find.text({ directory, pattern }, { ...THROW, signal: deadline(signal) })).data
     },
     async listPtys(directory, signal) {
       return (await client.pty.list({ directory }, { ...THROW, signal: deadline(signal) })).data

@@ -16,6 +16,7 @@ import { getSorted } from '../state/sorted.ts'
 import { errorMessage, type CommandInput, type ModelRef, type PermissionReply, type PromptInput } from '../api/opencode.ts'
 import { newMessageId, newPartId } from '../api/ids.ts'
 import { attachmentFilePart, type FileAttachment } from '../api/file-attachments.ts'
+import { fileMentionUrl, mentionLabel, type LineRange } from '../api/file-mention.ts'
 import { readJson, writeJson } from './storage.ts'
 import { computeBackoffMs } from '../../sw/shared/backoff.ts'
 import { isRecord } from '../../sw/shared/guards.ts'
@@ -40,6 +41,25 @@ export interface Attachment {
   absolute: string
   /** Whether it is a directory (path ends with `/`). */
   directory: boolean
+}
+
+/** A file, or some of its lines, mentioned from the Files panel ("Mention in prompt"). */
+export interface FileMention {
+  /** Path relative to the project directory (the part's `filename`). */
+  path: string
+  /** Absolute path (the part's `file://` URL). */
+  absolute: string
+  /** The lines mentioned; the whole file when absent. */
+  range?: LineRange
+}
+
+/**
+ * The part a mention is sent as: `{ type: 'file', mime: 'text/plain', filename: <path>, url }`
+ * with `url` `file://<absolute>?start=<n>&end=<m>`, or `file://<absolute>` for the whole file
+ * (OpenCode's contract for selections: src/api/file-mention.ts).
+ */
+export function mentionPart(m: FileMention): FilePartInput {
+  return { id: newPartId(), type: 'file', mime: 'text/plain', filename: m.path, url: fileMentionUrl(m.absolute, m.range) }
 }
 
 /** A send that has not shown up in the synced state yet. */
@@ -125,9 +145,9 @@ function lastUserMessage(messages: readonly Message[] | undefined): UserMessage 
 }
 
 /**
- * Prompt state and replies. State: `drafts`, `attachments`, `selections`, `pending`, `lastModel`.
+ * Prompt state and replies. State: `drafts`, `attachments`, `mentions`, `selections`, `pending`, `lastModel`.
  * Queries: `primaryAgents(dir)`, `agentFor(dir, id)`, `modelFor(dir, id)`, `pendingFor(id)`,
- * `pendingCount`. Actions: `select(key, {agent, model})`, `attach`, `detach`, `addFile`, `removeFile`,
+ * `pendingCount`. Actions: `select(key, {agent, model})`, `attach`, `detach`, `mention`, `unmention`, `addFile`, `removeFile`,
  * `send(dir, id, text, draftKey?)`, `retry(messageID)`, `discard(messageID)`,
  * `replyPermission(dir, request, reply)`, `replyQuestion(dir, request, answers)`,
  * `rejectQuestion(dir, request)`.
@@ -141,6 +161,8 @@ export const useChatStore = defineStore('chat', () => {
   const drafts: Record<string, string> = reactive({})
   /** `@` attachments per session. */
   const attachments: Record<string, Attachment[]> = reactive({})
+  /** Files and line ranges mentioned from the Files panel per draft key, sent as `file://` parts. */
+  const mentions: Record<string, FileMention[]> = reactive({})
   /** Pasted, dropped or picked images/PDFs per draft key, sent as `data:` file parts. */
   const files: Record<string, FileAttachment[]> = reactive({})
   /** Agent/model picked per session. */
@@ -209,6 +231,18 @@ export const useChatStore = defineStore('chat', () => {
     attachments[sessionKey] = (attachments[sessionKey] ?? []).filter((a) => a.path !== path)
   }
 
+  /** Adds a Files panel mention to a draft (once per path and range; label: src/api/file-mention.ts `mentionLabel`). */
+  function mention(sessionKey: string, m: FileMention): void {
+    const list = mentions[sessionKey] ?? []
+    const label = mentionLabel(m.path, m.range)
+    if (!list.some((x) => mentionLabel(x.path, x.range) === label)) mentions[sessionKey] = [...list, m]
+  }
+
+  /** Removes a mention from a draft by its label (`src/app.ts:3-7`). */
+  function unmention(sessionKey: string, label: string): void {
+    mentions[sessionKey] = (mentions[sessionKey] ?? []).filter((x) => mentionLabel(x.path, x.range) !== label)
+  }
+
   /** Adds an image/PDF attachment (already checked and read: see src/api/file-attachments.ts) to a draft. */
   function addFile(sessionKey: string, file: FileAttachment): void {
     files[sessionKey] = [...(files[sessionKey] ?? []), file]
@@ -265,7 +299,8 @@ export const useChatStore = defineStore('chat', () => {
 
   /**
    * Sends what the user typed to a session: a slash command when the text starts with `/name` and
-   * `name` is a command of the project, else a prompt with the text, the `@` attachments and the
+   * `name` is a command of the project, else a prompt with the text, the `@` attachments, the Files
+   * panel's mentions and the
    * image/PDF attachments (`data:` file parts, after the text; no text part when `text` is blank).
    * Clears the draft and attachments. Resolves when the request is answered (prompt_async: at once); errors
    * are recorded on the pending send, not thrown.
@@ -280,7 +315,7 @@ export const useChatStore = defineStore('chat', () => {
     const slash = parseSlashCommand(trimmed)
     const isCommand = slash !== undefined && sync.directoryMeta(directory).commands.some((c) => c.name === slash.command)
     const uploads = files[sessionKey] ?? []
-    const fileParts = [...mentioned.map((f) => attachmentPart(f, trimmed)), ...uploads.map(attachmentFilePart)]
+    const fileParts = [...mentioned.map((f) => attachmentPart(f, trimmed)), ...(mentions[sessionKey] ?? []).map(mentionPart), ...uploads.map(attachmentFilePart)]
     let request: PendingSend['request']
     if (isCommand && slash) {
       request = {
@@ -305,6 +340,7 @@ export const useChatStore = defineStore('chat', () => {
     pending[messageID] = p
     drafts[sessionKey] = ''
     attachments[sessionKey] = []
+    mentions[sessionKey] = []
     files[sessionKey] = []
     if (sessionKey !== sessionID && selections[sessionKey]) selections[sessionID] = { ...selections[sessionKey] }
     void dispatch(pending[messageID])
@@ -377,6 +413,7 @@ export const useChatStore = defineStore('chat', () => {
   return {
     drafts,
     attachments,
+    mentions,
     files,
     selections,
     pending,
@@ -388,6 +425,8 @@ export const useChatStore = defineStore('chat', () => {
     select,
     attach,
     detach,
+    mention,
+    unmention,
     addFile,
     removeFile,
     pendingFor,
