@@ -17,7 +17,7 @@ async function send(page: Page, text: string): Promise<void> {
   await input.press('Enter')
 }
 
-for (const blockBytes of [64 * 1024, Number.POSITIVE_INFINITY]) {
+for (const blockBytes of [8 * 1024, 64 * 1024, Number.POSITIVE_INFINITY]) {
   const name = Number.isFinite(blockBytes) ? `${blockBytes / 1024} KiB blocks` : 'nothing until it closes'
   test(`behind a proxy that buffers the event stream (${name}), the app polls, says so, and every reply and permission still arrives`, async ({ stack, context }) => {
     test.setTimeout(240_000)
