@@ -13,6 +13,7 @@ import parts from './parts.ts'
 import prompt from './prompt.ts'
 import changes from './changes.ts'
 import terminal from './terminal.ts'
+import files from './files.ts'
 
 export default {
   common,
@@ -25,4 +26,5 @@ export default {
   prompt,
   changes,
   terminal,
+  files,
 }
