@@ -64,7 +64,9 @@ export function parseFaultOnly(value: string | undefined): FaultKind[] | undefin
   })
 }
 
-const NETWORK: readonly FaultKind[] = ['proxy-cut', 'proxy-refuse', 'server-kill', 'browser-offline']
+const NETWORK: readonly FaultKind[] = ['proxy-cut', 'proxy-refuse', 'proxy-buffer', 'server-kill', 'browser-offline']
+/** Block sizes of a buffering proxy, KiB (0: nothing until the stream closes). */
+const BUFFER_BLOCKS_KIB = [0, 8, 64] as const
 const TAB: readonly FaultKind[] = ['tab-freeze', 'tab-reload', 'leader-close']
 /** Launcher faults that may get a concurrent tab fault (a page opened during start-up is one already). */
 const LAUNCHER_WITH_TAB: readonly FaultKind[] = ['launcher-restart']
@@ -78,6 +80,9 @@ function makeFault(kind: FaultKind, rng: Rng, o: PlanOptions): Fault {
       return { kind, times: rng.int(1, 3), gapMs: rng.int(50, 600) }
     case 'proxy-refuse':
       return { kind, ms: rng.int(300, 4000) }
+    case 'proxy-buffer':
+      // Mostly short (a stall the first-event timeout catches); a third long enough to poll.
+      return { kind, ms: rng.chance(0.33) ? rng.int(14_000, 18_000) : rng.int(2_000, 8_000), blockKiB: rng.pick(BUFFER_BLOCKS_KIB) }
     case 'server-kill':
       return { kind, downMs: rng.int(0, 1500) }
     case 'tab-freeze':
@@ -131,6 +136,8 @@ export function describeFault(f: Fault): string {
       return `proxy-cut ×${f.times} (gap ${f.gapMs} ms)`
     case 'proxy-refuse':
       return `proxy-refuse ${f.ms} ms`
+    case 'proxy-buffer':
+      return `proxy-buffer ${f.ms} ms (${f.blockKiB ? `${f.blockKiB} KiB blocks` : 'until the stream closes'})`
     case 'server-kill':
       return `server-kill (down ${f.downMs} ms)`
     case 'tab-freeze':

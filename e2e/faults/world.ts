@@ -15,6 +15,7 @@ import { expect, type BrowserContext, type Page } from '@playwright/test'
 import { appDist, freezePage, type Stack } from '../support/fixtures.ts'
 import { startFaultProxy, type FaultProxy } from '../../test/support/fault-proxy.ts'
 import { startFuzzProxy, type FuzzProxy } from '../../test/support/fuzz-proxy.ts'
+import { bufferingEventHook } from '../../test/support/buffering-proxy.ts'
 import { startStaticServer, type RelayConfigDocument, type StaticServer } from '../../src/cli/static-server.ts'
 import { freePort } from '../../test/support/opencode-server.ts'
 import type { Rng } from './rng.ts'
@@ -40,6 +41,7 @@ export type RelayKind = 'shared-worker' | 'leader-tab'
 export const FAULT_KINDS = [
   'proxy-cut',
   'proxy-refuse',
+  'proxy-buffer',
   'server-kill',
   'tab-freeze',
   'browser-offline',
@@ -58,6 +60,13 @@ export type FaultKind = (typeof FAULT_KINDS)[number]
 export type Fault =
   | { kind: 'proxy-cut'; times: number; gapMs: number }
   | { kind: 'proxy-refuse'; ms: number }
+  /**
+   * For `ms`, the fault proxy holds `/global/event` bodies in blocks of `blockKiB` KiB (0: until the
+   * stream closes) while REST passes, as a buffering reverse proxy does (test/support/buffering-proxy.ts);
+   * the open streams are cut so the next ones go through it. Long enough (≥ ~12 s), the relay
+   * polls (degraded mode); after it, the relay must take the stream back.
+   */
+  | { kind: 'proxy-buffer'; ms: number; blockKiB: 0 | 8 | 64 }
   | { kind: 'server-kill'; downMs: number }
   | { kind: 'tab-freeze'; tabs: number[]; ms: number }
   | { kind: 'browser-offline'; contexts: RelayKind[]; ms: number }
@@ -802,6 +811,15 @@ export class World {
           if (i + 1 < fault.times) await sleep(fault.gapMs)
         }
         return
+      case 'proxy-buffer': {
+        // This chain's proxy: a launcher restart meanwhile replaces it (and the hook with it).
+        const proxy = this.proxy
+        proxy.setEventHook(bufferingEventHook(this.fuzz.url, { blockBytes: fault.blockKiB === 0 ? Number.POSITIVE_INFINITY : fault.blockKiB * 1024 }))
+        proxy.cutAll()
+        await sleep(fault.ms)
+        proxy.setEventHook(undefined)
+        return
+      }
       case 'proxy-refuse':
         this.proxy.refuse()
         await sleep(fault.ms)
