@@ -6,7 +6,7 @@
  *
  * Flags:
  * - `--quick` — one run, small sizes (used by the smoke test in `npm test`);
- * - `--only=ingest,latency,burst,catchup,long,tabs` — a subset;
+ * - `--only=ingest,latency,burst,catchup,long,tabs,degraded` — a subset;
  * - `--runs=N` — runs per measurement (default 5; the issue asks for at least 5);
  * - `--out=path` — where to write the JSON (default `bench-results/latest.json`).
  */
@@ -21,6 +21,7 @@ import { SUITES, type BenchContext, type Row, type SuiteName, type SuiteResult }
 import { fmtStat, type Stat } from './lib/stats.ts'
 import { catchup, ingest, latency } from './suites/relay.ts'
 import { burst, longSession, tabs } from './suites/ui.ts'
+import { degraded } from './suites/degraded.ts'
 
 /** Options of {@link runBench}. */
 export interface BenchOptions {
@@ -71,6 +72,7 @@ const RUNNERS: Record<SuiteName, (ctx: BenchContext) => Promise<SuiteResult>> = 
   catchup,
   long: longSession,
   tabs,
+  degraded,
 }
 
 const LABELS: Record<SuiteName, string> = {
@@ -80,6 +82,7 @@ const LABELS: Record<SuiteName, string> = {
   catchup: '4. Catch-up',
   long: '5. Long session',
   tabs: '6. Tabs',
+  degraded: '7. Degraded',
 }
 
 function version(cmd: string, args: string[]): string {

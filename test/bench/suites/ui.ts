@@ -47,8 +47,8 @@ const SCROLL_STEPS = 25
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 let stackPromise: Promise<UiStack> | undefined
-/** The UI stack, started once per process (closed by the runner at the end). */
-function getStack(ctx: BenchContext): Promise<UiStack> {
+/** The UI stack, started once per process (closed by the runner at the end; shared with suites/degraded.ts). */
+export function getStack(ctx: BenchContext): Promise<UiStack> {
   stackPromise ??= (async () => {
     ctx.log('starting opencode web (official UI + server), the scripted model, the app and a counting proxy…')
     const stack = await startUiStack(ctx.log, { warmUp: !ctx.quick })
@@ -84,14 +84,14 @@ function getSessions(ctx: BenchContext, stack: UiStack): Promise<{ long: LongSes
 }
 
 /** A browser profile whose pages all carry the marker watcher. */
-async function uiProfile(markers: string[]): Promise<Profile> {
+export async function uiProfile(markers: string[]): Promise<Profile> {
   const profile = await launchProfile()
   await profile.context.addInitScript(watchMarkers, markers)
   return profile
 }
 
 /** Waits until `marker` is painted in `page`; resolves with when, or undefined after `timeoutMs`. */
-async function painted(page: Page, marker: string, timeoutMs: number): Promise<{ perf: number; epoch: number } | undefined> {
+export async function painted(page: Page, marker: string, timeoutMs: number): Promise<{ perf: number; epoch: number } | undefined> {
   try {
     await page.waitForFunction((m) => window.__benchSeen?.[m] !== undefined, marker, { polling: 20, timeout: timeoutMs })
   } catch {
