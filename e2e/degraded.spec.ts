@@ -37,7 +37,7 @@ for (const blockBytes of [8 * 1024, 64 * 1024, Number.POSITIVE_INFINITY]) {
     await send(a, 'stream 12')
     await stack.api.waitIdle(session.id)
     const reply = streamedText(12)
-    // Within the busy/idle poll interval (≤ 5 s) + a second, in every tab, once.
+    // Within the busy/idle poll interval (≤ 2 s) + a second, in every tab, once.
     for (const page of [a, b]) await expect(page.getByText(reply, { exact: true })).toHaveCount(1, { timeout: 6_000 })
 
     // A permission asked meanwhile reaches the tabs (polled `GET /permission`) and is answered once.

@@ -80,7 +80,7 @@ describe('DegradedMode: polling', () => {
     expect(t.log.polls).toEqual([true])
   }
 
-  it('polls every 5 s while idle and every 1 s while a session is busy, one poll after the other', async () => {
+  it('polls every 2 s while idle and every 1 s while a session is busy, one poll after the other', async () => {
     const t = setup()
     await degraded(t)
     await t.clock.advance(POLL_IDLE_MS - 1)

@@ -26,7 +26,7 @@ export const SILENT_FAILURES_TO_DEGRADE = 2
 /** Poll interval while a session is busy, ms. */
 export const POLL_BUSY_MS = 1_000
 /** Poll interval while every session is idle, ms. */
-export const POLL_IDLE_MS = 5_000
+export const POLL_IDLE_MS = 2_000
 /** Shortest gap between two heartbeats that counts as real time, ms (a burst is closer). */
 export const HEARTBEAT_MIN_GAP_MS = 5_000
 /** Longest such gap, ms (OpenCode heartbeats every 10 s). */
