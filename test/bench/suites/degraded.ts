@@ -16,9 +16,10 @@
  * official-UI tab on it; then `stream 40` is sent through the server's REST API and a raw SSE listener connected to
  * the server directly (not through the proxy) notes when the session goes idle — the completion.
  * The value is completion → the animation frame that paints the full reply text
- * (lib/observe.ts), capped at 60 s. The app learns a session is busy only from its polls (every
- * 5 s while idle, 1 s while busy), and a 40-token reply finishes within one interval, so its
- * value is mostly where the completion falls within the 5 s idle interval.
+ * (lib/observe.ts), capped at 60 s. The app learns a session is busy only from its polls
+ * ({@link POLL_IDLE_MS} apart while every session is idle, {@link POLL_BUSY_MS} while one works),
+ * and a 40-token reply finishes within one interval, so its value is mostly where the completion
+ * falls within the idle interval, plus one poll and the tab's render.
  */
 import type { Page } from '@playwright/test'
 import type { BenchContext, Row, SuiteResult } from '../lib/context.ts'
@@ -29,6 +30,7 @@ import { getStack, painted, uiProfile } from './ui.ts'
 import { bufferingEventHook } from '../../support/buffering-proxy.ts'
 import { startFaultProxy } from '../../support/fault-proxy.ts'
 import { streamedText } from '../../support/scripted-model.ts'
+import { POLL_BUSY_MS, POLL_IDLE_MS } from '../../../sw/relay/degraded.ts'
 
 /** Bytes the proxy holds before passing a block of the event stream on. */
 export const BLOCK_BYTES = 64 * 1024
@@ -215,6 +217,7 @@ export async function degraded(ctx: BenchContext): Promise<SuiteResult> {
     details: {
       blockBytes: BLOCK_BYTES,
       tokens: TOKENS,
+      relayPollMs: { idle: POLL_IDLE_MS, busy: POLL_BUSY_MS },
       capMs,
       visibleAfterIdleMs: visible,
       visibleAfterLastDeltaMs: afterLastDelta,
