@@ -7,8 +7,12 @@
  * browser keeps (`registration.getNotifications()`). A question is notified with "Open". Real
  * `opencode serve`; `bash` asks permission in the test project.
  */
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { BrowserContext, Page, Worker } from '@playwright/test'
 import { test, expect, openTabs, openSession } from './support/fixtures.ts'
+import { ServerApi } from '../test/support/server-api.ts'
 
 /** What the tests use of the service worker's global scope (this file is type-checked without the WebWorker lib). */
 interface WorkerScope {
@@ -139,4 +143,26 @@ test('"Reject" answers from the service worker; a click on the body opens the se
   await expect(a).toHaveURL(new RegExp(`/session/${asking.id}`))
   await expect(a.getByTestId('session-title')).toHaveText('risky')
   expect(await a.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true)
+})
+
+test('the app badge counts a question waiting in a project no tab loaded, also in a tab opened after it was asked', async ({ stack, context }) => {
+  await recordBadge(context)
+  // Another project on the same server, with the scripted provider.
+  const other = mkdtempSync(join(tmpdir(), 'relay-badge-project-'))
+  try {
+    copyFileSync(join(stack.directory, 'opencode.json'), join(other, 'opencode.json'))
+    const elsewhere = new ServerApi(stack.opencode.url, other)
+    const watched = await stack.api.createSession('watched')
+    // One tab keeps the relay running and sees the question asked.
+    const [a] = await openTabs(context, stack, watched.id, 1)
+    const asking = await elsewhere.createSession('elsewhere')
+    await elsewhere.promptAsync(asking.id, 'ask question')
+    await expect.poll(() => badge(a), { timeout: 30_000 }).toBe(1)
+    // A tab opened now never loads that project (its count comes from the replayed log and the relay's own count).
+    const b = await context.newPage()
+    await openSession(b, stack, watched.id)
+    await expect.poll(() => badge(b)).toBe(1)
+  } finally {
+    rmSync(other, { recursive: true, force: true })
+  }
 })

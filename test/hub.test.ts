@@ -163,6 +163,26 @@ describe('RelayHub', () => {
     await h.hub.stop()
   })
 
+  it('tells every tab which permission and question requests wait, over every project, until answered', async () => {
+    const h = harness()
+    const a = tab()
+    const ta = h.hub.connectTab(a.endpoint, 'a')
+    await ta.receive({ type: 'hello', tabId: 'a', lockName: 'la', server, visible: true })
+    await until(() => h.streams.length === 1, 'one upstream stream')
+    await ta.receive({ type: 'subscribe', cursor: 'head' })
+    const s = h.streams[0]
+    s.send({ id: 'evt_c', type: 'server.connected', properties: {} })
+    s.send({ id: 'evt_p', type: 'permission.asked', properties: { id: 'per_1', sessionID: SES, permission: 'bash', patterns: ['ls'], metadata: {}, always: [] } })
+    s.send({ id: 'evt_q', type: 'question.asked', properties: { id: 'que_1', sessionID: SES, questions: [] } }, '/tmp/another-project')
+    await until(() => a.status()?.pendingRequests?.length === 2, 'two pending requests')
+    expect(a.status()?.pendingRequests).toEqual(['per_1', 'que_1'])
+    s.send({ id: 'evt_r', type: 'permission.replied', properties: { sessionID: SES, requestID: 'per_1', reply: 'once' } })
+    await until(() => a.status()?.pendingRequests?.length === 1, 'one left')
+    s.send({ id: 'evt_x', type: 'question.rejected', properties: { sessionID: SES, requestID: 'que_1' } }, '/tmp/another-project')
+    await until(() => a.status() !== undefined && a.status()?.pendingRequests === undefined, 'none left')
+    await h.hub.stop()
+  })
+
   it('replays the log after a tab cursor, then streams live, with no gap and no duplicate', async () => {
     const h = harness()
     const a = tab()

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { Event } from '@opencode-ai/sdk/v2/types'
-import { BusySessions, busyChange, disposedBy, eventEntityKey, eventScope, eventSessionID, isTransientEvent, ptyChange } from '../sw/shared/opencode-events.ts'
+import { BusySessions, busyChange, disposedBy, eventEntityKey, eventScope, eventSessionID, isTransientEvent, PendingRequests, ptyChange, requestChange } from '../sw/shared/opencode-events.ts'
 import { parseFrame } from '../sw/shared/frames.ts'
 
 /** An event as it arrives: the envelope checked by the frame parser, the properties unchecked. */
@@ -77,5 +77,31 @@ describe('terminal events', () => {
     expect(ptyChange({ id: 'e3', type: 'pty.deleted', properties: { id: 'pty_1' } })).toEqual({ ptyID: 'pty_1', kind: 'deleted' })
     expect(ptyChange({ id: 'e4', type: 'pty.created', properties: { info } })).toBeUndefined()
     expect(ptyChange({ id: 'e5', type: 'session.idle', properties: { sessionID: 's' } })).toBeUndefined()
+  })
+})
+
+describe('pending requests', () => {
+  const asked = (id: string, sessionID = 'ses_1'): Event => ({ id: `evt_${id}`, type: 'permission.asked', properties: { id, sessionID, permission: 'bash', patterns: [], metadata: {}, always: [] } })
+
+  it('names what each request event does', () => {
+    expect(requestChange(asked('per_1'))).toEqual({ asked: true, requestID: 'per_1', sessionID: 'ses_1' })
+    expect(requestChange({ id: 'e', type: 'question.v2.rejected', properties: { sessionID: 'ses_1', requestID: 'que_1' } })).toEqual({ asked: false, requestID: 'que_1' })
+    expect(requestChange({ id: 'e', type: 'session.idle', properties: { sessionID: 'ses_1' } })).toBeUndefined()
+  })
+
+  it('tracks requests over every project until answered, deleted with their session, or disposed with their instance', () => {
+    const pending = new PendingRequests()
+    expect(pending.apply('/a', asked('per_2'))).toBe(true)
+    expect(pending.apply('/a', asked('per_2'))).toBe(false)
+    pending.apply('/b', asked('per_1', 'ses_b'))
+    pending.apply('/b', asked('per_3', 'ses_c'))
+    expect(pending.ids()).toEqual(['per_1', 'per_2', 'per_3'])
+    expect(pending.apply('/a', { id: 'e', type: 'permission.replied', properties: { sessionID: 'ses_1', requestID: 'per_2', reply: 'once' } })).toBe(true)
+    const info = { id: 'ses_b', slug: 'ses_b', projectID: 'p1', directory: '/b', title: 'b', version: '1', time: { created: 1, updated: 1 } }
+    const deleted: Event = { id: 'e2', type: 'session.deleted', properties: { sessionID: 'ses_b', info } }
+    expect(pending.apply('/b', deleted)).toBe(true)
+    expect(pending.ids()).toEqual(['per_3'])
+    expect(pending.apply('/b', { id: 'e3', type: 'server.instance.disposed', properties: { directory: '/b' } })).toBe(true)
+    expect(pending.ids()).toEqual([])
   })
 })

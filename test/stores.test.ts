@@ -676,6 +676,17 @@ describe('useChatStore', () => {
     expect(useSessionsStore().pendingPermissionCount).toBe(0)
   })
 
+  it('the badge counts each pending request once: those the tab read and those the relay saw in other projects', async () => {
+    const { sync } = await setup()
+    server.permissions = [permission('per_1', 'ses_a')]
+    await sync.start()
+    await sync.ensureDirectory(DIR)
+    const sessions = useSessionsStore()
+    expect(sessions.pendingRequestCount).toBe(1)
+    useConnectionStore().setStatus({ ...IDLE_STATUS, state: 'connected', pendingRequests: ['per_1', 'que_elsewhere'] })
+    expect(sessions.pendingRequestCount).toBe(2)
+  })
+
   it('parses slash commands and model refs', () => {
     expect(parseSlashCommand('/init focus on tests')).toEqual({ command: 'init', arguments: 'focus on tests' })
     expect(parseSlashCommand('/review')).toEqual({ command: 'review', arguments: '' })

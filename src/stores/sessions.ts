@@ -213,13 +213,15 @@ export const useSessionsStore = defineStore('sessions', () => {
     return n
   })
   /**
-   * Pending permission requests and questions over every directory the tab knows (loaded, or
-   * touched by an event: the relay's stream carries every project's), for the app badge.
+   * Pending permission requests and questions, for the app badge: those of every directory the
+   * tab knows (loaded, or touched by an event) together with those the relay saw asked over every
+   * project (`status.pendingRequests`: asked before this tab opened in a project it never loaded),
+   * each request once.
    */
   const pendingRequestCount = computed(() => {
-    let n = pendingPermissionCount.value
-    for (const directory of sync.knownDirectories()) n += sync.questionCountOf(directory)
-    return n
+    const ids = new Set(connection.status.pendingRequests ?? [])
+    for (const directory of sync.knownDirectories()) for (const id of sync.pendingRequestIDsOf(directory)) ids.add(id)
+    return ids.size
   })
 
   async function run<T>(action: () => Promise<T>): Promise<T> {

@@ -76,7 +76,7 @@ export interface SyncStartOptions {
  * `knownDirectories()`, `sessionsOf(dir)`, `sessionOf(dir, id)`, `directoryOfSession(id)`,
  * `statusOf(dir, id)`, `statusesOf(dir)`, `messagesOf(dir, id)`, `partsOf(dir, messageID)`,
  * `sessionErrorOf(dir, id)`, `permissionsOf(dir, id)`, `questionsOf(dir, id)`, `descendantSessionsOf(dir, id)`,
- * `permissionCountOf(dir)`, `questionCountOf(dir)`, `todosOf(dir, id)`, `directoryMeta(dir)`,
+ * `permissionCountOf(dir)`, `questionCountOf(dir)`, `pendingRequestIDsOf(dir)`, `todosOf(dir, id)`, `directoryMeta(dir)`,
  * `directoriesIn(statuses)`, `sessionLoad(id)`, `sessionLoadsIn(status)`, `versionOf(id)`.
  *
  * Actions: `start(options)`, `stop()`, `clear()`, `loadProjects()`, `ensureDirectory(dir, {force})`,
@@ -168,6 +168,8 @@ export const useSyncStore = defineStore('sync', () => {
   /** Pending permission requests over a directory's sessions. */
   const permissionCountOf = getter((directory: string) => select.permissionCountOf(state, directory))
   const questionCountOf = getter((directory: string) => select.questionCountOf(state, directory))
+  /** Ids of a directory's pending permission and question requests. */
+  const pendingRequestIDsOf = getter((directory: string) => select.pendingRequestIDsOf(state, directory))
   /** A session's todo list. */
   const todosOf = getter((directory: string, sessionID: string) => select.todosOf(state, directory, sessionID))
   /** A directory's REST data and load status. */
@@ -481,6 +483,7 @@ export const useSyncStore = defineStore('sync', () => {
     descendantSessionsOf,
     permissionCountOf,
     questionCountOf,
+    pendingRequestIDsOf,
     todosOf,
     directoryMeta,
     directoriesIn,

@@ -127,6 +127,16 @@ export function permissionCountOf(state: ClientState, directory: string): number
   return n
 }
 
+/** Ids of a directory's pending permission and question requests over all its sessions. */
+export function pendingRequestIDsOf(state: ClientState, directory: string): string[] {
+  const dir = state.directories[directory]
+  if (!dir) return []
+  const ids: string[] = []
+  for (const list of Object.values(dir.permissions)) for (const p of list) ids.push(p.id)
+  for (const list of Object.values(dir.questions)) for (const q of list) ids.push(q.id)
+  return ids
+}
+
 /** Pending question requests of a directory over all its sessions (`question.asked`, `GET /question`). */
 export function questionCountOf(state: ClientState, directory: string): number {
   let n = 0

@@ -24,7 +24,7 @@ import { Ingest } from './ingest.ts'
 import { LauncherWatch, type LauncherWatchDeps } from './launcher-watch.ts'
 import { TabSession, type TabEndpoint, type TabHost } from './tab-session.ts'
 import { Notifier } from './notifier.ts'
-import { BusySessions, disposedBy, isHeartbeatEvent } from '../shared/opencode-events.ts'
+import { BusySessions, disposedBy, isHeartbeatEvent, PendingRequests } from '../shared/opencode-events.ts'
 
 export { TabSession, type TabEndpoint }
 
@@ -118,6 +118,8 @@ export class RelayHub implements TabHost {
   private readonly catchUps: CatchUpRunner
   /** Sessions the hub has seen busy (notifications, the wake check, catch-up's idle fix-up), and top-level-ness. */
   private readonly busy = new BusySessions()
+  /** Permission and question requests waiting over every project (the status's `pendingRequests`: the app badge). */
+  private readonly pendingRequests = new PendingRequests()
   /** One system notification per event across all tabs. */
   private readonly notifier = new Notifier(() => this.tabs)
   /** Follows the launcher's server to a new address (see launcher-watch.ts); absent without `readLauncherConfig`. */
@@ -243,6 +245,7 @@ export class RelayHub implements TabHost {
       mode: this.deps.mode,
       ...(this.launcher ? { launcher: this.launcher } : {}),
       ...(this.degraded.state ? { degraded: { ...this.degraded.state } } : {}),
+      ...(this.pendingRequests.ids().length ? { pendingRequests: this.pendingRequests.ids() } : {}),
     }
   }
 
@@ -290,6 +293,7 @@ export class RelayHub implements TabHost {
       await this.ingest.drain()
       this.catchUps.reset()
       this.degraded.reset()
+      this.pendingRequests.clear()
       // Also reads where the previous worker left off: the start of the gap a catch-up must cover.
       const head = await this.ingest.replaceLog(() => this.deps.openLog(server))
       for (const tab of this.tabs) {
@@ -473,8 +477,9 @@ export class RelayHub implements TabHost {
     this.broadcast({ type: 'status', status: this.status() })
   }
 
-  /** Tracks busy sessions and parents for notifications; disposal triggers a resync. */
+  /** Tracks busy sessions and parents for notifications, and pending requests for the badge; disposal triggers a resync. */
   private observe(directory: string, event: OpencodeEvent): void {
+    if (this.pendingRequests.apply(directory, event)) this.broadcastStatus()
     const change = this.busy.apply(directory, event, this.deps.clock.now())
     // A session that stops working finishes; one deleted while busy does not.
     if (change && !change.busy && event.type !== 'session.deleted') this.notifier.notify(directory, change.sessionID, 'finished')

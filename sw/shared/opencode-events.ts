@@ -257,6 +257,86 @@ export class BusySessions {
 }
 
 /**
+ * What an event does to the pending requests: `permission.asked` / `question.asked` (and their
+ * `v2` twins) ask one (`properties.id`); `permission.replied`, `question.replied|rejected` (and
+ * `v2`) answer one (`properties.requestID`).
+ */
+export type RequestChange = { asked: true; requestID: string; sessionID: string } | { asked: false; requestID: string }
+
+/** The {@link RequestChange} of an event, or undefined for any other event. */
+export function requestChange(event: Event): RequestChange | undefined {
+  switch (event.type) {
+    case 'permission.asked':
+    case 'permission.v2.asked':
+    case 'question.asked':
+    case 'question.v2.asked':
+      return { asked: true, requestID: event.properties.id, sessionID: event.properties.sessionID }
+    case 'permission.replied':
+    case 'permission.v2.replied':
+    case 'question.replied':
+    case 'question.rejected':
+    case 'question.v2.replied':
+    case 'question.v2.rejected':
+      return { asked: false, requestID: event.properties.requestID }
+    default:
+      return undefined
+  }
+}
+
+/** One pending request as {@link PendingRequests} tracks it. */
+export interface PendingRequest {
+  requestID: string
+  sessionID: string
+  /** Project instance directory the request's events came from. */
+  directory: string
+}
+
+/**
+ * Which permission and question requests wait for an answer, over every project, from events in
+ * stream (or log) order: the relay's count for the app badge (projects a tab never loaded
+ * included). A deleted session's requests and a disposed instance's go with them.
+ */
+export class PendingRequests {
+  private readonly requests = new Map<string, PendingRequest>()
+
+  /** Applies one event of `directory`; true when the set changed. */
+  apply(directory: string, event: Event): boolean {
+    const disposed = disposedBy(event)
+    if (disposed) return this.dropWhere((r) => disposed === 'all' || r.directory === disposed.directory)
+    if (event.type === 'session.deleted') {
+      const sessionID = event.properties.info.id
+      return this.dropWhere((r) => r.sessionID === sessionID)
+    }
+    const change = requestChange(event)
+    if (!change) return false
+    if (!change.asked) return this.requests.delete(change.requestID)
+    if (this.requests.has(change.requestID)) return false
+    this.requests.set(change.requestID, { requestID: change.requestID, sessionID: change.sessionID, directory })
+    return true
+  }
+
+  /** The pending requests' ids, sorted. */
+  ids(): string[] {
+    return [...this.requests.keys()].sort()
+  }
+
+  /** Forgets every request (another server). */
+  clear(): void {
+    this.requests.clear()
+  }
+
+  private dropWhere(match: (r: PendingRequest) => boolean): boolean {
+    let changed = false
+    for (const [id, r] of this.requests) {
+      if (!match(r)) continue
+      this.requests.delete(id)
+      changed = true
+    }
+    return changed
+  }
+}
+
+/**
  * The indexed fields of a stored event payload, with runtime guards (it came over the network or
  * out of IndexedDB): `type`; `sessionID` from `properties.sessionID` (or `properties.part.sessionID`,
  * `properties.info.sessionID`); `partID` from `properties.partID` (`message.part.delta`,

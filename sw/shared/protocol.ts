@@ -86,6 +86,12 @@ export interface RelayStatus {
    * stream's last failure.
    */
   degraded?: { since: number; pollMs: number; reason: string }
+  /**
+   * Ids of the permission and question requests the relay saw asked and not yet answered, over
+   * every project (`permission.asked`, `question.asked`, … on `/global/event`); absent when none.
+   * The app badge counts them with the ones the tab read itself.
+   */
+  pendingRequests?: string[]
 }
 
 /**
