@@ -687,6 +687,21 @@ describe('useChatStore', () => {
     expect(sessions.pendingRequestCount).toBe(2)
   })
 
+  it('a slash command sent before the project\'s command list arrived waits for it and runs as a command', async () => {
+    const { sync } = await setup()
+    await sync.start()
+    const commands = gate()
+    server.gates.set('/command', commands)
+    void sync.ensureDirectory(DIR)
+    const sent = useChatStore().send(DIR, 'ses_a', '/init focus on tests')
+    await new Promise((r) => setTimeout(r, 20))
+    expect(server.requests.some((r) => r.path.startsWith('/session/ses_a/'))).toBe(false)
+    commands.open()
+    await sent
+    await new Promise((r) => setTimeout(r, 20))
+    expect(server.requests.filter((r) => r.path.startsWith('/session/ses_a/')).map((r) => r.path)).toEqual(['/session/ses_a/command'])
+  })
+
   it('parses slash commands and model refs', () => {
     expect(parseSlashCommand('/init focus on tests')).toEqual({ command: 'init', arguments: 'focus on tests' })
     expect(parseSlashCommand('/review')).toEqual({ command: 'review', arguments: '' })

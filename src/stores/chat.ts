@@ -313,6 +313,8 @@ export const useChatStore = defineStore('chat', () => {
     const agent = selections[sessionKey]?.agent ?? agentFor(directory, sessionID)
     const model = selections[sessionKey]?.model ?? modelFor(directory, sessionID)
     const slash = parseSlashCommand(trimmed)
+    // `/name` before the project's command list arrived: wait for it rather than send the text as a prompt.
+    if (slash !== undefined && sync.directoryMeta(directory).status !== 'ready') await sync.ensureDirectory(directory).catch(() => undefined)
     const isCommand = slash !== undefined && sync.directoryMeta(directory).commands.some((c) => c.name === slash.command)
     const uploads = files[sessionKey] ?? []
     const fileParts = [...mentioned.map((f) => attachmentPart(f, trimmed)), ...(mentions[sessionKey] ?? []).map(mentionPart), ...uploads.map(attachmentFilePart)]
