@@ -50,6 +50,10 @@ test('compacting a session shows a "Session compacted" divider and the summary, 
   await expect(divider).toHaveAttribute('data-message-id', request?.info.id ?? '')
   expect(truth.some((m) => m.info.role === 'assistant' && m.info.summary === true)).toBe(true)
   await expectNoEmptyUserMessage(page)
+  // README's desktop picture of a transcript note (light theme).
+  await page.setViewportSize({ width: 1280, height: 720 })
+  await expect(divider).toBeVisible()
+  await page.screenshot({ path: 'e2e/transcript-notes-screenshot.png' })
 })
 
 test('a slash command that runs as a subtask shows its command and opens the subtask’s session', async ({ stack, page }) => {
@@ -71,6 +75,12 @@ test('a slash command that runs as a subtask shows its command and opens the sub
   await automatic.getByTestId('synthetic-toggle').click()
   await expect(automatic.getByTestId('synthetic-text')).toContainText('Summarize the task tool output above')
   await expectNoEmptyUserMessage(page)
+  // README's dark picture: the subtask line and the automatic continuation, with the system's dark scheme.
+  await page.emulateMedia({ colorScheme: 'dark' })
+  await page.setViewportSize({ width: 1280, height: 720 })
+  await expect(line).toBeVisible()
+  await page.screenshot({ path: 'e2e/transcript-dark-screenshot.png' })
+  await page.emulateMedia({ colorScheme: 'light' })
 
   // The child session the server ran the subtask in (`GET /session/{id}/children`).
   const res = await fetch(`${stack.opencode.url}/session/${session.id}/children?directory=${encodeURIComponent(stack.directory)}`)
