@@ -5,19 +5,25 @@
  * so after a reload {@link open} lists the server's PTYs (`GET /pty`) and keeps those it still
  * has. The live socket of each terminal is owned by its view (TerminalView.vue), which reports the
  * socket state here; `pty.exited` / `pty.deleted` events from the relay, when they arrive, add the
- * exit code and "removed on the server".
+ * exit code and "removed on the server", and `pty.updated` a title another tab gave.
  *
- * Endpoints: `GET /pty`, `POST /pty`, `DELETE /pty/{id}`, `PUT /pty/{id}` (size),
- * `POST /pty/{id}/connect-token` (through src/api/opencode.ts).
+ * The shell picker's options come from `GET /pty/shells` (once per server; a failure or an empty
+ * list hides the picker and new terminals run the server's default shell); the chosen shell is
+ * remembered per browser and server (src/terminal/shells.ts) and sent as `command` of `POST /pty`.
+ *
+ * Endpoints: `GET /pty`, `GET /pty/shells`, `POST /pty`, `DELETE /pty/{id}`, `PUT /pty/{id}` (size,
+ * through src/api/opencode.ts; title, through src/api/pty.ts), `POST /pty/{id}/connect-token`.
  */
 import { defineStore } from 'pinia'
 import { reactive, ref } from 'vue'
 import { errorMessage, httpStatus, type PtySize } from '../api/opencode.ts'
+import { createPtyApi } from '../api/pty.ts'
 import { hasRelay, useRelay } from '../relay-client/provide.ts'
 import { ptyChange } from '../../sw/shared/opencode-events.ts'
 import { loadShownTerminals, reconcileShown, saveShownTerminals, type ShownTerminals } from '../terminal/persist.ts'
 import { PtyGoneError, type PtySocketState } from '../terminal/pty-socket.ts'
 import { ptyConnectUrl } from '../terminal/protocol.ts'
+import { effectiveShell, loadShellChoice, normalizeTerminalTitle, saveShellChoice, shellName, shellOptions, type ShellOption } from '../terminal/shells.ts'
 import { t } from '../i18n/index.ts'
 import { useServerStore } from './server.ts'
 
@@ -26,6 +32,8 @@ export interface TerminalEntry {
   id: string
   directory: string
   title: string
+  /** The name of the program it runs (`bash`), from `Pty.command`. */
+  shell?: string
   /** Socket state reported by the view; `connecting` until it reports. */
   state: PtySocketState
   /** Exit code from a `pty.exited` event, when one arrived. */
@@ -66,14 +74,21 @@ export function terminalStatusText(entry: Pick<TerminalEntry, 'state' | 'exitCod
 }
 
 /**
- * Terminals store. State: `projects` (by directory), `entries` (by PTY id). Actions: `open`,
- * `create`, `remove`, `select`, `report`, `resize`, `connectUrl`.
+ * Terminals store. State: `projects` (by directory), `entries` (by PTY id), `shells` (the picker's
+ * options, `GET /pty/shells`), `shellChoice` (the remembered shell path). Actions: `open`,
+ * `create`, `remove`, `rename`, `select`, `chooseShell`, `report`, `resize`, `connectUrl`.
  */
 export const useTerminalsStore = defineStore('terminals', () => {
   const server = useServerStore()
   const projects = reactive<Record<string, ProjectTerminals>>({})
   const entries = reactive<Record<string, TerminalEntry>>({})
   const listening = ref(false)
+  /** The picker's options for the current server; empty (picker hidden) until loaded, or when the list failed or was empty. */
+  const shells = ref<ShellOption[]>([])
+  /** The remembered shell path, `undefined` = the server's default shell. */
+  const shellChoice = ref<string | undefined>()
+  /** The server (storage key) whose shells were asked for. */
+  let shellsFor: string | undefined
 
   function project(directory: string): ProjectTerminals {
     projects[directory] ??= { ids: [], loading: false }
@@ -108,6 +123,7 @@ export const useTerminalsStore = defineStore('terminals', () => {
    */
   async function open(directory: string): Promise<void> {
     listen()
+    void loadShells(directory)
     const p = project(directory)
     p.loading = true
     try {
@@ -122,8 +138,10 @@ export const useTerminalsStore = defineStore('terminals', () => {
       for (const pty of live) {
         if (!p.ids.includes(pty.id)) continue
         const entry = entries[pty.id]
-        if (entry) entry.title = pty.title
-        else entries[pty.id] = { id: pty.id, directory, title: pty.title, state: 'connecting' }
+        if (entry) {
+          entry.title = pty.title
+          entry.shell = shellName(pty.command)
+        } else entries[pty.id] = { id: pty.id, directory, title: pty.title, shell: shellName(pty.command), state: 'connecting' }
       }
       p.error = undefined
       persist(directory)
@@ -134,12 +152,44 @@ export const useTerminalsStore = defineStore('terminals', () => {
     }
   }
 
-  /** `POST /pty`: starts a shell in the project directory and shows it. */
+  /**
+   * `GET /pty/shells`, once per server: the picker's options ({@link shellOptions}) and the
+   * remembered choice. A failure leaves no options (the picker hides; the default shell is used)
+   * and is asked again on the next {@link open}.
+   */
+  async function loadShells(directory: string): Promise<void> {
+    const key = server.storageKey
+    if (shellsFor === key) return
+    shellsFor = key
+    shells.value = []
+    shellChoice.value = loadShellChoice(key)
+    try {
+      const list = shellOptions(await server.api.ptyShells(directory))
+      if (shellsFor === key) shells.value = list
+    } catch {
+      if (shellsFor !== key) return
+      shells.value = []
+      shellsFor = undefined
+    }
+  }
+
+  /** Remembers the shell new terminals run (a path from {@link shells}); `undefined` = the server's default. */
+  function chooseShell(path: string | undefined): void {
+    const chosen = effectiveShell(path, shells.value)
+    shellChoice.value = chosen
+    saveShellChoice(server.storageKey, chosen)
+  }
+
+  /**
+   * `POST /pty`: starts a shell in the project directory and shows it: the chosen shell as
+   * `command` when the server offers it, else (no `command`) the server's default shell.
+   */
   async function create(directory: string): Promise<TerminalEntry> {
     listen()
     const p = project(directory)
-    const pty = await server.api.createPty(directory, { title: t('terminal.defaultTitle', { n: p.ids.length + 1 }) })
-    entries[pty.id] = { id: pty.id, directory, title: pty.title, state: 'connecting' }
+    const command = effectiveShell(shellChoice.value, shells.value)
+    const pty = await server.api.createPty(directory, { title: t('terminal.defaultTitle', { n: p.ids.length + 1 }), ...(command ? { command } : {}) })
+    entries[pty.id] = { id: pty.id, directory, title: pty.title, shell: shellName(pty.command), state: 'connecting' }
     p.ids.push(pty.id)
     p.active = pty.id
     persist(directory)
@@ -157,6 +207,28 @@ export const useTerminalsStore = defineStore('terminals', () => {
     if (p.active === id) p.active = p.ids[Math.min(index, p.ids.length - 1)]
     delete entries[id]
     persist(directory)
+  }
+
+  /**
+   * Renames a terminal: `PUT /pty/{id}` with `title` (src/api/pty.ts); the server keeps it for
+   * the PTY's life and sends `pty.updated`, so other tabs show it too. The tab shows the new title
+   * at once and gets the old one back when the call fails (then it throws). A blank or unchanged
+   * title does nothing. A terminal that is over has no PTY left to rename: its tab is renamed here only.
+   */
+  async function rename(directory: string, id: string, input: string): Promise<void> {
+    const entry = entries[id]
+    const title = normalizeTerminalTitle(input)
+    if (!entry || title === undefined || title === entry.title) return
+    const before = entry.title
+    entry.title = title
+    if (entry.state === 'ended' || entry.state === 'exited' || entry.state === 'gone') return
+    try {
+      const pty = await createPtyApi(server.config).renamePty(directory, id, title)
+      if (entries[id] && entries[id].title === title) entries[id].title = pty.title
+    } catch (err) {
+      if (entries[id] && entries[id].title === title) entries[id].title = before
+      throw err
+    }
   }
 
   /** Shows terminal `id`. */
@@ -196,5 +268,5 @@ export const useTerminalsStore = defineStore('terminals', () => {
     }
   }
 
-  return { projects, entries, project, open, create, remove, select, report, resize, connectUrl }
+  return { projects, entries, shells, shellChoice, project, open, create, remove, rename, select, chooseShell, report, resize, connectUrl }
 })

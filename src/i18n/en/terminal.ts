@@ -11,6 +11,14 @@ export default {
     start: 'Start a terminal',
     createFailed: 'New terminal failed: {error}',
     closeFailed: 'Close terminal failed: {error}',
+    /** The shell picker's accessible name (its options are the server's shells, `GET /pty/shells`). */
+    shell: 'Shell',
+    /** The picker's first option: no `command` in `POST /pty`. */
+    defaultShell: 'Default shell',
+    rename: 'Rename {title}',
+    /** The rename field's accessible name. */
+    renameLabel: 'Terminal name',
+    renameFailed: 'Rename terminal failed: {error}',
   },
   /** The title a new terminal is created with (`POST /pty`). */
   defaultTitle: 'Terminal {n}',
