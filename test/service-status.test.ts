@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { effectScope, nextTick, ref } from 'vue'
 import type { Event, LspStatus, McpStatus } from '@opencode-ai/sdk/v2/types'
-import { lspServerRows, mcpServerRows, serviceSummary, statusLoadError, healthTone } from '../src/state/service-status.ts'
+import { lspServerRows, mcpAuthCommand, mcpRowAction, mcpServerRows, mcpStateHint, mcpStateLabel, mcpStateTone, serviceSummary, statusLoadError, healthTone, type McpState } from '../src/state/service-status.ts'
+import { createMcpApi, type McpControlApi } from '../src/api/mcp.ts'
+import { serverErrorMessage } from '../src/api/opencode.ts'
 import { SERVICE_EVENT_DEBOUNCE_MS, useServiceStatus, type ServiceStatusApi } from '../src/composables/useServiceStatus.ts'
 import type { RelayedEvent } from '../sw/shared/protocol.ts'
 
@@ -64,6 +66,19 @@ describe('service status rows and summary', () => {
     expect(healthTone('failing')).toBe('danger')
     expect(healthTone('stale')).toBe('warning')
     expect(healthTone('none')).toBe('muted')
+  })
+
+  it('maps every MCP state to words, a colour, the row button and what to do outside the app', () => {
+    const all: Record<McpState, [label: string, tone: string, action: string, hint: string | undefined]> = {
+      connected: ['Connected', 'success', 'disconnect', undefined],
+      disabled: ['Disabled', 'muted', 'connect', undefined],
+      failed: ['Failed', 'danger', 'connect', undefined],
+      needs_auth: ['Needs authorization', 'warning', 'connect', 'auth'],
+      needs_client_registration: ['Needs client registration', 'warning', 'connect', 'clientRegistration'],
+    }
+    const states: McpState[] = ['connected', 'disabled', 'failed', 'needs_auth', 'needs_client_registration']
+    for (const state of states) expect([mcpStateLabel(state), mcpStateTone(state), mcpRowAction(state), mcpStateHint(state)], state).toEqual(all[state])
+    expect(mcpAuthCommand('linear')).toBe('opencode mcp auth linear')
   })
 
   it('explains a failed load: HTTP status and message, timeout, unreachable', () => {
@@ -214,5 +229,75 @@ describe('useServiceStatus', () => {
     expect(fake.calls()).toBe(4)
     scope.stop()
     expect(listeners.size).toBe(0)
+  })
+
+  it('connects and disconnects an MCP server: busy until the list is read again, a refusal shows the server\'s reason in the row', async () => {
+    const fake = fakeApi()
+    const calls: string[] = []
+    let settle: { resolve(): void; reject(err: unknown): void } | undefined
+    const mcpApi: McpControlApi = {
+      connect: (directory, name) => {
+        calls.push(`connect ${directory} ${name}`)
+        return new Promise<void>((resolve, reject) => (settle = { resolve, reject }))
+      },
+      disconnect: (directory, name) => {
+        calls.push(`disconnect ${directory} ${name}`)
+        return new Promise<void>((resolve, reject) => (settle = { resolve, reject }))
+      },
+    }
+    const scope = effectScope()
+    const status = scope.run(() => useServiceStatus({ directory: '/p', api: fake.api, mcpApi }))
+    if (!status) throw new Error('no scope')
+    fake.mcp().resolve(SERVER_MCP)
+    fake.lsp().resolve([])
+    await flush()
+
+    const done = status.setConnection('echo', 'disconnect')
+    expect(status.mcpActions.value).toEqual({ echo: { pending: 'disconnect' } })
+    void status.setConnection('echo', 'disconnect')
+    expect(calls).toEqual(['disconnect /p echo'])
+    settle?.resolve()
+    await flush()
+    expect(fake.calls()).toBe(4)
+    expect(status.mcpActions.value.echo?.pending).toBe('disconnect')
+    fake.mcp().resolve({ ...SERVER_MCP, echo: { status: 'disabled' } })
+    fake.lsp().resolve([])
+    await done
+    expect(status.mcpActions.value).toEqual({})
+    expect(status.mcp.value?.find((m) => m.name === 'echo')?.state).toBe('disabled')
+
+    const refused = status.setConnection('broken', 'connect')
+    settle?.reject(new Error('Bad Request', { cause: { status: 400, body: { name: 'BadRequest', data: { message: 'spawn failed' } } } }))
+    await flush()
+    fake.mcp().resolve(SERVER_MCP)
+    fake.lsp().resolve([])
+    await refused
+    expect(calls.at(-1)).toBe('connect /p broken')
+    expect(status.mcpActions.value).toEqual({ broken: { error: 'Could not connect: spawn failed' } })
+    scope.stop()
+  })
+})
+
+describe('createMcpApi', () => {
+  it('POSTs /mcp/{name}/connect and /disconnect for the directory with Basic auth, and throws the server\'s refusal', async () => {
+    const seen: string[] = []
+    const fetchFake: typeof fetch = async (input, init) => {
+      const request = input instanceof Request ? input : new Request(input, init)
+      seen.push(`${request.method} ${request.url} ${request.headers.get('authorization') ?? ''}`)
+      if (request.url.includes('/nope/')) {
+        return new Response(JSON.stringify({ name: 'McpServerNotFoundError', data: { message: 'MCP server nope not found' } }), { status: 404, headers: { 'content-type': 'application/json' } })
+      }
+      return new Response('true', { status: 200, headers: { 'content-type': 'application/json' } })
+    }
+    const api = createMcpApi({ url: 'http://oc.test/', password: 'pw' }, { fetch: fetchFake })
+    await api.disconnect('/p q', 'echo')
+    await api.connect('/p q', 'my server')
+    const auth = `Basic ${btoa('opencode:pw')}`
+    expect(seen).toEqual([`POST http://oc.test/mcp/echo/disconnect?directory=%2Fp%20q ${auth}`, `POST http://oc.test/mcp/my%20server/connect?directory=%2Fp%20q ${auth}`])
+    const err = await api.connect('/p', 'nope').then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(serverErrorMessage(err)).toBe('MCP server nope not found')
   })
 })

@@ -6,10 +6,16 @@
  * The relay's events refresh them too: an `lsp.updated` or `mcp.tools.changed` of this directory
  * (sw/shared/opencode-events.ts `servicesChanged`) loads both again after
  * {@link SERVICE_EVENT_DEBOUNCE_MS} (a server starting several LSP/MCP servers sends a burst).
+ *
+ * {@link UseServiceStatusReturn.setConnection} connects or disconnects one MCP server
+ * (`POST /mcp/{name}/connect` / `disconnect`, src/api/mcp.ts) and then loads both lists again:
+ * the server sends no event for a disconnect, and a connect's outcome (`connected`, `failed`,
+ * `needs_auth`) is only in `GET /mcp`.
  */
 import { computed, onScopeDispose, shallowRef, toValue, watch, type ComputedRef, type MaybeRefOrGetter, type Ref } from 'vue'
 import type { LspStatus } from '@opencode-ai/sdk/v2/types'
-import { READ_TIMEOUT_MS, type OpencodeApi } from '../api/opencode.ts'
+import { READ_TIMEOUT_MS, serverErrorMessage, type OpencodeApi } from '../api/opencode.ts'
+import { createMcpApi, type McpConnection, type McpControlApi } from '../api/mcp.ts'
 import { lspServerRows, mcpServerRows, serviceSummary, statusLoadError, type McpServerRow, type ServiceSummary } from '../state/service-status.ts'
 import { useServerStore } from '../stores/server.ts'
 import { hasRelay, useRelay } from '../relay-client/provide.ts'
@@ -33,6 +39,16 @@ export interface UseServiceStatusOptions {
    * this tab's relay when one is provided, else no event-driven refresh.
    */
   onEvents?: (cb: (events: readonly RelayedEvent[]) => void) => () => void
+  /** Connects/disconnects MCP servers; the current server's (`createMcpApi(useServerStore().config)`) when omitted. */
+  mcpApi?: MaybeRefOrGetter<McpControlApi>
+}
+
+/** A Connect / Disconnect of one MCP server: in flight, or refused with the server's reason. */
+export interface McpActionState {
+  /** The call in flight, if any. */
+  pending?: McpConnection
+  /** Why the latest call was refused, in the current locale ("Could not connect: …"). */
+  error?: string
 }
 
 /** How long a refresh waits after a services event for more of the same burst (ms). */
@@ -57,6 +73,14 @@ export interface UseServiceStatusReturn {
   summary: ComputedRef<ServiceSummary>
   /** Loads both lists again (a load in flight is superseded); resolves when this load ends, never rejects. */
   refresh(): Promise<void>
+  /** Connect / Disconnect per MCP server name; a name without an entry has neither run nor failed. */
+  mcpActions: Readonly<Ref<Readonly<Record<string, McpActionState>>>>
+  /**
+   * Connects or disconnects the MCP server `name` of the current directory, then loads both lists
+   * again. Ignored while a call for that name is in flight. Never rejects: a refusal ends in
+   * {@link mcpActions}`[name].error`, cleared by the next call for that name.
+   */
+  setConnection(name: string, action: McpConnection): Promise<void>
 }
 
 /**
@@ -72,6 +96,8 @@ export function useServiceStatus(options: UseServiceStatusOptions): UseServiceSt
   const loading = shallowRef(false)
   const error = shallowRef<string>()
   const updatedAt = shallowRef<number>()
+  const mcpActions = shallowRef<Readonly<Record<string, McpActionState>>>({})
+  const mcpApi = options.mcpApi ?? (() => createMcpApi(useServerStore().config))
   let current: AbortController | undefined
 
   function cancel(): void {
@@ -118,6 +144,7 @@ export function useServiceStatus(options: UseServiceStatusOptions): UseServiceSt
       // Another project or server: the lists shown so far are not this one's.
       mcp.value = undefined
       lsp.value = undefined
+      mcpActions.value = {}
       error.value = undefined
       updatedAt.value = undefined
       void refresh()
@@ -138,8 +165,35 @@ export function useServiceStatus(options: UseServiceStatusOptions): UseServiceSt
     stopEvents?.()
   })
 
+  function setAction(name: string, state: McpActionState | undefined): void {
+    const next = { ...mcpActions.value }
+    if (state) next[name] = state
+    else delete next[name]
+    mcpActions.value = next
+  }
+
+  async function setConnection(name: string, action: McpConnection): Promise<void> {
+    const directory = toValue(options.directory)
+    if (!directory || mcpActions.value[name]?.pending) return
+    const client = toValue(mcpApi)
+    setAction(name, { pending: action })
+    let refused: string | undefined
+    try {
+      if (action === 'connect') await client.connect(directory, name)
+      else await client.disconnect(directory, name)
+    } catch (err) {
+      const message = serverErrorMessage(err)
+      refused = action === 'connect' ? t('shell.services.connectFailed', { message }) : t('shell.services.disconnectFailed', { message })
+    }
+    // The button stays busy until the list shows the outcome.
+    if (toValue(options.directory) === directory) await refresh()
+    // Another project meanwhile: its rows and actions were reset, this answer is not theirs.
+    if (toValue(options.directory) !== directory) return
+    setAction(name, refused === undefined ? undefined : { error: refused })
+  }
+
   const summary = computed(() => serviceSummary(mcp.value, lsp.value, error.value !== undefined))
-  return { mcp, lsp, loading, error, updatedAt, summary, refresh }
+  return { mcp, lsp, loading, error, updatedAt, summary, refresh, mcpActions, setConnection }
 }
 
 /** The timeout's own reason when our timer aborted the request, so the message says "in time". */

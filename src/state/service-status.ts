@@ -82,6 +82,35 @@ export function mcpStateLabel(state: McpState): string {
   }
 }
 
+/** The button of an MCP row: `disconnect` for a connected server, `connect` for every other state. */
+export function mcpRowAction(state: McpState): 'connect' | 'disconnect' {
+  return state === 'connected' ? 'disconnect' : 'connect'
+}
+
+/**
+ * What the user has to do about an MCP state outside the app, or `undefined` when the row's button
+ * is all there is: `auth` (sign in with `opencode mcp auth <name>` in a terminal on the server's
+ * machine, then Connect), `clientRegistration` (the OAuth server does not register clients by
+ * itself: the server's config needs an `oauth.clientId`).
+ */
+export function mcpStateHint(state: McpState): 'auth' | 'clientRegistration' | undefined {
+  switch (state) {
+    case 'needs_auth':
+      return 'auth'
+    case 'needs_client_registration':
+      return 'clientRegistration'
+    case 'connected':
+    case 'disabled':
+    case 'failed':
+      return undefined
+  }
+}
+
+/** The terminal command that signs in to the MCP server `name` (data, not translated). */
+export function mcpAuthCommand(name: string): string {
+  return `opencode mcp auth ${name}`
+}
+
 /** Colour of an MCP state: connected green, disabled grey, failed red, the two auth states amber. */
 export function mcpStateTone(state: McpState): StatusTone {
   switch (state) {

@@ -161,11 +161,24 @@ export default {
     lspNone: 'LSP 0',
     lspUnknown: 'LSP …',
     summary: '{mcp} · {lsp}',
+    /** An MCP row's button; `{name}` is the server's name (the accessible name of the icon-less button). */
+    connect: 'Connect',
+    disconnect: 'Disconnect',
+    connectLabel: 'Connect {name}',
+    disconnectLabel: 'Disconnect {name}',
+    connecting: 'Connecting…',
+    disconnecting: 'Disconnecting…',
+    /** The server refused a Connect / Disconnect: its reason follows. */
+    connectFailed: 'Could not connect: {message}',
+    disconnectFailed: 'Could not disconnect: {message}',
+    /** Under a `needs_auth` row, before the command (shown as code). */
+    authHint: 'Sign in from a terminal on the OpenCode server’s machine, then press Connect:',
+    clientRegistrationHint: 'The server does not register OpenCode by itself: add a client ID under this server’s oauth settings in opencode.json, then press Connect.',
     state: {
       connected: 'Connected',
       disabled: 'Disabled',
       failed: 'Failed',
-      needsAuth: 'Needs authentication',
+      needsAuth: 'Needs authorization',
       needsClientRegistration: 'Needs client registration',
       error: 'Error',
     },
