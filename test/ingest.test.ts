@@ -87,18 +87,31 @@ async function setup(opts: { cursors?: number[]; factory?: IDBFactory } = {}) {
 }
 
 describe('Ingest', () => {
-  it('batches the frames of one flush window into one append, then pumps the tabs once', async () => {
+  it('sends an event after a quiet window at once, with the frames that came in the same task', async () => {
     const { clock, ingest, calls } = await setup()
+    ingest.frame(frame(idle('evt_1')))
+    ingest.frame(frame(idle('evt_2')))
+    await clock.advance(0)
+    expect(calls.accepted.map((batch) => batch.map((e) => e.id))).toEqual([['evt_1', 'evt_2']])
+    expect(calls.accepted[0].map((e) => e.cursor)).toEqual([1, 2])
+    expect(calls.pumps).toBe(1)
+  })
+
+  it('under a stream of events, batches one flush window into one append, then pumps the tabs once', async () => {
+    const { clock, ingest, calls } = await setup()
+    ingest.frame(frame(idle('evt_0')))
+    await clock.advance(0)
+    expect(calls.accepted).toHaveLength(1)
     ingest.frame(frame(idle('evt_1')))
     await clock.advance(5)
     ingest.frame(frame(idle('evt_2')))
     ingest.frame(frame(idle('evt_3')))
     await clock.advance(FLUSH_MS - 6)
-    expect(calls.accepted).toEqual([])
+    expect(calls.accepted).toHaveLength(1)
     await clock.advance(1)
-    expect(calls.accepted.map((batch) => batch.map((e) => e.id))).toEqual([['evt_1', 'evt_2', 'evt_3']])
-    expect(calls.accepted[0].map((e) => e.cursor)).toEqual([1, 2, 3])
-    expect(calls.pumps).toBe(1)
+    expect(calls.accepted.slice(1).map((batch) => batch.map((e) => e.id))).toEqual([['evt_1', 'evt_2', 'evt_3']])
+    expect(calls.accepted[1].map((e) => e.cursor)).toEqual([2, 3, 4])
+    expect(calls.pumps).toBe(2)
   })
 
   it('shows every queued event to the host before it has a cursor, live or recovered', async () => {

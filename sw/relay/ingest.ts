@@ -2,11 +2,16 @@
  * The relay's ingest: from an upstream frame (or a recovered event) to the event log.
  *
  * Pipeline: upstream frame → (sync twin → seq tracking + bus shape; transport noise dropped) →
- * pending batch, flushed every `flushMs` (~16 ms) → cursors assigned by the event log (live
+ * pending batch → cursors assigned by the event log (live
  * events: at once, written to IndexedDB behind; recovered events: after a duplicate check in the
  * database) → the host pumps every tab. It also owns the per-aggregate seq positions (what a
  * catch-up asks `/sync/history` for), the storage health shown in the status (retried while it
  * fails) and the log's periodic compaction.
+ *
+ * Batching is adaptive: an event that arrives after a quiet `flushMs` is flushed on the next task
+ * (the frames of one network chunk still share its batch), so a lone token is never held for the
+ * window; under a stream of events at most one flush runs per `flushMs` (~16 ms), which bounds the
+ * appends, the tabs' messages and their renders.
  *
  * It knows nothing of tabs, the connection or catch-up: it reports to a narrow {@link IngestHost}
  * (implemented by `RelayHub`), and the catch-up runner feeds it through {@link CatchUpSink}.
@@ -40,7 +45,7 @@ export interface IngestHost {
 
 /** Tunables of the ingest, ms. */
 export interface IngestOptions {
-  /** Batch window for persistence and fan-out, ms. */
+  /** Batch window for persistence and fan-out under load, ms: at most one flush per window (a quiet stream's event goes at once). */
   flushMs: number
   /** Least time between two compactions of the log, ms (checked after each flush). */
   compactEveryMs: number
@@ -70,6 +75,8 @@ export class Ingest implements CatchUpSink {
   private health: RelayStatus['storage'] = { ok: true }
   private lastCompact = 0
   private lastReceived = 0
+  /** Epoch ms when the last batch was taken for the log (adaptive batching). */
+  private lastFlushAt = Number.NEGATIVE_INFINITY
 
   constructor(
     private readonly deps: { clock: Clock },
@@ -218,10 +225,12 @@ export class Ingest implements CatchUpSink {
     if (recovered) event.recovered = true
     this.pending.push(event)
     if (this.flushTimer === undefined) {
+      // Quiet: on the next task. Busy: when the window since the last flush ends.
+      const wait = Math.max(0, this.lastFlushAt + this.options.flushMs - this.deps.clock.now())
       this.flushTimer = this.deps.clock.setTimeout(() => {
         this.flushTimer = undefined
         void this.flush()
-      }, this.options.flushMs)
+      }, wait)
     }
   }
 
@@ -252,6 +261,7 @@ export class Ingest implements CatchUpSink {
     if (!log || this.pending.length === 0) return
     const batch = this.pending
     const seqs = [...this.pendingSeqs.values()]
+    this.lastFlushAt = this.deps.clock.now()
     this.pending = []
     this.pendingSeqs.clear()
     // Live events fan out as soon as they have cursors; the log writes them behind (with their
