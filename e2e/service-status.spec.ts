@@ -156,6 +156,90 @@ test('the sidebar shows MCP and LSP servers with their states, opens by keyboard
   await expect(popover).toHaveCount(0)
 })
 
+test('an MCP server is disconnected and connected again from its row, by keyboard; a refusal shows the server’s reason in the row', async ({ stack, page }) => {
+  await page.setViewportSize({ width: 1280, height: 800 })
+  await openProject(page, stack)
+  const server = truth(stack)
+  await expect(page.getByTestId('service-status-label')).toHaveText('MCP 1/2 · LSP 0')
+  await page.getByTestId('service-status').click()
+  const echo = mcpRow(page, 'echo')
+  await expect(echo).toHaveAttribute('data-state', 'connected')
+
+  // Disconnect, held at the network so the busy button can be seen; the server agrees afterwards.
+  let release: () => void = () => undefined
+  const held = new Promise<void>((resolve) => (release = resolve))
+  const disconnectEndpoint = (url: URL) => url.pathname === '/mcp/echo/disconnect'
+  await page.route(disconnectEndpoint, async (route) => {
+    await held
+    await route.continue()
+  })
+  const disconnect = page.getByRole('button', { name: 'Disconnect echo' })
+  await disconnect.focus()
+  await page.keyboard.press('Enter')
+  const action = echo.getByTestId('mcp-action')
+  await expect(action).toHaveAttribute('aria-busy', 'true')
+  await expect(action).toHaveText('Disconnecting…')
+  release()
+  await expect(echo).toHaveAttribute('data-state', 'disabled')
+  await expect(echo.getByTestId('server-state')).toHaveText('Disabled')
+  expect((await server.mcp()).echo).toEqual({ status: 'disabled' })
+  await expect(page.getByTestId('service-status-label')).toHaveText('MCP 0/2 · LSP 0')
+  await page.unroute(disconnectEndpoint)
+
+  // The same button, now Connect echo, keeps the focus: Enter connects it again.
+  const connect = page.getByRole('button', { name: 'Connect echo' })
+  await expect(connect).toBeFocused()
+  await expect(action).toHaveAttribute('aria-busy', 'false')
+  await page.keyboard.press('Enter')
+  await expect(echo).toHaveAttribute('data-state', 'connected')
+  await expect(echo.getByTestId('server-state')).toHaveText('Connected')
+  expect((await server.mcp()).echo).toEqual({ status: 'connected' })
+  await expect(page.getByRole('button', { name: 'Disconnect echo' })).toBeFocused()
+  await expect(page.getByTestId('service-status-label')).toHaveText('MCP 1/2 · LSP 0')
+
+  // Connecting the broken server tries again: still failed, with the spawn error, nothing else breaks.
+  const broken = mcpRow(page, 'broken')
+  await page.getByRole('button', { name: 'Connect broken' }).click()
+  await expect(broken.getByTestId('mcp-action')).toHaveAttribute('aria-busy', 'false')
+  await expect(broken).toHaveAttribute('data-state', 'failed')
+  await expect(broken).toContainText(MISSING_COMMAND)
+  expect((await server.mcp()).broken).toMatchObject({ status: 'failed' })
+
+  // A refusal: the server's reason in the row, the row as it was.
+  await page.route(disconnectEndpoint, (route) =>
+    route.fulfill({ status: 404, contentType: 'application/json', body: JSON.stringify({ name: 'McpServerNotFoundError', data: { message: 'MCP server echo not found' } }) }),
+  )
+  await page.getByRole('button', { name: 'Disconnect echo' }).click()
+  await expect(echo.getByTestId('server-action-error')).toHaveText('Could not disconnect: MCP server echo not found')
+  await expect(echo).toHaveAttribute('data-state', 'connected')
+  await page.unroute(disconnectEndpoint)
+  expect((await server.mcp()).echo).toEqual({ status: 'connected' })
+
+  // Servers that need authorization (answers stubbed: no OAuth server here) say what to do.
+  const mcpEndpoint = (url: URL) => url.pathname === '/mcp'
+  await page.route(mcpEndpoint, (route) =>
+    route.fulfill({
+      status: 200,
+      contentType: 'application/json',
+      body: JSON.stringify({
+        echo: { status: 'connected' },
+        linear: { status: 'needs_auth' },
+        corp: { status: 'needs_client_registration', error: 'Server does not support dynamic client registration' },
+      }),
+    }),
+  )
+  await page.getByTestId('service-status-refresh').click()
+  const linear = mcpRow(page, 'linear')
+  await expect(linear.getByTestId('server-state')).toHaveText('Needs authorization')
+  await expect(linear.getByTestId('server-hint')).toHaveText('Sign in from a terminal on the OpenCode server’s machine, then press Connect: opencode mcp auth linear')
+  await expect(page.getByRole('button', { name: 'Connect linear' })).toBeVisible()
+  const corp = mcpRow(page, 'corp')
+  await expect(corp.getByTestId('server-state')).toHaveText('Needs client registration')
+  await expect(corp.getByTestId('server-error')).toHaveText('Server does not support dynamic client registration')
+  await expect(corp.getByTestId('server-hint')).toContainText('add a client ID')
+  await page.unroute(mcpEndpoint)
+})
+
 test('at 390×844 the button fits the drawer’s footer and the popover fits the screen', async ({ stack, page }) => {
   await page.setViewportSize({ width: 390, height: 844 })
   await openProject(page, stack)
@@ -163,6 +247,8 @@ test('at 390×844 the button fits the drawer’s footer and the popover fits the
   const button = page.getByTestId('service-status')
   await expect(button).toBeVisible()
   await expect(page.getByTestId('service-status-label')).toHaveText('MCP 1/2 · LSP 0')
+  // The drawer slides in: measure it where it stops.
+  await page.locator('aside.sidebar').evaluate((el) => Promise.all(el.getAnimations({ subtree: true }).map((a) => a.finished)))
   const sidebar = await page.locator('aside.sidebar').boundingBox()
   const buttonBox = await button.boundingBox()
   if (!sidebar || !buttonBox) throw new Error('not laid out')
