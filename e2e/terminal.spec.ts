@@ -3,8 +3,11 @@
  * against the real `opencode serve`: the WebSocket (`GET /pty/{id}/connect`) carries a single-use
  * ticket from `POST /pty/{id}/connect-token` (what lets it pass Basic auth without a header), so
  * no secret lands in a URL. A command's output shows in xterm; after a reload the same PTY
- * reattaches (same id, the server still lists it, its output replayed); `exit` shows the exited
- * state; a second terminal opens beside it; the panel works at 390×844.
+ * reattaches (same id, the server still lists it, its output replayed); `exit 3` shows "exited
+ * (code 3)" (the `pty.exited` event's code); a second terminal opens beside it; a tab is renamed
+ * (`PUT /pty/{id}` title: the server keeps it) and Esc cancels a rename; the shell picker
+ * (`GET /pty/shells`) starts a chosen shell (`POST /pty` `command`) and remembers it over a reload;
+ * the panel works at 390×844. Writes the README's screenshot, e2e/terminal-screenshot.png.
  *
  * The shared fixture's fault proxy carries no WebSocket upgrades, so a TCP splitter in front of it
  * sends the WebSocket connections straight to the server (the app's CSP allows `ws: wss:`).
@@ -14,6 +17,8 @@ import { startScriptedModel, type ScriptedModel } from '../test/support/scripted
 import { startOpencode, type OpencodeServer } from '../test/support/opencode-server.ts'
 import { ServerApi } from '../test/support/server-api.ts'
 import { createServer, connect, type Server } from 'node:net'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { startStaticServer, type StaticServer } from '../src/cli/static-server.ts'
 import { startFaultProxy, type FaultProxy } from '../test/support/fault-proxy.ts'
@@ -83,6 +88,15 @@ const test = base.extend<{ stack: TermStack }>({
 interface PtyInfo {
   id: string
   status: string
+  title: string
+  command: string
+}
+
+/** A string field of a JSON value, '' when missing. */
+function str(x: unknown, key: string): string {
+  if (typeof x !== 'object' || x === null || !(key in x)) return ''
+  const value: unknown = Reflect.get(x, key)
+  return typeof value === 'string' ? value : ''
 }
 
 async function listPtys(stack: TermStack): Promise<PtyInfo[]> {
@@ -91,7 +105,7 @@ async function listPtys(stack: TermStack): Promise<PtyInfo[]> {
   expect(res.ok).toBe(true)
   const json: unknown = await res.json()
   if (!Array.isArray(json)) throw new Error('GET /pty: not an array')
-  return json.flatMap((x: unknown) => (typeof x === 'object' && x !== null && 'id' in x && typeof x.id === 'string' ? [{ id: x.id, status: 'status' in x ? String(x.status) : '' }] : []))
+  return json.flatMap((x: unknown) => (str(x, 'id') ? [{ id: str(x, 'id'), status: str(x, 'status'), title: str(x, 'title'), command: str(x, 'command') }] : []))
 }
 
 async function openSession(page: Page, stack: TermStack, sessionID: string): Promise<void> {
@@ -129,6 +143,10 @@ test('Terminal runs a shell over the PTY API with a connect ticket, reattaches a
   await expect(tab).toHaveAttribute('data-state', 'open')
   const ptyID = await tab.getAttribute('data-pty-id')
   expect(ptyID).toMatch(/^pty_/)
+  // The tab names the shell the server started (its default: no shell chosen).
+  const started = (await listPtys(stack)).find((p) => p.id === ptyID)
+  expect(started?.command).toMatch(/^\//)
+  await expect(tab.getByTestId('terminal-shell')).toHaveText(started?.command.split('/').pop() ?? '')
 
   await type(page, 'echo relay-$((6*7))')
   await expect(screen(page)).toContainText('relay-42')
@@ -164,10 +182,35 @@ test('Terminal runs a shell over the PTY API with a connect ticket, reattaches a
   await expect(screen(page)).toContainText('second-2')
   await expect.poll(async () => (await listPtys(stack)).length).toBe(2)
 
-  // `exit` in the first: its state says so; the server drops the PTY.
+  // Rename the first by double-click: Enter saves, on the server too (PUT /pty/{id} title).
+  const firstTab = page.getByTestId('terminal-tab').first()
+  await firstTab.dblclick()
+  const rename = page.getByTestId('terminal-rename-input')
+  await expect(rename).toBeFocused()
+  await rename.fill('build logs')
+  await rename.press('Enter')
+  await expect(firstTab.getByTestId('terminal-title')).toHaveText('build logs')
+  await expect(firstTab).toBeFocused()
+  await expect.poll(async () => (await listPtys(stack)).find((p) => p.id === ptyID)?.title).toBe('build logs')
+  // Esc cancels; the Rename button (keyboard: F2 on the tab) opens the same field.
+  await page.getByTestId('terminal-rename').click()
+  await rename.fill('nope')
+  await rename.press('Escape')
+  await expect(rename).toHaveCount(0)
+  await expect(firstTab.getByTestId('terminal-title')).toHaveText('build logs')
+  await firstTab.press('F2')
+  await expect(rename).toBeFocused()
+  await rename.press('Escape')
+  // The server's title survives a reload.
+  await page.reload()
+  await expect(page.getByTestId('connection-badge').first()).toHaveAttribute('data-state', 'connected')
+  await page.getByTestId('tab-terminal').click()
+  await expect(page.getByTestId('terminal-tab').first().getByTestId('terminal-title')).toHaveText('build logs')
+
+  // `exit 3` in the first: its state says so, with the code (the `pty.exited` event); the server drops the PTY.
   await page.getByTestId('terminal-tab').first().click()
-  await type(page, 'exit')
-  await expect(page.getByTestId('terminal-status')).toContainText('exited')
+  await type(page, 'exit 3')
+  await expect(page.getByTestId('terminal-status')).toContainText('exited (code 3)')
   await expect.poll(async () => (await listPtys(stack)).map((p) => p.id)).not.toContain(ptyID)
 
   // Close the exited tab; the second one remains and still works.
@@ -206,4 +249,74 @@ test('Terminal is usable at 390×844', async ({ stack, page }) => {
     })
     .toBeLessThan(60)
   await page.screenshot({ path: '/tmp/pw-term/terminal-390.png' })
+})
+
+test('Terminal: the shell picker starts the chosen shell and remembers it', async ({ stack, page }) => {
+  const session = await stack.api.createSession('terminal-shells')
+  await openSession(page, stack, session.id)
+  await page.getByTestId('tab-terminal').click()
+  const picker = page.getByRole('combobox', { name: 'Shell' })
+  await expect(picker).toBeVisible()
+  await expect(picker).toHaveValue('')
+  const shells = await picker.locator('option').evaluateAll((options) => options.map((o) => (o instanceof HTMLOptionElement ? o.value : '')))
+  expect(shells).toContain('/bin/sh')
+
+  // By keyboard: focus the picker, choose sh, then "New terminal".
+  await picker.focus()
+  await picker.selectOption('/bin/sh')
+  await page.getByTestId('terminal-new').click()
+  const tab = page.getByTestId('terminal-tab')
+  await expect(tab).toHaveAttribute('data-state', 'open')
+  await expect(tab.getByTestId('terminal-shell')).toHaveText('sh')
+  const ptyID = await tab.getAttribute('data-pty-id')
+  await expect.poll(async () => (await listPtys(stack)).find((p) => p.id === ptyID)?.command).toBe('/bin/sh')
+  await type(page, 'echo "shell=$0"')
+  await expect(screen(page)).toContainText('shell=')
+
+  // Remembered per browser: after a reload the picker still says sh.
+  await page.reload()
+  await expect(page.getByTestId('connection-badge').first()).toHaveAttribute('data-state', 'connected')
+  await page.getByTestId('tab-terminal').click()
+  await expect(page.getByRole('combobox', { name: 'Shell' })).toHaveValue('/bin/sh')
+  expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('opencode-relay:terminal-shell:')).length)).toBe(1)
+
+  // Back to the default: a new terminal without `command`, the server's default shell.
+  await page.getByRole('combobox', { name: 'Shell' }).selectOption('')
+  await page.getByTestId('terminal-new').click()
+  await expect(page.getByTestId('terminal-tab')).toHaveCount(2)
+  const second = await page.getByTestId('terminal-tab').nth(1).getAttribute('data-pty-id')
+  await expect.poll(async () => (await listPtys(stack)).find((p) => p.id === second)?.command).not.toBe('/bin/sh')
+})
+
+test('Terminal hides the shell picker when the server cannot list shells', async ({ stack, page }) => {
+  await page.route('**/pty/shells*', (route) => route.fulfill({ status: 500, contentType: 'application/json', body: '{"name":"Error","data":{"message":"no"}}' }))
+  const session = await stack.api.createSession('terminal-no-shells')
+  await openSession(page, stack, session.id)
+  await page.getByTestId('tab-terminal').click()
+  await page.getByTestId('terminal-new').click()
+  await expect(page.getByTestId('terminal-tab')).toHaveAttribute('data-state', 'open')
+  await expect(page.getByTestId('terminal-shell-select')).toHaveCount(0)
+  await expect(page.locator('[data-testid="toast"][data-kind="error"]')).toHaveCount(0)
+})
+
+test('Terminal screenshot for the README (desktop)', async ({ stack, page }) => {
+  await page.setViewportSize({ width: 1280, height: 720 })
+  mkdirSync(join(stack.directory, 'src'), { recursive: true })
+  writeFileSync(join(stack.directory, 'README.md'), '# demo\n')
+  writeFileSync(join(stack.directory, 'package.json'), '{}\n')
+  writeFileSync(join(stack.directory, 'src', 'app.ts'), 'export {}\n')
+  const session = await stack.api.createSession('terminal-screenshot')
+  await openSession(page, stack, session.id)
+  await page.getByTestId('tab-terminal').click()
+  await page.getByTestId('terminal-new').click()
+  await expect(page.getByTestId('terminal-tab')).toHaveAttribute('data-state', 'open')
+  await type(page, 'echo hello from relay && ls')
+  await expect(screen(page)).toContainText('hello from relay')
+  await expect(screen(page)).toContainText('package.json')
+  await page.getByTestId('terminal-new').click()
+  await expect(page.getByTestId('terminal-tab')).toHaveCount(2)
+  await expect(page.getByTestId('terminal-tab').nth(1)).toHaveAttribute('data-state', 'open')
+  await page.getByTestId('terminal-tab').first().click()
+  await expect(screen(page)).toContainText('hello from relay')
+  await page.screenshot({ path: 'e2e/terminal-screenshot.png' })
 })
