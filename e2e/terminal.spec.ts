@@ -48,11 +48,10 @@ async function startSplitter(httpPort: number, wsPort: number): Promise<{ url: s
 }
 
 /**
- * No password here: with `OPENCODE_SERVER_PASSWORD` set, this stack's relay did not connect (its
- * SSE stream timed out, unrelated to the Terminal); the ticketed WebSocket is used all the same,
- * and Basic auth + ticket was checked against the real server in a Node probe.
+ * The server runs with `OPENCODE_SERVER_PASSWORD`: REST and the relay's stream send Basic auth,
+ * the terminal's WebSocket a single-use ticket (no password in any URL).
  */
-const PASSWORD: string | undefined = undefined
+const PASSWORD: string | undefined = 'terminal-secret'
 
 interface TermStack {
   model: ScriptedModel
@@ -319,4 +318,19 @@ test('Terminal screenshot for the README (desktop)', async ({ stack, page }) => 
   await page.getByTestId('terminal-tab').first().click()
   await expect(screen(page)).toContainText('hello from relay')
   await page.screenshot({ path: 'e2e/terminal-screenshot.png' })
+})
+
+test('Terminal on a server without PTY support says so, offers no new terminal, and leaves the chat alone', async ({ stack, page }) => {
+  // A server (or a proxy in front of it) without the PTY API: `GET /pty` is 404.
+  await page.route(/\/pty\?/, (route) =>
+    route.request().method() === 'GET' ? route.fulfill({ status: 404, contentType: 'text/plain', body: 'Not Found' }) : route.continue(),
+  )
+  const session = await stack.api.createSession('terminal-unsupported')
+  await stack.api.prompt(session.id, 'stream 3')
+  await openSession(page, stack, session.id)
+  await page.getByTestId('tab-terminal').click()
+  await expect(page.getByTestId('terminal-unsupported')).toContainText('This server offers no terminals')
+  await expect(page.getByTestId('terminal-new')).toHaveCount(0)
+  await page.getByTestId('tab-chat').click()
+  await expect(page.getByText('alpha0 bravo1 charlie2 END')).toBeVisible()
 })

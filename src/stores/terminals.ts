@@ -48,6 +48,8 @@ export interface ProjectTerminals {
   active?: string
   loading: boolean
   error?: string
+  /** The server has no PTY API: `GET /pty` answered 404 (a build or proxy without terminals). */
+  unsupported?: boolean
 }
 
 /**
@@ -144,9 +146,11 @@ export const useTerminalsStore = defineStore('terminals', () => {
         } else entries[pty.id] = { id: pty.id, directory, title: pty.title, shell: shellName(pty.command), state: 'connecting' }
       }
       p.error = undefined
+      p.unsupported = false
       persist(directory)
     } catch (err) {
       p.error = errorMessage(err)
+      p.unsupported = httpStatus(err) === 404
     } finally {
       p.loading = false
     }

@@ -7,6 +7,8 @@ export default {
     close: 'Close {title}',
     newTerminal: 'New terminal',
     listFailed: 'Could not list terminals: {error}',
+    /** `GET /pty` answered 404: this server (or a proxy in front of it) offers no terminals. */
+    unsupported: 'This server offers no terminals: it has no PTY API ({error}). The chat and the other panels work as usual.',
     empty: 'No terminal in this project yet.',
     start: 'Start a terminal',
     createFailed: 'New terminal failed: {error}',
