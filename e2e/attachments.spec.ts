@@ -109,3 +109,20 @@ test('images attached by picker, paste and drop reach the server and the model, 
   // Shown at a visible size even for a 1×1 image.
   expect((await thumbs.first().boundingBox())?.width ?? 0).toBeGreaterThanOrEqual(48)
 })
+
+test('a PDF attached by drop is stored by the server as a file part with its type and name, and shown in the transcript', async ({ stack, page }) => {
+  const session = await stack.api.createSession('pdf')
+  await openSession(page, stack, session.id)
+  const input = page.getByTestId('prompt-input')
+  await input.fill('read the spec')
+  await transferFile(page, 'drop', 'spec.pdf', 'application/pdf', PDF)
+  await expect(page.getByTestId('file-attachment').filter({ hasText: 'spec.pdf' })).toHaveCount(1)
+  await input.press('Enter')
+  await expect(assistantText(page).last()).toBeVisible({ timeout: 45_000 })
+  await stack.api.waitIdle(session.id)
+  const user = (await stack.api.messages(session.id)).find((m) => m.info.role === 'user')
+  const files = (user?.parts ?? []).flatMap((p) => (p.type === 'file' ? [p] : []))
+  expect(files.map((f) => [f.mime, f.filename, f.url])).toEqual([['application/pdf', 'spec.pdf', `data:application/pdf;base64,${PDF.toString('base64')}`]])
+  const bubble = page.locator(`[data-testid="message"][data-message-id="${user?.info.id ?? ''}"]`)
+  await expect(bubble).toContainText('spec.pdf')
+})
