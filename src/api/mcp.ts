@@ -1,6 +1,6 @@
 /**
  * Connecting and disconnecting a project's MCP servers on `opencode serve`: the SDK's v2 client
- * (`@opencode-ai/sdk/v2/client`), built the way src/api/opencode.ts builds it (same base URL
+ * (`@opencode-ai/sdk/v2/client`), built by `sdkClient` of src/api/opencode.ts (base URL
  * normalisation and Basic auth), with the project's absolute `directory` as the `directory` query
  * parameter. Every method throws an `Error` whose `cause` holds the HTTP status and the server's
  * error body (read it with `serverErrorMessage` of src/api/opencode.ts), or a network error.
@@ -10,9 +10,8 @@
  * `POST /mcp/{name}/auth/authenticate` (which opens a browser on the server's machine) waits for
  * it; a browser tab elsewhere cannot finish that flow, so the UI points to `opencode mcp auth`.
  */
-import { createOpencodeClient, type OpencodeClient } from '@opencode-ai/sdk/v2/client'
 import type { ServerConfig } from '../../sw/shared/protocol.ts'
-import { basicAuthHeader, normalizeServerUrl, type OpencodeApiOptions } from './opencode.ts'
+import { sdkClient, type OpencodeApiOptions } from './opencode.ts'
 
 /** What a row's button asks the server to do. */
 export type McpConnection = 'connect' | 'disconnect'
@@ -41,12 +40,7 @@ const THROW = { throwOnError: true } as const
  * @param options a fetch implementation (tests pass a fake); the global `fetch` at call time by default.
  */
 export function createMcpApi(server: ServerConfig, options: OpencodeApiOptions = {}): McpControlApi {
-  const baseUrl = normalizeServerUrl(server.url)
-  const headers: Record<string, string> = {}
-  const auth = basicAuthHeader(server)
-  if (auth) headers.authorization = auth
-  const fetchImpl: typeof fetch = (input, init) => (options.fetch ?? globalThis.fetch)(input, init)
-  const client: OpencodeClient = createOpencodeClient({ baseUrl, headers, fetch: fetchImpl })
+  const client = sdkClient(server, options)
   return {
     async connect(directory, name) {
       await client.mcp.connect({ directory, name }, THROW)

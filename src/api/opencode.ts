@@ -311,16 +311,26 @@ function deadline(signal: AbortSignal | undefined): AbortSignal {
 }
 
 /**
+ * The SDK's v2 client for one server, as every REST module of the app builds it: the normalized
+ * base URL, `Authorization: Basic …` when a password is set, and `options.fetch` (tests) or the
+ * global `fetch` looked up at call time.
+ * @param server base URL and optional Basic-auth credentials.
+ */
+export function sdkClient(server: ServerConfig, options: OpencodeApiOptions = {}): OpencodeClient {
+  const headers: Record<string, string> = {}
+  const auth = basicAuthHeader(server)
+  if (auth) headers.authorization = auth
+  const fetchImpl: typeof fetch = (input, init) => (options.fetch ?? globalThis.fetch)(input, init)
+  return createOpencodeClient({ baseUrl: normalizeServerUrl(server.url), headers, fetch: fetchImpl })
+}
+
+/**
  * Creates the typed API for one server.
  * @param server base URL and optional Basic-auth credentials.
  */
 export function createOpencodeApi(server: ServerConfig, options: OpencodeApiOptions = {}): OpencodeApi {
   const baseUrl = normalizeServerUrl(server.url)
-  const headers: Record<string, string> = {}
-  const auth = basicAuthHeader(server)
-  if (auth) headers.authorization = auth
-  const fetchImpl: typeof fetch = (input, init) => (options.fetch ?? globalThis.fetch)(input, init)
-  const client: OpencodeClient = createOpencodeClient({ baseUrl, headers, fetch: fetchImpl })
+  const client = sdkClient(server, options)
 
   return {
     baseUrl,

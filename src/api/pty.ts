@@ -1,12 +1,11 @@
 /**
- * PTY calls that src/api/opencode.ts does not make, on the SDK's v2 client built the same way
- * (`createOpencodeClient`, the server's base URL, Basic auth when a password is set, errors thrown
- * with the server's message and `cause.status`).
+ * PTY calls that src/api/opencode.ts does not make, on the SDK's v2 client from its `sdkClient`
+ * (the server's base URL, Basic auth when a password is set; errors thrown with the server's
+ * message and `cause.status`).
  */
-import { createOpencodeClient } from '@opencode-ai/sdk/v2/client'
 import type { Pty } from '@opencode-ai/sdk/v2/types'
 import type { ServerConfig } from '../../sw/shared/protocol.ts'
-import { basicAuthHeader, normalizeServerUrl } from './opencode.ts'
+import { sdkClient } from './opencode.ts'
 
 /** The PTY calls of {@link createPtyApi}. */
 export interface PtyApi {
@@ -23,11 +22,7 @@ export interface PtyApi {
  * @param options.fetch fetch to use (tests); the global one by default
  */
 export function createPtyApi(server: ServerConfig, options: { fetch?: typeof fetch } = {}): PtyApi {
-  const headers: Record<string, string> = {}
-  const auth = basicAuthHeader(server)
-  if (auth) headers.authorization = auth
-  const fetchImpl: typeof fetch = (input, init) => (options.fetch ?? globalThis.fetch)(input, init)
-  const client = createOpencodeClient({ baseUrl: normalizeServerUrl(server.url), headers, fetch: fetchImpl })
+  const client = sdkClient(server, options)
   return {
     async renamePty(directory, ptyID, title) {
       return (await client.pty.update({ directory, ptyID, title }, { throwOnError: true })).data
