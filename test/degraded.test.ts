@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { DegradedMode, POLL_BUSY_MS, POLL_IDLE_MS, type DegradedHost } from '../sw/relay/degraded.ts'
+import { DegradedMode, POLL_BUSY_MS, POLL_IDLE_MS, restAnswers, type DegradedHost } from '../sw/relay/degraded.ts'
 import { FakeClock } from './support/fake-clock.ts'
 
 /** A host whose REST answers as told, counting polls. */
@@ -134,5 +134,32 @@ describe('DegradedMode: polling', () => {
     t.degraded.streamFailed('no-first-event', 'x')
     await t.clock.advance(POLL_IDLE_MS)
     expect(t.degraded.state).toBeUndefined()
+  })
+})
+
+describe('restAnswers (the REST probe)', () => {
+  const server = { url: 'http://opencode.test', password: 'pw' }
+
+  it('asks GET /global/health with Basic auth and is true only for a 2xx answer', async () => {
+    const clock = new FakeClock()
+    const seen: Array<{ url: string; auth: string | null }> = []
+    const answer = (status: number): typeof fetch => async (input, init) => {
+      seen.push({ url: String(input), auth: new Headers(init?.headers).get('authorization') })
+      return new Response('{}', { status })
+    }
+    expect(await restAnswers(server, { fetch: answer(200), clock }, 5_000)).toBe(true)
+    expect(await restAnswers(server, { fetch: answer(502), clock }, 5_000)).toBe(false)
+    expect(seen[0]).toEqual({ url: 'http://opencode.test/global/health', auth: `Basic ${btoa('opencode:pw')}` })
+    const refused: typeof fetch = () => Promise.reject(new TypeError('fetch failed'))
+    expect(await restAnswers(server, { fetch: refused, clock }, 5_000)).toBe(false)
+  })
+
+  it('gives up after its timeout when the server does not answer', async () => {
+    const clock = new FakeClock()
+    const hanging: typeof fetch = (_input, init) =>
+      new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))))
+    const answer = restAnswers(server, { fetch: hanging, clock }, 5_000)
+    await clock.advance(5_000)
+    expect(await answer).toBe(false)
   })
 })

@@ -19,6 +19,8 @@
  *   {@link HEARTBEAT_MAX_GAP_MS} apart; a buffered stream delivers them in bursts).
  */
 import type { Clock } from '../shared/clock.ts'
+import type { ServerConfig } from '../shared/protocol.ts'
+import { authHeaders } from './catch-up.ts'
 import { isSilentFailure, type StreamFailure } from './connection.ts'
 
 /** Silent stream failures in a row before REST is probed (one is what a sleep or a restart causes). */
@@ -163,5 +165,24 @@ export class DegradedMode {
         this.schedule(pollMs, false)
       })
     }, ms)
+  }
+}
+
+/**
+ * Whether `server` answers REST now: `GET /global/health` (OpenCode's health endpoint) with its
+ * Basic auth, 2xx within `timeoutMs` ms. Degraded mode's check that the server is up and only the
+ * stream is held. Never rejects: a network error, a non-2xx answer or the timeout is false.
+ */
+export async function restAnswers(server: ServerConfig, deps: { fetch: typeof fetch; clock: Clock }, timeoutMs: number): Promise<boolean> {
+  const controller = new AbortController()
+  const timer = deps.clock.setTimeout(() => controller.abort(), timeoutMs)
+  try {
+    const res = await deps.fetch(`${server.url}/global/health`, { headers: authHeaders(server), cache: 'no-store', signal: controller.signal })
+    await res.body?.cancel().catch(() => undefined)
+    return res.ok
+  } catch {
+    return false
+  } finally {
+    deps.clock.clearTimeout(timer)
   }
 }

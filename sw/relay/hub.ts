@@ -17,7 +17,7 @@ import { sameServer, serverIdentity, type LauncherStatus, type OpencodeEvent, ty
 import { authHeaders } from './catch-up.ts'
 import { CatchUpRunner, restReader } from './catch-up-runner.ts'
 import { DEFAULT_MAX_DELAY_MS, SseConnection, type ConnectionSnapshot } from './connection.ts'
-import { DegradedMode } from './degraded.ts'
+import { DegradedMode, restAnswers } from './degraded.ts'
 import type { Clock } from '../shared/clock.ts'
 import type { EventLog } from './log/event-log.ts'
 import { Ingest } from './ingest.ts'
@@ -161,7 +161,7 @@ export class RelayHub implements TabHost {
       },
     })
     this.degraded = new DegradedMode(deps.clock, {
-      probe: () => this.probeRest(),
+      probe: () => (this.server ? restAnswers(this.server, this.deps, this.options.probeTimeoutMs) : Promise.resolve(false)),
       poll: (first) => this.catchUps.poll(this.pollDirectories(), first),
       busy: () => this.busy.size > 0,
       changed: () => this.broadcastStatus(),
@@ -438,27 +438,6 @@ export class RelayHub implements TabHost {
   /** Logs the pending batch now and delivers it to the tabs (see `Ingest.flush`). */
   flushNow(): Promise<void> {
     return this.ingest.flush()
-  }
-
-  /**
-   * Whether the server answers REST now (`GET /global/health`, 2xx within
-   * {@link HubOptions.probeTimeoutMs}): degraded mode's check that the server is up and only the
-   * stream is held. Never rejects.
-   */
-  private async probeRest(): Promise<boolean> {
-    const server = this.server
-    if (!server) return false
-    const controller = new AbortController()
-    const timer = this.deps.clock.setTimeout(() => controller.abort(), this.options.probeTimeoutMs)
-    try {
-      const res = await this.deps.fetch(`${server.url}/global/health`, { headers: authHeaders(server), cache: 'no-store', signal: controller.signal })
-      await res.body?.cancel().catch(() => undefined)
-      return res.ok
-    } catch {
-      return false
-    } finally {
-      this.deps.clock.clearTimeout(timer)
-    }
   }
 
   /** What degraded mode polls: every directory with a seq position, and those tabs show. */
