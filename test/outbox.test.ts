@@ -1,0 +1,209 @@
+/**
+ * The outbox engine (sw/relay/outbox.ts) on a manual clock, an in-memory store and a fake server
+ * that records what it performed: exactly once across ambiguous failures, order per session, the
+ * server's truth before every send, and every state a user sees.
+ */
+import { describe, expect, it } from 'vitest'
+import { Outbox, OUTBOX_SETTLED_KEEP_MS, OutboxSendError, type OutboxAction, type OutboxEntry, type OutboxServer, type OutboxStore } from '../sw/relay/outbox.ts'
+import { FakeClock } from './support/fake-clock.ts'
+
+const DIR = '/tmp/project'
+
+class MemoryStore implements OutboxStore {
+  readonly rows = new Map<string, OutboxEntry>()
+  failing = false
+  all(): Promise<OutboxEntry[]> {
+    return Promise.resolve([...this.rows.values()].map((e) => ({ ...e })))
+  }
+  put(entry: OutboxEntry): Promise<void> {
+    if (this.failing) return Promise.reject(new Error('QuotaExceededError'))
+    this.rows.set(entry.id, { ...entry })
+    return Promise.resolve()
+  }
+  remove(id: string): Promise<void> {
+    this.rows.delete(id)
+    return Promise.resolve()
+  }
+}
+
+/** A server that keeps messages and pending requests, and can fail the next calls. */
+class FakeServer implements OutboxServer {
+  readonly messages = new Set<string>()
+  readonly pending = new Set<string>()
+  readonly performed: string[] = []
+  readonly deletedSessions = new Set<string>()
+  /** The next `perform` calls fail this way (after the request reached the server when `landed`). */
+  failures: Array<{ transient: boolean; message: string; landed?: boolean }> = []
+
+  messageState(_directory: string, sessionID: string, messageID: string): Promise<'exists' | 'missing' | 'session-gone'> {
+    if (this.deletedSessions.has(sessionID)) return Promise.resolve('session-gone')
+    return Promise.resolve(this.messages.has(messageID) ? 'exists' : 'missing')
+  }
+  requestPending(_directory: string, _kind: 'permission' | 'question', requestID: string): Promise<boolean> {
+    return Promise.resolve(this.pending.has(requestID))
+  }
+  perform(_directory: string, action: OutboxAction): Promise<void> {
+    const failure = this.failures.shift()
+    if (failure && !failure.landed) return Promise.reject(new OutboxSendError(failure.message, failure.transient))
+    const key = 'messageID' in action ? action.messageID : 'requestID' in action ? action.requestID : `abort:${action.sessionID}`
+    this.performed.push(key)
+    if ('messageID' in action) this.messages.add(action.messageID)
+    if ('requestID' in action) this.pending.delete(action.requestID)
+    return failure ? Promise.reject(new OutboxSendError(failure.message, true)) : Promise.resolve()
+  }
+}
+
+function setup(opts: { store?: MemoryStore; server?: FakeServer } = {}) {
+  const clock = new FakeClock()
+  const store = opts.store ?? new MemoryStore()
+  const server = opts.server ?? new FakeServer()
+  const net = { reachable: true }
+  const seen: OutboxEntry[][] = []
+  const outbox = new Outbox({ clock, random: () => 0.5, store, server, reachable: () => net.reachable, changed: (entries) => seen.push(entries.map((e) => ({ ...e }))) })
+  const state = (id: string) => outbox.list().find((e) => e.id === id)
+  return { clock, store, server, net, seen, outbox, state }
+}
+
+const prompt = (sessionID: string, messageID: string): OutboxAction => ({ kind: 'prompt', sessionID, messageID, body: { parts: [{ type: 'text', text: messageID }] } })
+
+describe('Outbox', () => {
+  it('writes an action to the store before sending it, then delivers it once', async () => {
+    const t = setup()
+    await t.outbox.add('msg_1', DIR, prompt('ses_1', 'msg_1'))
+    expect(t.seen[0]?.[0]?.state).toBe('pending')
+    await t.clock.advance(0)
+    expect(t.server.performed).toEqual(['msg_1'])
+    expect(t.state('msg_1')?.state).toBe('delivered')
+    expect(t.store.rows.get('msg_1')?.state).toBe('delivered')
+  })
+
+  it('never sends twice: a send cut after it reached the server is found there on the retry', async () => {
+    const t = setup()
+    t.server.failures.push({ transient: true, message: 'network error: terminated', landed: true })
+    await t.outbox.add('msg_1', DIR, prompt('ses_1', 'msg_1'))
+    await t.clock.advance(0)
+    expect(t.state('msg_1')).toMatchObject({ state: 'pending', error: 'network error: terminated' })
+    await t.clock.advance(60_000)
+    expect(t.server.performed).toEqual(['msg_1'])
+    expect(t.state('msg_1')?.state).toBe('delivered')
+  })
+
+  it('retries transient failures with backoff, and at once when kicked (the server came back)', async () => {
+    const t = setup()
+    t.server.failures.push({ transient: true, message: 'HTTP 502' }, { transient: true, message: 'HTTP 502' })
+    await t.outbox.add('msg_1', DIR, prompt('ses_1', 'msg_1'))
+    await t.clock.advance(0)
+    const first = t.state('msg_1')?.nextAttemptAt ?? 0
+    expect(first).toBeGreaterThan(t.clock.now())
+    await t.clock.advance(first - t.clock.now())
+    expect(t.state('msg_1')).toMatchObject({ state: 'pending', attempts: 2 })
+    t.outbox.kick()
+    await t.clock.advance(0)
+    expect(t.state('msg_1')).toMatchObject({ state: 'delivered', attempts: 3 })
+    expect(t.server.performed).toEqual(['msg_1'])
+  })
+
+  it('waits while the server is unreachable, and a refusal fails the entry with the server\'s words until retried', async () => {
+    const t = setup()
+    t.net.reachable = false
+    await t.outbox.add('msg_1', DIR, prompt('ses_1', 'msg_1'))
+    await t.clock.advance(10_000)
+    expect(t.state('msg_1')?.state).toBe('pending')
+    t.net.reachable = true
+    t.server.failures.push({ transient: false, message: 'HTTP 400: model not found' })
+    t.outbox.kick()
+    await t.clock.advance(0)
+    expect(t.state('msg_1')).toMatchObject({ state: 'failed', error: 'HTTP 400: model not found' })
+    await t.clock.advance(120_000)
+    expect(t.server.performed).toEqual([])
+    expect(await t.outbox.retry('msg_1')).toBe(true)
+    await t.clock.advance(0)
+    expect(t.state('msg_1')?.state).toBe('delivered')
+  })
+
+  it('keeps the order within a session (a later prompt waits for an earlier failed one), not across sessions', async () => {
+    const t = setup()
+    t.server.failures.push({ transient: false, message: 'HTTP 400' })
+    await t.outbox.add('msg_1', DIR, prompt('ses_1', 'msg_1'))
+    await t.outbox.add('msg_2', DIR, prompt('ses_1', 'msg_2'))
+    await t.outbox.add('msg_3', DIR, prompt('ses_2', 'msg_3'))
+    await t.clock.advance(0)
+    expect(t.server.performed).toEqual(['msg_3'])
+    expect(t.state('msg_2')?.state).toBe('pending')
+    expect(await t.outbox.cancel('msg_1')).toBe(true)
+    await t.clock.advance(0)
+    expect(t.server.performed).toEqual(['msg_3', 'msg_2'])
+    expect(t.state('msg_1')).toMatchObject({ state: 'dropped', reason: 'cancelled' })
+  })
+
+  it('drops a reply whose request was answered elsewhere, and a prompt whose session was deleted', async () => {
+    const t = setup()
+    t.server.pending.add('per_live')
+    t.server.deletedSessions.add('ses_gone')
+    await t.outbox.add('permission-reply:per_old', DIR, { kind: 'permission-reply', sessionID: 'ses_1', requestID: 'per_old', reply: 'once' })
+    await t.outbox.add('permission-reply:per_live', DIR, { kind: 'permission-reply', sessionID: 'ses_3', requestID: 'per_live', reply: 'reject' })
+    await t.outbox.add('msg_x', DIR, prompt('ses_gone', 'msg_x'))
+    await t.clock.advance(0)
+    expect(t.state('permission-reply:per_old')).toMatchObject({ state: 'dropped', reason: 'the permission request was already answered' })
+    expect(t.state('permission-reply:per_live')?.state).toBe('delivered')
+    expect(t.state('msg_x')).toMatchObject({ state: 'dropped', reason: 'the session was deleted' })
+    expect(t.server.performed).toEqual(['per_live'])
+  })
+
+  it('an entry left "sending" by a relay that died is checked against the server after a restore, never sent twice', async () => {
+    const store = new MemoryStore()
+    const server = new FakeServer()
+    server.messages.add('msg_1')
+    store.rows.set('msg_1', { id: 'msg_1', directory: DIR, action: prompt('ses_1', 'msg_1'), state: 'sending', createdAt: 1, attempts: 1 })
+    store.rows.set('msg_2', { id: 'msg_2', directory: DIR, action: prompt('ses_1', 'msg_2'), state: 'pending', createdAt: 2, attempts: 0 })
+    const t = setup({ store, server })
+    await t.outbox.restore()
+    await t.clock.advance(0)
+    expect(server.performed).toEqual(['msg_2'])
+    expect(t.outbox.list().map((e) => [e.id, e.state])).toEqual([
+      ['msg_1', 'delivered'],
+      ['msg_2', 'delivered'],
+    ])
+  })
+
+  it('edits and cancels only what has not left; adding an id twice keeps one entry', async () => {
+    const t = setup()
+    t.net.reachable = false
+    await t.outbox.add('msg_1', DIR, prompt('ses_1', 'msg_1'))
+    await t.outbox.add('msg_1', DIR, prompt('ses_1', 'msg_1'))
+    expect(t.outbox.list()).toHaveLength(1)
+    expect(await t.outbox.edit('msg_1', { parts: [{ type: 'text', text: 'edited' }] })).toBe(true)
+    t.net.reachable = true
+    t.outbox.kick()
+    await t.clock.advance(0)
+    expect(t.store.rows.get('msg_1')?.action).toMatchObject({ body: { parts: [{ text: 'edited' }] } })
+    expect(await t.outbox.edit('msg_1', {})).toBe(false)
+    expect(await t.outbox.cancel('msg_1')).toBe(false)
+  })
+
+  it('forgets delivered and dropped entries after a while', async () => {
+    const t = setup()
+    await t.outbox.add('msg_1', DIR, prompt('ses_1', 'msg_1'))
+    await t.clock.advance(0)
+    expect(t.outbox.list()).toHaveLength(1)
+    await t.clock.advance(OUTBOX_SETTLED_KEEP_MS)
+    expect(t.outbox.list()).toHaveLength(0)
+    expect(t.store.rows.size).toBe(0)
+  })
+
+  it('refuses to queue what cannot be written, and keeps delivering when a later write fails', async () => {
+    const t = setup()
+    t.store.failing = true
+    await expect(t.outbox.add('msg_1', DIR, prompt('ses_1', 'msg_1'))).rejects.toThrow('QuotaExceededError')
+    expect(t.outbox.list()).toHaveLength(0)
+    t.store.failing = false
+    t.net.reachable = false
+    await t.outbox.add('msg_2', DIR, prompt('ses_1', 'msg_2'))
+    t.store.failing = true
+    t.net.reachable = true
+    t.outbox.kick()
+    await t.clock.advance(0)
+    expect(t.server.performed).toEqual(['msg_2'])
+    expect(t.state('msg_2')).toMatchObject({ state: 'delivered', error: 'not saved: QuotaExceededError' })
+  })
+})
