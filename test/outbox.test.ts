@@ -207,3 +207,23 @@ describe('Outbox', () => {
     expect(t.state('msg_2')).toMatchObject({ state: 'delivered', error: 'not saved: QuotaExceededError' })
   })
 })
+
+describe('DexieOutboxStore', () => {
+  it('keeps entries across a reopen (a reload, a browser restart), oldest first, and forgets removed ones', async () => {
+    const { IDBFactory, IDBKeyRange } = await import('fake-indexeddb')
+    const { DexieOutboxStore } = await import('../sw/relay/outbox-store.ts')
+    const indexedDB = new IDBFactory()
+    const first = new DexieOutboxStore('opencode-relay:test:outbox', { indexedDB, IDBKeyRange })
+    await first.put({ id: 'msg_2', directory: DIR, action: prompt('ses_1', 'msg_2'), state: 'pending', createdAt: 2, attempts: 0 })
+    await first.put({ id: 'msg_1', directory: DIR, action: prompt('ses_1', 'msg_1'), state: 'sending', createdAt: 1, attempts: 1 })
+    await first.put({ id: 'msg_3', directory: DIR, action: prompt('ses_1', 'msg_3'), state: 'pending', createdAt: 3, attempts: 0 })
+    await first.remove('msg_3')
+    first.close()
+    const again = new DexieOutboxStore('opencode-relay:test:outbox', { indexedDB, IDBKeyRange })
+    expect((await again.all()).map((e) => [e.id, e.state])).toEqual([
+      ['msg_1', 'sending'],
+      ['msg_2', 'pending'],
+    ])
+    again.close()
+  })
+})
