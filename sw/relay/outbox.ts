@@ -20,15 +20,21 @@
  * The engine knows no transport: the store ({@link OutboxStore}) and the server
  * ({@link OutboxServer}) are injected, so it runs in the SharedWorker, the leader tab or a test.
  */
+import type { OpencodeClient } from '@opencode-ai/sdk/v2/client'
 import type { Clock } from '../shared/clock.ts'
 import { computeBackoffMs } from '../shared/backoff.ts'
 
-/** What one outbox entry asks the server to do; the body is sent as is (the tab built it from the SDK's input types). */
+/** The body of `POST /session/{id}/prompt_async` (the SDK's `session.promptAsync` parameters without the path and query). */
+export type PromptBody = Omit<Parameters<OpencodeClient['session']['promptAsync']>[0], 'sessionID' | 'directory' | 'workspace' | 'messageID'>
+/** The body of `POST /session/{id}/command` (the SDK's `session.command` parameters without the path and query). */
+export type CommandBody = Omit<Parameters<OpencodeClient['session']['command']>[0], 'sessionID' | 'directory' | 'workspace' | 'messageID'>
+
+/** What one outbox entry asks the server to do; the bodies are the SDK's input types. */
 export type OutboxAction =
   /** `POST /session/{id}/prompt_async` with `messageID` in the body. */
-  | { kind: 'prompt'; sessionID: string; messageID: string; body: Readonly<Record<string, unknown>> }
+  | { kind: 'prompt'; sessionID: string; messageID: string; body: PromptBody }
   /** `POST /session/{id}/command` with `messageID` in the body. */
-  | { kind: 'command'; sessionID: string; messageID: string; body: Readonly<Record<string, unknown>> }
+  | { kind: 'command'; sessionID: string; messageID: string; body: CommandBody }
   /** `POST /permission/{requestID}/reply`. */
   | { kind: 'permission-reply'; sessionID: string; requestID: string; reply: 'once' | 'always' | 'reject' }
   /** `POST /question/{requestID}/reply` with the answers. */
@@ -167,11 +173,11 @@ export class Outbox {
     return true
   }
 
-  /** Replaces the body of a prompt or command that has not left; false otherwise. */
-  async edit(id: string, body: Readonly<Record<string, unknown>>): Promise<boolean> {
+  /** Replaces the body of a prompt that has not left; false otherwise. */
+  async edit(id: string, body: PromptBody): Promise<boolean> {
     const entry = this.entries.get(id)
     if (!entry || (entry.state !== 'pending' && entry.state !== 'failed')) return false
-    if (entry.action.kind !== 'prompt' && entry.action.kind !== 'command') return false
+    if (entry.action.kind !== 'prompt') return false
     await this.save({ ...entry, action: { ...entry.action, body } })
     return true
   }
