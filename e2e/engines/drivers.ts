@@ -141,14 +141,20 @@ function firefoxTab(page: Page): EngineTab {
       return result
     },
     async click(selector) {
-      // puppeteer's locator waits for the element to be stable across animation frames, which a
-      // background tab does not run.
+      // Brought to the front first: a background tab runs no animation frames. An element handle,
+      // not a locator: on Firefox ESR 140.12 over BiDi, puppeteer's locator never saw a tab that had
+      // been in the background as ready (its element visible, enabled and still in every frame).
       await page.bringToFront()
-      await page.locator(selector).click()
+      const element = await page.waitForSelector(selector, { visible: true, timeout: 30_000 })
+      if (!element) throw new Error(`no element ${selector}`)
+      await element.click()
     },
     async typeAndEnter(selector, text) {
       await page.bringToFront()
-      await page.locator(selector).fill(text)
+      const element = await page.waitForSelector(selector, { visible: true, timeout: 30_000 })
+      if (!element) throw new Error(`no element ${selector}`)
+      await element.click()
+      await element.type(text)
       await page.keyboard.press('Enter')
     },
     async close() {
