@@ -29,10 +29,17 @@ import { appDist } from './support/fixtures.ts'
  * `Upgrade: websocket`) go straight to `opencode serve` and every other connection to the shared
  * fault proxy (which serves REST and SSE as in the other specs, but carries no upgrades).
  */
-async function startSplitter(httpPort: number, wsPort: number): Promise<{ url: string; close(): Promise<void> }> {
+async function startSplitter(httpPort: number, wsPort: number): Promise<{ url: string; cutWebSockets(): number; close(): Promise<void> }> {
+  const webSockets = new Set<() => void>()
   const server: Server = createServer((client) => {
     client.once('data', (first) => {
-      const upstream = connect(/^upgrade:\s*websocket/im.test(first.toString('latin1')) ? wsPort : httpPort, '127.0.0.1')
+      const isWebSocket = /^upgrade:\s*websocket/im.test(first.toString('latin1'))
+      const upstream = connect(isWebSocket ? wsPort : httpPort, '127.0.0.1')
+      if (isWebSocket) {
+        const cut = () => (client.destroy(), upstream.destroy())
+        webSockets.add(cut)
+        client.on('close', () => webSockets.delete(cut))
+      }
       upstream.write(first)
       client.pipe(upstream).pipe(client)
       const end = () => (client.destroy(), upstream.destroy())
@@ -44,7 +51,16 @@ async function startSplitter(httpPort: number, wsPort: number): Promise<{ url: s
   })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   const { port } = server.address() as AddressInfo
-  return { url: `http://127.0.0.1:${port}`, close: () => new Promise<void>((r) => server.close(() => r())) }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    /** Destroys every open WebSocket connection, as a sleep or a network change does; returns how many. */
+    cutWebSockets: () => {
+      const n = webSockets.size
+      for (const cut of [...webSockets]) cut()
+      return n
+    },
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  }
 }
 
 /**
@@ -54,6 +70,7 @@ async function startSplitter(httpPort: number, wsPort: number): Promise<{ url: s
 const PASSWORD: string | undefined = 'terminal-secret'
 
 interface TermStack {
+  splitter: { cutWebSockets(): number }
   model: ScriptedModel
   opencode: OpencodeServer
   app: StaticServer
@@ -75,7 +92,7 @@ const test = base.extend<{ stack: TermStack }>({
       connectSources: () => [splitter.url],
     })
     const api = new ServerApi(opencode.url, opencode.directory, PASSWORD)
-    await use({ model, opencode, app, proxy, api, directory: opencode.directory })
+    await use({ splitter, model, opencode, app, proxy, api, directory: opencode.directory })
     await app.close()
     await splitter.close()
     await proxy.close()
@@ -333,4 +350,25 @@ test('Terminal on a server without PTY support says so, offers no new terminal, 
   await expect(page.getByTestId('terminal-new')).toHaveCount(0)
   await page.getByTestId('tab-chat').click()
   await expect(page.getByText('alpha0 bravo1 charlie2 END')).toBeVisible()
+})
+
+test('Terminal reattaches after its connection drops (a sleep, a network change) and shows what the shell printed meanwhile', async ({ stack, page }) => {
+  const session = await stack.api.createSession('terminal-cut')
+  await openSession(page, stack, session.id)
+  await page.getByTestId('tab-terminal').click()
+  await page.getByTestId('terminal-new').click()
+  const tab = page.getByTestId('terminal-tab')
+  await expect(tab).toHaveAttribute('data-state', 'open')
+  const ptyID = await tab.getAttribute('data-pty-id')
+  await type(page, 'echo before-$((1+1))')
+  await expect(screen(page)).toContainText('before-2')
+  // Output the shell prints while the connection is down: the server keeps it for the cursor.
+  await type(page, 'sleep 1; echo during-$((2+3))')
+  expect(stack.splitter.cutWebSockets()).toBeGreaterThan(0)
+  await expect(screen(page)).toContainText('during-5', { timeout: 20_000 })
+  await expect(tab).toHaveAttribute('data-state', 'open')
+  await expect(tab).toHaveAttribute('data-pty-id', ptyID ?? '')
+  await type(page, 'echo after-$((3*3))')
+  await expect(screen(page)).toContainText('after-9')
+  await expect(screen(page)).toContainText('before-2')
 })
