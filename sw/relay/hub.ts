@@ -236,6 +236,7 @@ export class RelayHub implements TabHost {
 
   /** Current status as broadcast to tabs. */
   status(): RelayStatus {
+    const pendingRequests = this.pendingRequests.ids()
     return {
       ...this.conn,
       server: this.server?.url,
@@ -245,7 +246,7 @@ export class RelayHub implements TabHost {
       mode: this.deps.mode,
       ...(this.launcher ? { launcher: this.launcher } : {}),
       ...(this.degraded.state ? { degraded: { ...this.degraded.state } } : {}),
-      ...(this.pendingRequests.ids().length ? { pendingRequests: this.pendingRequests.ids() } : {}),
+      ...(pendingRequests.length ? { pendingRequests } : {}),
     }
   }
 
@@ -311,7 +312,7 @@ export class RelayHub implements TabHost {
         { fetch: this.deps.fetch, clock: this.deps.clock, random: this.deps.random },
         {
           onFrame: (frame) => {
-            this.degraded.frame(frame.payload.type !== 'sync' && isHeartbeatEvent(frame.payload.type))
+            this.degraded.frame(isHeartbeatEvent(frame.payload.type))
             this.ingest.frame(frame)
           },
           onState: (snap) => {
