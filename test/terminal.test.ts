@@ -100,7 +100,7 @@ function flush(): Promise<void> {
   return new Promise((r) => setTimeout(r, 0))
 }
 
-function setup(urlImpl?: (cursor: number | undefined) => Promise<string>) {
+function setup(urlImpl?: (cursor: number | undefined) => Promise<string>, connectTimeoutMs = 0) {
   FakeWs.all = []
   const states: PtySocketState[] = []
   const output: string[] = []
@@ -118,6 +118,7 @@ function setup(urlImpl?: (cursor: number | undefined) => Promise<string>) {
     onState: (s) => states.push(s),
     WebSocket: FakeWs,
     random: () => 1,
+    connectTimeoutMs,
     setTimeout: (fn, ms) => timers.push({ fn, ms }),
     clearTimeout: () => undefined,
   })
@@ -214,6 +215,39 @@ describe('PtySocket', () => {
     timers[0].fn()
     await flush()
     expect(FakeWs.all).toHaveLength(2)
+  })
+
+  it('abandons an attempt whose handshake never completes and retries with a fresh ticket', async () => {
+    const { socket, states, timers } = setup(undefined, 10_000)
+    socket.start()
+    await flush()
+    expect(timers.map((t) => t.ms)).toEqual([10_000])
+    // The handshake hangs: no open, no close. At the deadline the socket is closed and retried.
+    timers[0].fn()
+    expect(FakeWs.all[0].closed?.reason).toBe('connect timeout')
+    expect(states.at(-1)).toBe('reconnecting')
+    expect(timers[1].ms).toBe(ptyReconnectDelayMs(0, 1))
+    // A late open of the abandoned socket changes nothing.
+    FakeWs.all[0].open()
+    expect(states.at(-1)).toBe('reconnecting')
+    timers[1].fn()
+    await flush()
+    expect(FakeWs.all[1].url).toContain('ticket=t2')
+    FakeWs.all[1].open()
+    expect(states.at(-1)).toBe('open')
+    // Once open, the attempt's deadline (timers[2]) is void.
+    timers[2].fn()
+    expect(states.at(-1)).toBe('open')
+    expect(FakeWs.all).toHaveLength(2)
+  })
+
+  it('abandons a ticket request that never answers', async () => {
+    const { socket, states, timers } = setup(() => new Promise<string>(() => undefined), 10_000)
+    socket.start()
+    await flush()
+    timers[0].fn()
+    expect(states.at(-1)).toBe('reconnecting')
+    expect(FakeWs.all).toHaveLength(0)
   })
 
   it('detaches without killing: closes the socket and never reconnects', async () => {

@@ -64,6 +64,12 @@ export function classifyPtyClose(code: number, reason: string): PtyCloseKind {
 export const PTY_RECONNECT_MIN_MS = 500
 /** Largest reconnect delay, ms. */
 export const PTY_RECONNECT_MAX_MS = 15_000
+/**
+ * How long one attempt (ticket request + WebSocket handshake) may take before it is abandoned and
+ * retried, in ms: a handshake can hang without ever closing (a half-open TCP connection after a
+ * sleep, a stalled proxy), which would otherwise leave the terminal "Connecting…" for good.
+ */
+export const PTY_CONNECT_TIMEOUT_MS = 10_000
 
 /**
  * Delay before reconnect attempt `attempt` (0-based), ms: full-jitter exponential backoff

@@ -3,11 +3,13 @@
  * every (re)connect first asks for a fresh single-use ticket, passes the last output offset as
  * `cursor` so the server replays only what was missed, and reconnects after a network close with
  * full-jitter backoff ({@link ptyReconnectDelayMs}), at once when the page comes back (`online`,
- * visible again: a sleep). A close that means the PTY is over ends the attachment for good.
+ * visible again: a sleep). An attempt that is not open within its deadline (ticket + handshake,
+ * {@link PTY_CONNECT_TIMEOUT_MS}) is abandoned and retried the same way. A close that means the PTY
+ * is over ends the attachment for good.
  *
  * DOM-free apart from the injected WebSocket constructor; timers and randomness are injectable.
  */
-import { classifyPtyClose, parsePtyFrame, ptyReconnectDelayMs } from './protocol.ts'
+import { classifyPtyClose, parsePtyFrame, ptyReconnectDelayMs, PTY_CONNECT_TIMEOUT_MS } from './protocol.ts'
 
 /**
  * State of a {@link PtySocket}:
@@ -46,6 +48,8 @@ export interface PtySocketOptions {
   onOpen?(): void
   /** WebSocket constructor; defaults to the global one. */
   WebSocket?: new (url: string) => PtyWebSocket
+  /** Deadline of one attempt (ticket request + handshake) in ms; default {@link PTY_CONNECT_TIMEOUT_MS}, 0 = none. */
+  connectTimeoutMs?: number
   /** Uniform random draw in [0, 1); defaults to `Math.random`. */
   random?: () => number
   setTimeout?: (fn: () => void, ms: number) => unknown
@@ -69,6 +73,7 @@ export class PtySocket {
   private cursorValue: number | undefined
   private attempt = 0
   private timer: unknown
+  private deadline: unknown
   private current: PtySocketState = 'connecting'
   private generation = 0
   private readonly opts: PtySocketOptions
@@ -110,6 +115,7 @@ export class PtySocket {
     if (this.isFinal()) return
     this.generation++
     this.clearTimer()
+    this.clearDeadline()
     const ws = this.ws
     this.ws = undefined
     if (ws) {
@@ -135,14 +141,42 @@ export class PtySocket {
     this.timer = undefined
   }
 
+  private clearDeadline(): void {
+    if (this.deadline !== undefined) (this.opts.clearTimeout ?? clearTimeout)(this.deadline as ReturnType<typeof setTimeout>)
+    this.deadline = undefined
+  }
+
+  /** Abandons attempt `gen` if it is not open after the connect timeout: closes its socket, retries. */
+  private armDeadline(gen: number): void {
+    this.clearDeadline()
+    const ms = this.opts.connectTimeoutMs ?? PTY_CONNECT_TIMEOUT_MS
+    if (ms <= 0) return
+    this.deadline = (this.opts.setTimeout ?? setTimeout)(() => {
+      this.deadline = undefined
+      if (gen !== this.generation || this.current === 'open') return
+      this.generation++
+      const ws = this.ws
+      this.ws = undefined
+      if (ws) {
+        ws.onopen = null
+        ws.onclose = null
+        ws.onmessage = null
+        ws.close(1000, 'connect timeout')
+      }
+      this.scheduleRetry()
+    }, ms)
+  }
+
   private async connect(): Promise<void> {
     const gen = ++this.generation
+    this.armDeadline(gen)
     let url: string
     try {
       url = await this.opts.url(this.cursorValue)
     } catch (err) {
       if (gen !== this.generation) return
       if (err instanceof PtyGoneError) {
+        this.clearDeadline()
         this.set('gone')
         return
       }
@@ -163,6 +197,7 @@ export class PtySocket {
     this.ws = ws
     ws.onopen = () => {
       if (gen !== this.generation) return
+      this.clearDeadline()
       this.attempt = 0
       this.set('open')
       this.opts.onOpen?.()
@@ -183,6 +218,7 @@ export class PtySocket {
     ws.onerror = () => undefined
     ws.onclose = (ev) => {
       if (gen !== this.generation) return
+      this.clearDeadline()
       this.ws = undefined
       const kind = classifyPtyClose(ev.code, ev.reason)
       if (kind === 'retry') this.scheduleRetry()
@@ -191,6 +227,7 @@ export class PtySocket {
   }
 
   private scheduleRetry(): void {
+    this.clearDeadline()
     this.set('reconnecting')
     const delay = ptyReconnectDelayMs(this.attempt++, (this.opts.random ?? Math.random)())
     const gen = this.generation
