@@ -225,6 +225,8 @@ test('Terminal runs a shell over the PTY API with a connect ticket, reattaches a
 
   // `exit 3` in the first: its state says so, with the code (the `pty.exited` event); the server drops the PTY.
   await page.getByTestId('terminal-tab').first().click()
+  // Keys typed before the socket is open are not sent (a terminal does not queue input).
+  await expect(page.getByTestId('terminal-tab').first()).toHaveAttribute('data-state', 'open', { timeout: 30_000 })
   await type(page, 'exit 3')
   await expect(page.getByTestId('terminal-status')).toContainText('exited (code 3)')
   await expect.poll(async () => (await listPtys(stack)).map((p) => p.id)).not.toContain(ptyID)
