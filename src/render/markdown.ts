@@ -98,16 +98,23 @@ function createRenderer(): MarkdownIt {
 let renderer: MarkdownIt | undefined
 
 /**
+ * The one configured markdown-it instance (see the module comment), for renderers that parse and
+ * render token ranges themselves (./markdown-stream.ts). Its output has the same guarantees.
+ */
+export function markdownRenderer(): MarkdownIt {
+  renderer ??= createRenderer()
+  return renderer
+}
+
+/**
  * Renders untrusted markdown to safe HTML (see the module comment for the guarantees).
  * Pure and synchronous; a few ms for tens of KB.
  */
 export function renderMarkdown(source: string): string {
-  renderer ??= createRenderer()
-  return renderer.render(source)
+  return markdownRenderer().render(source)
 }
 
 /** Renders inline markdown (no paragraphs/blocks), with the same guarantees. */
 export function renderInline(source: string): string {
-  renderer ??= createRenderer()
-  return renderer.renderInline(source)
+  return markdownRenderer().renderInline(source)
 }

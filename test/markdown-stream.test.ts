@@ -1,0 +1,134 @@
+/**
+ * Incremental markdown (src/render/markdown-stream.ts): whatever the points at which a text part
+ * arrives, the blocks' HTML joined equals a one-shot render of the final text; kept blocks never
+ * change; each update parses only the tail; streamed output stays inert.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { closeDanglingMarkers, IncrementalMarkdown, type MarkdownBlock } from '../src/render/markdown-stream.ts'
+import { markdownRenderer, renderMarkdown } from '../src/render/markdown.ts'
+import { XSS_CORPUS } from './support/scripted-model.ts'
+import { expectInert } from './support/inert-html.ts'
+
+/** One document per construct (and a mix), each small enough to split at every character. */
+const CONSTRUCTS: Record<string, string> = {
+  paragraphs: 'First paragraph with *em* and **strong**.\nA second line of it.\n\nSecond paragraph.\n\n\nThird, after two blank lines.',
+  headings: '# Title\n\nText\n\n## Sub *title*\nSetext heading\n===\n\nAnother\n---\nend',
+  'tight and loose lists': '- one\n- two\n  - nested\n  - nested 2\n- three\n\nafter\n\n1. a\n\n2. b\n3. c\n\n7) seven\n8) eight\n\n* star\n+ plus',
+  'list with lazy line and code': '- item\nlazy continuation\n\n      indented code in item\n\n- next\n\nplain',
+  blockquote: '> quoted\nlazy line\n> > nested\n\n> second quote\n\nout',
+  fences: 'Before\n\n```ts\nconst a = 1\n\nconst b = `x`\n```\n\n~~~\ntilde fence\n~~~\n\n````md\n```\ninner\n```\n````\n\nafter',
+  'open fence': 'Text\n\n```py\nprint("never closed")\n\nmore',
+  'indented code': 'para\n\n    code line 1\n\n    code line 3\n\nafter',
+  tables: '| a | b | c |\n|:--|:-:|--:|\n| 1 | **2** | `3` |\n| 4 | 5 | 6 |\n\nafter table\n\n| solo |\n|---|\n| row |',
+  'thematic breaks': 'a\n\n---\n\nb\n\n***\n* * *\nc',
+  inline: 'Code `span` and ``double ` tick``, ~~strike~~, [link](https://example.com "t"), <https://auto.example>, www.linkify.example, a\\*b, &amp; &copy;, hard  \nbreak',
+  'reference links': 'See [the docs][docs] and [other].\n\nMiddle paragraph.\n\n[docs]: https://example.com/docs\n[other]: https://example.com/other "Other"\n\nAfter the definitions [docs].',
+  'crlf line endings': 'One\r\nline two\r\n\r\n- a\r\n- b\r\n\r\n```\r\ncode\r\n```\r\n\r\nend\rlone cr',
+  'html-like text': '<div>not html</div>\n\n<script>alert(1)</script>\n\nText <b>bold?</b>',
+  'blocks interrupting blocks': 'para\n# heading\npara\n---\npara\n> quote\nlazy\n\n    code\n\n    more code\n\n- a\n\n\n- b\n\nend\n#not heading\n\n##\nx\n\n| t |\n|---|\n| r |\nrow?\n\n```\nopen',
+  mix: '# Plan\n\n1. Read `src/a.ts`\n2. Edit it:\n\n   ```diff\n   - old\n   + new\n   ```\n\n3. Run **tests**\n\n> Note: done.\n\n| file | change |\n|---|---|\n| a.ts | +1 −1 |\n\nDone.',
+}
+
+function joined(blocks: MarkdownBlock[]): string {
+  return blocks.map((b) => b.html).join('')
+}
+
+describe('incremental markdown', () => {
+  afterEach(() => vi.restoreAllMocks())
+
+  it.each(Object.entries(CONSTRUCTS))('%s: split in two at every character, the result equals a one-shot render', (_name, doc) => {
+    const expected = renderMarkdown(doc)
+    for (let i = 0; i <= doc.length; i++) {
+      const r = new IncrementalMarkdown()
+      r.update(doc.slice(0, i), true)
+      expect(joined(r.update(doc, false)), `split at ${i}`).toBe(expected)
+    }
+  })
+
+  it.each(Object.entries(CONSTRUCTS))('%s: streamed a character at a time, the result equals a one-shot render', (_name, doc) => {
+    const r = new IncrementalMarkdown()
+    for (let i = 0; i <= doc.length; i++) r.update(doc.slice(0, i), true)
+    expect(joined(r.update(doc, false))).toBe(renderMarkdown(doc))
+  })
+
+  it('each prefix, without the display closers, renders as the one-shot render of that prefix', () => {
+    const doc = CONSTRUCTS.mix
+    const r = new IncrementalMarkdown()
+    for (let i = 0; i <= doc.length; i++) expect(joined(r.update(doc.slice(0, i), false)), `prefix ${i}`).toBe(renderMarkdown(doc.slice(0, i)))
+  })
+
+  it('never changes a kept block: only the last block is new on each update', () => {
+    const doc = Array.from({ length: 30 }, (_, i) => `Paragraph ${i} with **bold** text.\n\n- item ${i}\n- item ${i}b`).join('\n\n')
+    const r = new IncrementalMarkdown()
+    let previous: MarkdownBlock[] = []
+    for (let i = 0; i <= doc.length; i += 3) {
+      const blocks = r.update(doc.slice(0, i), true)
+      for (const old of previous.slice(0, -1)) expect(blocks.find((b) => b.key === old.key)).toBe(old)
+      previous = blocks
+    }
+    expect(previous.length).toBeGreaterThan(50)
+  })
+
+  it('parses only the tail: a long reply costs each update its last block, not its length', () => {
+    const paragraph = 'A sentence of a long reply, repeated to make the reply long. '.repeat(4)
+    const doc = Array.from({ length: 200 }, (_, i) => `Paragraph ${i}: ${paragraph}`).join('\n\n')
+    const parse = vi.spyOn(markdownRenderer(), 'parse')
+    const r = new IncrementalMarkdown()
+    for (let i = 0; i <= doc.length; i += 7) r.update(doc.slice(0, i), true)
+    const longest = Math.max(...parse.mock.calls.map(([src]) => src.length))
+    expect(doc.length).toBeGreaterThan(40_000)
+    expect(longest).toBeLessThan(paragraph.length * 3)
+  })
+
+  it('starts over when the text is not an extension of the previous one', () => {
+    const r = new IncrementalMarkdown()
+    r.update('# One\n\nfirst text\n\nmore', true)
+    expect(joined(r.update('# Two\n\nother', false))).toBe(renderMarkdown('# Two\n\nother'))
+    expect(joined(r.update('', false))).toBe('')
+  })
+
+  it('renders a reference definition that arrives after its use (the whole text, from then on)', () => {
+    const r = new IncrementalMarkdown()
+    const before = joined(r.update('Read [the docs].\n\nMore text.\n\n', true))
+    expect(before).not.toContain('<a ')
+    const after = joined(r.update('Read [the docs].\n\nMore text.\n\n[the docs]: https://example.com\n', true))
+    expect(after).toContain('<a href="https://example.com"')
+  })
+
+  it('streams the XSS corpus inert at every character', () => {
+    const r = new IncrementalMarkdown()
+    for (let i = 0; i <= XSS_CORPUS.length; i++) expectInert(joined(r.update(XSS_CORPUS.slice(0, i), true)))
+    expect(joined(r.update(XSS_CORPUS, false))).toBe(renderMarkdown(XSS_CORPUS))
+  })
+
+  it('shows an unterminated bold, strike or code span closed while streaming, and the text as is when done', () => {
+    const r = new IncrementalMarkdown()
+    expect(joined(r.update('Some **bold', true))).toContain('<strong>bold</strong>')
+    expect(joined(r.update('Some **bold', false))).toBe(renderMarkdown('Some **bold'))
+    expect(joined(new IncrementalMarkdown().update('a `code', true))).toContain('<code>code</code>')
+    // Inside an open fence nothing is added.
+    expect(joined(new IncrementalMarkdown().update('```\nx **y', true))).toContain('x **y')
+    expect(joined(new IncrementalMarkdown().update('text\n\n```py', true))).toBe(renderMarkdown('text\n\n```py'))
+  })
+})
+
+describe('closeDanglingMarkers', () => {
+  it('closes what is open and leaves balanced text alone', () => {
+    expect(closeDanglingMarkers('a **b')).toBe('a **b**')
+    expect(closeDanglingMarkers('a **b** c')).toBe('a **b** c')
+    expect(closeDanglingMarkers('a ~~b')).toBe('a ~~b~~')
+    expect(closeDanglingMarkers('a `b')).toBe('a `b`')
+    expect(closeDanglingMarkers('a ``b ` c')).toBe('a ``b ` c``')
+    expect(closeDanglingMarkers('a **b ')).toBe('a **b** ')
+    // Markers inside a code span do not count.
+    expect(closeDanglingMarkers('a `**` b')).toBe('a `**` b')
+    expect(closeDanglingMarkers('plain')).toBe('plain')
+  })
+
+  it('drops a marker at the very end that has nothing to close yet', () => {
+    expect(closeDanglingMarkers('a **')).toBe('a ')
+    expect(closeDanglingMarkers('a ~~ ')).toBe('a  ')
+    expect(closeDanglingMarkers('a `')).toBe('a ')
+    expect(closeDanglingMarkers('**a** and **')).toBe('**a** and ')
+  })
+})
