@@ -14,6 +14,7 @@
  * | `provider error`           | HTTP 400 with an OpenAI-style error body (not retried by OpenCode)     |
  * | `flaky error N`            | HTTP 500 for the first N calls of that prompt, then a normal reply      |
  * | `xss corpus`               | markdown made of script/HTML/`javascript:` payloads ({@link XSS_CORPUS}) |
+ * | `markdown reply` / `delay D` | {@link MARKDOWN_REPLY} in 3-character chunks, D ms apart (default 0) |
  * | `change files NAME`        | one step per tool call ({@link changeScript}): `write` NAME.txt, `read` and `edit` it, `bash` creating NAME-bash.txt (asks permission), then text |
  * | `change again NAME`        | `read` and `edit` NAME.txt again, `bash` removing NAME-bash.txt, then text |
  * | `describe image`           | `Images seen: N (mime, …)` for the `image_url` content parts of the last user message, or `No image in the request.` ({@link imagesOf}) |
@@ -43,6 +44,21 @@ export const XSS_CORPUS = [
   '<details open ontoggle="window.__xss=1">x</details>',
   '```html\n<script>window.__xss=1</script>\n```',
   'XSS corpus end',
+].join('\n\n')
+
+/**
+ * A reply with every block construct a model writes (heading, paragraphs with inline marks, lists,
+ * a fenced code block, a table, a quote), for the streaming-render tests: streamed in 3-character
+ * chunks it splits every marker and fence mid-way.
+ */
+export const MARKDOWN_REPLY = [
+  '# Streaming plan',
+  'The **first paragraph** is complete once the second one starts, so it renders *once*.',
+  '1. Read `src/render/markdown.ts`\n2. Split the text into **blocks**\n3. Render only the tail',
+  '```ts\nexport function add(a: number, b: number): number {\n  return a + b\n}\n```',
+  '| step | cost |\n|:--|--:|\n| parse tail | O(tail) |\n| render | one frame |',
+  '> A quote with ~~no~~ **bold** words.',
+  'Done: the last paragraph.',
 ].join('\n\n')
 
 /** One request the scripted model received, for assertions. */
@@ -267,6 +283,10 @@ export async function startScriptedModel(port = 0): Promise<ScriptedModel> {
       return streamText(res, id, XSS_CORPUS.split(/(?<=\n)/), 0)
     }
     const delay = Number(/delay (\d+)/.exec(prompt)?.[1] ?? 0)
+    if (/markdown reply/.test(prompt)) {
+      record('markdown')
+      return streamText(res, id, MARKDOWN_REPLY.match(/[\s\S]{1,3}/g) ?? [], delay)
+    }
     if (/\bburst\b/.test(prompt)) {
       record('burst')
       return streamText(res, id, tokens(5000), delay)
