@@ -20,53 +20,11 @@
  * The engine knows no transport: the store ({@link OutboxStore}) and the server
  * ({@link OutboxServer}) are injected, so it runs in the SharedWorker, the leader tab or a test.
  */
-import type { OpencodeClient } from '@opencode-ai/sdk/v2/client'
 import type { Clock } from '../shared/clock.ts'
+import type { OutboxAction, OutboxEntry, PromptBody } from '../shared/outbox-types.ts'
 import { computeBackoffMs } from '../shared/backoff.ts'
 
-/** The body of `POST /session/{id}/prompt_async` (the SDK's `session.promptAsync` parameters without the path and query). */
-export type PromptBody = Omit<Parameters<OpencodeClient['session']['promptAsync']>[0], 'sessionID' | 'directory' | 'workspace' | 'messageID'>
-/** The body of `POST /session/{id}/command` (the SDK's `session.command` parameters without the path and query). */
-export type CommandBody = Omit<Parameters<OpencodeClient['session']['command']>[0], 'sessionID' | 'directory' | 'workspace' | 'messageID'>
-
-/** What one outbox entry asks the server to do; the bodies are the SDK's input types. */
-export type OutboxAction =
-  /** `POST /session/{id}/prompt_async` with `messageID` in the body. */
-  | { kind: 'prompt'; sessionID: string; messageID: string; body: PromptBody }
-  /** `POST /session/{id}/command` with `messageID` in the body. */
-  | { kind: 'command'; sessionID: string; messageID: string; body: CommandBody }
-  /** `POST /permission/{requestID}/reply`. */
-  | { kind: 'permission-reply'; sessionID: string; requestID: string; reply: 'once' | 'always' | 'reject' }
-  /** `POST /question/{requestID}/reply` with the answers. */
-  | { kind: 'question-reply'; sessionID: string; requestID: string; answers: ReadonlyArray<ReadonlyArray<string>> }
-  /** `POST /question/{requestID}/reject`. */
-  | { kind: 'question-reject'; sessionID: string; requestID: string }
-  /** `POST /session/{id}/abort` (idempotent on the server). */
-  | { kind: 'abort'; sessionID: string }
-
-/** Where an entry is in its life (see the module comment). */
-export type OutboxState = 'pending' | 'sending' | 'delivered' | 'failed' | 'dropped'
-
-/** One persisted outbox entry. Times are epoch ms. */
-export interface OutboxEntry {
-  /** Unique: the message id of a prompt/command, `<kind>:<requestID>` of a reply, `abort:<sessionID>:<createdAt>`. */
-  id: string
-  /** Project instance directory the action belongs to (`?directory=`). */
-  directory: string
-  action: OutboxAction
-  state: OutboxState
-  createdAt: number
-  /** Send attempts so far. */
-  attempts: number
-  /** While `pending` after a failure: when the next attempt is due. */
-  nextAttemptAt?: number
-  /** The last error (a transient one while `pending`, the server's refusal when `failed`). */
-  error?: string
-  /** Why it was dropped. */
-  reason?: string
-  /** When it reached `delivered` or `dropped` (kept a while so every tab sees the outcome). */
-  settledAt?: number
-}
+export type { CommandBody, OutboxAction, OutboxEntry, OutboxState, PromptBody } from '../shared/outbox-types.ts'
 
 /** The entries' persistence (IndexedDB through Dexie in the relay). Every call may reject (a full disk). */
 export interface OutboxStore {

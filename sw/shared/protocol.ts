@@ -6,6 +6,7 @@
  * Lib-neutral on purpose: compiled both by the app (DOM lib) and by `sw/` (WebWorker lib).
  */
 import type { Event as OpencodeEvent } from '@opencode-ai/sdk/v2/types'
+import type { OutboxAction, OutboxEntry, PromptBody } from './outbox-types.ts'
 
 export type { OpencodeEvent }
 
@@ -113,6 +114,17 @@ export interface RelayedEvent {
   receivedAt: number
 }
 
+/**
+ * What a tab asks of the relay's outbox (sw/relay/outbox.ts): `add` an action under a unique id
+ * (a prompt's or command's client-generated message id; adding an id twice is a no-op), `cancel`
+ * or `edit` (a prompt's body) an entry that has not left, `retry` a failed one.
+ */
+export type OutboxRequest =
+  | { op: 'add'; id: string; directory: string; action: OutboxAction }
+  | { op: 'cancel'; id: string }
+  | { op: 'edit'; id: string; body: PromptBody }
+  | { op: 'retry'; id: string }
+
 /** Messages a tab sends to the relay. */
 export type TabToRelay =
   | {
@@ -146,6 +158,8 @@ export type TabToRelay =
   | { type: 'configure'; server: ServerConfig }
   /** Ask the relay to reconnect now (e.g. the user clicked "retry"). */
   | { type: 'reconnect' }
+  /** An outbox request (see {@link OutboxRequest}). */
+  | { type: 'outbox'; request: OutboxRequest }
   | { type: 'bye' }
 
 /**
@@ -191,3 +205,14 @@ export type RelayToTab =
   | { type: 'server-moved'; server: ServerConfig }
   /** The relay asks this tab to show a system notification (it picks one tab for every notification). */
   | { type: 'notify'; notification: RelayNotification }
+  /**
+   * Every outbox entry of the current server, oldest first: sent to every tab after each change,
+   * and to a tab when it says hello. Delivered and dropped entries stay a minute, so every tab sees
+   * the outcome.
+   */
+  | { type: 'outbox'; entries: OutboxEntry[] }
+  /**
+   * The outbox could not take an `add` (IndexedDB refused the write: a full disk, no database):
+   * nothing was sent; the tab sends the action itself and says so.
+   */
+  | { type: 'outbox-refused'; id: string; error: string }
