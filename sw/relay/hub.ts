@@ -5,7 +5,9 @@
  * - the ingest (sw/relay/ingest.ts): frames → seq gaps → ~16 ms batches → the event log;
  * - the catch-up runner (sw/relay/catch-up-runner.ts): recovering a gap from the server;
  * - degraded mode (sw/relay/degraded.ts): polling through the catch-up runner while the stream is
- *   held on the way (a buffering proxy) and REST works.
+ *   held on the way (a buffering proxy) and REST works;
+ * - the outbox (sw/relay/outbox-host.ts): what tabs asked to send, kept per server and delivered
+ *   exactly once while the server is reachable (the stream connected, or degraded mode polling).
  * It runs unchanged inside the SharedWorker and, in the fallback, inside the leader tab; only the
  * transport of `TabEndpoint` differs.
  *
@@ -24,6 +26,7 @@ import { Ingest } from './ingest.ts'
 import { LauncherWatch, type LauncherWatchDeps } from './launcher-watch.ts'
 import { TabSession, type TabEndpoint, type TabHost } from './tab-session.ts'
 import { Notifier } from './notifier.ts'
+import { OutboxHost, type ClosableOutboxStore } from './outbox-host.ts'
 import { BusySessions, disposedBy, isHeartbeatEvent, PendingRequests } from '../shared/opencode-events.ts'
 
 export { TabSession, type TabEndpoint }
@@ -45,6 +48,11 @@ export interface HubDeps {
    * that stops answering is followed to its new address; absent: servers are never followed.
    */
   readLauncherConfig?: LauncherWatchDeps['read']
+  /**
+   * Opens the outbox store of a server (one per server identity, e.g. `DexieOutboxStore`; closed
+   * when the relay leaves that server). Absent: no outbox, and a tab's `add` is refused.
+   */
+  openOutboxStore?: (server: ServerConfig) => ClosableOutboxStore
 }
 
 /** Tunables (ms / counts). */
@@ -128,6 +136,8 @@ export class RelayHub implements TabHost {
   private slowAttemptTimer: unknown
   /** Polls while the stream is held on the way and REST works. */
   private readonly degraded: DegradedMode
+  /** The current server's outbox (what tabs asked to send; tab sessions hand it their requests). */
+  readonly outboxes: OutboxHost
 
   constructor(
     readonly deps: HubDeps,
@@ -164,7 +174,20 @@ export class RelayHub implements TabHost {
       probe: () => (this.server ? restAnswers(this.server, this.deps, this.options.probeTimeoutMs) : Promise.resolve(false)),
       poll: (first) => this.catchUps.poll(this.pollDirectories(), first),
       busy: () => this.busy.size > 0,
-      changed: () => this.broadcastStatus(),
+      changed: () => {
+        this.outboxes.reachabilityChanged()
+        this.broadcastStatus()
+      },
+    })
+    this.outboxes = new OutboxHost({
+      fetch: deps.fetch,
+      clock: deps.clock,
+      random: deps.random,
+      openStore: deps.openOutboxStore,
+      // The stream is connected, or degraded mode polls the server over REST.
+      reachable: () => this.conn.state === 'connected' || this.degraded.state !== undefined,
+      changed: (entries) => this.broadcast({ type: 'outbox', entries }),
+      failed: (message) => console.warn(`[relay] ${message}`),
     })
     const read = deps.readLauncherConfig
     this.launcherWatch = read
@@ -291,6 +314,8 @@ export class RelayHub implements TabHost {
       this.broadcast({ type: 'server-moved', server })
     }
     if (logChanged) {
+      // What tabs asked to send belongs to the server too: the previous one's waits in its store.
+      this.outboxes.switchTo(server)
       await this.ingest.drain()
       this.catchUps.reset()
       this.degraded.reset()
@@ -320,6 +345,7 @@ export class RelayHub implements TabHost {
             if (attempting && (snap.state === 'reconnecting' || snap.state === 'offline')) this.degraded.streamFailed(snap.failure, snap.lastError ?? '')
             this.conn = snap
             this.watchLauncher(snap.state)
+            this.outboxes.reachabilityChanged()
             this.broadcastStatus()
           },
           onBadFrame: (error) => {
@@ -331,6 +357,7 @@ export class RelayHub implements TabHost {
           onOpen: () => {
             this.degraded.streamOpened()
             this.catchUps.streamOpened()
+            this.outboxes.kick()
           },
         },
       )
@@ -431,6 +458,7 @@ export class RelayHub implements TabHost {
     if (this.slowAttemptTimer !== undefined) this.deps.clock.clearTimeout(this.slowAttemptTimer)
     this.slowAttemptTimer = undefined
     this.catchUps.stop()
+    this.outboxes.stop()
     this.connection?.stop()
     this.connection = undefined
     await this.ingest.stop()

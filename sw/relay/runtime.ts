@@ -6,6 +6,7 @@
 import type { RelayStatus, RelayToTab } from '../shared/protocol.ts'
 import { AwakeLeaser } from './awake-lease.ts'
 import { EventLog } from './log/event-log.ts'
+import { DexieOutboxStore } from './outbox-store.ts'
 import { isTabToRelay } from './guards.ts'
 import { realClock } from '../shared/clock.ts'
 import { RelayHub, type TabSession } from './hub.ts'
@@ -22,7 +23,10 @@ export function logName(key: string): string {
   return `opencode-relay:${key}`
 }
 
-/** Creates the hub with browser deps. `mode` is reported in every status. */
+/**
+ * Creates the hub with browser deps: fetch, timers, the Dexie event log `opencode-relay:<identity>`
+ * and outbox `opencode-relay:<identity>:outbox` per server, Web Locks. `mode` is reported in every status.
+ */
 export function createBrowserHub(mode: RelayStatus['mode']): RelayHub {
   const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined
   // Sleep protection: leases for the relay-awake companion while sessions are busy (awake-lease.ts).
@@ -43,6 +47,8 @@ export function createBrowserHub(mode: RelayStatus['mode']): RelayHub {
     },
     // Same origin as the page or the worker script: the launcher that served the app.
     readLauncherConfig: ({ waitForReady, signal }) => readLauncherConfig({ waitForReady, signal }),
+    // One outbox database per server, beside its event log; the hub closes it when it leaves the server.
+    openOutboxStore: (server) => new DexieOutboxStore(`${logName(serverIdentity(server))}:outbox`),
     onEvents: (events) => awake.observe(events),
     waitForLockRelease: locks
       ? (name) => locks.request(name, () => undefined).then(() => undefined)

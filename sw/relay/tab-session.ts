@@ -5,7 +5,8 @@
  * Replay and live delivery are the same code path ({@link TabSession.pump}), so a tab can never
  * see a gap or a duplicate: it always receives exactly the log entries after the cursor it last got.
  */
-import type { RelayStatus, RelayToTab, ServerConfig, TabToRelay } from '../shared/protocol.ts'
+import type { OutboxRequest, RelayStatus, RelayToTab, ServerConfig, TabToRelay } from '../shared/protocol.ts'
+import type { OutboxEntry } from '../shared/outbox-types.ts'
 import type { EventLog } from './log/event-log.ts'
 
 /** A tab as the hub sees it: something to post protocol messages to. */
@@ -30,6 +31,13 @@ export interface TabHost {
   dropTab(tab: TabSession): void
   /** A tab said hello (so the app's origin answered it). */
   tabArrived(): void
+  /** The current server's outbox (sw/relay/outbox-host.ts `OutboxHost`). */
+  readonly outboxes: {
+    /** A tab's request, applied after the earlier ones; a refused `add` is answered `outbox-refused` to `tab` only. Never rejects. */
+    handle(request: OutboxRequest, tab: TabEndpoint): Promise<void>
+    /** The entries, oldest first. */
+    entries(): OutboxEntry[]
+  }
 }
 
 /** One connected tab: its endpoint, its cursor and what it shows (for notifications). */
@@ -104,6 +112,8 @@ export class TabSession {
         this.hub.tabArrived()
         await this.hub.configure(msg.server)
         this.endpoint.post({ type: 'status', status: this.hub.status() })
+        // What the outbox holds now; every change (the restored entries too) is broadcast.
+        this.endpoint.post({ type: 'outbox', entries: this.hub.outboxes.entries() })
         return
       case 'subscribe':
         await this.hub.subscribe(this, msg.cursor)
@@ -131,6 +141,10 @@ export class TabSession {
         return
       case 'reconnect':
         this.hub.nudge('asked by a tab', true)
+        return
+      case 'outbox':
+        // Not awaited: the outbox orders its requests itself, and a slow IndexedDB write must not hold this tab's other messages.
+        void this.hub.outboxes.handle(msg.request, this.endpoint)
         return
       case 'bye':
         this.hub.dropTab(this)
