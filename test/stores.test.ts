@@ -8,7 +8,7 @@ import type { RelayClient } from '../src/relay-client/types.ts'
 import { clearRelay, provideRelay } from '../src/relay-client/provide.ts'
 import { setStorage } from '../src/stores/storage.ts'
 import { useServerStore } from '../src/stores/server.ts'
-import { memoryStorage } from './support/stub-relay.ts'
+import { memoryStorage, refusingOutbox } from './support/stub-relay.ts'
 import { useSyncStore, scopeCovers } from '../src/stores/sync.ts'
 import { useChatStore, parseSlashCommand, parseModelRef } from '../src/stores/chat.ts'
 import { buildSessionTree, useSessionsStore } from '../src/stores/sessions.ts'
@@ -80,6 +80,10 @@ function sessionUpdated(info: Session): Event {
 
 class FakeRelay implements RelayClient {
   readonly mode = 'shared-worker' as const
+  private readonly box = refusingOutbox()
+  readonly outbox = this.box.outbox
+  readonly onOutbox = this.box.onOutbox
+  readonly onOutboxRefused = this.box.onOutboxRefused
   current: RelayStatus = { ...IDLE_STATUS }
   subscribes: Array<number | 'head'> = []
   configured: ServerConfig[] = []
@@ -668,6 +672,8 @@ describe('useChatStore', () => {
     await sync.ensureDirectory(DIR)
     const chat = useChatStore()
     await chat.replyPermission(DIR, server.permissions[0], 'once')
+    // This test relay has no outbox (it refuses the add), so the tab posts the reply itself.
+    await vi.waitFor(() => expect(server.requests.some((r) => r.path === '/permission/per_1/reply')).toBe(true))
     const post = server.requests.find((r) => r.path === '/permission/per_1/reply')
     expect(post?.body).toEqual({ reply: 'once' })
     expect(sync.state.directories[DIR].permissions.ses_a.map((p) => p.id)).toEqual(['per_2'])

@@ -2,7 +2,7 @@
 import { isRecord } from '../../sw/shared/guards.ts'
 import type { RelayToTab } from '../../sw/shared/protocol.ts'
 
-const TYPES = new Set(['status', 'subscribed', 'events', 'reset', 'resync', 'notify', 'server-moved'])
+const TYPES = new Set(['status', 'subscribed', 'events', 'reset', 'resync', 'notify', 'server-moved', 'outbox', 'outbox-refused'])
 
 /**
  * Narrows `x` to `RelayToTab` by its `type` and the fields each variant needs. The relay is our
@@ -25,6 +25,10 @@ export function isRelayToTab(x: unknown): x is RelayToTab {
       return 'notification' in x && isNotification(x.notification)
     case 'server-moved':
       return 'server' in x && typeof x.server === 'object' && x.server !== null && 'url' in x.server && typeof x.server.url === 'string'
+    case 'outbox':
+      return 'entries' in x && Array.isArray(x.entries) && x.entries.every(isOutboxEntry)
+    case 'outbox-refused':
+      return 'id' in x && typeof x.id === 'string' && 'error' in x && typeof x.error === 'string'
     default:
       return false
   }
@@ -44,5 +48,22 @@ function isNotification(x: unknown): boolean {
     (x.patterns === undefined || (Array.isArray(x.patterns) && x.patterns.every((p) => typeof p === 'string'))) &&
     optionalString(x.question) &&
     typeof x.tag === 'string'
+  )
+}
+
+const OUTBOX_STATES = new Set(['pending', 'sending', 'delivered', 'failed', 'dropped'])
+
+/** An outbox entry (sw/shared/outbox-types.ts): id, directory, state and an action with a known kind and session. */
+function isOutboxEntry(x: unknown): boolean {
+  return (
+    isRecord(x) &&
+    typeof x.id === 'string' &&
+    typeof x.directory === 'string' &&
+    typeof x.state === 'string' &&
+    OUTBOX_STATES.has(x.state) &&
+    typeof x.createdAt === 'number' &&
+    isRecord(x.action) &&
+    typeof x.action.kind === 'string' &&
+    typeof x.action.sessionID === 'string'
   )
 }

@@ -2,7 +2,8 @@
  * Tab side of the relay. `createRelayClient` picks the SharedWorker where it exists, else the
  * leader-tab fallback (Chrome Android before 148, some webviews); both implement `RelayClient`.
  */
-import { sameServer, type RelayNotification, type RelayStatus, type RelayToTab, type ServerConfig, type TabToRelay } from '../../sw/shared/protocol.ts'
+import { sameServer, type OutboxRequest, type RelayNotification, type RelayStatus, type RelayToTab, type ServerConfig, type TabToRelay } from '../../sw/shared/protocol.ts'
+import type { OutboxEntry } from '../../sw/shared/outbox-types.ts'
 import { isRelayToTab } from './guards.ts'
 import { IDLE_STATUS, type RelayClient, type RelayedEvent } from './types.ts'
 
@@ -21,6 +22,8 @@ type Listeners = {
   resync: Set<(i: { directory: string; reason: string }) => void>
   notify: Set<(n: RelayNotification) => void>
   serverMoved: Set<(server: ServerConfig) => void>
+  outbox: Set<(entries: OutboxEntry[]) => void>
+  outboxRefused: Set<(info: { id: string; error: string }) => void>
 }
 
 function on<T>(set: Set<T>, cb: T): () => void {
@@ -39,7 +42,7 @@ abstract class BaseRelay implements RelayClient {
   protected server: ServerConfig
   /** Highest cursor delivered to the app, or where the subscription started; used to re-subscribe after a leader change. */
   protected lastCursor: number | undefined
-  private readonly listeners: Listeners = { status: new Set(), events: new Set(), reset: new Set(), resync: new Set(), notify: new Set(), serverMoved: new Set() }
+  private readonly listeners: Listeners = { status: new Set(), events: new Set(), reset: new Set(), resync: new Set(), notify: new Set(), serverMoved: new Set(), outbox: new Set(), outboxRefused: new Set() }
   private pendingSubscribe: Array<(r: { from: number; head: number }) => void> = []
   private readonly cleanups: Array<() => void> = []
   private releaseLock: (() => void) | undefined
@@ -50,11 +53,11 @@ abstract class BaseRelay implements RelayClient {
   }
 
   /** Messages queued until this tab holds its lock and has said hello. */
-  private outbox: TabToRelay[] | undefined = []
+  private beforeHello: TabToRelay[] | undefined = []
 
-  /** Whether this tab holds its Web Lock and has said hello (the outbox is flushed). */
+  /** Whether this tab holds its Web Lock and has said hello (the queued messages are flushed). */
   protected get greeted(): boolean {
-    return this.outbox === undefined
+    return this.beforeHello === undefined
   }
 
   /** Transport-specific delivery of one message to the relay. */
@@ -62,24 +65,24 @@ abstract class BaseRelay implements RelayClient {
 
   /**
    * Sends a message to the relay. Until the tab's Web Lock is held and `hello` went out, messages
-   * wait in an outbox: the relay watches that lock to notice the tab closing, so it must be held
+   * wait in a queue: the relay watches that lock to notice the tab closing, so it must be held
    * before the relay can ask for it (otherwise the relay would get it first and drop the tab).
    */
   protected send(msg: TabToRelay): void {
-    if (this.outbox && msg.type !== 'hello') this.outbox.push(msg)
+    if (this.beforeHello && msg.type !== 'hello') this.beforeHello.push(msg)
     else this.post(msg)
   }
 
   /**
-   * Takes this tab's lock for its lifetime, then says hello and flushes the outbox; registers
+   * Takes this tab's lock for its lifetime, then says hello and flushes the queued messages; registers
    * visibility and lifecycle listeners.
    */
   protected startTab(): void {
     const locks = navigator.locks
     const greet = () => {
       this.hello()
-      const queued = this.outbox ?? []
-      this.outbox = undefined
+      const queued = this.beforeHello ?? []
+      this.beforeHello = undefined
       for (const m of queued) this.post(m)
     }
     if (locks) {
@@ -165,6 +168,12 @@ abstract class BaseRelay implements RelayClient {
         this.server = msg.server
         for (const cb of this.listeners.serverMoved) cb(msg.server)
         return
+      case 'outbox':
+        for (const cb of this.listeners.outbox) cb(msg.entries)
+        return
+      case 'outbox-refused':
+        for (const cb of this.listeners.outboxRefused) cb({ id: msg.id, error: msg.error })
+        return
     }
   }
 
@@ -188,6 +197,15 @@ abstract class BaseRelay implements RelayClient {
   }
   onServerMoved(cb: (server: ServerConfig) => void): () => void {
     return on(this.listeners.serverMoved, cb)
+  }
+  outbox(request: OutboxRequest): void {
+    this.send({ type: 'outbox', request })
+  }
+  onOutbox(cb: (entries: OutboxEntry[]) => void): () => void {
+    return on(this.listeners.outbox, cb)
+  }
+  onOutboxRefused(cb: (info: { id: string; error: string }) => void): () => void {
+    return on(this.listeners.outboxRefused, cb)
   }
 
   subscribe(cursor: number | 'head'): Promise<{ from: number; head: number }> {

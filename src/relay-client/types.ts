@@ -4,9 +4,10 @@
  * `SharedWorker` is missing (a leader tab elected through Web Locks runs the relay and fans out
  * over BroadcastChannel). Stores depend on this interface only.
  */
-import type { RelayedEvent, RelayNotification, RelayStatus, ServerConfig } from '../../sw/shared/protocol.ts'
+import type { OutboxRequest, RelayedEvent, RelayNotification, RelayStatus, ServerConfig } from '../../sw/shared/protocol.ts'
+import type { OutboxEntry } from '../../sw/shared/outbox-types.ts'
 
-export type { RelayedEvent, RelayStatus, ServerConfig }
+export type { OutboxEntry, OutboxRequest, RelayedEvent, RelayStatus, ServerConfig }
 
 /** Status before the relay's first broadcast. */
 export const IDLE_STATUS: RelayStatus = {
@@ -38,6 +39,16 @@ export interface RelayClient {
    * Resolves with the range the relay will replay: events with cursor > `from`, up to `head` and beyond.
    */
   subscribe(cursor: number | 'head'): Promise<{ from: number; head: number }>
+  /**
+   * Hands a user action to the relay's outbox (sw/relay/outbox.ts): stored in IndexedDB, then
+   * delivered exactly once when the server is reachable. Its states arrive through {@link onOutbox};
+   * an `add` the relay could not store comes back through {@link onOutboxRefused}.
+   */
+  outbox(request: OutboxRequest): void
+  /** Every outbox entry of the current server (oldest first), after each change and when the tab connects. */
+  onOutbox(cb: (entries: OutboxEntry[]) => void): () => void
+  /** The relay could not store an `add` (a full disk, no outbox): nothing was sent, the tab sends it itself. */
+  onOutboxRefused(cb: (info: { id: string; error: string }) => void): () => void
   /** Points the relay at another server (every tab follows). */
   configure(server: ServerConfig): void
   /** Reconnect now, skipping the backoff wait. */

@@ -20,9 +20,34 @@ export function memoryStorage(): KeyValueStorage {
   return { getItem: (k) => map.get(k) ?? null, setItem: (k, v) => void map.set(k, v), removeItem: (k) => void map.delete(k) }
 }
 
+/**
+ * The outbox part of a test relay: it refuses every `add` (as a relay that cannot write IndexedDB
+ * does), so the chat store sends the action itself; the outbox's own tests are test/outbox*.test.ts.
+ */
+export function refusingOutbox(): Pick<RelayClient, 'outbox' | 'onOutbox' | 'onOutboxRefused'> {
+  const refused = new Set<(info: { id: string; error: string }) => void>()
+  return {
+    outbox(request) {
+      if (request.op !== 'add') return
+      queueMicrotask(() => {
+        for (const cb of refused) cb({ id: request.id, error: 'test relay without an outbox' })
+      })
+    },
+    onOutbox: () => () => undefined,
+    onOutboxRefused(cb) {
+      refused.add(cb)
+      return () => void refused.delete(cb)
+    },
+  }
+}
+
 /** A connected relay client whose log head is `head`; the test pushes batches with {@link StubRelay.emit}. */
 export class StubRelay implements RelayClient {
   readonly mode = 'shared-worker' as const
+  private readonly box = refusingOutbox()
+  readonly outbox = this.box.outbox
+  readonly onOutbox = this.box.onOutbox
+  readonly onOutboxRefused = this.box.onOutboxRefused
   private readonly listeners = new Set<(e: RelayedEvent[]) => void>()
   private holding = false
   /** After {@link StubRelay.holdSubscribe}: answers the pending `subscribe`. */
