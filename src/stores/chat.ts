@@ -13,7 +13,7 @@ import { defineStore } from 'pinia'
 import { computed, reactive, ref, watch } from 'vue'
 import type { Agent, FilePartInput, Message, PermissionRequest, QuestionAnswer, QuestionRequest, TextPartInput, UserMessage } from '@opencode-ai/sdk/v2/types'
 import { getSorted } from '../state/sorted.ts'
-import { errorMessage, type CommandInput, type ModelRef, type PermissionReply, type PromptInput } from '../api/opencode.ts'
+import { errorMessage, type ModelRef, type PermissionReply } from '../api/opencode.ts'
 import { newMessageId, newPartId } from '../api/ids.ts'
 import { attachmentFilePart, type FileAttachment } from '../api/file-attachments.ts'
 import { fileMentionUrl, mentionLabel, type LineRange } from '../api/file-mention.ts'
@@ -23,6 +23,10 @@ import { isRecord } from '../../sw/shared/guards.ts'
 import { useConnectionStore } from './connection.ts'
 import { useServerStore } from './server.ts'
 import { useSyncStore } from './sync.ts'
+import { useOutboxSends, type PendingSend } from './chat-outbox.ts'
+import type { OutboxAction } from '../../sw/shared/outbox-types.ts'
+
+export type { PendingSend }
 
 const LAST_MODEL_KEY = 'opencode-relay:last-model'
 
@@ -60,21 +64,6 @@ export interface FileMention {
  */
 export function mentionPart(m: FileMention): FilePartInput {
   return { id: newPartId(), type: 'file', mime: 'text/plain', filename: m.path, url: fileMentionUrl(m.absolute, m.range) }
-}
-
-/** A send that has not shown up in the synced state yet. */
-export interface PendingSend {
-  messageID: string
-  sessionID: string
-  directory: string
-  /** What the user typed (for the ghost bubble). */
-  text: string
-  status: 'sending' | 'sent' | 'failed'
-  error?: string
-  /** Images/PDFs sent with it (put back into the draft by {@link discard}). */
-  files?: FileAttachment[]
-  attempts: number
-  request: { kind: 'prompt'; input: PromptInput } | { kind: 'command'; input: CommandInput }
 }
 
 /** Agent and model chosen for a session in the prompt box. */
@@ -268,6 +257,27 @@ export const useChatStore = defineStore('chat', () => {
     },
   )
 
+  /** Through the relay's outbox when there is one; else (or when it cannot store it) {@link dispatch}. */
+  const outbox = useOutboxSends({
+    pending,
+    fallback: (p) => void dispatch(p),
+    fallbackReply: (directory, action) => void performReply(directory, action).catch(() => undefined),
+    replyFailed: (error) => connection.setApiError(error),
+  })
+
+  /** Performs a reply from this tab (no outbox); errors are shown and thrown. */
+  async function performReply(directory: string, action: OutboxAction): Promise<void> {
+    try {
+      if (action.kind === 'permission-reply') await server.api.replyPermission(directory, action.requestID, action.reply)
+      else if (action.kind === 'question-reply') await server.api.replyQuestion(directory, action.requestID, action.answers.map((a) => [...a]))
+      else if (action.kind === 'question-reject') await server.api.rejectQuestion(directory, action.requestID)
+    } catch (err) {
+      connection.setApiError(errorMessage(err))
+      throw err
+    }
+  }
+
+  /** Sends a pending request from this tab: two automatic retries after a network error, then failed. */
   async function dispatch(p: PendingSend): Promise<void> {
     p.status = 'sending'
     p.error = undefined
@@ -345,23 +355,30 @@ export const useChatStore = defineStore('chat', () => {
     mentions[sessionKey] = []
     files[sessionKey] = []
     if (sessionKey !== sessionID && selections[sessionKey]) selections[sessionID] = { ...selections[sessionKey] }
-    void dispatch(pending[messageID])
+    if (!outbox.send(pending[messageID])) void dispatch(pending[messageID])
     return messageID
   }
 
   /** Sends a failed message again with the same messageID (idempotent on the server). */
   function retry(messageID: string): void {
     const p = pending[messageID]
-    if (p && p.status === 'failed') {
+    if (p && p.status === 'failed' && outbox.retry(messageID)) {
+      p.status = 'sending'
+      p.error = undefined
+    } else if (p && p.status === 'failed') {
       p.attempts = 0
       void dispatch(p)
     }
   }
 
-  /** Drops a failed send, putting its text and image/PDF attachments back into the (empty) draft. */
+  /**
+   * Drops a send that has not left (failed, or waiting in the outbox), putting its text and
+   * image/PDF attachments back into the (empty) draft.
+   */
   function discard(messageID: string): void {
     const p = pending[messageID]
     if (!p) return
+    outbox.cancel(messageID)
     if (!drafts[p.sessionID]) drafts[p.sessionID] = p.text
     if (p.files?.length && !files[p.sessionID]?.length) files[p.sessionID] = [...p.files]
     delete pending[messageID]
@@ -371,41 +388,30 @@ export const useChatStore = defineStore('chat', () => {
    * Answers a permission request (`POST /permission/{id}/reply`, `reply` = once | always |
    * reject). The prompt disappears in every tab when `permission.replied` arrives; this tab also
    * removes it at once.
-   * @throws Error from the server (e.g. the request was already answered elsewhere).
+   * Through the relay's outbox when there is one (delivered once, checked against the server first).
+   * @throws Error from the server (e.g. the request was already answered elsewhere; only without the outbox).
    */
   async function replyPermission(directory: string, request: PermissionRequest, reply: PermissionReply): Promise<void> {
-    try {
-      await server.api.replyPermission(directory, request.id, reply)
-    } catch (err) {
-      connection.setApiError(errorMessage(err))
-      throw err
-    }
+    const action = { kind: 'permission-reply', sessionID: request.sessionID, requestID: request.id, reply } as const
+    if (!outbox.reply(directory, action)) await performReply(directory, action)
     sync.forgetPermission(directory, request)
   }
 
   /**
    * Answers a question request: one answer (list of chosen labels and/or custom text) per
    * question (`POST /question/{id}/reply`).
-   * @throws Error from the server.
+   * @throws Error from the server (only without the relay's outbox).
    */
   async function replyQuestion(directory: string, request: QuestionRequest, answers: QuestionAnswer[]): Promise<void> {
-    try {
-      await server.api.replyQuestion(directory, request.id, answers)
-    } catch (err) {
-      connection.setApiError(errorMessage(err))
-      throw err
-    }
+    const action = { kind: 'question-reply', sessionID: request.sessionID, requestID: request.id, answers } as const
+    if (!outbox.reply(directory, action)) await performReply(directory, action)
     sync.forgetQuestion(directory, request)
   }
 
-  /** Rejects a question request (`POST /question/{id}/reject`). @throws Error from the server. */
+  /** Rejects a question request (`POST /question/{id}/reject`). @throws Error from the server (only without the relay's outbox). */
   async function rejectQuestion(directory: string, request: QuestionRequest): Promise<void> {
-    try {
-      await server.api.rejectQuestion(directory, request.id)
-    } catch (err) {
-      connection.setApiError(errorMessage(err))
-      throw err
-    }
+    const action = { kind: 'question-reject', sessionID: request.sessionID, requestID: request.id } as const
+    if (!outbox.reply(directory, action)) await performReply(directory, action)
     sync.forgetQuestion(directory, request)
   }
 

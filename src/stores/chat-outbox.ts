@@ -1,0 +1,185 @@
+/**
+ * The chat store's way to the relay's outbox (issue 19; the engine is sw/relay/outbox.ts): a
+ * prompt or slash command is handed to the relay, which stores it in IndexedDB before anything is
+ * sent and delivers it exactly once when the server is reachable, whatever happens to this tab. The
+ * relay's entries come back to every tab and become the ghost bubbles' states
+ * ({@link PendingSend.status}); a prompt another tab or an earlier page load left waiting shows up
+ * as a ghost bubble here too.
+ *
+ * Where there is no relay (unit tests of other stores) or the relay cannot store the entry (a full
+ * disk), the chat store sends the request itself (`fallback`), as before the outbox.
+ */
+import { toRaw } from 'vue'
+import type { OutboxAction, OutboxEntry } from '../../sw/shared/outbox-types.ts'
+import type { CommandInput, PromptInput } from '../api/opencode.ts'
+import type { FileAttachment } from '../api/file-attachments.ts'
+import { hasRelay, useRelay } from '../relay-client/provide.ts'
+
+/** A send that has not shown up in the synced state yet. */
+export interface PendingSend {
+  messageID: string
+  sessionID: string
+  directory: string
+  /** What the user typed (for the ghost bubble). */
+  text: string
+  /**
+   * `sending` (on its way, or about to be), `waiting` (the relay keeps it until the server answers:
+   * `error` says why), `sent` (the server took it; the message is on its way back), `failed` (the
+   * server refused it: `error`, with Retry and Discard).
+   */
+  status: 'sending' | 'waiting' | 'sent' | 'failed'
+  error?: string
+  /** Images/PDFs sent with it (put back into the draft when discarded). */
+  files?: FileAttachment[]
+  attempts: number
+  request: { kind: 'prompt'; input: PromptInput } | { kind: 'command'; input: CommandInput }
+}
+
+/** What {@link useOutboxSends} gives the chat store. */
+export interface OutboxSends {
+  /** Hands a new send to the relay's outbox; false when there is no relay (send it yourself). */
+  send(p: PendingSend): boolean
+  /** Retries a failed send that the outbox holds; false when the outbox does not hold it. */
+  retry(messageID: string): boolean
+  /** Cancels a send that has not left; false when the outbox does not hold it. */
+  cancel(messageID: string): boolean
+  /**
+   * Hands a permission reply or a question's answer or rejection to the outbox (id
+   * `<kind>:<requestID>`); false when there is no relay (answer it yourself).
+   */
+  reply(directory: string, action: Extract<OutboxAction, { kind: 'permission-reply' | 'question-reply' | 'question-reject' }>): boolean
+}
+
+/** Options of {@link useOutboxSends}. */
+export interface OutboxSendsOptions {
+  /** The chat store's pending sends by message id (reactive; updated here). */
+  pending: Record<string, PendingSend>
+  /** Sends a pending send itself (the relay refused to store it). */
+  fallback: (p: PendingSend) => void
+  /** Performs a reply itself (the relay refused to store it). */
+  fallbackReply: (directory: string, action: OutboxAction) => void
+  /** A reply the server refused (`failed` entry): show its error. */
+  replyFailed: (error: string) => void
+}
+
+/**
+ * The outbox action of a pending send: the request's body without its message id. Read from the
+ * raw object: a Vue proxy cannot be posted to the relay (`DataCloneError`).
+ */
+function actionOf(pending: PendingSend): OutboxAction {
+  const p = toRaw(pending)
+  if (p.request.kind === 'prompt') {
+    const { messageID, ...body } = p.request.input
+    return { kind: 'prompt', sessionID: p.sessionID, messageID, body }
+  }
+  // The endpoint's body calls the files `parts` (see src/api/opencode.ts `command`).
+  const { messageID, command, arguments: args, agent, model, files } = p.request.input
+  const body = { command, arguments: args, ...(agent ? { agent } : {}), ...(model ? { model } : {}), ...(files?.length ? { parts: files } : {}) }
+  return { kind: 'command', sessionID: p.sessionID, messageID, body }
+}
+
+/** A ghost bubble for an entry this tab did not add (another tab, an earlier page load); undefined for other actions. */
+function pendingFromEntry(entry: OutboxEntry): PendingSend | undefined {
+  const { action } = entry
+  const base = { messageID: entry.id, sessionID: action.sessionID, directory: entry.directory, status: 'sending' as const, attempts: entry.attempts }
+  if (action.kind === 'prompt') {
+    const sent = action.body.parts ?? []
+    const text = sent.flatMap((part) => (part.type === 'text' ? [part.text] : [])).join('\n')
+    const parts = sent.flatMap((part) => (part.type === 'text' || part.type === 'file' || part.type === 'agent' ? [part] : []))
+    const { agent, model, variant } = action.body
+    return { ...base, text, request: { kind: 'prompt', input: { messageID: action.messageID, parts, ...(agent ? { agent } : {}), ...(model ? { model } : {}), ...(variant ? { variant } : {}) } } }
+  }
+  if (action.kind === 'command') {
+    const { command = '', arguments: args = '', agent, model, parts } = action.body
+    const files = (parts ?? []).flatMap((part) => (part.type === 'file' ? [part] : []))
+    return {
+      ...base,
+      text: `/${command}${args ? ` ${args}` : ''}`,
+      request: { kind: 'command', input: { messageID: action.messageID, command, arguments: args, ...(agent ? { agent } : {}), ...(model ? { model } : {}), files } },
+    }
+  }
+  return undefined
+}
+
+/** Wires the chat store's `pending` sends and request replies to the relay's outbox (see {@link OutboxSendsOptions}). */
+export function useOutboxSends(options: OutboxSendsOptions): OutboxSends {
+  const { pending, fallback } = options
+  const relay = hasRelay() ? useRelay() : undefined
+  /** Message ids the outbox holds (this tab's and those it reported). */
+  const held = new Set<string>()
+  /** Replies this tab handed over and has not seen settle, by entry id. */
+  const replies = new Map<string, { directory: string; action: OutboxAction }>()
+
+  relay?.onOutbox((entries) => {
+    for (const entry of entries) {
+      if (entry.action.kind !== 'prompt' && entry.action.kind !== 'command') {
+        if (!replies.has(entry.id)) continue
+        if (entry.state === 'failed') options.replyFailed(entry.error ?? entry.state)
+        if (entry.state === 'failed' || entry.state === 'delivered' || entry.state === 'dropped') replies.delete(entry.id)
+        continue
+      }
+      let p = pending[entry.id]
+      if (entry.state === 'dropped') {
+        if (p && held.has(entry.id)) delete pending[entry.id]
+        held.delete(entry.id)
+        continue
+      }
+      if (entry.state === 'delivered') {
+        if (p) p.status = 'sent'
+        continue
+      }
+      if (!p) {
+        const ghost = pendingFromEntry(entry)
+        if (!ghost) continue
+        pending[entry.id] = ghost
+        p = pending[entry.id]
+      }
+      held.add(entry.id)
+      p.attempts = entry.attempts
+      p.error = entry.error
+      p.status = entry.state === 'failed' ? 'failed' : entry.state === 'pending' && entry.error ? 'waiting' : 'sending'
+    }
+  })
+  relay?.onOutboxRefused(({ id, error }) => {
+    const reply = replies.get(id)
+    if (reply) {
+      replies.delete(id)
+      options.fallbackReply(reply.directory, reply.action)
+      return
+    }
+    held.delete(id)
+    const p = pending[id]
+    if (!p) return
+    console.warn(`[outbox] the relay could not keep ${id} (${error}); this tab sends it`)
+    fallback(p)
+  })
+
+  return {
+    send(p) {
+      if (!relay) return false
+      held.add(p.messageID)
+      relay.outbox({ op: 'add', id: p.messageID, directory: p.directory, action: actionOf(p) })
+      return true
+    },
+    retry(messageID) {
+      if (!relay || !held.has(messageID)) return false
+      relay.outbox({ op: 'retry', id: messageID })
+      return true
+    },
+    cancel(messageID) {
+      if (!relay || !held.has(messageID)) return false
+      held.delete(messageID)
+      relay.outbox({ op: 'cancel', id: messageID })
+      return true
+    },
+    reply(directory, action) {
+      if (!relay) return false
+      const id = `${action.kind}:${action.requestID}`
+      // Plain copies: the answers may come from a component's reactive state (not clonable).
+      const plain: OutboxAction = action.kind === 'question-reply' ? { ...action, answers: action.answers.map((a) => [...a]) } : { ...action }
+      replies.set(id, { directory, action: plain })
+      relay.outbox({ op: 'add', id, directory, action: plain })
+      return true
+    },
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * Issue 19, the tab side of the outbox (src/stores/chat-outbox.ts through the chat store): a
+ * prompt is handed to the relay's outbox instead of being sent by the tab; the relay's entries
+ * become the ghost bubble's states in every tab; a refusal (the relay could not store it) makes
+ * the tab send it itself. The relay side is test/outbox.test.ts and test/hub-outbox.test.ts.
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import type { OutboxRequest } from '../sw/shared/protocol.ts'
+import type { OutboxEntry } from '../sw/shared/outbox-types.ts'
+import { clearRelay } from '../src/relay-client/provide.ts'
+import { setStorage } from '../src/stores/storage.ts'
+import { useChatStore } from '../src/stores/chat.ts'
+import { useConnectionStore } from '../src/stores/connection.ts'
+import { startSyncStore, StubRelay } from './support/stub-relay.ts'
+import { jsonResponse } from './support/http.ts'
+
+const DIR = '/work/project'
+
+/** A relay whose outbox records requests; the test answers with entries or a refusal. */
+class OutboxRelay extends StubRelay {
+  readonly requests: OutboxRequest[] = []
+  private readonly entryListeners = new Set<(entries: OutboxEntry[]) => void>()
+  private readonly refusedListeners = new Set<(info: { id: string; error: string }) => void>()
+  override readonly outbox = (request: OutboxRequest): void => void this.requests.push(request)
+  override readonly onOutbox = (cb: (entries: OutboxEntry[]) => void) => {
+    this.entryListeners.add(cb)
+    return () => void this.entryListeners.delete(cb)
+  }
+  override readonly onOutboxRefused = (cb: (info: { id: string; error: string }) => void) => {
+    this.refusedListeners.add(cb)
+    return () => void this.refusedListeners.delete(cb)
+  }
+  entries(entries: OutboxEntry[]): void {
+    for (const cb of this.entryListeners) cb(entries)
+  }
+  refuse(id: string): void {
+    for (const cb of this.refusedListeners) cb({ id, error: 'QuotaExceededError' })
+  }
+}
+
+/** Starts the stores over `relay`; REST calls are recorded and answered 204/[] . */
+async function start(relay: OutboxRelay): Promise<{ chat: ReturnType<typeof useChatStore>; posts: string[] }> {
+  const posts: string[] = []
+  await startSyncStore(async (input, init) => {
+    const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url)
+    if ((init?.method ?? (input instanceof Request ? input.method : 'GET')) === 'POST') {
+      posts.push(url.pathname)
+      return new Response(null, { status: 204 })
+    }
+    return jsonResponse([])
+  }, relay)
+  return { chat: useChatStore(), posts }
+}
+
+function entry(id: string, state: OutboxEntry['state'], extra: Partial<OutboxEntry> = {}): OutboxEntry {
+  return {
+    id,
+    directory: DIR,
+    state,
+    createdAt: 1,
+    attempts: 1,
+    action: { kind: 'prompt', sessionID: 'ses_1', messageID: id, body: { parts: [{ type: 'text', text: 'kept safe' }] } },
+    ...extra,
+  }
+}
+
+describe('chat store through the relay outbox', () => {
+  afterEach(() => {
+    clearRelay()
+    setStorage(undefined)
+  })
+
+  it('hands a prompt to the outbox with its message id and sends nothing itself', async () => {
+    const relay = new OutboxRelay()
+    const { chat, posts } = await start(relay)
+    const id = await chat.send(DIR, 'ses_1', 'hello outbox')
+    expect(relay.requests).toHaveLength(1)
+    const [request] = relay.requests
+    expect(request.op).toBe('add')
+    if (request.op !== 'add' || request.action.kind !== 'prompt') throw new Error('not a prompt add')
+    expect(request.id).toBe(id)
+    expect(request.directory).toBe(DIR)
+    expect(request.action.messageID).toBe(id)
+    expect(request.action.body.parts?.[0]).toMatchObject({ type: 'text', text: 'hello outbox' })
+    expect(posts).toEqual([])
+    expect(chat.pending[id].status).toBe('sending')
+  })
+
+  it('shows the outbox states: waiting with the reason, failed with the error, gone once dropped', async () => {
+    const relay = new OutboxRelay()
+    const { chat } = await start(relay)
+    const id = await chat.send(DIR, 'ses_1', 'hello')
+    relay.entries([entry(id, 'pending', { error: 'network error: Failed to fetch' })])
+    expect(chat.pending[id].status).toBe('waiting')
+    expect(chat.pending[id].error).toContain('Failed to fetch')
+    relay.entries([entry(id, 'failed', { error: 'HTTP 400: bad model' })])
+    expect(chat.pending[id].status).toBe('failed')
+    chat.retry(id)
+    expect(relay.requests.at(-1)).toEqual({ op: 'retry', id })
+    relay.entries([entry(id, 'dropped', { reason: 'the session was deleted' })])
+    expect(chat.pending[id]).toBeUndefined()
+  })
+
+  it('shows a prompt another tab or an earlier page left waiting, and cancels it on discard', async () => {
+    const relay = new OutboxRelay()
+    const { chat } = await start(relay)
+    relay.entries([entry('msg_other', 'pending', { error: 'HTTP 503' })])
+    expect(chat.pendingFor('ses_1').map((p) => [p.messageID, p.text, p.status])).toEqual([['msg_other', 'kept safe', 'waiting']])
+    chat.discard('msg_other')
+    expect(relay.requests.at(-1)).toEqual({ op: 'cancel', id: 'msg_other' })
+    expect(chat.pending.msg_other).toBeUndefined()
+    expect(chat.drafts.ses_1).toBe('kept safe')
+  })
+
+  it('sends the prompt itself when the relay could not store it', async () => {
+    const relay = new OutboxRelay()
+    const { chat, posts } = await start(relay)
+    const id = await chat.send(DIR, 'ses_1', 'no disk left')
+    relay.refuse(id)
+    await new Promise((r) => setTimeout(r, 0))
+    expect(posts).toEqual(['/session/ses_1/prompt_async'])
+  })
+
+  it('hands a permission reply to the outbox and shows a refusal of it', async () => {
+    const relay = new OutboxRelay()
+    const { chat, posts } = await start(relay)
+    const request = { id: 'per_1', sessionID: 'ses_1', permission: 'bash', patterns: ['ls'], metadata: {}, always: [] }
+    await chat.replyPermission(DIR, request, 'once')
+    expect(relay.requests).toEqual([{ op: 'add', id: 'permission-reply:per_1', directory: DIR, action: { kind: 'permission-reply', sessionID: 'ses_1', requestID: 'per_1', reply: 'once' } }])
+    expect(posts).toEqual([])
+    const failed: OutboxEntry = { id: 'permission-reply:per_1', directory: DIR, state: 'failed', createdAt: 1, attempts: 1, error: 'HTTP 400: nope', action: { kind: 'permission-reply', sessionID: 'ses_1', requestID: 'per_1', reply: 'once' } }
+    relay.entries([failed])
+    expect(useConnectionStore().apiError).toBe('HTTP 400: nope')
+  })
+})
