@@ -101,6 +101,10 @@ export default {
     retry: 'Retry',
     discard: 'Discard',
     sending: 'Sending…',
+    /** The relay keeps the prompt until the server answers; `error` is the last attempt's failure. */
+    waiting: 'Waiting to send — kept safe, sent when the server answers ({error})',
+    /** The same while the relay is not connected and nothing was tried yet. */
+    waitingOffline: 'Waiting to send — kept safe, sent when the server answers',
   },
   /** PermissionPrompt and QuestionPrompt: a request of a subagent session. */
   request: {

@@ -117,6 +117,8 @@ export default {
     },
     /** The prompt box's placeholder before the first status. */
     composerConnecting: 'Connecting…',
+    /** A session's prompt box while the relay is not live: the relay's outbox keeps what is sent (sw/relay/outbox.ts). */
+    composerOutbox: 'Not connected — what you send is kept and goes out when the server answers',
   },
   /** OfflineBanner.vue. */
   banner: {
