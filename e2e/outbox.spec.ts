@@ -1,0 +1,87 @@
+/**
+ * Issue 19, the outbox: what the user sends while the server does not answer is kept by the relay
+ * (IndexedDB, sw/relay/outbox.ts) and delivered exactly once when it answers again. Real
+ * `opencode serve`; the fault proxy in front of it refuses every connection (REST and the event
+ * stream) while "down".
+ */
+import type { Page } from '@playwright/test'
+import { test, expect, openSession } from './support/fixtures.ts'
+import { send } from './client-support.ts'
+import type { Stack } from './support/fixtures.ts'
+
+/** Waits until the page's relay has noticed that the server does not answer. */
+async function expectDown(page: Page): Promise<void> {
+  await expect(page.getByTestId('connection-badge').first()).not.toHaveAttribute('data-state', 'connected', { timeout: 20_000 })
+}
+
+/** User messages on the server whose text contains `text`. */
+async function userMessagesWith(stack: Stack, sessionID: string, text: string): Promise<number> {
+  const messages = await stack.api.messages(sessionID)
+  return messages.filter((m) => m.info.role === 'user' && m.parts.some((p) => p.type === 'text' && p.text.includes(text))).length
+}
+
+test('a prompt sent while the server is unreachable waits, survives a reload, and arrives once when the server is back', async ({ stack, page }) => {
+  const session = await stack.api.createSession('outbox down')
+  await openSession(page, stack, session.id)
+  stack.proxy.refuse()
+  await expectDown(page)
+
+  await send(page, 'kept while down stream 3')
+  const ghost = page.getByTestId('pending-message')
+  await expect(ghost).toContainText('kept while down')
+  await expect(ghost).toHaveAttribute('data-status', 'waiting')
+  await expect(ghost.getByTestId('pending-waiting')).toContainText('Waiting to send')
+
+  // A reload (the last tab goes, so the SharedWorker may end too): the relay restores the entry.
+  await page.reload()
+  await expect(page.getByTestId('pending-message')).toContainText('kept while down')
+  expect(await userMessagesWith(stack, session.id, 'kept while down')).toBe(0)
+
+  stack.proxy.resume()
+  await expect(page.getByTestId('connection-badge').first()).toHaveAttribute('data-state', 'connected', { timeout: 30_000 })
+  await expect(page.locator('[data-testid="message"][data-role="user"]', { hasText: 'kept while down' })).toHaveCount(1, { timeout: 30_000 })
+  await expect(page.getByTestId('pending-message')).toHaveCount(0)
+  await stack.api.waitIdle(session.id)
+  expect(await userMessagesWith(stack, session.id, 'kept while down')).toBe(1)
+})
+
+test('two tabs both show a prompt waiting in the outbox, and it is delivered once', async ({ stack, page }) => {
+  const session = await stack.api.createSession('outbox two tabs')
+  await openSession(page, stack, session.id)
+  const other = await page.context().newPage()
+  await openSession(other, stack, session.id)
+  stack.proxy.refuse()
+  await expectDown(page)
+
+  await send(page, 'one prompt two tabs stream 2')
+  for (const tab of [page, other]) await expect(tab.getByTestId('pending-message')).toContainText('one prompt two tabs')
+
+  stack.proxy.resume()
+  for (const tab of [page, other]) {
+    await expect(tab.locator('[data-testid="message"][data-role="user"]', { hasText: 'one prompt two tabs' })).toHaveCount(1, { timeout: 30_000 })
+    await expect(tab.getByTestId('pending-message')).toHaveCount(0)
+  }
+  await stack.api.waitIdle(session.id)
+  expect(await userMessagesWith(stack, session.id, 'one prompt two tabs')).toBe(1)
+})
+
+test('a permission reply clicked while the server is unreachable takes effect once when it is back', async ({ stack, page }) => {
+  const session = await stack.api.createSession('outbox permission')
+  await openSession(page, stack, session.id)
+  await stack.api.promptAsync(session.id, 'bash: echo outbox-permission-ok')
+  await expect(page.getByTestId('permission-prompt')).toHaveCount(1, { timeout: 45_000 })
+
+  stack.proxy.refuse()
+  await expectDown(page)
+  await page.getByTestId('permission-once').click()
+  await expect(page.getByTestId('permission-prompt')).toHaveCount(0)
+  expect(await stack.api.permissions()).toHaveLength(1)
+
+  stack.proxy.resume()
+  await expect.poll(() => stack.api.permissions(), { timeout: 30_000 }).toHaveLength(0)
+  await stack.api.waitIdle(session.id)
+  const tools = (await stack.api.messages(session.id)).flatMap((m) => m.parts.filter((p) => p.type === 'tool'))
+  expect(tools).toHaveLength(1)
+  expect(tools[0].type === 'tool' && tools[0].state.status).toBe('completed')
+  await expect(page.locator('[data-testid="tool-part"][data-status="completed"]')).toHaveCount(1, { timeout: 30_000 })
+})
