@@ -86,6 +86,17 @@ describe('chat store through the relay outbox', () => {
     expect(chat.pending[id].status).toBe('sending')
   })
 
+  it('posts plain data the port can clone, also with a model chosen in the (reactive) picker', async () => {
+    const relay = new OutboxRelay()
+    const { chat } = await start(relay)
+    chat.select('ses_1', { model: { providerID: 'scripted', modelID: 'scripted-model' } })
+    await chat.send(DIR, 'ses_1', 'with a model')
+    const [request] = relay.requests
+    expect(() => structuredClone(request)).not.toThrow()
+    if (request.op !== 'add' || request.action.kind !== 'prompt') throw new Error('not a prompt add')
+    expect(request.action.body.model).toEqual({ providerID: 'scripted', modelID: 'scripted-model' })
+  })
+
   it('shows the outbox states: waiting with the reason, failed with the error, gone once dropped', async () => {
     const relay = new OutboxRelay()
     const { chat } = await start(relay)

@@ -157,8 +157,15 @@ export function useOutboxSends(options: OutboxSendsOptions): OutboxSends {
   return {
     send(p) {
       if (!relay) return false
+      try {
+        // A copy the port can take (it throws now, not later when a queued message is posted).
+        relay.outbox({ op: 'add', id: p.messageID, directory: p.directory, action: structuredClone(actionOf(p)) })
+      } catch (err) {
+        // Not posted (a value the port cannot clone): this tab sends it, nothing is lost.
+        console.warn(`[outbox] could not hand ${p.messageID} to the relay (${err instanceof Error ? err.message : String(err)}); this tab sends it`)
+        return false
+      }
       held.add(p.messageID)
-      relay.outbox({ op: 'add', id: p.messageID, directory: p.directory, action: actionOf(p) })
       return true
     },
     retry(messageID) {
@@ -177,8 +184,13 @@ export function useOutboxSends(options: OutboxSendsOptions): OutboxSends {
       const id = `${action.kind}:${action.requestID}`
       // Plain copies: the answers may come from a component's reactive state (not clonable).
       const plain: OutboxAction = action.kind === 'question-reply' ? { ...action, answers: action.answers.map((a) => [...a]) } : { ...action }
+      try {
+        relay.outbox({ op: 'add', id, directory, action: structuredClone(plain) })
+      } catch (err) {
+        console.warn(`[outbox] could not hand ${id} to the relay (${err instanceof Error ? err.message : String(err)}); this tab sends it`)
+        return false
+      }
       replies.set(id, { directory, action: plain })
-      relay.outbox({ op: 'add', id, directory, action: plain })
       return true
     },
   }

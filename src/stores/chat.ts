@@ -321,7 +321,9 @@ export const useChatStore = defineStore('chat', () => {
     const mentioned = (attachments[sessionKey] ?? []).filter((a) => trimmed.includes(`@${a.path}`))
     const messageID = newMessageId()
     const agent = selections[sessionKey]?.agent ?? agentFor(directory, sessionID)
-    const model = selections[sessionKey]?.model ?? modelFor(directory, sessionID)
+    const chosen = selections[sessionKey]?.model ?? modelFor(directory, sessionID)
+    // A plain copy: the selection is reactive, and the request is posted to the relay (a proxy cannot be cloned).
+    const model = chosen ? { providerID: chosen.providerID, modelID: chosen.modelID } : undefined
     const slash = parseSlashCommand(trimmed)
     // `/name` before the project's command list arrived: wait for it rather than send the text as a prompt.
     if (slash !== undefined && sync.directoryMeta(directory).status !== 'ready') await sync.ensureDirectory(directory).catch(() => undefined)
