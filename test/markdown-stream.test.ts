@@ -4,7 +4,7 @@
  * change; each update parses only the tail; streamed output stays inert.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { closeDanglingMarkers, IncrementalMarkdown, type MarkdownBlock } from '../src/render/markdown-stream.ts'
+import { closeDanglingMarkers, IncrementalMarkdown, LONG_PARAGRAPH_CHARS, type MarkdownBlock } from '../src/render/markdown-stream.ts'
 import { markdownRenderer, renderMarkdown } from '../src/render/markdown.ts'
 import { XSS_CORPUS } from './support/scripted-model.ts'
 import { expectInert } from './support/inert-html.ts'
@@ -72,12 +72,46 @@ describe('incremental markdown', () => {
   it('parses only the tail: a long reply costs each update its last block, not its length', () => {
     const paragraph = 'A sentence of a long reply, repeated to make the reply long. '.repeat(4)
     const doc = Array.from({ length: 200 }, (_, i) => `Paragraph ${i}: ${paragraph}`).join('\n\n')
-    const parse = vi.spyOn(markdownRenderer(), 'parse')
+    const parse = vi.spyOn(markdownRenderer().inline, 'parse')
     const r = new IncrementalMarkdown()
     for (let i = 0; i <= doc.length; i += 7) r.update(doc.slice(0, i), true)
     const longest = Math.max(...parse.mock.calls.map(([src]) => src.length))
     expect(doc.length).toBeGreaterThan(40_000)
     expect(longest).toBeLessThan(paragraph.length * 3)
+  })
+
+  it('shows a long streaming paragraph as runs: kept runs never change, the text is the one-shot render, inline parsing stays short', () => {
+    // The burst bench's reply: one paragraph of 5,000 words, here with markup near its end.
+    const words = Array.from({ length: 5_000 }, (_, i) => `word${i}`).join(' ')
+    const doc = `${words} and **bold** then \`code\` and _em_ ${words.slice(0, 1_800)} **across ${words.slice(0, 900)} the cut** ${words.slice(0, 3_000)}`
+    const parse = vi.spyOn(markdownRenderer().inline, 'parse')
+    const r = new IncrementalMarkdown()
+    let previous: MarkdownBlock['runs'] = []
+    let longest = 0
+    for (let i = 0; i <= doc.length; i += 97) {
+      const prefix = doc.slice(0, i)
+      const before = parse.mock.calls.length
+      const [block] = r.update(prefix, true)
+      for (const [src] of parse.mock.calls.slice(before)) longest = Math.max(longest, src.length)
+      if (prefix.length < LONG_PARAGRAPH_CHARS) continue
+      expect(block.runs, `at ${i}`).toBeDefined()
+      const runs = block.runs ?? []
+      expect(`<p>${runs.map((x) => x.html).join('')}</p>\n`, `at ${i}`).toBe(renderMarkdown(closeDanglingMarkers(prefix)))
+      for (const old of (previous ?? []).slice(0, -1)) expect(runs.find((x) => x.key === old.key), `at ${i}`).toEqual(old)
+      previous = runs
+    }
+    expect((previous ?? []).length).toBeGreaterThan(30)
+    // Kept runs are parsed once; each update parses the rest (under ~2 runs plus the guard).
+    expect(longest).toBeLessThan(2_500)
+    expect(joined(r.update(doc, false))).toBe(renderMarkdown(doc))
+  })
+
+  it('drops the runs of a paragraph that stops being one (a setext underline makes it a heading)', () => {
+    const words = Array.from({ length: 600 }, (_, i) => `w${i}`).join(' ')
+    const r = new IncrementalMarkdown()
+    expect(r.update(words, true)[0].runs).toBeDefined()
+    const heading = `${words}\n===`
+    expect(joined(r.update(heading, true))).toBe(renderMarkdown(heading))
   })
 
   it('starts over when the text is not an extension of the previous one', () => {

@@ -22,13 +22,43 @@
  * closed for display ({@link closeDanglingMarkers}), so a word does not flash from `**bold` to
  * **bold**; the final render uses the text as it is.
  */
-import type { Env, Token } from 'markdown-it'
+import type { Env, MarkdownIt, Token } from 'markdown-it'
 import { markdownRenderer, renderMarkdown } from './markdown.ts'
 
 /** One rendered block. `key` is stable for the block's life (the tail keeps the key it will be kept under). */
 export interface MarkdownBlock {
   key: number
+  /** The block's HTML; empty when it is shown as {@link MarkdownBlock.runs}. */
   html: string
+  /**
+   * A long paragraph still streaming, as runs of its inline HTML to show inside one `<p>`: every run
+   * but the last is rendered once and kept (its DOM too), the last is the part still growing.
+   */
+  runs?: Array<{ key: number; html: string }>
+}
+
+/** A streaming tail paragraph longer than this (chars) is shown as runs. */
+export const LONG_PARAGRAPH_CHARS = 2_000
+/** About how long one kept run is (chars). */
+const RUN_CHARS = 1_000
+/** The last this many chars of a paragraph never go into a kept run (the words being streamed). */
+const RUN_GUARD_CHARS = 64
+/**
+ * Characters a kept run may hold: text and emphasis/code/strike markers, but nothing that starts a
+ * link, an image, an autolink, an entity or an escape (those can reach across a space).
+ */
+const RUN_CHARSET = /^[\p{L}\p{N} .,;:'"?()/%+=#|@$^{}*_~`!-]*$/u
+
+/**
+ * Whether a run of inline source renders the same alone as inside the whole paragraph: its
+ * characters are in {@link RUN_CHARSET} and every emphasis, strike and code marker in it was used
+ * within it (none is left as literal text outside code, except `_` inside a word, which can open or
+ * close nothing), so no marker after it can pair with one in it.
+ */
+function selfContained(source: string, html: string): boolean {
+  if (!RUN_CHARSET.test(source.replace(/\n/g, ' '))) return false
+  const text = html.replace(/<code>[^<]*<\/code>/g, '').replace(/<[^>]+>/g, '')
+  return !/[*~`]/.test(text) && !/(^|[^\p{L}\p{N}])_|_($|[^\p{L}\p{N}])/u.test(text)
 }
 
 /** A top-level block of a token list: tokens `[from, to)`, source lines `[startLine, endLine)`. */
@@ -101,6 +131,41 @@ function closedBefore(block: TokenRange, next: TokenRange): boolean {
     default:
       return false
   }
+}
+
+/** markdown-it's input normalization (its core `normalize` rule), for the block parser run alone. */
+function normalize(text: string): string {
+  return /[\r\0]/.test(text) ? text.replace(/\r\n?/g, '\n').replace(/\0/g, '\uFFFD') : text
+}
+
+/** Block tokens of `src` without their inline content parsed (cheap: a scan of the lines). */
+function parseBlocks(md: MarkdownIt, src: string, env: Env): Token[] {
+  const tokens: Token[] = []
+  md.block.parse(normalize(src), md, env, tokens)
+  return tokens
+}
+
+/**
+ * Renders block tokens after running the core chain's inline rules on them (inline parse,
+ * linkify, text joining): with an empty source the chain's block rule adds nothing.
+ */
+function renderTokens(md: MarkdownIt, tokens: Token[], env: Env): string {
+  const state = new md.core.State('', md, env)
+  state.tokens = tokens
+  md.core.process(state)
+  return md.renderer.render(tokens, md.options, env)
+}
+
+/**
+ * The first position at or after `from` (before `end`) just after a single space between two
+ * non-blank characters: a cut there leaves both sides' inline rendering as in the whole (no
+ * trailing space before a line break is dropped, no leading one kept).
+ */
+function runBoundary(content: string, from: number, end: number): number | undefined {
+  for (let i = Math.max(from, 2); i < end; i++) {
+    if (content[i - 1] === ' ' && !/\s/.test(content[i - 2]) && !/\s/.test(content[i])) return i
+  }
+  return undefined
 }
 
 /** How many lines of `text` are complete (end in a line break). */
@@ -191,7 +256,7 @@ export class IncrementalMarkdown {
     const md = markdownRenderer()
     const tail = text.slice(this.keptChars)
     const env: Env = {}
-    const tokens = md.parse(tail, env)
+    const tokens = parseBlocks(md, tail, env)
     if (env.references && Object.keys(env.references).length > 0) {
       this.reset()
       this.text = text
@@ -207,7 +272,7 @@ export class IncrementalMarkdown {
     if (open > 0 && all[open].startLine >= completeLines && !closedBefore(all[open - 1], all[open])) open--
     for (let b = 0; b < open; b++) {
       const { from, to } = all[b]
-      this.kept.push({ key: this.nextKey++, html: md.renderer.render(tokens.slice(from, to), md.options, env) })
+      this.kept.push({ key: this.nextKey++, html: renderTokens(md, tokens.slice(from, to), env) })
     }
     if (open > 0) this.keptChars += lineOffset(tail, all[open].startLine)
     const lastTokens = tokens.slice(all[open].from, all[all.length - 1].to)
@@ -215,13 +280,64 @@ export class IncrementalMarkdown {
     const source = text.slice(this.keptChars)
     // In code (a fence, indented code, a fence's opening line being typed) markers are text.
     const isCode = final.type === 'fence' || final.type === 'code_block' || /(^|\n) {0,3}(`{3,}|~{3,})[^\n]*$/.test(source)
+    const inline = lastTokens[1]
+    if (streaming && lastTokens.length === 3 && lastTokens[0].type === 'paragraph_open' && inline.type === 'inline' && inline.content.length >= LONG_PARAGRAPH_CHARS) {
+      return [...this.kept, { key: this.nextKey, html: '', runs: this.paragraphRuns(inline.content) }]
+    }
+    this.runs = []
+    this.runsChars = 0
     const shown = streaming && !isCode ? closeDanglingMarkers(source) : source
-    const html = shown === source ? md.renderer.render(lastTokens, md.options, env) : md.render(shown)
+    const html = shown === source ? renderTokens(md, lastTokens, env) : md.render(shown)
     return [...this.kept, { key: this.nextKey, html }]
+  }
+
+  /** Kept runs of the streaming long paragraph, and the characters of its content they cover. */
+  private runs: Array<{ key: number; source: string; html: string }> = []
+  private runsChars = 0
+
+  /**
+   * The runs of a long streaming paragraph whose inline content is `content`: the kept runs still
+   * valid (their text still starts the content: a line that became a table's header, say, drops
+   * them), new ones cut at a space between two words where the run is {@link selfContained}, and
+   * the rest rendered now. Only the rest is parsed on each update (plus each new run once); a run
+   * that is not self-contained (an open `**`, a link) waits until it is, or until the paragraph ends.
+   */
+  private paragraphRuns(content: string): Array<{ key: number; html: string }> {
+    const md = markdownRenderer()
+    let covered = 0
+    let valid = 0
+    for (const run of this.runs) {
+      if (!content.startsWith(run.source, covered)) break
+      covered += run.source.length
+      valid++
+    }
+    if (valid < this.runs.length) this.runs = this.runs.slice(0, valid)
+    this.runsChars = covered
+    for (;;) {
+      const end = content.length - RUN_GUARD_CHARS
+      const target = this.runsChars + RUN_CHARS
+      if (target >= end) break
+      // A marker opened in the run may close a little later: try a few longer cuts.
+      let run: { source: string; html: string; cut: number } | undefined
+      for (let attempt = 0; attempt < 4 && !run; attempt++) {
+        const cut = runBoundary(content, target + attempt * (RUN_CHARS / 4), end)
+        if (cut === undefined) break
+        const source = content.slice(this.runsChars, cut)
+        const html = md.renderInline(source)
+        if (selfContained(source, html)) run = { source, html, cut }
+      }
+      if (!run) break
+      this.runs.push({ key: this.runs.length, source: run.source, html: run.html })
+      this.runsChars = run.cut
+    }
+    const rest = content.slice(this.runsChars)
+    return [...this.runs.map(({ key, html }) => ({ key, html })), { key: this.runs.length, html: md.renderInline(closeDanglingMarkers(rest)) }]
   }
 
   /** Forgets every kept block: the next update renders the whole text again (e.g. the UI language changed). */
   reset(): void {
+    this.runs = []
+    this.runsChars = 0
     this.text = ''
     this.keptChars = 0
     this.kept = []
