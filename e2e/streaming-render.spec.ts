@@ -6,7 +6,7 @@
  */
 import { test, expect, openSession } from './support/fixtures.ts'
 import { serverParts } from './client-support.ts'
-import { MARKDOWN_REPLY } from '../test/support/scripted-model.ts'
+import { MARKDOWN_REPLY, streamedText } from '../test/support/scripted-model.ts'
 
 interface MarkdownWatch {
   /** Reply text seen with a literal `**` in it. */
@@ -61,4 +61,22 @@ test('a streaming markdown reply keeps finished blocks in place, renders once pe
   // One render per frame while streaming; the frame that ends the stream may add the final render
   // and the code highlighting.
   expect(frames.filter((n) => n > 1).length).toBeLessThanOrEqual(2)
+})
+
+test('a long streaming paragraph keeps the nodes of its first words while it grows, and ends as one paragraph of the server’s text', async ({ stack, page }) => {
+  const session = await stack.api.createSession('long paragraph')
+  await openSession(page, stack, session.id)
+  await stack.api.promptAsync(session.id, 'stream 1500 delay 3')
+  const reply = page.locator('[data-testid="message"][data-role="assistant"] .markdown').first()
+  // Runs appear once the paragraph is long (src/render/markdown-stream.ts); mark the first.
+  await expect.poll(() => reply.locator('.md-run').count(), { timeout: 30_000 }).toBeGreaterThan(2)
+  await reply.locator('.md-run').first().evaluate((el) => el.setAttribute('data-probe', 'run'))
+  const marked = await reply.locator('.md-run').count()
+  await expect.poll(() => reply.locator('.md-run').count(), { timeout: 30_000 }).toBeGreaterThan(marked + 2)
+  // Still the same node: the first words were not rendered again while the reply grew.
+  await expect(reply.locator('[data-probe="run"]')).toHaveCount(1)
+  await stack.api.waitIdle(session.id)
+  await expect(reply.locator('.md-run')).toHaveCount(0)
+  await expect(reply.locator('p')).toHaveCount(1)
+  await expect(reply.locator('p')).toHaveText(streamedText(1500))
 })
