@@ -12,6 +12,7 @@ import { RelayHub, type TabEndpoint } from '../sw/relay/hub.ts'
 import { systemDeps } from '../sw/relay/connection.ts'
 import { EventLog } from '../sw/relay/log/event-log.ts'
 import { DexieOutboxStore } from '../sw/relay/outbox-store.ts'
+import { outboxServer } from '../sw/relay/outbox-server.ts'
 import { NO_OUTBOX, OutboxHost, type ClosableOutboxStore } from '../sw/relay/outbox-host.ts'
 import { isOutboxAction, isPromptBody, isTabToRelay } from '../sw/relay/guards.ts'
 import type { OutboxAction, OutboxEntry } from '../sw/shared/outbox-types.ts'
@@ -312,6 +313,47 @@ describe('OutboxHost', () => {
     expect(opencode.prompts).toHaveLength(1)
     expect(t.messages).toEqual([])
     host.stop()
+  })
+})
+
+describe('OutboxHost at a moved address', () => {
+  it('sends to the server’s new address after the launcher moved it, not to the old port', async () => {
+    const opencode = new FakeOpencode()
+    const hosts: string[] = []
+    const seen: OutboxEntry[][] = []
+    const host = new OutboxHost({
+      fetch: async (input, init) => {
+        const req = input instanceof Request ? input : new Request(String(input), init)
+        hosts.push(new URL(req.url).host)
+        // The old port is held by a program that never answers.
+        if (new URL(req.url).host === 'opencode.test') return new Promise<Response>(() => undefined)
+        return (await opencode.answer(req)) ?? notFound()
+      },
+      clock: systemDeps().clock,
+      random: () => 0,
+      openStore: () => new MemoryStore(),
+      reachable: () => true,
+      changed: (entries) => seen.push(entries),
+      failed: (message) => expect.fail(message),
+    })
+    host.switchTo({ ...server, identity: 'launcher:/p' })
+    host.switchTo({ url: 'http://moved.test', identity: 'launcher:/p' })
+    await host.handle({ op: 'add', id: 'msg_1', directory: DIR, action: prompt('msg_1') }, tab().endpoint)
+    await until(() => seen.at(-1)?.[0]?.state === 'delivered', 'delivered at the new address')
+    expect(new Set(hosts)).toEqual(new Set(['moved.test']))
+    expect(opencode.prompts).toHaveLength(1)
+    host.stop()
+  })
+
+  it('abandons a request the server never answers (transient), so the entry is retried, not stuck sending', async () => {
+    // A server that takes the request and never answers; only the request's signal ends the wait (as in a browser).
+    const never: typeof fetch = (input) =>
+      new Promise<Response>((_, reject) => {
+        const signal = input instanceof Request ? input.signal : undefined
+        signal?.addEventListener('abort', () => reject(signal.reason))
+      })
+    const hung = outboxServer(server, never, 50)
+    await expect(hung.perform(DIR, prompt('msg_1'))).rejects.toMatchObject({ transient: true })
   })
 })
 

@@ -313,9 +313,10 @@ export class RelayHub implements TabHost {
     if (!logChanged && previous.url !== server.url) {
       this.broadcast({ type: 'server-moved', server })
     }
+    // What tabs asked to send belongs to the server too (the previous one's waits in its store);
+    // the same server at a new address keeps its outbox, which then sends there.
+    this.outboxes.switchTo(server)
     if (logChanged) {
-      // What tabs asked to send belongs to the server too: the previous one's waits in its store.
-      this.outboxes.switchTo(server)
       await this.ingest.drain()
       this.catchUps.reset()
       this.degraded.reset()

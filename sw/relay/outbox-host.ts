@@ -12,7 +12,7 @@
 import type { Clock } from '../shared/clock.ts'
 import type { OutboxEntry } from '../shared/outbox-types.ts'
 import { serverIdentity, type OutboxRequest, type ServerConfig } from '../shared/protocol.ts'
-import { Outbox, type OutboxStore } from './outbox.ts'
+import { Outbox, OutboxSendError, type OutboxServer, type OutboxStore } from './outbox.ts'
 import { outboxServer } from './outbox-server.ts'
 import type { TabEndpoint } from './tab-session.ts'
 
@@ -56,6 +56,10 @@ export const NO_OUTBOX = 'this relay has no outbox'
 /** The relay's outbox for the current server (see the module comment). Its methods never throw. */
 export class OutboxHost {
   private current: Current | undefined
+  /** The server's address and credentials as last given to {@link OutboxHost.switchTo}. */
+  private config: ServerConfig | undefined
+  /** The REST side for {@link config}, rebuilt when it changes. */
+  private rest: { config: ServerConfig; server: OutboxServer } | undefined
   /** Whether the server was reachable when {@link OutboxHost.reachabilityChanged} last looked. */
   private wasReachable = false
 
@@ -71,6 +75,8 @@ export class OutboxHost {
    */
   switchTo(server: ServerConfig): void {
     const identity = serverIdentity(server)
+    // The same server at a new address (the launcher restarted it on another port): same outbox, new URL.
+    this.config = server
     if (this.current?.identity === identity) return
     const hadOutbox = this.current !== undefined
     this.stop()
@@ -88,7 +94,7 @@ export class OutboxHost {
       clock: this.deps.clock,
       random: this.deps.random,
       store,
-      server: outboxServer(server, this.deps.fetch),
+      server: this.restServer(),
       // A stopped outbox (the relay left its server) sends nothing more, even from a run under way.
       reachable: () => this.current?.outbox === outbox && this.deps.reachable(),
       changed: (entries) => {
@@ -99,6 +105,21 @@ export class OutboxHost {
     const current: Current = { identity, outbox, store, queue: Promise.resolve() }
     this.current = current
     current.queue = outbox.restore().catch((err: unknown) => this.deps.failed(`outbox entries could not be read: ${describe(err)}`))
+  }
+
+  /** The outbox's server, always at the current address (see {@link OutboxHost.switchTo}). */
+  private restServer(): OutboxServer {
+    const current = (): OutboxServer => {
+      const config = this.config
+      if (!config) throw new OutboxSendError('no server configured', true)
+      if (this.rest?.config !== config) this.rest = { config, server: outboxServer(config, this.deps.fetch) }
+      return this.rest.server
+    }
+    return {
+      messageState: (directory, sessionID, messageID) => current().messageState(directory, sessionID, messageID),
+      requestPending: (directory, kind, requestID) => current().requestPending(directory, kind, requestID),
+      perform: (directory, action) => current().perform(directory, action),
+    }
   }
 
   /**

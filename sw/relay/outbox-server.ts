@@ -54,11 +54,29 @@ function fail(result: SdkResult): never {
 }
 
 /**
- * The outbox's server on `server`.
- * @param fetchImpl the fetch to use (the worker's; tests pass a fake).
+ * How long one outbox REST call may take, ms. A call past it is abandoned as a transient failure:
+ * the retry checks the server's truth first, so a prompt that did arrive is not sent again (the
+ * command endpoint answers only when its turn ends: its retry finds the message there). Without
+ * it a server that accepts a request and never answers (a stale port another program holds)
+ * would hold the session's queue for good.
  */
-export function outboxServer(server: ServerConfig, fetchImpl: typeof fetch): OutboxServer {
-  const client: OpencodeClient = relayRestClient(server, fetchImpl)
+export const OUTBOX_REQUEST_TIMEOUT_MS = 30_000
+
+/** `fetchImpl` with every request abandoned after `ms` (its own signal, when it has one, still counts). */
+export function fetchWithTimeout(fetchImpl: typeof fetch, ms: number): typeof fetch {
+  return (input, init) => {
+    const timeout = AbortSignal.timeout(ms)
+    if (input instanceof Request) return fetchImpl(new Request(input, { signal: AbortSignal.any([input.signal, timeout]) }), init)
+    return fetchImpl(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout })
+  }
+}
+
+/**
+ * The outbox's server on `server`.
+ * @param fetchImpl the fetch to use (the worker's; tests pass a fake); each call gets {@link OUTBOX_REQUEST_TIMEOUT_MS}.
+ */
+export function outboxServer(server: ServerConfig, fetchImpl: typeof fetch, timeoutMs = OUTBOX_REQUEST_TIMEOUT_MS): OutboxServer {
+  const client: OpencodeClient = relayRestClient(server, fetchWithTimeout(fetchImpl, timeoutMs))
   return {
     async messageState(directory, sessionID, messageID) {
       const message = await call(() => client.session.message({ sessionID, messageID, directory }))
