@@ -1,5 +1,5 @@
 /** Runtime guard for messages arriving from the relay (a port or BroadcastChannel gives `unknown`). */
-import { isRecord } from '../../sw/shared/guards.ts'
+import { isOptionalString, isRecord } from '../../sw/shared/guards.ts'
 import type { RelayToTab } from '../../sw/shared/protocol.ts'
 
 const TYPES = new Set(['status', 'subscribed', 'events', 'reset', 'resync', 'notify', 'server-moved', 'outbox', 'outbox-refused'])
@@ -36,17 +36,16 @@ export function isRelayToTab(x: unknown): x is RelayToTab {
 
 /** A `notify` message's notification: the facts of `RelayNotification` (sw/shared/protocol.ts), `kind` one of the three. */
 function isNotification(x: unknown): boolean {
-  const optionalString = (v: unknown): boolean => v === undefined || typeof v === 'string'
   return (
     isRecord(x) &&
     (x.kind === 'finished' || x.kind === 'permission' || x.kind === 'question') &&
     typeof x.directory === 'string' &&
     typeof x.sessionID === 'string' &&
-    optionalString(x.sessionTitle) &&
-    optionalString(x.requestID) &&
-    optionalString(x.permission) &&
+    isOptionalString(x.sessionTitle) &&
+    isOptionalString(x.requestID) &&
+    isOptionalString(x.permission) &&
     (x.patterns === undefined || (Array.isArray(x.patterns) && x.patterns.every((p) => typeof p === 'string'))) &&
-    optionalString(x.question) &&
+    isOptionalString(x.question) &&
     typeof x.tag === 'string'
   )
 }

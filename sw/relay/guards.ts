@@ -4,7 +4,7 @@
  */
 import type { OutboxRequest, ServerConfig, TabToRelay } from '../shared/protocol.ts'
 import type { CommandBody, OutboxAction, PromptBody } from '../shared/outbox-types.ts'
-import { isRecord } from '../shared/guards.ts'
+import { isOptionalString, isRecord } from '../shared/guards.ts'
 
 /** True when `x` is a usable `ServerConfig` (an http(s) URL, optional string credentials). */
 export function isServerConfig(x: unknown): x is ServerConfig {
@@ -29,7 +29,7 @@ export function isTabToRelay(x: unknown): x is TabToRelay {
     case 'resumed':
       return typeof x.frozenMs === 'number' && Number.isFinite(x.frozenMs)
     case 'view':
-      return (x.directory === undefined || typeof x.directory === 'string') && (x.sessionID === undefined || typeof x.sessionID === 'string')
+      return isOptionalString(x.directory) && isOptionalString(x.sessionID)
     case 'settings':
       return typeof x.notifications === 'boolean'
     case 'configure':
@@ -44,11 +44,6 @@ export function isTabToRelay(x: unknown): x is TabToRelay {
   }
 }
 
-/** `x` is absent or a string. */
-function optionalString(x: unknown): boolean {
-  return x === undefined || typeof x === 'string'
-}
-
 /** A non-empty string (an id). */
 function isId(x: unknown): x is string {
   return typeof x === 'string' && x.length > 0
@@ -61,7 +56,7 @@ function isModelRef(x: unknown): boolean {
 
 /** A file part of a prompt or command (the SDK's `FilePartInput`): string `mime` and `url` (a data: URL or a file:// one), optional `filename`. */
 function isFilePartInput(x: unknown): boolean {
-  return isRecord(x) && x.type === 'file' && typeof x.mime === 'string' && typeof x.url === 'string' && optionalString(x.filename) && optionalString(x.id) && (x.source === undefined || isRecord(x.source))
+  return isRecord(x) && x.type === 'file' && typeof x.mime === 'string' && typeof x.url === 'string' && isOptionalString(x.filename) && isOptionalString(x.id) && (x.source === undefined || isRecord(x.source))
 }
 
 /**
@@ -71,7 +66,7 @@ function isFilePartInput(x: unknown): boolean {
  * `id` must be a string.
  */
 function isPromptPart(x: unknown): boolean {
-  if (!isRecord(x) || typeof x.type !== 'string' || !optionalString(x.id)) return false
+  if (!isRecord(x) || typeof x.type !== 'string' || !isOptionalString(x.id)) return false
   switch (x.type) {
     case 'text':
       return typeof x.text === 'string'
@@ -94,7 +89,7 @@ function isPromptPart(x: unknown): boolean {
  */
 export function isPromptBody(x: unknown): x is PromptBody {
   if (!isRecord(x) || !Array.isArray(x.parts) || !x.parts.every(isPromptPart)) return false
-  if (!optionalString(x.agent) || !optionalString(x.variant) || !optionalString(x.system)) return false
+  if (!isOptionalString(x.agent) || !isOptionalString(x.variant) || !isOptionalString(x.system)) return false
   if (x.model !== undefined && !isModelRef(x.model)) return false
   if (x.noReply !== undefined && typeof x.noReply !== 'boolean') return false
   if (x.tools !== undefined && !(isRecord(x.tools) && Object.values(x.tools).every((v) => typeof v === 'boolean'))) return false
@@ -111,7 +106,7 @@ export function isPromptBody(x: unknown): x is PromptBody {
  */
 export function isCommandBody(x: unknown): x is CommandBody {
   if (!isRecord(x) || typeof x.command !== 'string' || typeof x.arguments !== 'string') return false
-  if (!optionalString(x.agent) || !optionalString(x.model) || !optionalString(x.variant)) return false
+  if (!isOptionalString(x.agent) || !isOptionalString(x.model) || !isOptionalString(x.variant)) return false
   for (const files of [x.parts, x.files]) if (files !== undefined && !(Array.isArray(files) && files.every(isFilePartInput))) return false
   return true
 }

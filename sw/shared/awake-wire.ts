@@ -10,7 +10,7 @@
  * - `POST /enabled` `{enabled}` → {@link AwakeStatus}
  * Refusals: 401 (no or wrong token), 403 (foreign `Host` or `Origin`), errors as `{error}` JSON.
  */
-import { isRecord } from './guards.ts'
+import { isOptionalString, isRecord } from './guards.ts'
 
 /** The `awake` section of `/relay-config.json`: where the companion listens and its pairing token. */
 export interface AwakeConfig {
@@ -73,7 +73,7 @@ function isStringArray(value: unknown): value is string[] {
 }
 
 function isLease(value: unknown): value is AwakeLease {
-  return isRecord(value) && typeof value.owner === 'string' && typeof value.expiresAt === 'number' && (value.reason === undefined || typeof value.reason === 'string')
+  return isRecord(value) && typeof value.owner === 'string' && typeof value.expiresAt === 'number' && isOptionalString(value.reason)
 }
 
 function optional(value: unknown, type: 'string' | 'number'): boolean {

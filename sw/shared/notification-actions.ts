@@ -9,7 +9,7 @@
  * Protocol fact: `POST /permission/{requestID}/reply?directory=<dir>` with `{"reply": "once" |
  * "always" | "reject"}` answers a permission request (opencode 1.18, SDK `permission.reply`).
  */
-import { isRecord } from './guards.ts'
+import { isOptionalString, isRecord } from './guards.ts'
 
 /** An action button of a notification: `allow-once` and `reject` answer a permission request, `open` opens a question's session. */
 export type NotificationAction = 'allow-once' | 'reject' | 'open'
@@ -64,7 +64,7 @@ export function isRelayNotificationData(x: unknown): x is RelayNotificationData 
   const texts = x.texts
   if (!isRecord(texts) || !TEXT_KEYS.every((k) => typeof texts[k] === 'string')) return false
   const server = x.server
-  return isRecord(server) && typeof server.url === 'string' && (server.authorization === undefined || typeof server.authorization === 'string')
+  return isRecord(server) && typeof server.url === 'string' && isOptionalString(server.authorization)
 }
 
 /** Whether an action id is one of ours. */
