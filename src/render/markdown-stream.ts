@@ -93,23 +93,17 @@ function topLevelBlocks(tokens: Token[]): TokenRange[] {
 }
 
 /**
- * The character offset where line `line` (0-based) of `text` starts, counting line breaks as
- * markdown-it does (`\r\n`, `\r` and `\n` each end a line).
+ * Where each line of `text` starts (line 0 at 0), counting line breaks as markdown-it does
+ * (`\r\n`, `\r` and `\n` each end a line): `length - 1` lines are complete.
  */
-function lineOffset(text: string, line: number): number {
-  let seen = 0
-  for (let i = 0; i < text.length && seen < line; i++) {
+function lineStarts(text: string): number[] {
+  const starts = [0]
+  for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)
-    if (c === 10) {
-      seen++
-      if (seen === line) return i + 1
-    } else if (c === 13) {
-      if (text.charCodeAt(i + 1) === 10) i++
-      seen++
-      if (seen === line) return i + 1
-    }
+    if (c === 13 && text.charCodeAt(i + 1) === 10) i++
+    if (c === 10 || c === 13) starts.push(i + 1)
   }
-  return seen >= line ? 0 : text.length
+  return starts
 }
 
 /**
@@ -166,20 +160,6 @@ function runBoundary(content: string, from: number, end: number): number | undef
     if (content[i - 1] === ' ' && !/\s/.test(content[i - 2]) && !/\s/.test(content[i])) return i
   }
   return undefined
-}
-
-/** How many lines of `text` are complete (end in a line break). */
-function countLineBreaks(text: string): number {
-  let n = 0
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i)
-    if (c === 10) n++
-    else if (c === 13) {
-      if (text.charCodeAt(i + 1) === 10) i++
-      n++
-    }
-  }
-  return n
 }
 
 /** The text outside code spans and the backtick run of a code span left open, if any. */
@@ -267,14 +247,14 @@ export class IncrementalMarkdown {
     if (!all.length) return this.kept.slice()
     // A block is final once the next one starts on a complete line: an incomplete last line may
     // still change what it is (`2` becomes the list item `2. b`, continuing the list above it).
-    const completeLines = countLineBreaks(tail)
+    const starts = lineStarts(tail)
     let open = all.length - 1
-    if (open > 0 && all[open].startLine >= completeLines && !closedBefore(all[open - 1], all[open])) open--
+    if (open > 0 && all[open].startLine >= starts.length - 1 && !closedBefore(all[open - 1], all[open])) open--
     for (let b = 0; b < open; b++) {
       const { from, to } = all[b]
       this.kept.push({ key: this.nextKey++, html: renderTokens(md, tokens.slice(from, to), env) })
     }
-    if (open > 0) this.keptChars += lineOffset(tail, all[open].startLine)
+    if (open > 0) this.keptChars += starts[all[open].startLine] ?? tail.length
     const lastTokens = tokens.slice(all[open].from, all[all.length - 1].to)
     const final = tokens[all[all.length - 1].from]
     const source = text.slice(this.keptChars)
