@@ -154,17 +154,25 @@ export function useOutboxSends(options: OutboxSendsOptions): OutboxSends {
     fallback(p)
   })
 
+  /**
+   * Posts an `add` to the relay: a copy the port can take, made now (a value it cannot clone throws
+   * here, not later when a message queued before `hello` is posted). False when it could not: the
+   * caller sends it itself, nothing is lost (also when there is no relay).
+   */
+  function post(id: string, directory: string, action: OutboxAction): boolean {
+    if (!relay) return false
+    try {
+      relay.outbox({ op: 'add', id, directory, action: structuredClone(action) })
+      return true
+    } catch (err) {
+      console.warn(`[outbox] could not hand ${id} to the relay (${err instanceof Error ? err.message : String(err)}); this tab sends it`)
+      return false
+    }
+  }
+
   return {
     send(p) {
-      if (!relay) return false
-      try {
-        // A copy the port can take (it throws now, not later when a queued message is posted).
-        relay.outbox({ op: 'add', id: p.messageID, directory: p.directory, action: structuredClone(actionOf(p)) })
-      } catch (err) {
-        // Not posted (a value the port cannot clone): this tab sends it, nothing is lost.
-        console.warn(`[outbox] could not hand ${p.messageID} to the relay (${err instanceof Error ? err.message : String(err)}); this tab sends it`)
-        return false
-      }
+      if (!post(p.messageID, p.directory, actionOf(p))) return false
       held.add(p.messageID)
       return true
     },
@@ -180,16 +188,10 @@ export function useOutboxSends(options: OutboxSendsOptions): OutboxSends {
       return true
     },
     reply(directory, action) {
-      if (!relay) return false
       const id = `${action.kind}:${action.requestID}`
       // Plain copies: the answers may come from a component's reactive state (not clonable).
       const plain: OutboxAction = action.kind === 'question-reply' ? { ...action, answers: action.answers.map((a) => [...a]) } : { ...action }
-      try {
-        relay.outbox({ op: 'add', id, directory, action: structuredClone(plain) })
-      } catch (err) {
-        console.warn(`[outbox] could not hand ${id} to the relay (${err instanceof Error ? err.message : String(err)}); this tab sends it`)
-        return false
-      }
+      if (!post(id, directory, plain)) return false
       replies.set(id, { directory, action: plain })
       return true
     },
