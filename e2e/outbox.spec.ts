@@ -85,3 +85,30 @@ test('a permission reply clicked while the server is unreachable takes effect on
   expect(tools[0].type === 'tool' && tools[0].state.status).toBe('completed')
   await expect(page.locator('[data-testid="tool-part"][data-status="completed"]')).toHaveCount(1, { timeout: 30_000 })
 })
+
+test('a prompt edited while it waits for the server arrives once, with the edited text', async ({ stack, page }) => {
+  const session = await stack.api.createSession('outbox edit')
+  await openSession(page, stack, session.id)
+  stack.proxy.refuse()
+  await expectDown(page)
+
+  await send(page, 'typo while down stream 2')
+  const ghost = page.getByTestId('pending-message')
+  await expect(ghost).toHaveAttribute('data-status', 'waiting')
+  await ghost.getByTestId('edit-send').click()
+  const editor = ghost.getByTestId('pending-edit-input')
+  await expect(editor).toHaveValue('typo while down stream 2')
+  await editor.fill('edited while down stream 2')
+  await ghost.getByTestId('pending-edit-save').click()
+  // The relay holds the new text: the bubble shows it (from the relay's entries), still waiting.
+  await expect(ghost.getByTestId('pending-text')).toHaveText('edited while down stream 2')
+  await expect(ghost).toHaveAttribute('data-status', 'waiting')
+
+  stack.proxy.resume()
+  await expect(page.locator('[data-testid="message"][data-role="user"]', { hasText: 'edited while down' })).toHaveCount(1, { timeout: 30_000 })
+  await expect(page.getByTestId('pending-message')).toHaveCount(0)
+  await stack.api.waitIdle(session.id)
+  expect(await userMessagesWith(stack, session.id, 'edited while down')).toBe(1)
+  expect(await userMessagesWith(stack, session.id, 'typo while down')).toBe(0)
+  expect((await stack.api.messages(session.id)).filter((m) => m.info.role === 'user')).toHaveLength(1)
+})

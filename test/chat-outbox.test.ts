@@ -7,6 +7,9 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type { OutboxRequest } from '../sw/shared/protocol.ts'
 import type { OutboxEntry } from '../sw/shared/outbox-types.ts'
+import type { OutboxRefusal } from '../src/relay-client/types.ts'
+import { withPromptText } from '../src/stores/chat-outbox.ts'
+import { useToastsStore } from '../src/stores/toasts.ts'
 import { clearRelay } from '../src/relay-client/provide.ts'
 import { setStorage } from '../src/stores/storage.ts'
 import { useChatStore } from '../src/stores/chat.ts'
@@ -20,21 +23,21 @@ const DIR = '/work/project'
 class OutboxRelay extends StubRelay {
   readonly requests: OutboxRequest[] = []
   private readonly entryListeners = new Set<(entries: OutboxEntry[]) => void>()
-  private readonly refusedListeners = new Set<(info: { id: string; error: string }) => void>()
+  private readonly refusedListeners = new Set<(info: OutboxRefusal) => void>()
   override readonly outbox = (request: OutboxRequest): void => void this.requests.push(request)
   override readonly onOutbox = (cb: (entries: OutboxEntry[]) => void) => {
     this.entryListeners.add(cb)
     return () => void this.entryListeners.delete(cb)
   }
-  override readonly onOutboxRefused = (cb: (info: { id: string; error: string }) => void) => {
+  override readonly onOutboxRefused = (cb: (info: OutboxRefusal) => void) => {
     this.refusedListeners.add(cb)
     return () => void this.refusedListeners.delete(cb)
   }
   entries(entries: OutboxEntry[]): void {
     for (const cb of this.entryListeners) cb(entries)
   }
-  refuse(id: string): void {
-    for (const cb of this.refusedListeners) cb({ id, error: 'QuotaExceededError' })
+  refuse(id: string, op: OutboxRefusal['op'] = 'add'): void {
+    for (const cb of this.refusedListeners) cb({ op, id, error: op === 'add' ? 'QuotaExceededError' : 'the prompt is not waiting any more' })
   }
 }
 
@@ -142,5 +145,87 @@ describe('chat store through the relay outbox', () => {
     const failed: OutboxEntry = { id: 'permission-reply:per_1', directory: DIR, state: 'failed', createdAt: 1, attempts: 1, error: 'HTTP 400: nope', action: { kind: 'permission-reply', sessionID: 'ses_1', requestID: 'per_1', reply: 'once' } }
     relay.entries([failed])
     expect(useConnectionStore().apiError).toBe('HTTP 400: nope')
+  })
+
+  it('edits a waiting prompt through the outbox, keeping its id, agent and model, and the bubble shows the text the relay holds', async () => {
+    const relay = new OutboxRelay()
+    const { chat, posts } = await start(relay)
+    chat.select('ses_1', { agent: 'build', model: { providerID: 'scripted', modelID: 'scripted-model' } })
+    const id = await chat.send(DIR, 'ses_1', 'first words')
+    const add = relay.requests[0]
+    if (add.op !== 'add' || add.action.kind !== 'prompt') throw new Error('not a prompt add')
+    relay.entries([{ ...entry(id, 'pending', { error: 'network error: Failed to fetch' }), action: add.action }])
+
+    expect(chat.edit(id, '  second words  ')).toBe(true)
+    const edit = relay.requests.at(-1)
+    if (edit?.op !== 'edit') throw new Error('no edit request')
+    expect(() => structuredClone(edit)).not.toThrow()
+    expect(edit.id).toBe(id)
+    expect(edit.body).toEqual({ ...add.action.body, parts: [{ id: add.action.body.parts?.[0]?.id, type: 'text', text: 'second words' }] })
+    expect(posts).toEqual([])
+    // The bubble follows the relay: unchanged until the entries say so (as in every other tab).
+    expect(chat.pending[id].text).toBe('first words')
+    relay.entries([{ ...entry(id, 'pending', { error: 'network error: Failed to fetch' }), action: { ...add.action, body: edit.body } }])
+    expect(chat.pending[id].text).toBe('second words')
+    expect(chat.pending[id].status).toBe('waiting')
+    if (chat.pending[id].request.kind !== 'prompt') throw new Error('not a prompt')
+    expect(chat.pending[id].request.input.parts).toEqual(edit.body.parts)
+  })
+
+  it('shows an edit made in another tab in the ghost bubble of a prompt this tab did not send', async () => {
+    const relay = new OutboxRelay()
+    const { chat } = await start(relay)
+    relay.entries([entry('msg_other', 'pending')])
+    const edited = entry('msg_other', 'pending', { action: { kind: 'prompt', sessionID: 'ses_1', messageID: 'msg_other', body: { parts: [{ type: 'text', text: 'edited elsewhere' }] } } })
+    relay.entries([edited])
+    expect(chat.pendingFor('ses_1').map((p) => p.text)).toEqual(['edited elsewhere'])
+  })
+
+  it('says plainly when an edit came after the prompt left, and keeps the edited text in the empty prompt box', async () => {
+    const relay = new OutboxRelay()
+    const { chat } = await start(relay)
+    const id = await chat.send(DIR, 'ses_1', 'as typed')
+    const add = relay.requests[0]
+    if (add.op !== 'add') throw new Error('no add')
+    relay.entries([{ ...entry(id, 'pending', { error: 'HTTP 503' }), action: add.action }])
+    chat.edit(id, 'too late')
+    relay.refuse(id, 'edit')
+    expect(chat.drafts.ses_1).toBe('too late')
+    expect(useToastsStore().toasts.map((toast) => [toast.kind, toast.text])).toEqual([['error', 'Not edited: the prompt had already been sent as it was. Your edited text is in the prompt box.']])
+    // The prompt itself is untouched (it goes, or went, as it was).
+    expect(chat.pending[id].text).toBe('as typed')
+  })
+
+  it('edits a failed send this tab made itself when there is no outbox to hold it', async () => {
+    const relay = new OutboxRelay()
+    const { chat } = await start(relay)
+    const id = await chat.send(DIR, 'ses_1', 'no disk left')
+    relay.refuse(id)
+    await new Promise((r) => setTimeout(r, 0))
+    chat.pending[id].status = 'failed'
+    expect(chat.edit(id, 'fixed it')).toBe(true)
+    expect(relay.requests.filter((r) => r.op === 'edit')).toEqual([])
+    expect(chat.pending[id].text).toBe('fixed it')
+  })
+})
+
+describe('withPromptText', () => {
+  it('replaces the text and moves the @mentions\' source offsets to where they are now', () => {
+    const source = { type: 'file' as const, path: 'src/a.ts', text: { value: '@src/a.ts', start: 5, end: 14 } }
+    const input = { messageID: 'msg_1', agent: 'build', parts: [{ id: 'prt_t', type: 'text' as const, text: 'look @src/a.ts' }, { id: 'prt_f', type: 'file' as const, mime: 'text/plain', url: 'file:///p/src/a.ts', source }] }
+    expect(withPromptText(input, ' see @src/a.ts now ')).toEqual({
+      messageID: 'msg_1',
+      agent: 'build',
+      parts: [
+        { id: 'prt_t', type: 'text', text: 'see @src/a.ts now' },
+        { id: 'prt_f', type: 'file', mime: 'text/plain', url: 'file:///p/src/a.ts', source: { ...source, text: { value: '@src/a.ts', start: 4, end: 13 } } },
+      ],
+    })
+  })
+
+  it('sends no text part for blank text when there are files, and an empty one when there are none', () => {
+    const file = { id: 'prt_f', type: 'file' as const, mime: 'image/png', url: 'data:image/png;base64,AA==' }
+    expect(withPromptText({ messageID: 'msg_1', parts: [{ id: 'prt_t', type: 'text', text: 'x' }, file] }, '  ').parts).toEqual([file])
+    expect(withPromptText({ messageID: 'msg_1', parts: [{ id: 'prt_t', type: 'text', text: 'x' }] }, '').parts).toEqual([{ id: 'prt_t', type: 'text', text: '' }])
   })
 })

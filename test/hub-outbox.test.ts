@@ -13,7 +13,7 @@ import { systemDeps } from '../sw/relay/connection.ts'
 import { EventLog } from '../sw/relay/log/event-log.ts'
 import { DexieOutboxStore } from '../sw/relay/outbox-store.ts'
 import { outboxServer } from '../sw/relay/outbox-server.ts'
-import { NO_OUTBOX, OutboxHost, type ClosableOutboxStore } from '../sw/relay/outbox-host.ts'
+import { EDIT_TOO_LATE, NO_OUTBOX, OutboxHost, type ClosableOutboxStore } from '../sw/relay/outbox-host.ts'
 import { isOutboxAction, isPromptBody, isTabToRelay } from '../sw/relay/guards.ts'
 import type { OutboxAction, OutboxEntry } from '../sw/shared/outbox-types.ts'
 import { serverIdentity, type RelayToTab, type ServerConfig } from '../sw/shared/protocol.ts'
@@ -199,6 +199,26 @@ describe('the relay outbox', () => {
     await h.hub.stop()
   })
 
+  it('edits a waiting prompt for every tab and sends the edited text once; an edit after it left is refused to the editing tab only', async () => {
+    const stream = gate()
+    const h = harness({ streamGate: stream.wait })
+    const { a, b, ta } = await twoTabs(h.hub)
+    await ta.receive({ type: 'outbox', request: { op: 'add', id: 'msg_1', directory: DIR, action: prompt('msg_1', 'first') } })
+    const edited = { parts: [{ type: 'text' as const, text: 'second' }], agent: 'build' }
+    await ta.receive({ type: 'outbox', request: { op: 'edit', id: 'msg_1', body: edited } })
+    await until(() => [a, b].every((t) => t.entry('msg_1')?.action.kind === 'prompt' && JSON.stringify(t.entry('msg_1')?.action) === JSON.stringify({ ...prompt('msg_1'), body: edited })), 'both tabs see the edited text')
+    for (const t of [a, b]) expect(t.entry('msg_1')?.state).toBe('pending')
+    stream.open()
+    await until(() => a.entry('msg_1')?.state === 'delivered', 'delivered after the stream connected')
+    expect(h.opencode.prompts).toEqual([{ sessionID: SES, body: { messageID: 'msg_1', ...edited } }])
+    await ta.receive({ type: 'outbox', request: { op: 'edit', id: 'msg_1', body: { parts: [{ type: 'text', text: 'third' }] } } })
+    await until(() => a.refused().length > 0, 'the late edit refused')
+    expect(a.refused()).toEqual([{ type: 'outbox-refused', op: 'edit', id: 'msg_1', error: EDIT_TOO_LATE }])
+    expect(b.refused()).toEqual([])
+    expect(h.opencode.prompts).toHaveLength(1)
+    await h.hub.stop()
+  })
+
   it('tells only the sending tab when the store refuses the entry, and sends nothing', async () => {
     const store = new MemoryStore()
     store.refuse = true
@@ -207,7 +227,7 @@ describe('the relay outbox', () => {
     await until(() => h.hub.status().state === 'connected', 'the stream connected')
     await ta.receive({ type: 'outbox', request: { op: 'add', id: 'msg_1', directory: DIR, action: prompt('msg_1') } })
     await until(() => a.refused().length > 0, 'refused')
-    expect(a.refused()).toEqual([{ type: 'outbox-refused', id: 'msg_1', error: 'QuotaExceededError: the disk is full' }])
+    expect(a.refused()).toEqual([{ type: 'outbox-refused', op: 'add', id: 'msg_1', error: 'QuotaExceededError: the disk is full' }])
     expect(b.refused()).toEqual([])
     await new Promise((r) => setTimeout(r, 30))
     expect(h.opencode.calls).toEqual([])
@@ -219,7 +239,7 @@ describe('the relay outbox', () => {
     const h = harness({ store: null })
     const { a, b, ta } = await twoTabs(h.hub)
     await ta.receive({ type: 'outbox', request: { op: 'add', id: 'msg_1', directory: DIR, action: prompt('msg_1') } })
-    expect(a.refused()).toEqual([{ type: 'outbox-refused', id: 'msg_1', error: NO_OUTBOX }])
+    expect(a.refused()).toEqual([{ type: 'outbox-refused', op: 'add', id: 'msg_1', error: NO_OUTBOX }])
     expect(b.refused()).toEqual([])
     expect(a.outbox()).toEqual([[]])
     expect(h.opencode.calls).toEqual([])

@@ -28,7 +28,7 @@ export function isRelayToTab(x: unknown): x is RelayToTab {
     case 'outbox':
       return 'entries' in x && Array.isArray(x.entries) && x.entries.every(isOutboxEntry)
     case 'outbox-refused':
-      return 'id' in x && typeof x.id === 'string' && 'error' in x && typeof x.error === 'string'
+      return 'op' in x && (x.op === 'add' || x.op === 'edit') && 'id' in x && typeof x.id === 'string' && 'error' in x && typeof x.error === 'string'
     default:
       return false
   }

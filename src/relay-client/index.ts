@@ -5,7 +5,7 @@
 import { sameServer, type OutboxRequest, type RelayNotification, type RelayStatus, type RelayToTab, type ServerConfig, type TabToRelay } from '../../sw/shared/protocol.ts'
 import type { OutboxEntry } from '../../sw/shared/outbox-types.ts'
 import { isRelayToTab } from './guards.ts'
-import { IDLE_STATUS, type RelayClient, type RelayedEvent } from './types.ts'
+import { IDLE_STATUS, type OutboxRefusal, type RelayClient, type RelayedEvent } from './types.ts'
 
 export type { RelayClient } from './types.ts'
 
@@ -23,7 +23,7 @@ type Listeners = {
   notify: Set<(n: RelayNotification) => void>
   serverMoved: Set<(server: ServerConfig) => void>
   outbox: Set<(entries: OutboxEntry[]) => void>
-  outboxRefused: Set<(info: { id: string; error: string }) => void>
+  outboxRefused: Set<(info: OutboxRefusal) => void>
 }
 
 function on<T>(set: Set<T>, cb: T): () => void {
@@ -172,7 +172,7 @@ abstract class BaseRelay implements RelayClient {
         for (const cb of this.listeners.outbox) cb(msg.entries)
         return
       case 'outbox-refused':
-        for (const cb of this.listeners.outboxRefused) cb({ id: msg.id, error: msg.error })
+        for (const cb of this.listeners.outboxRefused) cb({ op: msg.op, id: msg.id, error: msg.error })
         return
     }
   }
@@ -204,7 +204,7 @@ abstract class BaseRelay implements RelayClient {
   onOutbox(cb: (entries: OutboxEntry[]) => void): () => void {
     return on(this.listeners.outbox, cb)
   }
-  onOutboxRefused(cb: (info: { id: string; error: string }) => void): () => void {
+  onOutboxRefused(cb: (info: OutboxRefusal) => void): () => void {
     return on(this.listeners.outboxRefused, cb)
   }
 

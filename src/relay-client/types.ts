@@ -19,6 +19,17 @@ export const IDLE_STATUS: RelayStatus = {
   mode: 'shared-worker',
 }
 
+/**
+ * What the relay's outbox could not do for this tab (the protocol's `outbox-refused`): `add` — it
+ * could not store the entry, nothing was sent (send it yourself); `edit` — the prompt no longer
+ * waits (sent or discarded meanwhile), so it goes as it was. `error`: the relay's reason, English.
+ */
+export interface OutboxRefusal {
+  op: 'add' | 'edit'
+  id: string
+  error: string
+}
+
 /** Callbacks a tab registers; each returns an unsubscribe function. */
 export interface RelayClient {
   /** Which implementation is running. */
@@ -42,13 +53,18 @@ export interface RelayClient {
   /**
    * Hands a user action to the relay's outbox (sw/relay/outbox.ts): stored in IndexedDB, then
    * delivered exactly once when the server is reachable. Its states arrive through {@link onOutbox};
-   * an `add` the relay could not store comes back through {@link onOutboxRefused}.
+   * an `add` the relay could not store or an `edit` it could not apply comes back through
+   * {@link onOutboxRefused}.
    */
   outbox(request: OutboxRequest): void
   /** Every outbox entry of the current server (oldest first), after each change and when the tab connects. */
   onOutbox(cb: (entries: OutboxEntry[]) => void): () => void
-  /** The relay could not store an `add` (a full disk, no outbox): nothing was sent, the tab sends it itself. */
-  onOutboxRefused(cb: (info: { id: string; error: string }) => void): () => void
+  /**
+   * The relay could not do an outbox request of this tab (see {@link OutboxRefusal}): an `add` it
+   * could not store (a full disk, no outbox: the tab sends it itself), an `edit` of a prompt that
+   * no longer waits.
+   */
+  onOutboxRefused(cb: (info: OutboxRefusal) => void): () => void
   /** Points the relay at another server (every tab follows). */
   configure(server: ServerConfig): void
   /** Reconnect now, skipping the backoff wait. */

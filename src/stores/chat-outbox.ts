@@ -10,8 +10,10 @@
  * disk), the chat store sends the request itself (`fallback`), as before the outbox.
  */
 import { toRaw } from 'vue'
+import type { AgentPartInput, FilePartInput, TextPartInput } from '@opencode-ai/sdk/v2/types'
 import type { OutboxAction, OutboxEntry } from '../../sw/shared/outbox-types.ts'
 import type { CommandInput, PromptInput } from '../api/opencode.ts'
+import { newPartId } from '../api/ids.ts'
 import type { FileAttachment } from '../api/file-attachments.ts'
 import { hasRelay, useRelay } from '../relay-client/provide.ts'
 
@@ -44,6 +46,14 @@ export interface OutboxSends {
   /** Cancels a send that has not left; false when the outbox does not hold it. */
   cancel(messageID: string): boolean
   /**
+   * Replaces the body of a prompt the outbox holds with `input` (same message id): the relay
+   * applies it while the prompt has not left, and every tab's ghost bubble shows the new text when
+   * the entries come back; when it has left, `editRefused` is called. False when the outbox does
+   * not hold the send (edit it yourself). `input` must be plain data (not a reactive proxy).
+   * @throws DataCloneError when `input` holds something the port cannot take.
+   */
+  edit(messageID: string, input: PromptInput): boolean
+  /**
    * Hands a permission reply or a question's answer or rejection to the outbox (id
    * `<kind>:<requestID>`); false when there is no relay (answer it yourself).
    */
@@ -60,6 +70,36 @@ export interface OutboxSendsOptions {
   fallbackReply: (directory: string, action: OutboxAction) => void
   /** A reply the server refused (`failed` entry): show its error. */
   replyFailed: (error: string) => void
+  /**
+   * The relay refused an edit: the prompt was no longer waiting (sent or discarded meanwhile), so
+   * it goes, or went, as it was. `text` is the edited text the user typed (not to be lost).
+   */
+  editRefused: (sessionID: string, text: string) => void
+}
+
+/**
+ * A prompt's input with its text replaced by `text` (trimmed): one text part (the first text
+ * part's id kept) before the other parts, none when `text` is blank and there are files; the
+ * `@path` mentions' source offsets (`source.text.start`/`end`, characters) follow the new text.
+ * The message id and everything else stay.
+ */
+export function withPromptText(input: PromptInput, text: string): PromptInput {
+  const trimmed = text.trim()
+  const first = input.parts.find((part) => part.type === 'text')
+  const others = input.parts.flatMap((part): Array<FilePartInput | AgentPartInput> => {
+    if (part.type === 'text') return []
+    if (part.type !== 'file' || !part.source) return [part]
+    const { value } = part.source.text
+    const start = Math.max(0, trimmed.indexOf(value))
+    return [{ ...part, source: { ...part.source, text: { value, start, end: start + value.length } } }]
+  })
+  const textParts: TextPartInput[] = trimmed || others.length === 0 ? [{ id: first?.id ?? newPartId(), type: 'text', text: trimmed }] : []
+  return { ...input, parts: [...textParts, ...others] }
+}
+
+/** The text a prompt shows: its text parts, one per line. */
+function promptText(input: PromptInput): string {
+  return input.parts.flatMap((part) => (part.type === 'text' ? [part.text] : [])).join('\n')
 }
 
 /**
@@ -78,16 +118,20 @@ function actionOf(pending: PendingSend): OutboxAction {
   return { kind: 'command', sessionID: p.sessionID, messageID, body }
 }
 
+/** The tab's form of a prompt entry's request (the parts a prompt box makes: text, file, agent). */
+function promptInputOf(action: Extract<OutboxAction, { kind: 'prompt' }>): PromptInput {
+  const parts = (action.body.parts ?? []).flatMap((part) => (part.type === 'text' || part.type === 'file' || part.type === 'agent' ? [part] : []))
+  const { agent, model, variant } = action.body
+  return { messageID: action.messageID, parts, ...(agent ? { agent } : {}), ...(model ? { model } : {}), ...(variant ? { variant } : {}) }
+}
+
 /** A ghost bubble for an entry this tab did not add (another tab, an earlier page load); undefined for other actions. */
 function pendingFromEntry(entry: OutboxEntry): PendingSend | undefined {
   const { action } = entry
   const base = { messageID: entry.id, sessionID: action.sessionID, directory: entry.directory, status: 'sending' as const, attempts: entry.attempts }
   if (action.kind === 'prompt') {
-    const sent = action.body.parts ?? []
-    const text = sent.flatMap((part) => (part.type === 'text' ? [part.text] : [])).join('\n')
-    const parts = sent.flatMap((part) => (part.type === 'text' || part.type === 'file' || part.type === 'agent' ? [part] : []))
-    const { agent, model, variant } = action.body
-    return { ...base, text, request: { kind: 'prompt', input: { messageID: action.messageID, parts, ...(agent ? { agent } : {}), ...(model ? { model } : {}), ...(variant ? { variant } : {}) } } }
+    const input = promptInputOf(action)
+    return { ...base, text: promptText(input), request: { kind: 'prompt', input } }
   }
   if (action.kind === 'command') {
     const { command = '', arguments: args = '', agent, model, parts } = action.body
@@ -109,6 +153,8 @@ export function useOutboxSends(options: OutboxSendsOptions): OutboxSends {
   const held = new Set<string>()
   /** Replies this tab handed over and has not seen settle, by entry id. */
   const replies = new Map<string, { directory: string; action: OutboxAction }>()
+  /** The last edit this tab asked for, per message id (kept for when the relay refuses it). */
+  const edits = new Map<string, { sessionID: string; text: string }>()
 
   relay?.onOutbox((entries) => {
     for (const entry of entries) {
@@ -119,6 +165,7 @@ export function useOutboxSends(options: OutboxSendsOptions): OutboxSends {
         continue
       }
       let p = pending[entry.id]
+      if (entry.state === 'dropped' || entry.state === 'delivered') edits.delete(entry.id)
       if (entry.state === 'dropped') {
         if (p && held.has(entry.id)) delete pending[entry.id]
         held.delete(entry.id)
@@ -135,12 +182,28 @@ export function useOutboxSends(options: OutboxSendsOptions): OutboxSends {
         p = pending[entry.id]
       }
       held.add(entry.id)
+      // An edit (from any tab) changed what will be sent: the bubble shows it.
+      if (entry.action.kind === 'prompt' && p.request.kind === 'prompt') {
+        const input = promptInputOf(entry.action)
+        const text = promptText(input)
+        if (text !== p.text || input.parts.length !== p.request.input.parts.length) {
+          p.text = text
+          p.request = { kind: 'prompt', input }
+        }
+      }
       p.attempts = entry.attempts
       p.error = entry.error
       p.status = entry.state === 'failed' ? 'failed' : entry.state === 'pending' && entry.error ? 'waiting' : 'sending'
     }
   })
-  relay?.onOutboxRefused(({ id, error }) => {
+  relay?.onOutboxRefused(({ op, id, error }) => {
+    if (op === 'edit') {
+      const edit = edits.get(id)
+      edits.delete(id)
+      console.warn(`[outbox] the relay did not edit ${id} (${error})`)
+      if (edit) options.editRefused(edit.sessionID, edit.text)
+      return
+    }
     const reply = replies.get(id)
     if (reply) {
       replies.delete(id)
@@ -185,6 +248,15 @@ export function useOutboxSends(options: OutboxSendsOptions): OutboxSends {
       if (!relay || !held.has(messageID)) return false
       held.delete(messageID)
       relay.outbox({ op: 'cancel', id: messageID })
+      return true
+    },
+    edit(messageID, input) {
+      const p = pending[messageID]
+      if (!relay || !p || !held.has(messageID)) return false
+      const { messageID: _id, ...body } = input
+      // A copy the port can take, made now (a reactive proxy in `input` throws here, not in the port).
+      relay.outbox({ op: 'edit', id: messageID, body: structuredClone(body) })
+      edits.set(messageID, { sessionID: p.sessionID, text: promptText(input) })
       return true
     },
     reply(directory, action) {

@@ -10,7 +10,7 @@
  * bubble with its status).
  */
 import { defineStore } from 'pinia'
-import { computed, reactive, ref, watch } from 'vue'
+import { computed, reactive, ref, toRaw, watch } from 'vue'
 import type { Agent, FilePartInput, Message, PermissionRequest, QuestionAnswer, QuestionRequest, TextPartInput, UserMessage } from '@opencode-ai/sdk/v2/types'
 import { getSorted } from '../state/sorted.ts'
 import { errorMessage, type ModelRef, type PermissionReply } from '../api/opencode.ts'
@@ -23,7 +23,9 @@ import { isRecord } from '../../sw/shared/guards.ts'
 import { useConnectionStore } from './connection.ts'
 import { useServerStore } from './server.ts'
 import { useSyncStore } from './sync.ts'
-import { useOutboxSends, type PendingSend } from './chat-outbox.ts'
+import { useOutboxSends, withPromptText, type PendingSend } from './chat-outbox.ts'
+import { useToastsStore } from './toasts.ts'
+import { t } from '../i18n/index.ts'
 import type { OutboxAction } from '../../sw/shared/outbox-types.ts'
 
 export type { PendingSend }
@@ -137,7 +139,8 @@ function lastUserMessage(messages: readonly Message[] | undefined): UserMessage 
  * Prompt state and replies. State: `drafts`, `attachments`, `mentions`, `selections`, `pending`, `lastModel`.
  * Queries: `primaryAgents(dir)`, `agentFor(dir, id)`, `modelFor(dir, id)`, `pendingFor(id)`,
  * `pendingCount`. Actions: `select(key, {agent, model})`, `attach`, `detach`, `mention`, `unmention`, `addFile`, `removeFile`,
- * `send(dir, id, text, draftKey?)`, `retry(messageID)`, `discard(messageID)`,
+ * `send(dir, id, text, draftKey?)`, `retry(messageID)`, `discard(messageID)`, `edit(messageID, text)`,
+ * `editNotApplied(sessionID, text)`,
  * `replyPermission(dir, request, reply)`, `replyQuestion(dir, request, answers)`,
  * `rejectQuestion(dir, request)`.
  */
@@ -145,6 +148,7 @@ export const useChatStore = defineStore('chat', () => {
   const sync = useSyncStore()
   const server = useServerStore()
   const connection = useConnectionStore()
+  const toasts = useToastsStore()
 
   /** Unsent text per session (`new` for the home prompt). */
   const drafts: Record<string, string> = reactive({})
@@ -263,6 +267,7 @@ export const useChatStore = defineStore('chat', () => {
     fallback: (p) => void dispatch(p),
     fallbackReply: (directory, action) => void performReply(directory, action).catch(() => undefined),
     replyFailed: (error) => connection.setApiError(error),
+    editRefused: (sessionID, text) => editNotApplied(sessionID, text),
   })
 
   /** Performs a reply from this tab (no outbox); errors are shown and thrown. */
@@ -374,6 +379,38 @@ export const useChatStore = defineStore('chat', () => {
   }
 
   /**
+   * Replaces the text of a prompt that has not left (waiting in the outbox, or failed) with
+   * `text`, keeping its message id, files, agent and model (see {@link withPromptText}). Through
+   * the relay's outbox when it holds the prompt: every tab's bubble shows the new text once the
+   * relay has it; when the prompt left meanwhile, {@link editNotApplied} says so. A failed send
+   * this tab made itself (no outbox) is edited here. Returns false when there is nothing to edit
+   * (not a prompt, gone, on its way from this tab).
+   */
+  function edit(messageID: string, text: string): boolean {
+    const p = pending[messageID]
+    // From the raw object: the relay gets a copy, and a reactive proxy cannot be cloned.
+    const request = p ? toRaw(p).request : undefined
+    if (!p || request?.kind !== 'prompt') return false
+    const input = withPromptText(request.input, text)
+    if (outbox.edit(messageID, input)) return true
+    if (p.status !== 'failed') return false
+    p.request = { kind: 'prompt', input }
+    p.text = text.trim()
+    return true
+  }
+
+  /**
+   * An edit came too late (the prompt was sent, or discarded, meanwhile): an error toast says the
+   * prompt went as it was, and the edited text goes into the session's prompt box when it is
+   * empty, so nothing the user typed is lost.
+   */
+  function editNotApplied(sessionID: string, text: string): void {
+    const kept = !drafts[sessionID]
+    if (kept) drafts[sessionID] = text
+    toasts.push(t(kept ? 'session.pending.editTooLateKept' : 'session.pending.editTooLate'), 'error')
+  }
+
+  /**
    * Drops a send that has not left (failed, or waiting in the outbox), putting its text and
    * image/PDF attachments back into the (empty) draft.
    */
@@ -443,6 +480,8 @@ export const useChatStore = defineStore('chat', () => {
     send,
     retry,
     discard,
+    edit,
+    editNotApplied,
     replyPermission,
     replyQuestion,
     rejectQuestion,

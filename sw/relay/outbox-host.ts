@@ -52,6 +52,8 @@ interface Current {
 
 /** The reason an `add` is refused by a relay without an outbox. */
 export const NO_OUTBOX = 'this relay has no outbox'
+/** The reason an `edit` is refused: the prompt is not waiting any more (see {@link Outbox.edit}). */
+export const EDIT_TOO_LATE = 'the prompt is not waiting any more (sent or discarded meanwhile)'
 
 /** The relay's outbox for the current server (see the module comment). Its methods never throw. */
 export class OutboxHost {
@@ -126,14 +128,16 @@ export class OutboxHost {
    * Handles a tab's request on the current server's outbox: after its entries are restored and
    * after every earlier request (of any tab), so they apply in arrival order. An `add` whose entry
    * cannot be written (the store refused it), or that finds no outbox, is answered
-   * `{ type: 'outbox-refused', id, error }` to `tab` only: nothing was sent, the tab sends it
-   * itself. `cancel`, `edit` and `retry` of an entry that is not there or has left do nothing
-   * (every tab sees the entries as they are). Resolves once handled; never rejects.
+   * `{ type: 'outbox-refused', op: 'add', id, error }` to `tab` only: nothing was sent, the tab
+   * sends it itself. An `edit` of a prompt that is not waiting any more (it left, was discarded,
+   * or is not there) is answered `{ type: 'outbox-refused', op: 'edit', id, error }` to `tab` only
+   * (its user is told the prompt went as it was; every tab sees the entry as it is). `cancel` and
+   * `retry` of an entry that is not there or has left do nothing. Resolves once handled; never rejects.
    */
   handle(request: OutboxRequest, tab: TabEndpoint): Promise<void> {
     const current = this.current
     if (!current) {
-      if (request.op === 'add') tab.post({ type: 'outbox-refused', id: request.id, error: NO_OUTBOX })
+      if (request.op === 'add' || request.op === 'edit') tab.post({ type: 'outbox-refused', op: request.op, id: request.id, error: NO_OUTBOX })
       return Promise.resolve()
     }
     current.queue = current.queue.then(() => this.apply(current.outbox, request, tab))
@@ -152,14 +156,14 @@ export class OutboxHost {
           await outbox.cancel(request.id)
           return
         case 'edit':
-          await outbox.edit(request.id, structuredClone(request.body))
+          if (!(await outbox.edit(request.id, structuredClone(request.body)))) tab.post({ type: 'outbox-refused', op: 'edit', id: request.id, error: EDIT_TOO_LATE })
           return
         case 'retry':
           await outbox.retry(request.id)
           return
       }
     } catch (err) {
-      if (request.op === 'add') tab.post({ type: 'outbox-refused', id: request.id, error: describe(err) })
+      if (request.op === 'add' || request.op === 'edit') tab.post({ type: 'outbox-refused', op: request.op, id: request.id, error: describe(err) })
       else this.deps.failed(`outbox ${request.op} of ${request.id} failed: ${describe(err)}`)
     }
   }

@@ -33,7 +33,7 @@ export interface TabHost {
   tabArrived(): void
   /** The current server's outbox (sw/relay/outbox-host.ts `OutboxHost`). */
   readonly outboxes: {
-    /** A tab's request, applied after the earlier ones; a refused `add` is answered `outbox-refused` to `tab` only. Never rejects. */
+    /** A tab's request, applied after the earlier ones; a refused `add` or `edit` is answered `outbox-refused` to `tab` only. Never rejects. */
     handle(request: OutboxRequest, tab: TabEndpoint): Promise<void>
     /** The entries, oldest first. */
     entries(): OutboxEntry[]

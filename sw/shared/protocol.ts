@@ -212,7 +212,10 @@ export type RelayToTab =
    */
   | { type: 'outbox'; entries: OutboxEntry[] }
   /**
-   * The outbox could not take an `add` (IndexedDB refused the write: a full disk, no database):
-   * nothing was sent; the tab sends the action itself and says so.
+   * The outbox could not do what this tab asked, told to that tab only. `op: 'add'`: it could not
+   * take the entry (IndexedDB refused the write: a full disk, no database), nothing was sent; the
+   * tab sends the action itself and says so. `op: 'edit'`: the prompt is no longer waiting (it was
+   * sent, or discarded, meanwhile), so it goes as it was; the tab says so and keeps the edited text.
+   * `error` is the relay's reason, in English, for the console.
    */
-  | { type: 'outbox-refused'; id: string; error: string }
+  | { type: 'outbox-refused'; op: 'add' | 'edit'; id: string; error: string }

@@ -5,7 +5,7 @@
  * (Tests that clean up call `clearRelay()` and `setStorage(undefined)` after each test.)
  */
 import type { RelayedEvent, RelayStatus, ServerConfig } from '../../sw/shared/protocol.ts'
-import type { RelayClient } from '../../src/relay-client/types.ts'
+import type { OutboxRefusal, RelayClient } from '../../src/relay-client/types.ts'
 import { setStorage, type KeyValueStorage } from '../../src/stores/storage.ts'
 import { IDLE_STATUS } from '../../src/stores/connection.ts'
 import { provideRelay } from '../../src/relay-client/provide.ts'
@@ -25,12 +25,12 @@ export function memoryStorage(): KeyValueStorage {
  * does), so the chat store sends the action itself; the outbox's own tests are test/outbox*.test.ts.
  */
 export function refusingOutbox(): Pick<RelayClient, 'outbox' | 'onOutbox' | 'onOutboxRefused'> {
-  const refused = new Set<(info: { id: string; error: string }) => void>()
+  const refused = new Set<(info: OutboxRefusal) => void>()
   return {
     outbox(request) {
       if (request.op !== 'add') return
       queueMicrotask(() => {
-        for (const cb of refused) cb({ id: request.id, error: 'test relay without an outbox' })
+        for (const cb of refused) cb({ op: 'add', id: request.id, error: 'test relay without an outbox' })
       })
     },
     onOutbox: () => () => undefined,

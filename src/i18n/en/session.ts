@@ -105,6 +105,15 @@ export default {
     waiting: 'Waiting to send — kept safe, sent when the server answers ({error})',
     /** The same while the relay is not connected and nothing was tried yet. */
     waitingOffline: 'Waiting to send — kept safe, sent when the server answers',
+    edit: 'Edit',
+    save: 'Save',
+    cancel: 'Cancel',
+    /** Accessible name of the inline editor of a waiting prompt. */
+    editLabel: 'Edit the waiting prompt',
+    /** An edit arrived after the prompt had left; the edited text went into the empty prompt box. */
+    editTooLateKept: 'Not edited: the prompt had already been sent as it was. Your edited text is in the prompt box.',
+    /** The same when the prompt box was not empty (the edited text is not kept). */
+    editTooLate: 'Not edited: the prompt had already been sent as it was.',
   },
   /** PermissionPrompt and QuestionPrompt: a request of a subagent session. */
   request: {
