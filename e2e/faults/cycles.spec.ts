@@ -3,7 +3,9 @@
  *
  * Each cycle: the scripted model streams replies (and asks for tool permissions) in several
  * sessions while five tabs are open — three on the SharedWorker relay, two in the leader-tab
- * fallback; one or two faults hit mid-stream (see FAULT_KINDS in world.ts); then, once the server
+ * fallback; one or two faults hit mid-stream (see FAULT_KINDS in world.ts) while the person types
+ * prompts and clicks permission replies in the tabs the faults leave alone (actions.ts: each must
+ * reach the server exactly once, through the outbox); then, once the server
  * is quiet, every tab must equal the server's truth for every session it has loaded (messages and
  * parts by id, same text, no duplicate, nothing missing), show the server's pending permissions,
  * be connected with healthy storage, and each event log must hold no event id twice.
@@ -121,6 +123,7 @@ async function runCycles(world: World, p: Progress, runtimeSeed: number, deadlin
     world.cycle = plan.index + 1
     const label = plan.faults.map(describeFault).join(' + ')
     let problems: Problem[]
+    let actionProblems: Problem[] = []
     const phases: string[] = []
     let mark = Date.now()
     const phase = (name: string) => {
@@ -133,7 +136,12 @@ async function runCycles(world: World, p: Progress, runtimeSeed: number, deadlin
       await startWork(world, plan)
       await sleep(plan.faultDelayMs)
       phase('work')
-      await Promise.all(plan.faults.map((f) => world.inject(f, runtimeRng)))
+      // The person keeps working meanwhile (actions.ts). A sleep freezes every tab at once: they
+      // act just before the lid closes, and the outbox delivers after the wake.
+      const sleeps = plan.faults.some((f) => f.kind === 'sleep')
+      const beforeSleep = plan.faults.filter((f) => f.kind !== 'sleep')
+      if (sleeps) await Promise.all(plan.actions.map((a) => world.actions.issue(a, beforeSleep, { now: true })))
+      await Promise.all([...plan.faults.map((f) => world.inject(f, runtimeRng)), ...(sleeps ? [] : plan.actions.map((a) => world.actions.issue(a, plan.faults)))])
       // A tab opened during an offline fault can miss the switch back (see setOffline in world.ts).
       if (plan.faults.some((f) => f.kind === 'browser-offline')) await world.ensureOnline()
       phase('fault')
@@ -141,12 +149,19 @@ async function runCycles(world: World, p: Progress, runtimeSeed: number, deadlin
       phase('settle')
       await world.waitAllConnected()
       phase('reconnect')
+      // Every prompt typed and reply clicked during the faults is on the server exactly once; the
+      // replies they started must end before the tabs are compared with the server.
+      actionProblems = await world.actions.verify((kind) => world.pageOf(kind))
+      if (plan.actions.length) {
+        await world.settleServer()
+        phase('actions')
+      }
       // A half-open connection is replaced when the tabs wake (they report their freeze), not
       // only by the relay's 25 s watchdog: the default 30 s of convergence is enough.
-      problems = await world.check()
+      problems = [...actionProblems, ...(await world.check())]
       phase('check')
     } catch (err) {
-      problems = [{ kind: 'stale', what: `cycle aborted: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}` }]
+      problems = [...actionProblems, { kind: 'stale', what: `cycle aborted: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}` }]
     }
     const ms = Date.now() - t0
     world.stats.cycles++

@@ -16,6 +16,7 @@
  * or stress a few of them; the rest of the plan is drawn the same way.
  */
 import type { Rng } from './rng.ts'
+import type { PlannedAction } from './actions.ts'
 import { FAULT_KINDS, type Fault, type FaultKind, type RelayKind } from './world.ts'
 
 /** What one session slot does at the start of a cycle (when no permission blocks it). */
@@ -35,6 +36,8 @@ export interface CyclePlan {
   /** Wait between starting the workload and the first fault, ms (so faults land mid-stream). */
   faultDelayMs: number
   faults: Fault[]
+  /** What the person does in the tabs while the faults hit (see actions.ts): 0 to 2 prompts or permission replies. */
+  actions: PlannedAction[]
 }
 
 /** Inputs of {@link planCycles}. */
@@ -122,7 +125,12 @@ export function planCycles(rng: Rng, o: PlanOptions): CyclePlan[] {
       else if (r < 0.3) work.push({ action: 'bash' })
       else work.push({ action: 'stream', tokens: rng.int(8, 40), delayMs: rng.int(2, 12) })
     }
-    const plan: CyclePlan = { index, work, replyViaUi: rng.chance(0.5), faultDelayMs: rng.int(0, 600), faults }
+    const actions: PlannedAction[] = []
+    const r = rng.next()
+    for (let k = 0; k < (r < 0.45 ? 1 : r < 0.7 ? 2 : 0); k++) {
+      actions.push({ slot: rng.int(0, o.slots - 1), afterMs: rng.int(0, 1500), tokens: rng.int(4, 16), delayMs: rng.int(2, 10) })
+    }
+    const plan: CyclePlan = { index, work, replyViaUi: rng.chance(0.5), faultDelayMs: rng.int(0, 600), faults, actions }
     if (o.rotateEvery > 0 && index > 0 && index % o.rotateEvery === 0) plan.rotate = (index / o.rotateEvery) % o.slots
     plans.push(plan)
   }

@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync, readlinkSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { FAULT_KINDS, type FaultKind, type RelayKind, type Stats } from './world.ts'
+import { emptyActionStats, type ActionStats } from './actions.ts'
 
 /**
  * Ports that must stay the same across segments: the app's origin and the server URL it is
@@ -123,6 +124,15 @@ function numbers(v: unknown, what: string): number[] {
   return v
 }
 
+function parseActionStats(v: unknown): ActionStats {
+  if (v === undefined) return emptyActionStats()
+  if (!isRecord(v) || !isRecord(v.dropped)) throw new Error('stats.actions: not an object')
+  const dropped: Record<string, number> = {}
+  for (const [reason, count] of Object.entries(v.dropped)) dropped[reason] = num(count, `stats.actions.dropped.${reason}`)
+  const n = (k: string) => num(v[k] ?? 0, `stats.actions.${k}`)
+  return { prompts: n('prompts'), permissionReplies: n('permissionReplies'), delivered: n('delivered'), dropped, duplicated: n('duplicated'), lost: n('lost'), skipped: n('skipped') }
+}
+
 function parseStats(v: unknown): Stats {
   if (!isRecord(v) || !isRecord(v.faults)) throw new Error('stats: not an object')
   const faults: Record<string, number> = {}
@@ -140,6 +150,8 @@ function parseStats(v: unknown): Stats {
     unreachableWhileStarting: num(v.unreachableWhileStarting ?? 0, 'stats.unreachableWhileStarting'),
     prompts: n('prompts'),
     permissionsReplied: n('permissionsReplied'),
+    // Counted since the user actions exist (issue 19): older states have none.
+    actions: parseActionStats(v.actions),
     checks: n('checks'),
     messagesChecked: n('messagesChecked'),
     partsChecked: n('partsChecked'),

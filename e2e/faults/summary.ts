@@ -1,11 +1,13 @@
 /**
  * The one summary the fault suite prints (and writes to `test-results/faults-summary.json`):
- * cycles, faults by kind, events and parts checked, lost, duplicated.
+ * cycles, faults by kind, the user actions and what became of them, events and parts checked,
+ * lost, duplicated.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { REPO_ROOT } from '../../test/support/opencode-server.ts'
 import type { Stats } from './world.ts'
+import type { ActionStats } from './actions.ts'
 
 /** What the summary reports. */
 export interface Summary {
@@ -34,6 +36,8 @@ export interface Summary {
   unreachableWhileStarting: number
   prompts: number
   permissionsReplied: number
+  /** User actions issued in the tabs during the faults (prompts typed, permission replies clicked) and their outcome. */
+  actions: ActionStats
   checks: number
   messagesChecked: number
   partsChecked: number
@@ -46,6 +50,13 @@ export interface Summary {
   /** Times the whole world was shut down and started again on its saved state (segmented soak). */
   restarts: number
   passed: boolean
+}
+
+/** Dropped actions by reason, e.g. `0 dropped` or `2 dropped (1 cancelled, 1 …)`. */
+function dropped(byReason: Record<string, number>): string {
+  const entries = Object.entries(byReason)
+  const total = entries.reduce((a, [, n]) => a + n, 0)
+  return total === 0 ? '0 dropped' : `${total} dropped (${entries.map(([r, n]) => `${n} ${r}`).join(', ')})`
 }
 
 /** Ms as seconds with one decimal, e.g. `1.4 s`. */
@@ -79,6 +90,7 @@ export function summarize(stats: Stats, seed: number, cyclesPlanned: number, sec
     unreachableWhileStarting: stats.unreachableWhileStarting,
     prompts: stats.prompts,
     permissionsReplied: stats.permissionsReplied,
+    actions: { ...stats.actions, dropped: { ...stats.actions.dropped } },
     checks: stats.checks,
     messagesChecked: stats.messagesChecked,
     partsChecked: stats.partsChecked,
@@ -111,6 +123,7 @@ export function formatSummary(s: Summary): string {
           `opened starting   ${s.faults['page-opened-during-startup'] ?? 0} pages opened during start-up, ${s.unreachableWhileStarting} of them said "Server unreachable" for a moment while it was starting`,
         ]),
     `workload          ${s.prompts} prompts, ${s.permissionsReplied} permission replies`,
+    `user actions      ${s.actions.prompts + s.actions.permissionReplies} issued in the tabs during faults (${s.actions.prompts} prompts typed, ${s.actions.permissionReplies} permission replies clicked; ${s.actions.skipped} planned with no usable tab): ${s.actions.delivered} delivered, ${dropped(s.actions.dropped)}, ${s.actions.duplicated} duplicated, ${s.actions.lost} lost`,
     `checked           ${s.checks} checks: ${s.messagesChecked} messages, ${s.partsChecked} parts (tab × session), ${s.logEventsChecked} event-log events`,
     `lost              ${s.lost}`,
     `duplicated        ${s.duplicated}`,

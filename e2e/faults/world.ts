@@ -19,6 +19,7 @@ import { bufferingEventHook } from '../../test/support/buffering-proxy.ts'
 import { startStaticServer, type RelayConfigDocument, type StaticServer } from '../../src/cli/static-server.ts'
 import { freePort } from '../../test/support/opencode-server.ts'
 import type { Rng } from './rng.ts'
+import { emptyActionStats, UserActions, type ActionStats } from './actions.ts'
 import type { SavedWorld } from './soak-state.ts'
 import {
   compareSession,
@@ -180,6 +181,8 @@ export interface Stats {
   unreachableWhileStarting: number
   prompts: number
   permissionsReplied: number
+  /** The user actions issued in the tabs during the faults and what became of them (actions.ts). */
+  actions: ActionStats
   checks: number
   messagesChecked: number
   partsChecked: number
@@ -371,6 +374,7 @@ export class World {
     unreachableWhileStarting: 0,
     prompts: 0,
     permissionsReplied: 0,
+    actions: emptyActionStats(),
     checks: 0,
     messagesChecked: 0,
     partsChecked: 0,
@@ -382,6 +386,8 @@ export class World {
     pageErrors: [],
     cycleMs: [],
   }
+  /** What the person does in the tabs during the faults, and its check (actions.ts). */
+  readonly actions: UserActions = new UserActions(this)
   private nextPosition = 0
   /** The cycle running (1-based; 0 before the first), for error reports. */
   cycle = 0
@@ -581,6 +587,11 @@ export class World {
     const c = this.contexts.find((x) => x.kind === kind)
     if (!c) throw new Error(`no ${kind} context`)
     return c
+  }
+
+  /** A page of the context `kind` (to read its IndexedDB), if it has a tab open. */
+  pageOf(kind: RelayKind): Page | undefined {
+    return this.ctx(kind).tabs.find((t) => !t.page.isClosed())?.page
   }
 
   /** Every open tab, ordered by position. */
