@@ -6,12 +6,20 @@
  */
 import type { Page } from '@playwright/test'
 import { test, expect, openSession } from './support/fixtures.ts'
-import { send } from './client-support.ts'
+import { assistantReply, send } from './client-support.ts'
 import type { Stack } from './support/fixtures.ts'
 
 /** Waits until the page's relay has noticed that the server does not answer. */
 async function expectDown(page: Page): Promise<void> {
   await expect(page.getByTestId('connection-badge').first()).not.toHaveAttribute('data-state', 'connected', { timeout: 20_000 })
+}
+
+/** The session's assistant messages on the server, each with whether it was aborted. */
+async function assistantsOnServer(stack: Stack, sessionID: string): Promise<Array<{ aborted: boolean; text: string }>> {
+  const messages = await stack.api.messages(sessionID)
+  return messages.flatMap((m) =>
+    m.info.role === 'assistant' ? [{ aborted: m.info.error?.name === 'MessageAbortedError', text: m.parts.flatMap((p) => (p.type === 'text' ? [p.text] : [])).join('') }] : [],
+  )
 }
 
 /** User messages on the server whose text contains `text`. */
@@ -111,4 +119,47 @@ test('a prompt edited while it waits for the server arrives once, with the edite
   expect(await userMessagesWith(stack, session.id, 'edited while down')).toBe(1)
   expect(await userMessagesWith(stack, session.id, 'typo while down')).toBe(0)
   expect((await stack.api.messages(session.id)).filter((m) => m.info.role === 'user')).toHaveLength(1)
+})
+
+test('Stop pressed while the server is unreachable stops the reply once the server is back', async ({ stack, page }) => {
+  const session = await stack.api.createSession('outbox abort')
+  await openSession(page, stack, session.id)
+  // About 60 s of streaming: only the abort can end it within the waits below.
+  await send(page, 'stream 3000 delay 20')
+  await expect(assistantReply(page, 0)).toContainText('hotel7', { timeout: 30_000 })
+  stack.proxy.refuse()
+  await expectDown(page)
+
+  await page.getByTestId('abort-button').click()
+  expect((await stack.api.status())[session.id]?.type).toBe('busy')
+
+  stack.proxy.resume()
+  await stack.api.waitIdle(session.id, 30_000)
+  // The server marks the message aborted a moment after the session goes idle.
+  await expect.poll(async () => (await assistantsOnServer(stack, session.id)).map((a) => a.aborted), { timeout: 10_000 }).toEqual([true])
+  expect((await assistantsOnServer(stack, session.id))[0]?.text).not.toContain('END')
+  await expect(page.getByText('Interrupted')).toHaveCount(1, { timeout: 30_000 })
+})
+
+test('a Stop that waited while the server was unreachable does not stop a later reply', async ({ stack, page }) => {
+  const session = await stack.api.createSession('outbox late abort')
+  await openSession(page, stack, session.id)
+  await send(page, 'stream 150 delay 20')
+  await expect(assistantReply(page, 0)).toContainText('hotel7', { timeout: 30_000 })
+  stack.proxy.refuse()
+  await expectDown(page)
+  // The tab still shows the reply running (it cannot hear that it ends): Stop is kept for later.
+  await page.getByTestId('abort-button').click()
+
+  // Meanwhile the reply ends and a later one starts (another client of the server).
+  await stack.api.waitIdle(session.id, 30_000)
+  await stack.api.promptAsync(session.id, 'later reply stream 300 delay 20')
+  await expect.poll(async () => (await stack.api.status())[session.id]?.type, { timeout: 10_000 }).toBe('busy')
+
+  stack.proxy.resume()
+  await expect(page.getByTestId('connection-badge').first()).toHaveAttribute('data-state', 'connected', { timeout: 30_000 })
+  await stack.api.waitIdle(session.id, 30_000)
+  const assistants = await assistantsOnServer(stack, session.id)
+  expect(assistants.map((a) => a.aborted)).toEqual([false, false])
+  expect(assistants[1]?.text).toContain('END')
 })

@@ -12,10 +12,12 @@ import { withPromptText } from '../src/stores/chat-outbox.ts'
 import { useToastsStore } from '../src/stores/toasts.ts'
 import { clearRelay } from '../src/relay-client/provide.ts'
 import { setStorage } from '../src/stores/storage.ts'
-import { useChatStore } from '../src/stores/chat.ts'
+import type { UserMessage } from '@opencode-ai/sdk/v2/types'
+import { runningReplyOf, useChatStore } from '../src/stores/chat.ts'
 import { useConnectionStore } from '../src/stores/connection.ts'
 import { startSyncStore, StubRelay } from './support/stub-relay.ts'
 import { jsonResponse } from './support/http.ts'
+import { assistantMessage } from './support/messages.ts'
 
 const DIR = '/work/project'
 
@@ -206,6 +208,58 @@ describe('chat store through the relay outbox', () => {
     expect(chat.edit(id, 'fixed it')).toBe(true)
     expect(relay.requests.filter((r) => r.op === 'edit')).toEqual([])
     expect(chat.pending[id].text).toBe('fixed it')
+  })
+})
+
+describe('Stop through the outbox', () => {
+  afterEach(() => {
+    clearRelay()
+    setStorage(undefined)
+  })
+
+  it('hands Stop to the outbox and sends nothing itself; the relay keeping nothing makes the tab abort at once', async () => {
+    const relay = new OutboxRelay()
+    const { chat, posts } = await start(relay)
+    await chat.abort(DIR, 'ses_1')
+    const [request] = relay.requests
+    if (request?.op !== 'add') throw new Error('no add')
+    expect(request.id).toMatch(/^abort:ses_1:\d+$/)
+    // No message of the session is known here: it aims at whatever runs.
+    expect(request.action).toEqual({ kind: 'abort', sessionID: 'ses_1' })
+    expect(posts).toEqual([])
+    relay.refuse(request.id)
+    await new Promise((r) => setTimeout(r, 0))
+    expect(posts).toEqual(['/session/ses_1/abort'])
+  })
+
+  it('shows an abort the server refused', async () => {
+    const relay = new OutboxRelay()
+    const { chat } = await start(relay)
+    await chat.abort(DIR, 'ses_1')
+    const [request] = relay.requests
+    if (request?.op !== 'add') throw new Error('no add')
+    relay.entries([{ id: request.id, directory: DIR, state: 'failed', createdAt: 1, attempts: 1, error: 'HTTP 400: no', action: request.action }])
+    expect(useConnectionStore().apiError).toBe('HTTP 400: no')
+  })
+})
+
+describe('runningReplyOf', () => {
+  const user = (id: string): UserMessage => ({ id, sessionID: 'ses_1', role: 'user', time: { created: 1 }, agent: 'build', model: { providerID: 'p', modelID: 'm' } })
+  const assistant = (id: string, parentID: string, completed?: number) => assistantMessage({ id, sessionID: 'ses_1', parentID, directory: DIR, time: { created: 1, ...(completed ? { completed } : {}) } })
+
+  it('aims at the user message the streaming reply answers, also from its second step', () => {
+    expect(runningReplyOf([user('msg_1'), assistant('msg_2', 'msg_1', 5), assistant('msg_3', 'msg_1')])).toBe('msg_1')
+    // Between two steps (the newest step finished, the run goes on).
+    expect(runningReplyOf([user('msg_1'), assistant('msg_2', 'msg_1', 5)])).toBe('msg_1')
+  })
+
+  it('aims at the streaming reply, not at a prompt queued behind it', () => {
+    expect(runningReplyOf([user('msg_1'), assistant('msg_2', 'msg_1'), user('msg_3')])).toBe('msg_1')
+  })
+
+  it('aims at a prompt whose reply has not written a message yet, and at nothing in an empty session', () => {
+    expect(runningReplyOf([user('msg_1'), assistant('msg_2', 'msg_1', 5), user('msg_3')])).toBe('msg_3')
+    expect(runningReplyOf([])).toBeUndefined()
   })
 })
 

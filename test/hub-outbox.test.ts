@@ -389,6 +389,7 @@ describe('outbox request guards', () => {
       { kind: 'question-reply', sessionID: SES, requestID: 'que_1', answers: [['yes'], []] },
       { kind: 'question-reject', sessionID: SES, requestID: 'que_1' },
       { kind: 'abort', sessionID: SES },
+      { kind: 'abort', sessionID: SES, parentID: 'msg_0' },
     ]
     for (const action of actions) {
       expect(isOutboxAction(action)).toBe(true)
@@ -428,6 +429,8 @@ describe('outbox request guards', () => {
       add({ kind: 'question-reply', sessionID: SES, requestID: 'que_1', answers: ['yes'] }),
       add({ kind: 'question-reject', sessionID: SES }),
       add({ kind: 'abort' }),
+      add({ kind: 'abort', sessionID: SES, parentID: '' }),
+      add({ kind: 'abort', sessionID: SES, parentID: 7 }),
     ]
     for (const msg of malformed) expect(isTabToRelay(msg), JSON.stringify(msg)).toBe(false)
     expect(isPromptBody({ parts: [{ type: 'text', text: 'x' }], model: { providerID: 'p' } })).toBe(false)

@@ -60,4 +60,36 @@ describe('outboxServer', () => {
     const down = outboxServer({ url: 'http://opencode.test' }, () => Promise.reject(new TypeError('fetch failed')))
     await expect(down.perform(DIR, abort)).rejects.toMatchObject({ transient: true, message: 'network error: fetch failed' })
   })
+
+  it('tells whether the reply an abort aims at still runs: busy and its user message answered last, or not answered yet', async () => {
+    const assistant = (id: string, parentID: string) => ({ info: { id, role: 'assistant', parentID, sessionID: 'ses_1', time: { created: 1 } }, parts: [] })
+    const user = (id: string) => ({ info: { id, role: 'user', sessionID: 'ses_1', time: { created: 1 } }, parts: [] })
+    let status: Record<string, unknown> = {}
+    let messages: unknown[] = []
+    const { calls, fetchImpl } = fakeFetch((_m, path) => {
+      if (path === '/session/status') return json(status)
+      if (path === '/session/ses_1/message') return json(messages)
+      return undefined
+    })
+    const server = outboxServer({ url: 'http://opencode.test' }, fetchImpl)
+    // Idle (or not listed): the reply is over.
+    expect(await server.runState(DIR, 'ses_1', 'msg_a1')).toBe('finished')
+    status = { ses_1: { type: 'idle' } }
+    expect(await server.runState(DIR, 'ses_1', 'msg_a1')).toBe('finished')
+    expect(calls.map((c) => c.path)).toEqual(['/session/status', '/session/status'])
+    // Busy on the aimed reply (its second step streams; a prompt queued after it does not matter).
+    status = { ses_1: { type: 'busy' } }
+    messages = [user('msg_a1'), assistant('msg_a2', 'msg_a1'), assistant('msg_a3', 'msg_a1'), user('msg_a4')]
+    expect(await server.runState(DIR, 'ses_1', 'msg_a1')).toBe('running')
+    // Busy on a later reply: the aimed one is over.
+    messages = [user('msg_a1'), assistant('msg_a2', 'msg_a1'), user('msg_a4'), assistant('msg_a5', 'msg_a4')]
+    expect(await server.runState(DIR, 'ses_1', 'msg_a1')).toBe('finished')
+    // The aimed prompt's reply has not written a message yet.
+    messages = [user('msg_a1'), assistant('msg_a2', 'msg_a1'), user('msg_a4')]
+    expect(await server.runState(DIR, 'ses_1', 'msg_a4')).toBe('running')
+    // Retrying counts as running; without an aim, any busy session runs.
+    status = { ses_1: { type: 'retry', attempt: 1, message: 'overloaded', next: 2 } }
+    expect(await server.runState(DIR, 'ses_1', undefined)).toBe('running')
+    expect(calls.at(-2)).toMatchObject({ method: 'GET', path: '/session/ses_1/message', directory: DIR })
+  })
 })

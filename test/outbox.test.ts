@@ -4,7 +4,7 @@
  * server's truth before every send, and every state a user sees.
  */
 import { describe, expect, it } from 'vitest'
-import { Outbox, OUTBOX_SETTLED_KEEP_MS, OutboxSendError, type OutboxAction, type OutboxEntry, type OutboxServer, type OutboxStore } from '../sw/relay/outbox.ts'
+import { ABORT_TOO_LATE, Outbox, OUTBOX_SETTLED_KEEP_MS, OutboxSendError, type OutboxAction, type OutboxEntry, type OutboxServer, type OutboxStore } from '../sw/relay/outbox.ts'
 import { FakeClock } from './support/fake-clock.ts'
 
 const DIR = '/tmp/project'
@@ -32,6 +32,8 @@ class FakeServer implements OutboxServer {
   readonly pending = new Set<string>()
   readonly performed: string[] = []
   readonly deletedSessions = new Set<string>()
+  /** The reply running per session, as the user message it answers (absent: idle). */
+  readonly runs = new Map<string, string>()
   /** The next `perform` calls fail this way (after the request reached the server when `landed`). */
   failures: Array<{ transient: boolean; message: string; landed?: boolean }> = []
 
@@ -42,6 +44,10 @@ class FakeServer implements OutboxServer {
   requestPending(_directory: string, _kind: 'permission' | 'question', requestID: string): Promise<boolean> {
     return Promise.resolve(this.pending.has(requestID))
   }
+  runState(_directory: string, sessionID: string, parentID: string | undefined): Promise<'running' | 'finished'> {
+    const run = this.runs.get(sessionID)
+    return Promise.resolve(run !== undefined && (parentID === undefined || run === parentID) ? 'running' : 'finished')
+  }
   perform(_directory: string, action: OutboxAction): Promise<void> {
     const failure = this.failures.shift()
     if (failure && !failure.landed) return Promise.reject(new OutboxSendError(failure.message, failure.transient))
@@ -49,6 +55,7 @@ class FakeServer implements OutboxServer {
     this.performed.push(key)
     if ('messageID' in action) this.messages.add(action.messageID)
     if ('requestID' in action) this.pending.delete(action.requestID)
+    if (action.kind === 'abort') this.runs.delete(action.sessionID)
     return failure ? Promise.reject(new OutboxSendError(failure.message, true)) : Promise.resolve()
   }
 }
@@ -64,6 +71,7 @@ function setup(opts: { store?: MemoryStore; server?: FakeServer } = {}) {
   return { clock, store, server, net, seen, outbox, state }
 }
 
+const abort = (sessionID: string, parentID: string): OutboxAction => ({ kind: 'abort', sessionID, parentID })
 const prompt = (sessionID: string, messageID: string): OutboxAction => ({ kind: 'prompt', sessionID, messageID, body: { parts: [{ type: 'text', text: messageID }] } })
 
 describe('Outbox', () => {
@@ -179,6 +187,76 @@ describe('Outbox', () => {
     expect(t.store.rows.get('msg_1')?.action).toMatchObject({ body: { parts: [{ text: 'edited' }] } })
     expect(await t.outbox.edit('msg_1', {})).toBe(false)
     expect(await t.outbox.cancel('msg_1')).toBe(false)
+  })
+
+  it('delivers an abort kept while the server was unreachable when the reply it aims at still streams', async () => {
+    const t = setup()
+    t.net.reachable = false
+    t.server.runs.set('ses_1', 'msg_u1')
+    await t.outbox.add('abort:ses_1:1', DIR, abort('ses_1', 'msg_u1'))
+    await t.clock.advance(30_000)
+    expect(t.server.performed).toEqual([])
+    t.net.reachable = true
+    t.outbox.kick()
+    await t.clock.advance(0)
+    expect(t.server.performed).toEqual(['abort:ses_1'])
+    expect(t.state('abort:ses_1:1')?.state).toBe('delivered')
+    expect(t.server.runs.has('ses_1')).toBe(false)
+  })
+
+  it('drops an abort whose reply finished while the server was unreachable, and sends nothing', async () => {
+    const t = setup()
+    t.net.reachable = false
+    t.server.runs.set('ses_1', 'msg_u1')
+    await t.outbox.add('abort:ses_1:1', DIR, abort('ses_1', 'msg_u1'))
+    t.server.runs.delete('ses_1')
+    t.net.reachable = true
+    t.outbox.kick()
+    await t.clock.advance(0)
+    expect(t.server.performed).toEqual([])
+    expect(t.state('abort:ses_1:1')).toMatchObject({ state: 'dropped', reason: ABORT_TOO_LATE })
+  })
+
+  it('drops an abort when a later reply has started, so the later one keeps going', async () => {
+    const t = setup()
+    t.server.runs.set('ses_1', 'msg_u1')
+    // The abort's first attempt is cut; by its retry the reply ended and a later prompt's runs.
+    t.server.failures.push({ transient: true, message: 'network error: fetch failed' })
+    await t.outbox.add('abort:ses_1:1', DIR, abort('ses_1', 'msg_u1'))
+    await t.clock.advance(0)
+    expect(t.state('abort:ses_1:1')?.state).toBe('pending')
+    t.server.runs.set('ses_1', 'msg_u2')
+    await t.clock.advance(60_000)
+    expect(t.server.performed).toEqual([])
+    expect(t.state('abort:ses_1:1')).toMatchObject({ state: 'dropped', reason: ABORT_TOO_LATE })
+    expect(t.server.runs.get('ses_1')).toBe('msg_u2')
+  })
+
+  it('lets an abort pass a prompt of its session that the server refused, but not one still waiting', async () => {
+    const t = setup()
+    t.server.runs.set('ses_1', 'msg_u1')
+    t.server.failures.push({ transient: false, message: 'HTTP 400: bad model' })
+    await t.outbox.add('msg_2', DIR, prompt('ses_1', 'msg_2'))
+    await t.clock.advance(0)
+    expect(t.state('msg_2')?.state).toBe('failed')
+    await t.outbox.add('abort:ses_1:1', DIR, abort('ses_1', 'msg_u1'))
+    await t.clock.advance(0)
+    expect(t.server.performed).toEqual(['abort:ses_1'])
+
+    t.server.runs.set('ses_2', 'msg_u3')
+    t.net.reachable = false
+    await t.outbox.add('msg_4', DIR, prompt('ses_2', 'msg_4'))
+    await t.clock.advance(1)
+    await t.outbox.add('abort:ses_2:2', DIR, abort('ses_2', 'msg_u3'))
+    t.server.failures.push({ transient: true, message: 'HTTP 502' })
+    t.net.reachable = true
+    t.outbox.kick()
+    await t.clock.advance(0)
+    expect(t.server.performed).toEqual(['abort:ses_1'])
+    expect(t.state('msg_4')?.state).toBe('pending')
+    expect(t.state('abort:ses_2:2')?.state).toBe('pending')
+    await t.clock.advance(60_000)
+    expect(t.server.performed).toEqual(['abort:ses_1', 'msg_4', 'abort:ses_2'])
   })
 
   it('forgets delivered and dropped entries after a while', async () => {

@@ -18,7 +18,7 @@ export interface UseSessionActionsOptions {
 export interface UseSessionActionsReturn {
   /** The link the session is shared at, undefined when not shared. */
   shareUrl: ComputedRef<string | undefined>
-  /** Stops the running reply (`POST /session/{id}/abort`). */
+  /** Stops the running reply (`POST /session/{id}/abort`, through the relay's outbox: the chat store's `abort`). */
   abort(): void
   /** Renames the session (`PATCH /session/{id}`); an empty or unchanged title does nothing. */
   rename(title: string): void
@@ -73,7 +73,7 @@ export function useSessionActions(options: UseSessionActionsOptions): UseSession
 
   return {
     shareUrl: computed(() => sessions.shareUrl(dir(), id())),
-    abort: () => void act('session.actions.stopFailed', () => sessions.abort(dir(), id())),
+    abort: () => void act('session.actions.stopFailed', () => chat.abort(dir(), id())),
     rename(title) {
       const next = title.trim()
       if (next && next !== sessions.get(dir(), id())?.title) void act('session.actions.renameFailed', () => sessions.rename(dir(), id(), next))

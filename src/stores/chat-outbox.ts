@@ -58,6 +58,12 @@ export interface OutboxSends {
    * `<kind>:<requestID>`); false when there is no relay (answer it yourself).
    */
   reply(directory: string, action: Extract<OutboxAction, { kind: 'permission-reply' | 'question-reply' | 'question-reject' }>): boolean
+  /**
+   * Hands an abort (the Stop button) to the outbox (id `abort:<sessionID>:<epoch ms>`): the relay
+   * sends it only while the run it aims at (`parentID`) still goes. False when there is no relay
+   * (abort it yourself).
+   */
+  abort(directory: string, action: Extract<OutboxAction, { kind: 'abort' }>): boolean
 }
 
 /** Options of {@link useOutboxSends}. */
@@ -66,9 +72,9 @@ export interface OutboxSendsOptions {
   pending: Record<string, PendingSend>
   /** Sends a pending send itself (the relay refused to store it). */
   fallback: (p: PendingSend) => void
-  /** Performs a reply itself (the relay refused to store it). */
+  /** Performs a reply or an abort itself (the relay refused to store it). */
   fallbackReply: (directory: string, action: OutboxAction) => void
-  /** A reply the server refused (`failed` entry): show its error. */
+  /** A reply or an abort the server refused (`failed` entry): show its error. */
   replyFailed: (error: string) => void
   /**
    * The relay refused an edit: the prompt was no longer waiting (sent or discarded meanwhile), so
@@ -151,7 +157,7 @@ export function useOutboxSends(options: OutboxSendsOptions): OutboxSends {
   const relay = hasRelay() ? useRelay() : undefined
   /** Message ids the outbox holds (this tab's and those it reported). */
   const held = new Set<string>()
-  /** Replies this tab handed over and has not seen settle, by entry id. */
+  /** Replies and aborts this tab handed over and has not seen settle, by entry id. */
   const replies = new Map<string, { directory: string; action: OutboxAction }>()
   /** The last edit this tab asked for, per message id (kept for when the relay refuses it). */
   const edits = new Map<string, { sessionID: string; text: string }>()
@@ -263,6 +269,13 @@ export function useOutboxSends(options: OutboxSendsOptions): OutboxSends {
       const id = `${action.kind}:${action.requestID}`
       // Plain copies: the answers may come from a component's reactive state (not clonable).
       const plain: OutboxAction = action.kind === 'question-reply' ? { ...action, answers: action.answers.map((a) => [...a]) } : { ...action }
+      if (!post(id, directory, plain)) return false
+      replies.set(id, { directory, action: plain })
+      return true
+    },
+    abort(directory, action) {
+      const id = `abort:${action.sessionID}:${Date.now()}`
+      const plain: OutboxAction = { ...action }
       if (!post(id, directory, plain)) return false
       replies.set(id, { directory, action: plain })
       return true

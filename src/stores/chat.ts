@@ -126,6 +126,25 @@ function parseStoredModel(json: unknown): ModelRef | undefined {
   return { providerID: json.providerID, modelID: json.modelID }
 }
 
+/**
+ * The run a Stop aims at, as the user message it answers (the `parentID` of its assistant
+ * messages, one per step): the newest assistant message's while it streams; else a user message
+ * newer than every assistant message (its run has not written one yet; the newest such); else the
+ * newest assistant message's (between two steps). Undefined when the session has no message.
+ * Ids are OpenCode's ascending ones (src/api/ids.ts), so string order is time order.
+ */
+export function runningReplyOf(messages: readonly Message[] | undefined): string | undefined {
+  let assistant: Extract<Message, { role: 'assistant' }> | undefined
+  let user: UserMessage | undefined
+  for (const m of messages ?? []) {
+    if (m.role === 'assistant' && (!assistant || m.id > assistant.id)) assistant = m
+    if (m.role === 'user' && (!user || m.id > user.id)) user = m
+  }
+  if (assistant && assistant.time.completed === undefined) return assistant.parentID
+  if (user && (!assistant || user.id > assistant.id)) return user.id
+  return assistant?.parentID
+}
+
 function lastUserMessage(messages: readonly Message[] | undefined): UserMessage | undefined {
   if (!messages) return undefined
   for (let i = messages.length - 1; i >= 0; i--) {
@@ -142,7 +161,7 @@ function lastUserMessage(messages: readonly Message[] | undefined): UserMessage 
  * `send(dir, id, text, draftKey?)`, `retry(messageID)`, `discard(messageID)`, `edit(messageID, text)`,
  * `editNotApplied(sessionID, text)`,
  * `replyPermission(dir, request, reply)`, `replyQuestion(dir, request, answers)`,
- * `rejectQuestion(dir, request)`.
+ * `rejectQuestion(dir, request)`, `abort(dir, sessionID)`.
  */
 export const useChatStore = defineStore('chat', () => {
   const sync = useSyncStore()
@@ -270,12 +289,13 @@ export const useChatStore = defineStore('chat', () => {
     editRefused: (sessionID, text) => editNotApplied(sessionID, text),
   })
 
-  /** Performs a reply from this tab (no outbox); errors are shown and thrown. */
+  /** Performs a reply or an abort from this tab (no outbox); errors are shown and thrown. */
   async function performReply(directory: string, action: OutboxAction): Promise<void> {
     try {
       if (action.kind === 'permission-reply') await server.api.replyPermission(directory, action.requestID, action.reply)
       else if (action.kind === 'question-reply') await server.api.replyQuestion(directory, action.requestID, action.answers.map((a) => [...a]))
       else if (action.kind === 'question-reject') await server.api.rejectQuestion(directory, action.requestID)
+      else if (action.kind === 'abort') await server.api.abortSession(directory, action.sessionID)
     } catch (err) {
       connection.setApiError(errorMessage(err))
       throw err
@@ -454,6 +474,19 @@ export const useChatStore = defineStore('chat', () => {
     sync.forgetQuestion(directory, request)
   }
 
+  /**
+   * Stops the session's running reply (the Stop button): `POST /session/{id}/abort` through the
+   * relay's outbox, which sends it only while that reply still goes, so a Stop pressed while the
+   * server is unreachable never stops a later reply (see {@link runningReplyOf} for what it aims
+   * at). Without the outbox (or when it cannot store it) the tab sends it at once.
+   * @throws Error from the server (only without the relay's outbox).
+   */
+  async function abort(directory: string, sessionID: string): Promise<void> {
+    const parentID = runningReplyOf(sync.messagesOf(directory, sessionID))
+    const action = { kind: 'abort', sessionID, ...(parentID ? { parentID } : {}) } as const
+    if (!outbox.abort(directory, action)) await performReply(directory, action)
+  }
+
   /** Number of sends in flight or failed (for tests and the status line). */
   const pendingCount = computed(() => Object.keys(pending).length)
 
@@ -485,5 +518,6 @@ export const useChatStore = defineStore('chat', () => {
     replyPermission,
     replyQuestion,
     rejectQuestion,
+    abort,
   }
 })

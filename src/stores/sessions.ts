@@ -4,7 +4,7 @@
  * at once so this tab never waits for the event).
  *
  * Endpoints: `POST /session`, `PATCH /session/{id}`, `DELETE /session/{id}`,
- * `POST /session/{id}/fork|share|summarize|abort|revert|unrevert|init`, `DELETE /session/{id}/share`.
+ * `POST /session/{id}/fork|share|summarize|revert|unrevert|init`, `DELETE /session/{id}/share`.
  *
  * Sharing, as opencode 1.18.33 does it: `POST /session/{id}/share` asks the share service
  * (`enterprise.url`, default https://opncd.ai) for a link and answers the session with
@@ -154,7 +154,8 @@ const EXPORT_PAGE_SIZE = 200
  * Session queries and actions. Queries: `get(dir, id)`, `status(dir, id)`, `shareUrl(dir, id)`,
  * `tree(dir, search)` (in the persisted `sort` order), `busySessions`, `pendingPermissionCount`, `pendingRequestCount`. Actions (each throws the server's
  * Error and records it in the connection store): `create`, `rename`, `remove`, `fork`, `share`,
- * `unshare`, `summarize`, `abort`, `revert`, `unrevert`, `init`, `readForExport`.
+ * `unshare`, `summarize`, `revert`, `unrevert`, `init`, `readForExport`. (Stopping a reply, `POST
+ * /session/{id}/abort`, goes through the relay's outbox: the chat store's `abort`.)
  */
 export const useSessionsStore = defineStore('sessions', () => {
   const sync = useSyncStore()
@@ -312,11 +313,6 @@ export const useSessionsStore = defineStore('sessions', () => {
     return run(() => server.api.summarizeSession(directory, id, model))
   }
 
-  /** Aborts the running turn (`POST /session/{id}/abort`). @throws Error from the server. */
-  function abort(directory: string, id: string): Promise<void> {
-    return run(() => server.api.abortSession(directory, id))
-  }
-
   /** Reverts the session to before a message (`POST /session/{id}/revert`). @throws Error from the server. */
   function revert(directory: string, id: string, messageID: string): Promise<Session> {
     return run(async () => remember(directory, await server.api.revertSession(directory, id, messageID)))
@@ -367,7 +363,6 @@ export const useSessionsStore = defineStore('sessions', () => {
     share,
     unshare,
     summarize,
-    abort,
     revert,
     unrevert,
     init,

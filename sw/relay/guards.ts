@@ -117,7 +117,8 @@ export function isCommandBody(x: unknown): x is CommandBody {
  * `messageID`, a {@link isCommandBody command body}), `permission-reply` (`sessionID`,
  * `requestID`, `reply` once | always | reject), `question-reply` (`sessionID`, `requestID`,
  * `answers` an array of string arrays: one per question), `question-reject` (`sessionID`,
- * `requestID`), `abort` (`sessionID`). Ids are non-empty strings.
+ * `requestID`), `abort` (`sessionID`, optional `parentID`: the user message whose run it stops).
+ * Ids are non-empty strings.
  */
 export function isOutboxAction(x: unknown): x is OutboxAction {
   if (!isRecord(x) || !isId(x.sessionID)) return false
@@ -133,7 +134,7 @@ export function isOutboxAction(x: unknown): x is OutboxAction {
     case 'question-reject':
       return isId(x.requestID)
     case 'abort':
-      return true
+      return x.parentID === undefined || isId(x.parentID)
     default:
       return false
   }

@@ -120,6 +120,7 @@ export class OutboxHost {
     return {
       messageState: (directory, sessionID, messageID) => current().messageState(directory, sessionID, messageID),
       requestPending: (directory, kind, requestID) => current().requestPending(directory, kind, requestID),
+      runState: (directory, sessionID, parentID) => current().runState(directory, sessionID, parentID),
       perform: (directory, action) => current().perform(directory, action),
     }
   }

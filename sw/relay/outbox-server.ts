@@ -3,6 +3,8 @@
  * client (`relayRestClient`, Basic auth included). Endpoints, as served by opencode 1.18:
  * `GET /session/{id}/message/{messageID}` and `GET /session/{id}` (is the prompt there; is the
  * session), `GET /permission` / `GET /question` (is the request still pending),
+ * `GET /session/status` and `GET /session/{id}/message?limit=N` (does the run an abort aims at
+ * still go),
  * `POST /session/{id}/prompt_async`, `POST /session/{id}/command`,
  * `POST /permission/{id}/reply`, `POST /question/{id}/reply|reject`, `POST /session/{id}/abort`.
  *
@@ -72,6 +74,12 @@ export function fetchWithTimeout(fetchImpl: typeof fetch, ms: number): typeof fe
 }
 
 /**
+ * How many of a session's newest messages the abort's check reads: the newest assistant message
+ * is among them (a run's step writes one, and only queued prompts come after it).
+ */
+const RUN_CHECK_MESSAGES = 20
+
+/**
  * The outbox's server on `server`.
  * @param fetchImpl the fetch to use (the worker's; tests pass a fake); each call gets {@link OUTBOX_REQUEST_TIMEOUT_MS}.
  */
@@ -96,6 +104,21 @@ export function outboxServer(server: ServerConfig, fetchImpl: typeof fetch, time
       const list = await call(() => client.question.list({ directory }))
       if (list.error || !list.data) fail(list)
       return list.data.some((r) => r.id === requestID)
+    },
+    async runState(directory, sessionID, parentID) {
+      const status = await call(() => client.session.status({ directory }))
+      if (status.error || !status.data) fail(status)
+      const state = status.data[sessionID]
+      // Idle, or not listed (an idle session may be left out; a deleted one is): nothing runs.
+      if (!state || state.type === 'idle') return 'finished'
+      if (parentID === undefined) return 'running'
+      const page = await call(() => client.session.messages({ sessionID, directory, limit: RUN_CHECK_MESSAGES }))
+      if (page.error || !page.data) fail(page)
+      let assistant: { id: string; parentID: string } | undefined
+      for (const { info } of page.data) if (info.role === 'assistant' && (!assistant || info.id > assistant.id)) assistant = info
+      // Its run has not written an assistant message yet (ids grow with time).
+      if (!assistant || parentID > assistant.id) return 'running'
+      return assistant.parentID === parentID ? 'running' : 'finished'
     },
     async perform(directory, action: OutboxAction) {
       const result = await call((): Promise<SdkResult> => {

@@ -4,16 +4,19 @@
  *
  * - An action is written to the store first (IndexedDB in the relay), then delivered when the
  *   server is reachable, in order per session (a later prompt of a session waits while an earlier
- *   one is pending or failed); sessions do not wait for each other.
+ *   one is pending or failed; an abort waits only for pending ones); sessions do not wait for
+ *   each other.
  * - Exactly once: before every (re)send the server's truth is checked — a prompt or command by
  *   its client-generated message id (`GET /session/{id}/message/{messageID}`: there already means
  *   delivered), a reply by whether its request is still pending (`GET /permission`,
- *   `GET /question`: gone means answered elsewhere, so it is dropped, never resurrected). A send
- *   whose outcome is unknown (a timeout, a cut after the request left, a relay that died while
- *   `sending`) is therefore safe to retry.
+ *   `GET /question`: gone means answered elsewhere, so it is dropped, never resurrected), an abort
+ *   by whether the run it aims at still goes (see {@link OutboxServer.runState}: a late abort
+ *   must not stop a later run). A send whose outcome is unknown (a timeout, a cut after the
+ *   request left, a relay that died while `sending`) is therefore safe to retry.
  * - States: `pending` (waiting to be sent, with the last transient error and the next attempt),
  *   `sending`, `delivered`, `failed` (the server refused it: its error; the user may retry, edit or
- *   cancel), `dropped` (with the reason: cancelled, answered elsewhere, session deleted).
+ *   cancel), `dropped` (with the reason: cancelled, answered elsewhere, session deleted, the
+ *   reply an abort aimed at had already finished).
  * - Transient failures (network, 5xx, 408, 429: the server adapter says which) are retried with
  *   exponential backoff and full jitter; {@link Outbox.kick} retries at once (the stream came back).
  *
@@ -54,6 +57,14 @@ export interface OutboxServer {
   messageState(directory: string, sessionID: string, messageID: string): Promise<'exists' | 'missing' | 'session-gone'>
   /** Whether a permission or question request is still pending (`GET /permission`, `GET /question`). */
   requestPending(directory: string, kind: 'permission' | 'question', requestID: string): Promise<boolean>
+  /**
+   * Whether the run an abort aims at still goes (`GET /session/status`, then the session's newest
+   * messages): `running` while the session is busy (or retrying) and its newest assistant message
+   * answers the user message `parentID`, or that message is newer than every assistant message
+   * (its run has not written one yet); `finished` when the session is idle (or gone) or a later
+   * run has started. Without `parentID`: `running` while the session is busy.
+   */
+  runState(directory: string, sessionID: string, parentID: string | undefined): Promise<'running' | 'finished'>
   /** Performs the action once. */
   perform(directory: string, action: OutboxAction): Promise<void>
 }
@@ -70,6 +81,9 @@ export interface OutboxDeps {
   /** Every change of the entries (broadcast them to the tabs). Must not throw. */
   changed: (entries: readonly OutboxEntry[]) => void
 }
+
+/** Why an abort is dropped when the run it aimed at is over (finished, or a later one started). */
+export const ABORT_TOO_LATE = 'the reply had already finished'
 
 /** Backoff caps of transient retries, ms. */
 export const OUTBOX_RETRY_MIN_MS = 1_000
@@ -185,16 +199,23 @@ export class Outbox {
     this.schedule()
   }
 
-  /** The oldest pending entry that is due and has no earlier unsettled entry of its session. */
+  /**
+   * The oldest pending entry that is due and has no earlier unsettled entry of its session (an
+   * abort may pass an earlier failed one, not an earlier pending one).
+   */
   private nextDue(): OutboxEntry | undefined {
     const now = this.deps.clock.now()
-    const blocked = new Set<string>()
+    /** Sessions with an earlier entry waiting (pending, sending), and with an earlier failed one. */
+    const waiting = new Set<string>()
+    const refused = new Set<string>()
     for (const entry of this.list()) {
       const session = `${entry.directory}\u0000${entry.action.sessionID}`
       if (entry.state === 'delivered' || entry.state === 'dropped') continue
-      if (blocked.has(session)) continue
-      blocked.add(session)
-      if (entry.state === 'pending' && (entry.nextAttemptAt ?? 0) <= now) return entry
+      // An abort does not wait for a prompt the server refused: Stop works beside a "Not sent" bubble.
+      const held = waiting.has(session) || (refused.has(session) && entry.action.kind !== 'abort')
+      if (entry.state === 'failed') refused.add(session)
+      else waiting.add(session)
+      if (!held && entry.state === 'pending' && (entry.nextAttemptAt ?? 0) <= now) return entry
     }
     return undefined
   }
@@ -242,7 +263,8 @@ export class Outbox {
           ? undefined
           : { state: 'dropped', reason: 'the question was already answered' }
       case 'abort':
-        return undefined
+        // A late abort must not stop a later run: only the run it aims at, while it goes.
+        return (await this.deps.server.runState(entry.directory, action.sessionID, action.parentID)) === 'running' ? undefined : { state: 'dropped', reason: ABORT_TOO_LATE }
     }
   }
 

@@ -22,15 +22,21 @@ export type OutboxAction =
   | { kind: 'question-reply'; sessionID: string; requestID: string; answers: ReadonlyArray<ReadonlyArray<string>> }
   /** `POST /question/{requestID}/reject`. */
   | { kind: 'question-reject'; sessionID: string; requestID: string }
-  /** `POST /session/{id}/abort` (idempotent on the server). */
-  | { kind: 'abort'; sessionID: string }
+  /**
+   * `POST /session/{id}/abort` (idempotent on the server), sent only while the run it aims at
+   * still goes: `parentID` is the user message that run answers (the `parentID` of its assistant
+   * messages, one per step; the message itself while no assistant message exists yet). A run
+   * that is over, or a later run, is not stopped by an abort that arrives late. Absent (an abort
+   * from a tab that knew no message of the session): whatever runs is stopped.
+   */
+  | { kind: 'abort'; sessionID: string; parentID?: string }
 
 /** Where an entry is in its life (see the module comment). */
 export type OutboxState = 'pending' | 'sending' | 'delivered' | 'failed' | 'dropped'
 
 /** One persisted outbox entry. Times are epoch ms. */
 export interface OutboxEntry {
-  /** Unique: the message id of a prompt/command, `<kind>:<requestID>` of a reply, `abort:<sessionID>:<createdAt>`. */
+  /** Unique: the message id of a prompt/command, `<kind>:<requestID>` of a reply, `abort:<sessionID>:<epoch ms>` of an abort. */
   id: string
   /** Project instance directory the action belongs to (`?directory=`). */
   directory: string
