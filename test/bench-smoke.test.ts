@@ -16,7 +16,7 @@ describe('npm run bench --quick', () => {
     expect(failed, lines.join('\n')).toEqual([])
     expect(report.options.suites).toEqual([...SUITES])
     expect(report.machine.cores).toBeGreaterThan(0)
-    for (const bench of ['1. Ingest', '2. Latency', '3. Burst', '4. Catch-up', '5. Long session', '6. Tabs', '7. Degraded']) {
+    for (const bench of ['1. Ingest', '2. Latency', '3. Burst', '4. Catch-up', '5. Long session', '6. Tabs', '7. Degraded', '8. Rates', '9. Long reply']) {
       const numbers = report.rows
         .filter((r) => r.bench === bench)
         .flatMap((r) => [r.relay, r.official])

@@ -1,12 +1,13 @@
 /**
  * `npm run bench`: the benchmarks of issue 7 — how fast and how light the relay is, against the
  * physical limit (raw ceilings on the same machine) and against the official web UI served by
- * `opencode web` from the same pinned `opencode-ai` package. Prints a markdown table and writes
+ * `opencode web` from the same pinned `opencode-ai` package; and the streaming-render benchmarks of
+ * issue 18 (`rates`, `longreply`: suites/streaming.ts). Prints a markdown table and writes
  * JSON to `bench-results/latest.json`.
  *
  * Flags:
  * - `--quick` — one run, small sizes (used by the smoke test in `npm test`);
- * - `--only=ingest,latency,burst,catchup,long,tabs,degraded` — a subset;
+ * - `--only=ingest,latency,burst,catchup,long,tabs,degraded,rates,longreply` — a subset;
  * - `--runs=N` — runs per measurement (default 5; the issue asks for at least 5);
  * - `--out=path` — where to write the JSON (default `bench-results/latest.json`).
  */
@@ -22,6 +23,7 @@ import { fmtStat, type Stat } from './lib/stats.ts'
 import { catchup, ingest, latency } from './suites/relay.ts'
 import { burst, longSession, tabs } from './suites/ui.ts'
 import { degraded } from './suites/degraded.ts'
+import { longReply, rates } from './suites/streaming.ts'
 
 /** Options of {@link runBench}. */
 export interface BenchOptions {
@@ -73,6 +75,8 @@ const RUNNERS: Record<SuiteName, (ctx: BenchContext) => Promise<SuiteResult>> = 
   long: longSession,
   tabs,
   degraded,
+  rates,
+  longreply: longReply,
 }
 
 const LABELS: Record<SuiteName, string> = {
@@ -83,6 +87,8 @@ const LABELS: Record<SuiteName, string> = {
   long: '5. Long session',
   tabs: '6. Tabs',
   degraded: '7. Degraded',
+  rates: '8. Rates',
+  longreply: '9. Long reply',
 }
 
 function version(cmd: string, args: string[]): string {

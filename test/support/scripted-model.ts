@@ -8,6 +8,7 @@
  * | prompt contains            | reply                                                                  |
  * | -------------------------- | ---------------------------------------------------------------------- |
  * | `stream N` / `delay D`     | N word tokens (default 20), D ms between chunks (default 0)            |
+ * | `stream N rate R` / `para P` | N word tokens paced at R tokens/s against the clock ({@link pacedSchedule}); `para P`: a blank line instead of the space before every P-th token |
  * | `burst`                    | 5,000 tokens as fast as the socket takes them                          |
  * | `bash: CMD`                | a `bash` tool call running CMD (the server asks permission first)      |
  * | `ask question`             | a `question` tool call with two options                                |
@@ -167,6 +168,30 @@ export function streamedText(tokens: number): string {
 }
 
 /**
+ * The tokens of a `stream N` reply: `alpha0`, ` bravo1`, …, ` END` (each its own chunk). With
+ * `para` > 0, the separator before token i (i a positive multiple of `para`) is a blank line
+ * (`\n\n`), so the reply is paragraphs of `para` tokens; the last paragraph ends in ` END`.
+ */
+export function streamTokens(n: number, para = 0): string[] {
+  const out: string[] = []
+  for (let i = 0; i < n; i++) out.push(`${i === 0 ? '' : para > 0 && i % para === 0 ? '\n\n' : ' '}${WORDS[i % WORDS.length]}${i}`)
+  out.push(' END')
+  return out
+}
+
+/**
+ * When token i of a paced reply is due: `i * 1000 / rate` ms after the first token (i from 0).
+ * The model writes every token that is due (a late timer writes the missed ones at once, each
+ * as its own chunk) and sleeps until the next one, so the average rate holds even though Node
+ * timers fire ≥ 1 ms late.
+ * @param rate tokens per second (> 0)
+ * @returns ms after the start of the stream
+ */
+export function pacedSchedule(index: number, rate: number): number {
+  return (index * 1000) / rate
+}
+
+/**
  * Starts the scripted model on `127.0.0.1`.
  * @param port TCP port; 0 (default) picks a free one.
  */
@@ -292,6 +317,11 @@ export async function startScriptedModel(port = 0): Promise<ScriptedModel> {
       return streamText(res, id, tokens(5000), delay)
     }
     const n = /\bstream (\d+)/.exec(prompt)
+    const rate = Number(/\brate (\d+(?:\.\d+)?)/.exec(prompt)?.[1] ?? 0)
+    if (n && rate > 0) {
+      record('stream-rate')
+      return streamPaced(res, id, streamTokens(Number(n[1]), Number(/\bpara (\d+)/.exec(prompt)?.[1] ?? 0)), rate)
+    }
     if (n) {
       record('stream')
       return streamText(res, id, tokens(Number(n[1])), delay)
@@ -330,6 +360,22 @@ export async function startScriptedModel(port = 0): Promise<ScriptedModel> {
       if (res.destroyed) return
       res.write(chunk(id, { content: part }))
       if (delay > 0) await sleep(delay)
+    }
+    res.write(chunk(id, {}, 'stop', { prompt_tokens: 12, completion_tokens: parts.length, total_tokens: 12 + parts.length }))
+    res.end('data: [DONE]\n\n')
+  }
+
+  /** Like {@link streamText}, but part i is written {@link pacedSchedule}(i, rate) ms after the first. */
+  async function streamPaced(res: ServerResponse, id: string, parts: string[], rate: number): Promise<void> {
+    startStream(res)
+    res.write(chunk(id, { role: 'assistant', content: '' }))
+    const t0 = performance.now()
+    let i = 0
+    while (i < parts.length) {
+      if (res.destroyed) return
+      const now = performance.now() - t0
+      while (i < parts.length && pacedSchedule(i, rate) <= now) res.write(chunk(id, { content: parts[i++] }))
+      if (i < parts.length) await sleep(Math.max(0, pacedSchedule(i, rate) - (performance.now() - t0)))
     }
     res.write(chunk(id, {}, 'stop', { prompt_tokens: 12, completion_tokens: parts.length, total_tokens: 12 + parts.length }))
     res.end('data: [DONE]\n\n')

@@ -6,7 +6,7 @@
 import type { Stat } from './stats.ts'
 
 /** Names of the suites, in run order (`--only=` takes a comma-separated subset). */
-export const SUITES = ['ingest', 'latency', 'burst', 'catchup', 'long', 'tabs', 'degraded'] as const
+export const SUITES = ['ingest', 'latency', 'burst', 'catchup', 'long', 'tabs', 'degraded', 'rates', 'longreply'] as const
 export type SuiteName = (typeof SUITES)[number]
 
 /** One table row. */
