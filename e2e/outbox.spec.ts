@@ -4,14 +4,50 @@
  * `opencode serve`; the fault proxy in front of it refuses every connection (REST and the event
  * stream) while "down".
  */
-import type { Page } from '@playwright/test'
-import { test, expect, openSession } from './support/fixtures.ts'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { chromium, type BrowserContext, type Page } from '@playwright/test'
+import { test, expect, openSession, sessionUrl } from './support/fixtures.ts'
+import { chromiumPath, CHROMIUM_ARGS } from './support/browser.ts'
 import { assistantReply, send } from './client-support.ts'
 import type { Stack } from './support/fixtures.ts'
 
 /** Waits until the page's relay has noticed that the server does not answer. */
 async function expectDown(page: Page): Promise<void> {
   await expect(page.getByTestId('connection-badge').first()).not.toHaveAttribute('data-state', 'connected', { timeout: 20_000 })
+}
+
+/**
+ * The ids of the entries in the relay's outbox databases (IndexedDB `…:outbox`, table `entries`:
+ * sw/relay/outbox-store.ts) that are still to be sent, read from the page (same origin).
+ */
+async function storedOutboxIds(page: Page): Promise<string[]> {
+  return page.evaluate(async () => {
+    const ids: string[] = []
+    for (const info of await indexedDB.databases()) {
+      if (!info.name?.endsWith(':outbox')) continue
+      const name = info.name
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const open = indexedDB.open(name)
+        open.onsuccess = () => resolve(open.result)
+        open.onerror = () => reject(open.error ?? new Error(`cannot open ${name}`))
+      })
+      const rows = await new Promise<unknown[]>((resolve, reject) => {
+        const all = db.transaction('entries').objectStore('entries').getAll()
+        all.onsuccess = () => resolve(all.result)
+        all.onerror = () => reject(all.error ?? new Error(`cannot read ${name}`))
+      })
+      db.close()
+      for (const row of rows) if (typeof row === 'object' && row !== null && 'id' in row && typeof row.id === 'string' && 'state' in row && (row.state === 'pending' || row.state === 'sending')) ids.push(row.id)
+    }
+    return ids
+  })
+}
+
+/** A browser on the profile in `dir` (IndexedDB, the service worker and caches stay there when it closes). */
+async function persistentContext(dir: string): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(dir, { headless: true, executablePath: chromiumPath(), args: CHROMIUM_ARGS })
 }
 
 /** The session's assistant messages on the server, each with whether it was aborted. */
@@ -162,4 +198,44 @@ test('a Stop that waited while the server was unreachable does not stop a later 
   const assistants = await assistantsOnServer(stack, session.id)
   expect(assistants.map((a) => a.aborted)).toEqual([false, false])
   expect(assistants[1]?.text).toContain('END')
+})
+
+test('a prompt waiting when the whole browser closes is delivered once after the browser starts again on the same profile', async ({ stack }) => {
+  const profile = mkdtempSync(join(tmpdir(), 'relay-outbox-profile-'))
+  let browser: BrowserContext | undefined
+  try {
+    const session = await stack.api.createSession('outbox browser restart')
+    browser = await persistentContext(profile)
+    let page = browser.pages()[0] ?? (await browser.newPage())
+    await openSession(page, stack, session.id)
+    stack.proxy.refuse()
+    await expectDown(page)
+
+    await send(page, 'kept across a browser restart stream 2')
+    const ghost = page.getByTestId('pending-message')
+    await expect(ghost).toHaveAttribute('data-status', 'waiting')
+    await expect(ghost.getByTestId('pending-waiting')).toContainText('Waiting to send')
+    // Written to IndexedDB before the browser goes (the bubble shows before the relay stores it).
+    await expect.poll(() => storedOutboxIds(page)).toHaveLength(1)
+    await browser.close()
+    browser = undefined
+    expect(await userMessagesWith(stack, session.id, 'kept across a browser restart')).toBe(0)
+
+    stack.proxy.resume()
+    browser = await persistentContext(profile)
+    page = browser.pages()[0] ?? (await browser.newPage())
+    await page.goto(sessionUrl(stack, session.id))
+    await expect(page.locator('[data-testid="message"][data-role="user"]', { hasText: 'kept across a browser restart' })).toHaveCount(1, { timeout: 30_000 })
+    await expect(page.getByTestId('pending-message')).toHaveCount(0)
+    await stack.api.waitIdle(session.id)
+    expect(await userMessagesWith(stack, session.id, 'kept across a browser restart')).toBe(1)
+    await expect.poll(() => storedOutboxIds(page)).toEqual([])
+    // Shown once, also after a reload (from IndexedDB and the server).
+    await page.reload()
+    await expect(page.locator('[data-testid="message"][data-role="user"]', { hasText: 'kept across a browser restart' })).toHaveCount(1, { timeout: 30_000 })
+    await expect(page.getByTestId('pending-message')).toHaveCount(0)
+  } finally {
+    await browser?.close()
+    rmSync(profile, { recursive: true, force: true })
+  }
 })
