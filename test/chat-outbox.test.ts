@@ -191,6 +191,8 @@ describe('chat store through the relay outbox', () => {
     if (add.op !== 'add') throw new Error('no add')
     relay.entries([{ ...entry(id, 'pending', { error: 'HTTP 503' }), action: add.action }])
     chat.edit(id, 'too late')
+    // The prompt left while the edit was on its way: the relay says so before it hears the edit.
+    relay.entries([{ ...entry(id, 'delivered'), action: add.action }])
     relay.refuse(id, 'edit')
     expect(chat.drafts.ses_1).toBe('too late')
     expect(useToastsStore().toasts.map((toast) => [toast.kind, toast.text])).toEqual([['error', 'Not edited: the prompt had already been sent as it was. Your edited text is in the prompt box.']])

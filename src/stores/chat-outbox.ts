@@ -171,7 +171,10 @@ export function useOutboxSends(options: OutboxSendsOptions): OutboxSends {
         continue
       }
       let p = pending[entry.id]
-      if (entry.state === 'dropped' || entry.state === 'delivered') edits.delete(entry.id)
+      // An edit is settled once the relay holds its text; a refusal may still come after the
+      // prompt shows delivered (it left while the edit was on its way), so that does not settle it.
+      const edit = edits.get(entry.id)
+      if (edit && entry.action.kind === 'prompt' && promptText(promptInputOf(entry.action)) === edit.text) edits.delete(entry.id)
       if (entry.state === 'dropped') {
         if (p && held.has(entry.id)) delete pending[entry.id]
         held.delete(entry.id)
