@@ -27,6 +27,7 @@ import { useOutboxSends, withPromptText, type PendingSend } from './chat-outbox.
 import { useToastsStore } from './toasts.ts'
 import { t } from '../i18n/index.ts'
 import type { OutboxAction } from '../../sw/shared/outbox-types.ts'
+import { usePersistedDrafts } from './persisted-drafts.ts'
 
 export type { PendingSend }
 
@@ -169,8 +170,8 @@ export const useChatStore = defineStore('chat', () => {
   const connection = useConnectionStore()
   const toasts = useToastsStore()
 
-  /** Unsent text per session (`new` for the home prompt). */
-  const drafts: Record<string, string> = reactive({})
+  /** Unsent text per session (`new` for the home prompt), kept across reloads (persisted-drafts.ts). */
+  const drafts: Record<string, string> = usePersistedDrafts()
   /** `@` attachments per session. */
   const attachments: Record<string, Attachment[]> = reactive({})
   /** Files and line ranges mentioned from the Files panel per draft key, sent as `file://` parts. */

@@ -62,5 +62,3 @@ export function writeJson(key: string, value: unknown): boolean {
     return false
   }
 }
-
-/** Narrows to a plain object. */
