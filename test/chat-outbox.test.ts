@@ -234,6 +234,26 @@ describe('Stop through the outbox', () => {
     expect(posts).toEqual(['/session/ses_1/abort'])
   })
 
+  it('tells the user when the relay dropped a reply or a Stop instead of sending it, but not when it was cancelled', async () => {
+    const relay = new OutboxRelay()
+    const { chat } = await start(relay)
+    const request = { id: 'per_2', sessionID: 'ses_1', permission: 'bash', patterns: ['ls'], metadata: {}, always: [] }
+    await chat.replyPermission(DIR, request, 'once')
+    await chat.abort(DIR, 'ses_1')
+    const [reply, stop] = relay.requests
+    if (reply?.op !== 'add' || stop?.op !== 'add') throw new Error('no add')
+    relay.entries([
+      { id: reply.id, directory: DIR, state: 'dropped', createdAt: 1, attempts: 1, reason: 'the permission request was already answered', action: reply.action },
+      { id: stop.id, directory: DIR, state: 'dropped', createdAt: 2, attempts: 1, reason: 'the reply had already finished', action: stop.action },
+    ])
+    expect(useToastsStore().toasts.map((t) => t.text)).toEqual(['Your answer was not sent: the permission request was already answered.', 'Stop was not sent: the reply had already finished.'])
+    await chat.replyPermission(DIR, { ...request, id: 'per_3' }, 'once')
+    const cancelled = relay.requests.at(-1)
+    if (cancelled?.op !== 'add') throw new Error('no add')
+    relay.entries([{ id: cancelled.id, directory: DIR, state: 'dropped', createdAt: 3, attempts: 0, reason: 'cancelled', action: cancelled.action }])
+    expect(useToastsStore().toasts).toHaveLength(2)
+  })
+
   it('shows an abort the server refused', async () => {
     const relay = new OutboxRelay()
     const { chat } = await start(relay)

@@ -77,6 +77,11 @@ export interface OutboxSendsOptions {
   /** A reply or an abort the server refused (`failed` entry): show its error. */
   replyFailed: (error: string) => void
   /**
+   * A reply or an abort the relay dropped without sending it (`dropped` entry, not cancelled):
+   * the request was answered elsewhere, the reply to stop had finished. `reason` is the relay's.
+   */
+  replyDropped: (action: OutboxAction, reason: string) => void
+  /**
    * The relay refused an edit: the prompt was no longer waiting (sent or discarded meanwhile), so
    * it goes, or went, as it was. `text` is the edited text the user typed (not to be lost).
    */
@@ -167,6 +172,7 @@ export function useOutboxSends(options: OutboxSendsOptions): OutboxSends {
       if (entry.action.kind !== 'prompt' && entry.action.kind !== 'command') {
         if (!replies.has(entry.id)) continue
         if (entry.state === 'failed') options.replyFailed(entry.error ?? entry.state)
+        if (entry.state === 'dropped' && entry.reason !== 'cancelled') options.replyDropped(entry.action, entry.reason ?? entry.state)
         if (entry.state === 'failed' || entry.state === 'delivered' || entry.state === 'dropped') replies.delete(entry.id)
         continue
       }

@@ -287,6 +287,7 @@ export const useChatStore = defineStore('chat', () => {
     fallback: (p) => void dispatch(p),
     fallbackReply: (directory, action) => void performReply(directory, action).catch(() => undefined),
     replyFailed: (error) => connection.setApiError(error),
+    replyDropped: (action, reason) => toasts.push(t(action.kind === 'abort' ? 'session.pending.stopDropped' : 'session.pending.replyDropped', { reason }), 'info'),
     editRefused: (sessionID, text) => editNotApplied(sessionID, text),
   })
 

@@ -114,6 +114,10 @@ export default {
     editTooLateKept: 'Not edited: the prompt had already been sent as it was. Your edited text is in the prompt box.',
     /** The same when the prompt box was not empty (the edited text is not kept). */
     editTooLate: 'Not edited: the prompt had already been sent as it was.',
+    /** A permission reply or a question's answer the relay kept and then did not send; `reason` is the relay's (English). */
+    replyDropped: 'Your answer was not sent: {reason}.',
+    /** A Stop the relay kept and then did not send (the reply had finished, or a later one runs). */
+    stopDropped: 'Stop was not sent: {reason}.',
   },
   /** PermissionPrompt and QuestionPrompt: a request of a subagent session. */
   request: {
