@@ -195,6 +195,33 @@ export interface Stats {
   cycleMs: number[]
 }
 
+/** Counters at zero: a new world's. */
+export function emptyStats(): Stats {
+  return {
+    cycles: 0,
+    failedCycles: 0,
+    faults: Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])),
+    halfOpenSleeps: 0,
+    launcherNewPorts: 0,
+    launcherLiveMs: [],
+    launcherCaughtUpMs: [],
+    unreachableWhileStarting: 0,
+    prompts: 0,
+    permissionsReplied: 0,
+    actions: emptyActionStats(),
+    checks: 0,
+    messagesChecked: 0,
+    partsChecked: 0,
+    logEventsChecked: 0,
+    lost: 0,
+    duplicated: 0,
+    extra: 0,
+    stale: 0,
+    pageErrors: [],
+    cycleMs: [],
+  }
+}
+
 /** Options of {@link World.create}. */
 export interface WorldOptions {
   /** Number of session slots (each with one live session). */
@@ -363,29 +390,7 @@ export class World {
   readonly slots: string[] = []
   /** Sessions created by "another client" during a sleep (must show in every session list). */
   readonly external: string[] = []
-  readonly stats: Stats = {
-    cycles: 0,
-    failedCycles: 0,
-    faults: Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])),
-    halfOpenSleeps: 0,
-    launcherNewPorts: 0,
-    launcherLiveMs: [],
-    launcherCaughtUpMs: [],
-    unreachableWhileStarting: 0,
-    prompts: 0,
-    permissionsReplied: 0,
-    actions: emptyActionStats(),
-    checks: 0,
-    messagesChecked: 0,
-    partsChecked: 0,
-    logEventsChecked: 0,
-    lost: 0,
-    duplicated: 0,
-    extra: 0,
-    stale: 0,
-    pageErrors: [],
-    cycleMs: [],
-  }
+  readonly stats: Stats = emptyStats()
   /** What the person does in the tabs during the faults, and its check (actions.ts). */
   readonly actions: UserActions = new UserActions(this)
   private nextPosition = 0
