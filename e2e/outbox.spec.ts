@@ -157,45 +157,48 @@ test('a prompt edited while it waits for the server arrives once, with the edite
   expect((await stack.api.messages(session.id)).filter((m) => m.info.role === 'user')).toHaveLength(1)
 })
 
-test('Stop pressed while the server is unreachable stops the reply once the server is back', async ({ stack, page }) => {
-  const session = await stack.api.createSession('outbox abort')
+/**
+ * Opens a new session titled `title`, sends `prompt` (a streaming reply), and once the reply shows
+ * makes the server unreachable and presses Stop, so the abort waits in the outbox.
+ * @returns the session's id.
+ */
+async function stopWhileDown(page: Page, stack: Stack, title: string, prompt: string): Promise<string> {
+  const session = await stack.api.createSession(title)
   await openSession(page, stack, session.id)
-  // About 60 s of streaming: only the abort can end it within the waits below.
-  await send(page, 'stream 3000 delay 20')
+  await send(page, prompt)
   await expect(assistantReply(page, 0)).toContainText('hotel7', { timeout: 30_000 })
   stack.proxy.refuse()
   await expectDown(page)
-
+  // The tab still shows the reply running (it cannot hear whether it ends): Stop is kept for later.
   await page.getByTestId('abort-button').click()
-  expect((await stack.api.status())[session.id]?.type).toBe('busy')
+  return session.id
+}
+
+test('Stop pressed while the server is unreachable stops the reply once the server is back', async ({ stack, page }) => {
+  // About 60 s of streaming: only the abort can end it within the waits below.
+  const sessionID = await stopWhileDown(page, stack, 'outbox abort', 'stream 3000 delay 20')
+  expect((await stack.api.status())[sessionID]?.type).toBe('busy')
 
   stack.proxy.resume()
-  await stack.api.waitIdle(session.id, 30_000)
+  await stack.api.waitIdle(sessionID, 30_000)
   // The server marks the message aborted a moment after the session goes idle.
-  await expect.poll(async () => (await assistantsOnServer(stack, session.id)).map((a) => a.aborted), { timeout: 10_000 }).toEqual([true])
-  expect((await assistantsOnServer(stack, session.id))[0]?.text).not.toContain('END')
+  await expect.poll(async () => (await assistantsOnServer(stack, sessionID)).map((a) => a.aborted), { timeout: 10_000 }).toEqual([true])
+  expect((await assistantsOnServer(stack, sessionID))[0]?.text).not.toContain('END')
   await expect(page.getByText('Interrupted')).toHaveCount(1, { timeout: 30_000 })
 })
 
 test('a Stop that waited while the server was unreachable does not stop a later reply', async ({ stack, page }) => {
-  const session = await stack.api.createSession('outbox late abort')
-  await openSession(page, stack, session.id)
-  await send(page, 'stream 150 delay 20')
-  await expect(assistantReply(page, 0)).toContainText('hotel7', { timeout: 30_000 })
-  stack.proxy.refuse()
-  await expectDown(page)
-  // The tab still shows the reply running (it cannot hear that it ends): Stop is kept for later.
-  await page.getByTestId('abort-button').click()
+  const sessionID = await stopWhileDown(page, stack, 'outbox late abort', 'stream 150 delay 20')
 
   // Meanwhile the reply ends and a later one starts (another client of the server).
-  await stack.api.waitIdle(session.id, 30_000)
-  await stack.api.promptAsync(session.id, 'later reply stream 300 delay 20')
-  await expect.poll(async () => (await stack.api.status())[session.id]?.type, { timeout: 10_000 }).toBe('busy')
+  await stack.api.waitIdle(sessionID, 30_000)
+  await stack.api.promptAsync(sessionID, 'later reply stream 300 delay 20')
+  await expect.poll(async () => (await stack.api.status())[sessionID]?.type, { timeout: 10_000 }).toBe('busy')
 
   stack.proxy.resume()
   await expect(page.getByTestId('connection-badge').first()).toHaveAttribute('data-state', 'connected', { timeout: 30_000 })
-  await stack.api.waitIdle(session.id, 30_000)
-  const assistants = await assistantsOnServer(stack, session.id)
+  await stack.api.waitIdle(sessionID, 30_000)
+  const assistants = await assistantsOnServer(stack, sessionID)
   expect(assistants.map((a) => a.aborted)).toEqual([false, false])
   expect(assistants[1]?.text).toContain('END')
 })
