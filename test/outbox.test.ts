@@ -56,7 +56,7 @@ class FakeServer implements OutboxServer {
     if ('messageID' in action) this.messages.add(action.messageID)
     if ('requestID' in action) this.pending.delete(action.requestID)
     if (action.kind === 'abort') this.runs.delete(action.sessionID)
-    return failure ? Promise.reject(new OutboxSendError(failure.message, true)) : Promise.resolve()
+    return failure ? Promise.reject(new OutboxSendError(failure.message, failure.transient)) : Promise.resolve()
   }
 }
 
@@ -230,6 +230,30 @@ describe('Outbox', () => {
     expect(t.server.performed).toEqual([])
     expect(t.state('abort:ses_1:1')).toMatchObject({ state: 'dropped', reason: ABORT_TOO_LATE })
     expect(t.server.runs.get('ses_1')).toBe('msg_u2')
+  })
+
+  it('drops a reply the server refused because its request was answered meanwhile, instead of failing it', async () => {
+    const t = setup()
+    t.server.pending.add('per_1')
+    // The reply took effect, yet the answer is a refusal (POST /permission/{id}/reply answers 404 once the request is gone).
+    t.server.failures.push({ transient: false, message: 'HTTP 404: permission not found', landed: true })
+    await t.outbox.add('permission-reply:per_1', DIR, { kind: 'permission-reply', sessionID: 'ses_1', requestID: 'per_1', reply: 'once' })
+    await t.clock.advance(0)
+    expect(t.state('permission-reply:per_1')).toMatchObject({ state: 'dropped', reason: 'the permission request was already answered' })
+    expect(t.server.performed).toEqual(['per_1'])
+  })
+
+  it('a reply the server refused holds no later prompt of its session, and is forgotten like a settled one', async () => {
+    const t = setup()
+    t.server.pending.add('que_1')
+    t.server.failures.push({ transient: false, message: 'HTTP 400: bad answers' })
+    await t.outbox.add('question-reply:que_1', DIR, { kind: 'question-reply', sessionID: 'ses_1', requestID: 'que_1', answers: [['x']] })
+    await t.outbox.add('msg_2', DIR, prompt('ses_1', 'msg_2'))
+    await t.clock.advance(0)
+    expect(t.state('question-reply:que_1')).toMatchObject({ state: 'failed', error: 'HTTP 400: bad answers' })
+    expect(t.state('msg_2')?.state).toBe('delivered')
+    await t.clock.advance(OUTBOX_SETTLED_KEEP_MS)
+    expect(t.outbox.list()).toEqual([])
   })
 
   it('lets an abort pass a prompt of its session that the server refused, but not one still waiting', async () => {

@@ -4,8 +4,8 @@
  *
  * - An action is written to the store first (IndexedDB in the relay), then delivered when the
  *   server is reachable, in order per session (a later prompt of a session waits while an earlier
- *   one is pending or failed; an abort waits only for pending ones); sessions do not wait for
- *   each other.
+ *   one is pending or failed; a reply or an abort waits only for pending ones); sessions do not
+ *   wait for each other.
  * - Exactly once: before every (re)send the server's truth is checked — a prompt or command by
  *   its client-generated message id (`GET /session/{id}/message/{messageID}`: there already means
  *   delivered), a reply by whether its request is still pending (`GET /permission`,
@@ -158,7 +158,7 @@ export class Outbox {
   async retry(id: string): Promise<boolean> {
     const entry = this.entries.get(id)
     if (!entry || entry.state !== 'failed') return false
-    await this.save({ ...entry, state: 'pending', attempts: 0, nextAttemptAt: undefined, error: undefined })
+    await this.save({ ...entry, state: 'pending', attempts: 0, nextAttemptAt: undefined, error: undefined, settledAt: undefined })
     void this.run()
     return true
   }
@@ -211,10 +211,13 @@ export class Outbox {
     for (const entry of this.list()) {
       const session = `${entry.directory}\u0000${entry.action.sessionID}`
       if (entry.state === 'delivered' || entry.state === 'dropped') continue
-      // An abort does not wait for a prompt the server refused: Stop works beside a "Not sent" bubble.
-      const held = waiting.has(session) || (refused.has(session) && entry.action.kind !== 'abort')
-      if (entry.state === 'failed') refused.add(session)
-      else waiting.add(session)
+      // Only what the user said waits behind a prompt the server refused: a reply or Stop goes
+      // beside a "Not sent" bubble, and a refused reply or Stop holds nothing (nothing retries it).
+      const said = isSaid(entry)
+      const held = waiting.has(session) || (refused.has(session) && said)
+      if (entry.state === 'failed') {
+        if (said) refused.add(session)
+      } else waiting.add(session)
       if (!held && entry.state === 'pending' && (entry.nextAttemptAt ?? 0) <= now) return entry
     }
     return undefined
@@ -234,12 +237,33 @@ export class Outbox {
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err)
       if (err instanceof OutboxSendError && !err.transient) {
-        await this.save({ ...sending, state: 'failed', error: message, nextAttemptAt: undefined })
+        await this.refused(sending, message)
         return
       }
       const delay = computeBackoffMs(sending.attempts - 1, this.deps.random(), OUTBOX_RETRY_MIN_MS, OUTBOX_RETRY_MAX_MS)
       await this.save({ ...sending, state: 'pending', error: message, nextAttemptAt: this.deps.clock.now() + delay })
     }
+  }
+
+  /**
+   * The server refused the send (a 4xx). A prompt or command fails: its bubble offers Retry,
+   * Edit and Discard. A reply or an abort is checked again first: refused because its request was
+   * answered meanwhile (another tab, or an earlier attempt whose answer was lost: `POST
+   * /permission/{id}/reply` answers 404 then) it is dropped with that reason; otherwise it fails
+   * and is settled at once (no button retries it; the tab shows the error), so it is pruned like
+   * a delivered one.
+   */
+  private async refused(entry: OutboxEntry, message: string): Promise<void> {
+    if (isSaid(entry)) {
+      await this.save({ ...entry, state: 'failed', error: message, nextAttemptAt: undefined })
+      return
+    }
+    const verdict = await this.check(entry).catch(() => undefined)
+    if (verdict?.state === 'dropped') {
+      await this.settle(entry, 'dropped', { reason: verdict.reason })
+      return
+    }
+    await this.save({ ...entry, state: 'failed', error: message, nextAttemptAt: undefined, settledAt: this.deps.clock.now() })
   }
 
   /** The server's truth before a send: already delivered, to be dropped, or undefined (send it). */
@@ -289,7 +313,7 @@ export class Outbox {
     return entry
   }
 
-  /** Forgets delivered and dropped entries older than {@link OUTBOX_SETTLED_KEEP_MS}. */
+  /** Forgets settled entries (delivered, dropped, a refused reply or abort) older than {@link OUTBOX_SETTLED_KEEP_MS}. */
   private prune(): void {
     const now = this.deps.clock.now()
     let removed = false
@@ -321,4 +345,9 @@ export class Outbox {
   private changed(): void {
     this.deps.changed(this.list())
   }
+}
+
+/** Whether an entry is something the user said (a prompt or a command), delivered strictly in order per session. */
+function isSaid(entry: OutboxEntry): boolean {
+  return entry.action.kind === 'prompt' || entry.action.kind === 'command'
 }

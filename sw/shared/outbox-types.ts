@@ -51,6 +51,6 @@ export interface OutboxEntry {
   error?: string
   /** Why it was dropped. */
   reason?: string
-  /** When it reached `delivered` or `dropped` (kept a while so every tab sees the outcome). */
+  /** When it reached `delivered` or `dropped`, or a reply or abort was refused (kept a while so every tab sees the outcome). */
   settledAt?: number
 }
