@@ -68,10 +68,18 @@ export interface ActionWorld {
 interface StoredEntry {
   id: string
   state: string
+  kind: string
+  sessionID: string
+  attempts: number
   reason?: string
   error?: string
   text?: string
   requestID?: string
+}
+
+/** An entry in a failure report: `<kind> <id> <state> (n attempts[, error])`. */
+function describeEntry(e: StoredEntry): string {
+  return `${e.kind} ${e.id} ${e.state} (${e.attempts} attempts${e.error ? `, ${e.error}` : ''})`
 }
 
 function sleep(ms: number): Promise<void> {
@@ -151,6 +159,9 @@ async function readOutbox(page: Page, logName: string): Promise<StoredEntry[]> {
         return {
           id: text(r.id) ?? '',
           state: text(r.state) ?? '',
+          kind: text(action.kind) ?? '',
+          sessionID: text(action.sessionID) ?? '',
+          attempts: typeof r.attempts === 'number' ? r.attempts : 0,
           reason: text(r.reason),
           error: text(r.error),
           text: parts.map((p) => text(p.text) ?? '').join(''),
@@ -250,17 +261,20 @@ export class UserActions {
     let pending = new Set<string>()
     /** The states each action's outbox entry was seen in (a settled entry is pruned after 60 s). */
     const seen = new Map<Issued, StoredEntry[]>()
+    /** Every entry of each context's outbox at the last read (what a missing action may wait behind). */
+    const latest = new Map<RelayKind, StoredEntry[]>()
     for (;;) {
       ;[copies, pending] = await this.read(issued)
       const missing = issued.filter((a) => (a.kind === 'prompt' ? (copies.get(a) ?? 0) === 0 : pending.has(a.requestID)))
       if (missing.length === 0 || Date.now() > deadline) break
-      await this.watchOutbox(missing, seen, outboxReader)
+      await this.watchOutbox(missing, seen, latest, outboxReader)
       await sleep(500)
     }
     const stats = this.world.stats.actions
     for (const a of issued) {
       const entry = seen.get(a)?.at(-1)
       const history = seen.get(a)?.map((e) => e.state).join(' → ')
+      const ahead = (latest.get(a.context) ?? []).filter((e) => e.sessionID === a.sessionID && e.id !== entry?.id && e.state !== 'delivered' && e.state !== 'dropped')
       if (a.kind === 'prompt') {
         const n = copies.get(a) ?? 0
         if (n === 1) {
@@ -272,20 +286,20 @@ export class UserActions {
           problems.push({ kind: 'duplicated', what: `user prompt ${a.marker} (typed in ${a.where}) is on the server ${n} times` })
           continue
         }
-        problems.push(this.missing(a, `user prompt ${a.marker} (typed in ${a.where}) never reached the server`, entry, history))
+        problems.push(this.missing(a, `user prompt ${a.marker} (typed in ${a.where}) never reached the server`, entry, history, ahead))
         continue
       }
       if (!pending.has(a.requestID)) {
         stats.delivered++
         continue
       }
-      problems.push(this.missing(a, `permission reply to ${a.requestID} (clicked in ${a.where}) never took effect`, entry, history))
+      problems.push(this.missing(a, `permission reply to ${a.requestID} (clicked in ${a.where}) never took effect`, entry, history, ahead))
     }
     return problems
   }
 
   /** Reads the outbox entries of the actions still missing on the server and notes each new state. */
-  private async watchOutbox(missing: readonly Issued[], seen: Map<Issued, StoredEntry[]>, outboxReader: (context: RelayKind) => Page | undefined): Promise<void> {
+  private async watchOutbox(missing: readonly Issued[], seen: Map<Issued, StoredEntry[]>, latest: Map<RelayKind, StoredEntry[]>, outboxReader: (context: RelayKind) => Page | undefined): Promise<void> {
     const byContext = new Map<RelayKind, StoredEntry[]>()
     for (const a of missing) {
       let entries = byContext.get(a.context)
@@ -293,6 +307,7 @@ export class UserActions {
         const page = outboxReader(a.context)
         entries = page ? await readOutbox(page, logDatabaseName(this.world.identity)).catch((): StoredEntry[] => []) : []
         byContext.set(a.context, entries)
+        latest.set(a.context, entries)
       }
       const entry = entries.find((e) => (a.kind === 'prompt' ? e.text?.startsWith(`${a.marker} `) : e.requestID === a.requestID))
       if (!entry) continue
@@ -303,8 +318,11 @@ export class UserActions {
     }
   }
 
-  /** Counts a missing action as dropped (with the outbox's reason) or lost, and describes it. */
-  private missing(a: Issued, what: string, entry: StoredEntry | undefined, history: string | undefined): Problem {
+  /**
+   * Counts a missing action as dropped (with the outbox's reason) or lost, and describes it.
+   * `ahead`: the other unsettled entries of its session in its outbox at the last read.
+   */
+  private missing(a: Issued, what: string, entry: StoredEntry | undefined, history: string | undefined, ahead: readonly StoredEntry[]): Problem {
     const stats = this.world.stats.actions
     if (entry?.state === 'dropped') {
       const reason = entry.reason ?? 'no reason'
@@ -312,8 +330,9 @@ export class UserActions {
       return { kind: 'lost', what: `${what}: the outbox dropped it (${reason}; seen ${history ?? ''})` }
     }
     stats.lost++
-    const state = entry ? `outbox entry seen ${history ?? ''}${entry.error ? `, last error: ${entry.error}` : ''}` : 'no outbox entry seen'
-    return { kind: 'lost', what: `${what} (${state}; session ${a.sessionID})` }
+    const state = entry ? `outbox entry seen ${history ?? ''} after ${entry.attempts} attempts${entry.error ? `, last error: ${entry.error}` : ''}` : 'no outbox entry seen'
+    const others = ahead.length ? `; the session's other unsettled entries: ${ahead.map(describeEntry).join('; ')}` : ''
+    return { kind: 'lost', what: `${what} (${state}; session ${a.sessionID}${others})` }
   }
 
   /** The server's copies of each issued prompt and its pending permission requests. */
