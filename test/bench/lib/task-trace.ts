@@ -1,0 +1,86 @@
+/**
+ * The tab's main-thread tasks by their own CPU time, from a Chromium trace (CDP `Tracing`, category
+ * `toplevel`): every `ThreadControllerImpl::RunTask` of the page's renderer main thread with its
+ * wall duration (`dur`) and its thread CPU time (`tdur`, both µs in the trace).
+ *
+ * Why beside the Long Tasks API: on a machine whose cores are shared by the server, the model, the
+ * compositor and other browsers, a task is "long" by the wall clock when its thread waited for a
+ * core; `tdur` counts only the time the thread itself ran, so it tells a task that did 50 ms of
+ * work from one that did 10 ms and waited 40.
+ *
+ * The page's main thread is the `CrRendererMain` thread with the most task CPU time in the trace
+ * (each benchmark client is alone in its browser, so that is the tab that renders the stream; a
+ * SharedWorker or service worker runs on other threads and is not counted).
+ */
+import type { CDPSession, Page } from '@playwright/test'
+
+/** One main-thread task: wall and own-CPU durations, ms. */
+export interface TracedTask {
+  wallMs: number
+  cpuMs: number
+}
+
+/** One raw trace event, as far as this module reads it. */
+interface TraceEvent {
+  name?: unknown
+  ph?: unknown
+  pid?: unknown
+  tid?: unknown
+  dur?: unknown
+  tdur?: unknown
+  args?: unknown
+}
+
+const TASK_EVENT = 'ThreadControllerImpl::RunTask'
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null
+}
+
+/**
+ * Starts tracing the browser of `page`. Resolves with `stop`, which ends the trace and resolves
+ * with the tasks of the page's main thread (see the module comment), in trace order.
+ * @throws the CDP error when tracing cannot start (one trace per browser at a time).
+ */
+export async function startTaskTrace(page: Page): Promise<() => Promise<TracedTask[]>> {
+  const cdp: CDPSession = await page.context().newCDPSession(page)
+  const events: TraceEvent[] = []
+  cdp.on('Tracing.dataCollected', (e) => {
+    for (const v of e.value) if (isRecord(v)) events.push(v)
+  })
+  await cdp.send('Tracing.start', { traceConfig: { includedCategories: ['toplevel', '__metadata'] }, transferMode: 'ReportEvents' })
+  return async () => {
+    const complete = new Promise<void>((resolve) => cdp.once('Tracing.tracingComplete', () => resolve()))
+    await cdp.send('Tracing.end')
+    await complete
+    await cdp.detach().catch(() => undefined)
+    return mainThreadTasks(events)
+  }
+}
+
+/** The tasks of the busiest `CrRendererMain` thread of `events` (see the module comment). Exported for tests. */
+export function mainThreadTasks(events: readonly TraceEvent[]): TracedTask[] {
+  const mainThreads = new Set<string>()
+  for (const e of events) {
+    if (e.ph === 'M' && e.name === 'thread_name' && isRecord(e.args) && e.args.name === 'CrRendererMain') mainThreads.add(`${String(e.pid)}:${String(e.tid)}`)
+  }
+  const byThread = new Map<string, TracedTask[]>()
+  for (const e of events) {
+    if (e.ph !== 'X' || e.name !== TASK_EVENT || typeof e.dur !== 'number') continue
+    const thread = `${String(e.pid)}:${String(e.tid)}`
+    if (!mainThreads.has(thread)) continue
+    const tasks = byThread.get(thread) ?? []
+    tasks.push({ wallMs: e.dur / 1000, cpuMs: (typeof e.tdur === 'number' ? e.tdur : e.dur) / 1000 })
+    byThread.set(thread, tasks)
+  }
+  let busiest: TracedTask[] = []
+  let most = -1
+  for (const tasks of byThread.values()) {
+    const cpu = tasks.reduce((sum, t) => sum + t.cpuMs, 0)
+    if (cpu > most) {
+      most = cpu
+      busiest = tasks
+    }
+  }
+  return busiest
+}
