@@ -1,6 +1,7 @@
 import { computed, toValue, type ComputedRef, type MaybeRefOrGetter, type WritableComputedRef } from 'vue'
 import type { FileAttachment } from '../api/file-attachments.ts'
-import { joinPath, useChatStore, type Attachment } from '../stores/chat.ts'
+import { useChatStore } from '../stores/chat.ts'
+import { joinPath, type Attachment } from '../stores/prompt-input.ts'
 
 /** Options of {@link usePromptDraft}. */
 export interface UsePromptDraftOptions {
