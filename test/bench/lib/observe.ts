@@ -5,7 +5,11 @@
  * - {@link watchMarkers} (an init script, from document start): a MutationObserver that notices
  *   when a marker text first appears in the DOM; the time taken is that of the next animation
  *   frame (the frame that paints it), as `performance.now()` (ms since navigation start) and as
- *   `Date.now()` (epoch ms, comparable with Node's clock).
+ *   `Date.now()` (epoch ms, comparable with Node's clock). From then on it also looks, once per
+ *   animation frame, for the first frame in which an element holding the marker's text lies in
+ *   the viewport (`getBoundingClientRect` overlapping it): "visible" is later than "painted" when
+ *   the text is in the DOM but scrolled out of view (a transcript rendered top-down, then
+ *   scrolled to its end).
  * - {@link startFrames} / {@link stopFrames}: animation-frame intervals while the harness scrolls.
  *
  * These functions run in the page (passed to Playwright's `addInitScript` / `evaluate`), so they
@@ -24,6 +28,8 @@ declare global {
   interface Window {
     /** Marker text → when it was first painted. */
     __benchSeen?: Record<string, MarkSeen>
+    /** Marker text → the first animation frame in which it was inside the viewport. */
+    __benchVisible?: Record<string, MarkSeen>
     /** Frame timestamps (`requestAnimationFrame` arguments) while recording. */
     __benchFrames?: number[]
     __benchFramesOn?: boolean
@@ -36,13 +42,34 @@ declare global {
  */
 export function watchMarkers(markers: string[]): void {
   const seen: Record<string, MarkSeen> = {}
+  const visible: Record<string, MarkSeen> = {}
   window.__benchSeen = seen
+  window.__benchVisible = visible
   const pending = new Set(markers)
+  /** Whether the element of a text node holding `marker` overlaps the viewport now. */
+  const inView = (marker: string): boolean => {
+    const found = document.evaluate(`//text()[contains(., ${JSON.stringify(marker)})]`, document, null, XPathResult.ORDERED_NODE_SNAPSHOT_TYPE, null)
+    for (let i = 0; i < found.snapshotLength; i++) {
+      const node = found.snapshotItem(i)?.parentElement
+      if (!node) continue
+      const r = node.getBoundingClientRect()
+      if (r.width > 0 && r.height > 0 && r.bottom > 0 && r.right > 0 && r.top < innerHeight && r.left < innerWidth) return true
+    }
+    return false
+  }
+  const watchVisible = (marker: string) => {
+    const frame = () => {
+      if (inView(marker)) visible[marker] = { perf: performance.now(), epoch: Date.now() }
+      else requestAnimationFrame(frame)
+    }
+    requestAnimationFrame(frame)
+  }
   const hit = (marker: string) => {
     pending.delete(marker)
     requestAnimationFrame(() => {
       seen[marker] = { perf: performance.now(), epoch: Date.now() }
     })
+    watchVisible(marker)
   }
   const check = (text: string | null) => {
     if (!text) return
