@@ -11,6 +11,7 @@ import { createSessionLoader, MESSAGE_PAGE_SIZE } from '../src/sync/session-load
 import { createIntake } from '../src/sync/intake.ts'
 import { createLoadOnce } from '../src/sync/load-once.ts'
 import { createSyncData } from '../src/sync/data.ts'
+import { buildSnapshot } from '../src/sync/warm-start.ts'
 import { jsonResponse } from './support/http.ts'
 import { fakeRest, type FakeRoute } from './support/fake-rest.ts'
 
@@ -117,5 +118,69 @@ describe('session loads', () => {
     // A compaction of a session this tab never loaded reads nothing.
     t.intake.onEvents([relayed({ id: 'e3', type: 'session.compacted', properties: { sessionID: 'ses_other' } })])
     expect(t.rest.reads.get('/session/ses_other/message')).toBeUndefined()
+  })
+
+  describe('a cold page (reads wait for the relay)', () => {
+    /** A loader whose reads wait for `open()` (the relay's subscription), like a page just opened. */
+    function gated(routes: Record<string, FakeRoute>) {
+      const rest = fakeRest({ [`/session/${SES}`]: () => session, [`/session/${SES}/todo`]: () => [todo], ...routes })
+      const data = createSyncData()
+      let open!: () => void
+      const subscribed = new Promise<void>((resolve) => (open = resolve))
+      let waiting = true
+      void subscribed.then(() => (waiting = false))
+      const intake = createIntake({ data, beforeRead: () => subscribed, afterEvent: () => undefined })
+      const loader = createSessionLoader({ data, api: () => rest.api, read: intake.read, loads: createLoadOnce(), failed: vi.fn(), readsWaiting: () => waiting, deleteSnapshot: async () => undefined })
+      return { rest, data, loader, open }
+    }
+    const ids = (data: ReturnType<typeof createSyncData>) => (data.state.directories[DIR]?.messages[SES] ?? []).map((m) => m.id)
+
+    it('paints the newest page before the relay answers, never snapshots it, and the gated read replaces it', async () => {
+      let all = [message(1), message(2)]
+      const t = gated({ [`/session/${SES}/message`]: (url) => pagedMessages(all)(url) })
+      const loading = t.loader.ensureSession(DIR, SES)
+      await vi.waitFor(() => expect(ids(t.data)).toEqual(['msg_0001', 'msg_0002']))
+      expect(t.data.sessionLoads[SES]).toMatchObject({ status: 'loading', provisional: true })
+      expect(buildSnapshot(t.data, true, DIR, SES, 'server')).toBeUndefined()
+      // Meanwhile message 2 is reverted and message 3 written; then the relay answers.
+      all = [message(1), message(3)]
+      t.open()
+      await loading
+      expect(ids(t.data)).toEqual(['msg_0001', 'msg_0003'])
+      expect(t.data.state.directories[DIR].parts.msg_0002).toBeUndefined()
+      expect(t.data.sessionLoads[SES]).toMatchObject({ status: 'ready', provisional: false })
+      expect(buildSnapshot(t.data, true, DIR, SES, 'server')?.messages.map((m) => m.info.id)).toEqual(['msg_0001', 'msg_0003'])
+    })
+
+    it('drops a provisional answer that comes after the gated one', async () => {
+      let reads = 0
+      let late!: () => void
+      const lateAnswer = new Promise<void>((resolve) => (late = resolve))
+      const t = gated({
+        [`/session/${SES}/message`]: async (url) => {
+          // The first (provisional) read answers last, with a page the server no longer has.
+          if (++reads === 1) {
+            await lateAnswer
+            return pagedMessages([message(1), message(2)])(url)
+          }
+          return pagedMessages([message(1)])(url)
+        },
+      })
+      const loading = t.loader.ensureSession(DIR, SES)
+      t.open()
+      await loading
+      late()
+      await new Promise((r) => setTimeout(r, 0))
+      expect(ids(t.data)).toEqual(['msg_0001'])
+      expect(t.data.sessionLoads[SES].provisional).toBe(false)
+    })
+
+    it('reads once when the session is shown already (a warm start) or the relay has answered', async () => {
+      const t = gated({ [`/session/${SES}/message`]: pagedMessages([message(1)]) })
+      t.open()
+      await new Promise((r) => setTimeout(r, 0))
+      await t.loader.ensureSession(DIR, SES)
+      expect(t.rest.reads.get(`/session/${SES}/message`)).toBe(1)
+    })
   })
 })

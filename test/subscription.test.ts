@@ -41,13 +41,16 @@ describe('relay subscription gate', () => {
     const sub = createSubscription({ subscribe: (c) => relay.subscribe(c), onAnswer: (r) => answers.push(r), onLateAnswer: late })
     const earlyRead = sub.ready()
     expect(await settled(earlyRead)).toBe(false)
+    expect(sub.isReady()).toBe(false)
 
     const subscribed = sub.subscribe(120)
     expect(relay.cursors).toEqual([120])
     expect(await settled(earlyRead)).toBe(false)
+    expect(sub.isReady()).toBe(false)
     relay.answer({ from: 120, head: 130 })
     expect(await settled(subscribed)).toBe(true)
     expect(await settled(earlyRead)).toBe(true)
+    expect(sub.isReady()).toBe(true)
     expect(await settled(sub.ready())).toBe(true)
     expect(answers).toEqual([{ from: 120, head: 130 }])
     expect(late).not.toHaveBeenCalled()
@@ -80,8 +83,10 @@ describe('relay subscription gate', () => {
     expect(await settled(sub.ready())).toBe(true)
     void sub.subscribe('head')
     expect(await settled(sub.ready())).toBe(false)
+    expect(sub.isReady()).toBe(false)
     await vi.advanceTimersByTimeAsync(50)
     expect(await settled(sub.ready())).toBe(true)
+    expect(sub.isReady()).toBe(true)
   })
 
   it('lets reads go at once when the relay refuses the subscribe, without rejecting', async () => {

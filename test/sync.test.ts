@@ -65,20 +65,21 @@ describe('useSyncStore: REST reads wait for the relay subscription', () => {
   // mounts and asks for its session right after start()).
   const messagesPath = `/session/${SES}/message`
 
-  it('reads a session asked for right after start() only once the subscription is answered', async () => {
+  it('reads a session asked for right after start() once the subscription is answered (before it, for display only)', async () => {
     const relay = new StubRelay(7).holdSubscribe()
     const server = fakeServer()
     const sync = await startSyncStore(server.fetch, relay)
     const started = sync.start()
-    // The view mounts at once and asks for its session.
+    // The view mounts at once and asks for its session: one read for display (provisional) goes at once.
     const load = sync.ensureSession(DIR, SES)
     await new Promise((r) => setTimeout(r, 50))
-    expect(server.reads.get(messagesPath) ?? 0).toBe(0)
+    expect(server.reads.get(messagesPath)).toBe(1)
+    expect(sync.sessionLoads[SES]).toMatchObject({ status: 'loading', provisional: true })
 
     relay.answer?.()
     await Promise.all([started, load])
-    expect(server.reads.get(messagesPath)).toBe(1)
-    expect(sync.sessionLoads[SES].status).toBe('ready')
+    expect(server.reads.get(messagesPath)).toBe(2)
+    expect(sync.sessionLoads[SES]).toMatchObject({ status: 'ready', provisional: false })
   })
 
   it('lets reads go ahead after SUBSCRIBE_TIMEOUT_MS, and reads them again once the late answer comes', async () => {
@@ -90,11 +91,12 @@ describe('useSyncStore: REST reads wait for the relay subscription', () => {
     const load = sync.ensureSession(DIR, SES)
     await vi.advanceTimersByTimeAsync(SUBSCRIBE_TIMEOUT_MS + 10)
     await Promise.all([started, load])
-    expect(server.reads.get(messagesPath)).toBe(1)
+    // The provisional read at once, the gated one after the timeout.
+    expect(server.reads.get(messagesPath)).toBe(2)
 
     relay.answer?.()
     await vi.advanceTimersByTimeAsync(10)
-    await vi.waitFor(() => expect(server.reads.get(messagesPath)).toBe(2))
+    await vi.waitFor(() => expect(server.reads.get(messagesPath)).toBe(3))
     expect(sync.sessionLoads[SES].status).toBe('ready')
   })
 })

@@ -213,7 +213,14 @@ export const useSyncStore = defineStore('sync', () => {
     failed: () => scheduleFailedRetry(),
   })
   /** Session transcripts (src/sync/session-load.ts). */
-  const sessionLoader = createSessionLoader({ data, api: () => server.api, read, loads, failed: () => scheduleFailedRetry() })
+  const sessionLoader = createSessionLoader({
+    data,
+    api: () => server.api,
+    read,
+    loads,
+    failed: () => scheduleFailedRetry(),
+    readsWaiting: () => started && !relaySubscription.isReady(),
+  })
   const { loadProjects, ensureDirectory } = bootstrap
   const { ensureSession, loadEarlier } = sessionLoader
 

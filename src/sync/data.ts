@@ -50,6 +50,11 @@ export interface SessionLoad {
   pages: number
   /** Painted from the warm-start snapshot, REST not yet reconciled. */
   fromSnapshot: boolean
+  /**
+   * Painted from a read made before the relay's subscription (src/sync/session-load.ts): not
+   * bracketed by the stream, so not consistent with any cursor until the gated read replaces it.
+   */
+  provisional?: boolean
 }
 
 /** Everything the sync layer reads and writes (the store's reactive objects, or plain ones in tests). */

@@ -6,6 +6,7 @@
 import type { RelayedEvent } from '../../sw/shared/protocol.ts'
 import { errorMessage, type OpencodeApi } from '../api/opencode.ts'
 import { deleteSnapshot } from '../db/snapshots.ts'
+import type { DirectoryState } from '../state/client-state.ts'
 import { loadMessages } from '../state/reducer.ts'
 import { getSorted, upsertSorted } from '../state/sorted.ts'
 import type { Intake } from './intake.ts'
@@ -14,6 +15,11 @@ import { bumpVersion, directoryData, loadOf, type SyncData } from './data.ts'
 
 /** Messages per REST page (`GET /session/{id}/message?limit=`): the first page and each "load earlier". */
 export const MESSAGE_PAGE_SIZE = 100
+/**
+ * Messages of the provisional first paint of a cold page (see {@link SessionLoader.ensureSession}):
+ * a screenful, so the server answers and the tab renders it sooner; the gated read brings the page.
+ */
+export const PROVISIONAL_PAGE_SIZE = 30
 
 /** What the session loads read with and report to. */
 export interface SessionLoaderOptions {
@@ -26,6 +32,12 @@ export interface SessionLoaderOptions {
   loads: LoadOnce
   /** A transcript load failed (the owner schedules a retry). */
   failed(): void
+  /**
+   * Whether REST reads still wait for the relay (its subscription, src/sync/subscription.ts): a
+   * session with nothing shown is then read once at once too, for display only (see
+   * {@link SessionLoader.ensureSession}). Absent: never.
+   */
+  readsWaiting?(): boolean
   /** Deletes a session's warm-start snapshot (default: src/db/snapshots.ts). */
   deleteSnapshot?: (sessionID: string) => Promise<void>
 }
@@ -37,6 +49,12 @@ export interface SessionLoader {
    * {@link MESSAGE_PAGE_SIZE}), its todos (`GET /session/{id}/todo`, failure ignored) and, when the
    * session is not listed yet, its info (`GET /session/{id}`). Returns the running load when one is
    * in flight, at once when already loaded.
+   *
+   * A cold page (nothing shown, no snapshot) would wait for the relay's subscription before its
+   * first read; meanwhile the same page is read at once and painted as provisional
+   * (`load.provisional`: not bracketed by the stream, so never saved as a snapshot), and the
+   * gated read replaces it when it commits (a message the provisional page had and the gated one
+   * has not is removed). A provisional answer that comes after the gated commit is dropped.
    * @param options.force re-read even when loaded (after `resync`, `reset`, `session.compacted`).
    * @throws Error when the messages or the info cannot be read (also recorded in the session's load state).
    */
@@ -66,6 +84,21 @@ export function createSessionLoader(options: SessionLoaderOptions): SessionLoade
         load.error = undefined
         const api = options.api()
         const d = directoryData(data, directory)
+        let committed = false
+        if (options.readsWaiting?.() && (d.messages[sessionID]?.length ?? 0) === 0) {
+          api.listMessages(directory, sessionID, { limit: PROVISIONAL_PAGE_SIZE }).then(
+            (page) => {
+              const dir = directoryData(data, directory)
+              if (committed || load.status !== 'loading' || (dir.messages[sessionID]?.length ?? 0) > 0) return
+              loadMessages(dir, sessionID, page.messages)
+              load.provisional = true
+              load.hasEarlier = page.nextCursor !== undefined
+              bumpVersion(data, sessionID)
+            },
+            // The gated read reports the failure.
+            () => undefined,
+          )
+        }
         try {
           const infoPromise = getSorted(d.sessions, sessionID)
             ? Promise.resolve()
@@ -79,6 +112,9 @@ export function createSessionLoader(options: SessionLoaderOptions): SessionLoade
             { kind: 'session', directory, sessionID },
             () => Promise.all([api.listMessages(directory, sessionID, { limit: MESSAGE_PAGE_SIZE }), api.sessionTodos(directory, sessionID).catch(() => undefined)]),
             ([page, todos]) => {
+              committed = true
+              if (load.provisional) dropProvisional(directoryData(data, directory), sessionID, page.messages)
+              load.provisional = false
               loadMessages(directoryData(data, directory), sessionID, page.messages)
               if (todos) directoryData(data, directory).todos[sessionID] = todos
               // A re-read after the user paged further back keeps the older cursor: those pages stay loaded.
@@ -107,13 +143,14 @@ export function createSessionLoader(options: SessionLoaderOptions): SessionLoade
   async function loadEarlier(directory: string, sessionID: string): Promise<void> {
     const load = loadOf(data, sessionID, directory)
     if (load.loadingEarlier || !load.hasEarlier) return
-    if (!load.nextCursor) {
-      // Painted from a snapshot: the REST cursor is not known yet.
-      await ensureSession(directory, sessionID, { force: load.fromSnapshot })
-      if (!load.nextCursor) return
-    }
+    // Set before any wait: the list holds its scroll anchor while a page is on its way.
     load.loadingEarlier = true
     try {
+      if (!load.nextCursor) {
+        // Painted from a snapshot or a provisional read: the REST cursor is not known yet.
+        await ensureSession(directory, sessionID, { force: load.fromSnapshot })
+        if (!load.nextCursor) return
+      }
       const page = await options.api().listMessages(directory, sessionID, { limit: MESSAGE_PAGE_SIZE, before: load.nextCursor })
       // Older messages are not touched by live events in practice; load them directly.
       loadMessages(directoryData(data, directory), sessionID, page.messages)
@@ -146,4 +183,18 @@ export function createSessionLoader(options: SessionLoaderOptions): SessionLoade
   }
 
   return { ensureSession, loadEarlier, afterEvent }
+}
+
+/**
+ * Removes the messages (and their parts) of a provisional page that the gated page `kept` does not
+ * have at or after its oldest message: they were removed (a revert) between the two reads.
+ */
+function dropProvisional(dir: DirectoryState, sessionID: string, kept: ReadonlyArray<{ info: { id: string } }>): void {
+  const ids = new Set(kept.map((m) => m.info.id))
+  const oldest = kept[0]?.info.id ?? ''
+  const list = dir.messages[sessionID] ?? []
+  const gone = list.filter((m) => m.id >= oldest && !ids.has(m.id))
+  if (gone.length === 0) return
+  for (const m of gone) delete dir.parts[m.id]
+  dir.messages[sessionID] = list.filter((m) => !(m.id >= oldest && !ids.has(m.id)))
 }

@@ -41,6 +41,8 @@ export interface Subscription {
    * settles with that first one (reads asked for before `start()` wait for it).
    */
   ready(): Promise<void>
+  /** Whether {@link ready} has settled (reads go at once); false before the first subscribe. */
+  isReady(): boolean
 }
 
 /** Creates the gate, closed until the first {@link Subscription.subscribe}. */
@@ -48,6 +50,7 @@ export function createSubscription(options: SubscriptionOptions): Subscription {
   const timeoutMs = options.timeoutMs ?? SUBSCRIBE_TIMEOUT_MS
   let openFirst: (() => void) | undefined
   let ready = new Promise<void>((resolve) => (openFirst = resolve))
+  let settledNow = false
 
   function subscribe(cursor: number | 'head'): Promise<void> {
     let late = false
@@ -62,14 +65,19 @@ export function createSubscription(options: SubscriptionOptions): Subscription {
     const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))).then(() => {
       late = true
     })
-    const settled = Promise.race([answer, timeout]).then(() => clearTimeout(timer))
+    const settled = Promise.race([answer, timeout]).then(() => {
+      clearTimeout(timer)
+      // Only the newest subscribe opens the gate (an older one settling late does not).
+      if (ready === settled) settledNow = true
+    })
     // Reads already waiting (a view mounted before `start()` got here) go once this one settles.
     const open = openFirst
     openFirst = undefined
     ready = settled
+    settledNow = false
     void settled.then(() => open?.())
     return settled
   }
 
-  return { subscribe, ready: () => ready }
+  return { subscribe, ready: () => ready, isReady: () => settledNow }
 }

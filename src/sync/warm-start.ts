@@ -60,7 +60,7 @@ export async function paintWarmStart(data: SyncData, sessionID: string, server: 
  *   read); when false, undefined (the cursor would overstate what is applied).
  * @param server the server's storage key.
  * @param now epoch ms stored as `savedAt`.
- * @returns undefined also when the session is unknown.
+ * @returns undefined also when the session is unknown, or shows a provisional page (see `SessionLoad.provisional`).
  */
 export function buildSnapshot(data: SyncData, consistent: boolean, directory: string, sessionID: string, server: string, now = Date.now()): SessionSnapshot | undefined {
   if (!consistent) return undefined
@@ -71,6 +71,8 @@ export function buildSnapshot(data: SyncData, consistent: boolean, directory: st
   const tail = infos.slice(-SNAPSHOT_MESSAGE_LIMIT)
   const messages: MessageWithParts[] = tail.map((info) => ({ info, parts: d.parts[info.id] ?? [] }))
   const load = data.sessionLoads[sessionID]
+  // A provisional page (read before the stream was subscribed) matches no cursor.
+  if (load?.provisional) return undefined
   return clonePlain({
     sessionID,
     directory,
