@@ -178,6 +178,11 @@ test('Stop pressed while the server is unreachable stops the reply once the serv
   // About 60 s of streaming: only the abort can end it within the waits below.
   const sessionID = await stopWhileDown(page, stack, 'outbox abort', 'stream 3000 delay 20')
   expect((await stack.api.status())[sessionID]?.type).toBe('busy')
+  // The button says the Stop waits, and is not pressed twice meanwhile.
+  const stop = page.getByTestId('abort-button')
+  await expect(stop).toHaveAttribute('data-state', 'waiting')
+  await expect(stop).toContainText('Stopping')
+  await expect(stop).toBeDisabled()
 
   stack.proxy.resume()
   await stack.api.waitIdle(sessionID, 30_000)

@@ -255,6 +255,20 @@ describe('Stop through the outbox', () => {
     expect(useToastsStore().toasts).toHaveLength(2)
   })
 
+  it('says a Stop is waiting (in every tab) while the outbox holds it, and no longer once it left', async () => {
+    const relay = new OutboxRelay()
+    const { chat } = await start(relay)
+    // Another tab's Stop, reported by the relay.
+    const action = { kind: 'abort', sessionID: 'ses_1', parentID: 'msg_1' } as const
+    relay.entries([{ id: 'abort:ses_1:1', directory: DIR, state: 'pending', createdAt: 1, attempts: 1, error: 'network error', action }])
+    expect(chat.stopWaiting('ses_1')).toBe(true)
+    expect(chat.stopWaiting('ses_2')).toBe(false)
+    relay.entries([{ id: 'abort:ses_1:1', directory: DIR, state: 'sending', createdAt: 1, attempts: 2, action }])
+    expect(chat.stopWaiting('ses_1')).toBe(true)
+    relay.entries([{ id: 'abort:ses_1:1', directory: DIR, state: 'delivered', createdAt: 1, attempts: 2, settledAt: 2, action }])
+    expect(chat.stopWaiting('ses_1')).toBe(false)
+  })
+
   it('shows an abort the server refused', async () => {
     const relay = new OutboxRelay()
     const { chat } = await start(relay)

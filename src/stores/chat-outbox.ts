@@ -9,7 +9,7 @@
  * Where there is no relay (unit tests of other stores) or the relay cannot store the entry (a full
  * disk), the chat store sends the request itself (`fallback`), as before the outbox.
  */
-import { toRaw } from 'vue'
+import { reactive, toRaw } from 'vue'
 import type { AgentPartInput, FilePartInput, TextPartInput } from '@opencode-ai/sdk/v2/types'
 import type { OutboxAction, OutboxEntry } from '../../sw/shared/outbox-types.ts'
 import type { CommandInput, PromptInput } from '../api/opencode.ts'
@@ -64,6 +64,11 @@ export interface OutboxSends {
    * (abort it yourself).
    */
   abort(directory: string, action: Extract<OutboxAction, { kind: 'abort' }>): boolean
+  /**
+   * Whether a Stop of `sessionID` (from any tab) waits in the relay's outbox: pending or being
+   * sent, not yet delivered, dropped or refused. Reactive.
+   */
+  stopWaiting(sessionID: string): boolean
 }
 
 /** Options of {@link useOutboxSends}. */
@@ -166,8 +171,13 @@ export function useOutboxSends(options: OutboxSendsOptions): OutboxSends {
   const replies = new Map<string, { directory: string; action: OutboxAction }>()
   /** The last edit this tab asked for, per message id (kept for when the relay refuses it). */
   const edits = new Map<string, { sessionID: string; text: string }>()
+  /** Sessions with a Stop waiting in the outbox (any tab's), from the relay's latest entries. */
+  const stopping: Record<string, true> = reactive({})
 
   relay?.onOutbox((entries) => {
+    const waitingStops = new Set(entries.flatMap((e) => (e.action.kind === 'abort' && (e.state === 'pending' || e.state === 'sending') ? [e.action.sessionID] : [])))
+    for (const sessionID of Object.keys(stopping)) if (!waitingStops.has(sessionID)) delete stopping[sessionID]
+    for (const sessionID of waitingStops) stopping[sessionID] = true
     for (const entry of entries) {
       if (entry.action.kind !== 'prompt' && entry.action.kind !== 'command') {
         if (!replies.has(entry.id)) continue
@@ -282,6 +292,7 @@ export function useOutboxSends(options: OutboxSendsOptions): OutboxSends {
       replies.set(id, { directory, action: plain })
       return true
     },
+    stopWaiting: (sessionID) => stopping[sessionID] === true,
     abort(directory, action) {
       const id = `abort:${action.sessionID}:${Date.now()}`
       const plain: OutboxAction = { ...action }

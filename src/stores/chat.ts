@@ -55,7 +55,7 @@ function isNetworkError(err: unknown): boolean {
  * `send(dir, id, text, draftKey?)`, `retry(messageID)`, `discard(messageID)`, `edit(messageID, text)`,
  * `editNotApplied(sessionID, text)`,
  * `replyPermission(dir, request, reply)`, `replyQuestion(dir, request, answers)`,
- * `rejectQuestion(dir, request)`, `abort(dir, sessionID)`.
+ * `rejectQuestion(dir, request)`, `abort(dir, sessionID)`, `stopWaiting(sessionID)`.
  */
 export const useChatStore = defineStore('chat', () => {
   const sync = useSyncStore()
@@ -382,6 +382,11 @@ export const useChatStore = defineStore('chat', () => {
     if (!outbox.abort(directory, action)) await performReply(directory, action)
   }
 
+  /** Whether a Stop of the session waits in the relay's outbox (the server has not been reached yet). */
+  function stopWaiting(sessionID: string): boolean {
+    return outbox.stopWaiting(sessionID)
+  }
+
   /** Number of sends in flight or failed (for tests and the status line). */
   const pendingCount = computed(() => Object.keys(pending).length)
 
@@ -414,5 +419,6 @@ export const useChatStore = defineStore('chat', () => {
     replyQuestion,
     rejectQuestion,
     abort,
+    stopWaiting,
   }
 })

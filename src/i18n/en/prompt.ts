@@ -9,6 +9,8 @@ export default {
     attachLabel: 'Attach images or PDFs',
     stopTitle: 'Stop (Esc)',
     stop: 'Stop',
+    stopping: 'Stopping…',
+    stoppingTitle: 'Stop is kept and will be sent when the server answers',
     sendTitle: 'Send (Enter)',
     sendLabel: 'Send',
   },
