@@ -9,7 +9,7 @@
  * Where there is no relay (unit tests of other stores) or the relay cannot store the entry (a full
  * disk), the chat store sends the request itself (`fallback`), as before the outbox.
  */
-import { reactive, toRaw } from 'vue'
+import { shallowRef, toRaw } from 'vue'
 import type { AgentPartInput, FilePartInput, TextPartInput } from '@opencode-ai/sdk/v2/types'
 import type { OutboxAction, OutboxEntry } from '../../sw/shared/outbox-types.ts'
 import type { CommandInput, PromptInput } from '../api/opencode.ts'
@@ -172,12 +172,10 @@ export function useOutboxSends(options: OutboxSendsOptions): OutboxSends {
   /** The last edit this tab asked for, per message id (kept for when the relay refuses it). */
   const edits = new Map<string, { sessionID: string; text: string }>()
   /** Sessions with a Stop waiting in the outbox (any tab's), from the relay's latest entries. */
-  const stopping: Record<string, true> = reactive({})
+  const stopping = shallowRef<ReadonlySet<string>>(new Set())
 
   relay?.onOutbox((entries) => {
-    const waitingStops = new Set(entries.flatMap((e) => (e.action.kind === 'abort' && (e.state === 'pending' || e.state === 'sending') ? [e.action.sessionID] : [])))
-    for (const sessionID of Object.keys(stopping)) if (!waitingStops.has(sessionID)) delete stopping[sessionID]
-    for (const sessionID of waitingStops) stopping[sessionID] = true
+    stopping.value = new Set(entries.flatMap((e) => (e.action.kind === 'abort' && (e.state === 'pending' || e.state === 'sending') ? [e.action.sessionID] : [])))
     for (const entry of entries) {
       if (entry.action.kind !== 'prompt' && entry.action.kind !== 'command') {
         if (!replies.has(entry.id)) continue
@@ -292,7 +290,7 @@ export function useOutboxSends(options: OutboxSendsOptions): OutboxSends {
       replies.set(id, { directory, action: plain })
       return true
     },
-    stopWaiting: (sessionID) => stopping[sessionID] === true,
+    stopWaiting: (sessionID) => stopping.value.has(sessionID),
     abort(directory, action) {
       const id = `abort:${action.sessionID}:${Date.now()}`
       const plain: OutboxAction = { ...action }

@@ -382,11 +382,6 @@ export const useChatStore = defineStore('chat', () => {
     if (!outbox.abort(directory, action)) await performReply(directory, action)
   }
 
-  /** Whether a Stop of the session waits in the relay's outbox (the server has not been reached yet). */
-  function stopWaiting(sessionID: string): boolean {
-    return outbox.stopWaiting(sessionID)
-  }
-
   /** Number of sends in flight or failed (for tests and the status line). */
   const pendingCount = computed(() => Object.keys(pending).length)
 
@@ -419,6 +414,7 @@ export const useChatStore = defineStore('chat', () => {
     replyQuestion,
     rejectQuestion,
     abort,
-    stopWaiting,
+    /** Whether a Stop of the session waits in the relay's outbox (the server has not been reached yet). */
+    stopWaiting: outbox.stopWaiting,
   }
 })
