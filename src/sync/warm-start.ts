@@ -63,16 +63,15 @@ export async function paintWarmStart(data: SyncData, sessionID: string, server: 
  * @returns undefined also when the session is unknown, or shows a provisional page (see `SessionLoad.provisional`).
  */
 export function buildSnapshot(data: SyncData, consistent: boolean, directory: string, sessionID: string, server: string, now = Date.now()): SessionSnapshot | undefined {
-  if (!consistent) return undefined
+  const load = data.sessionLoads[sessionID]
+  // A provisional page (read before the stream was subscribed) matches no cursor.
+  if (!consistent || load?.provisional) return undefined
   const d = data.state.directories[directory]
   const session: Session | undefined = d ? getSorted(d.sessions, sessionID) : undefined
   if (!d || !session) return undefined
   const infos = d.messages[sessionID] ?? []
   const tail = infos.slice(-SNAPSHOT_MESSAGE_LIMIT)
   const messages: MessageWithParts[] = tail.map((info) => ({ info, parts: d.parts[info.id] ?? [] }))
-  const load = data.sessionLoads[sessionID]
-  // A provisional page (read before the stream was subscribed) matches no cursor.
-  if (load?.provisional) return undefined
   return clonePlain({
     sessionID,
     directory,
