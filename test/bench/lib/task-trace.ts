@@ -13,6 +13,7 @@
  * SharedWorker or service worker runs on other threads and is not counted).
  */
 import type { CDPSession, Page } from '@playwright/test'
+import { isRecord } from '../../../sw/shared/guards.ts'
 
 /** One main-thread task: wall and own-CPU durations, ms. */
 export interface TracedTask {
@@ -32,10 +33,6 @@ interface TraceEvent {
 }
 
 const TASK_EVENT = 'ThreadControllerImpl::RunTask'
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null
-}
 
 /**
  * Starts tracing the browser of `page`. Resolves with `stop`, which ends the trace and resolves

@@ -20,7 +20,7 @@ import type { Page } from '@playwright/test'
 import { heapUsed, launchProfile, type Profile } from '../lib/browser.ts'
 import type { BenchContext, Row, SuiteResult } from '../lib/context.ts'
 import { importSession, LAST_MESSAGE_MARKER, writeLongSession, type LongSession } from '../lib/long-session.ts'
-import { startFrames, stopFrames, watchMarkers } from '../lib/observe.ts'
+import { startFrames, stopFrames, watchMarkers, type MarkSeen } from '../lib/observe.ts'
 import { openRawListener } from '../lib/raw-sse.ts'
 import { fmt, percentile, summarize, type Stat } from '../lib/stats.ts'
 import { startUiStack, type UiStack } from '../lib/ui-stack.ts'
@@ -91,24 +91,27 @@ export async function uiProfile(markers: string[]): Promise<Profile> {
   return profile
 }
 
-/** Waits until `marker` is painted in `page`; resolves with when, or undefined after `timeoutMs`. */
-export async function painted(page: Page, marker: string, timeoutMs: number): Promise<{ perf: number; epoch: number } | undefined> {
+/**
+ * Waits until `watchMarkers` recorded `marker` in `page` under `record` (`__benchSeen`: painted;
+ * `__benchVisible`: inside the viewport); resolves with when, or undefined after `timeoutMs`.
+ */
+async function markedAt(page: Page, record: '__benchSeen' | '__benchVisible', marker: string, timeoutMs: number): Promise<MarkSeen | undefined> {
   try {
-    await page.waitForFunction((m) => window.__benchSeen?.[m] !== undefined, marker, { polling: 20, timeout: timeoutMs })
+    await page.waitForFunction(([r, m]) => window[r]?.[m] !== undefined, [record, marker] as const, { polling: 20, timeout: timeoutMs })
   } catch {
     return undefined
   }
-  return page.evaluate((m) => window.__benchSeen?.[m], marker)
+  return page.evaluate(([r, m]) => window[r]?.[m], [record, marker] as const)
+}
+
+/** Waits until `marker` is painted in `page`; resolves with when, or undefined after `timeoutMs`. */
+export function painted(page: Page, marker: string, timeoutMs: number): Promise<MarkSeen | undefined> {
+  return markedAt(page, '__benchSeen', marker, timeoutMs)
 }
 
 /** When `marker` was first inside the viewport (see `watchMarkers`), or undefined after `timeoutMs`. */
-async function visibleAt(page: Page, marker: string, timeoutMs: number): Promise<{ perf: number; epoch: number } | undefined> {
-  try {
-    await page.waitForFunction((m) => window.__benchVisible?.[m] !== undefined, marker, { polling: 20, timeout: timeoutMs })
-  } catch {
-    return undefined
-  }
-  return page.evaluate((m) => window.__benchVisible?.[m], marker)
+function visibleAt(page: Page, marker: string, timeoutMs: number): Promise<MarkSeen | undefined> {
+  return markedAt(page, '__benchVisible', marker, timeoutMs)
 }
 
 /** Opens `url` in a new page and waits for `marker`; `loadMs` is ms from navigation start, NaN when it did not load in time. */
