@@ -4,13 +4,17 @@
  *
  * - {@link watchMarkers} (an init script, from document start): a MutationObserver that notices
  *   when a marker text first appears in the DOM; the time taken is that of the next animation
- *   frame (the frame that paints it), as `performance.now()` (ms since navigation start) and as
+ *   frame (the frame that paints it; or now, when the change was made inside a frame's callbacks:
+ *   {@link trackFramePhase}), as `performance.now()` (ms since navigation start) and as
  *   `Date.now()` (epoch ms, comparable with Node's clock). From then on it also looks, once per
  *   animation frame, for the first frame in which an element holding the marker's text lies in
  *   the viewport (`getBoundingClientRect` overlapping it): "visible" is later than "painted" when
  *   the text is in the DOM but scrolled out of view (a transcript rendered top-down, then
  *   scrolled to its end).
  * - {@link startFrames} / {@link stopFrames}: animation-frame intervals while the harness scrolls.
+ * - {@link trackFramePhase} (an init script, installed before the watchers): whether the page is
+ *   inside a frame's rendering update, so a watcher that sees a change made there stamps it now
+ *   rather than at the next frame (see there).
  *
  * These functions run in the page (passed to Playwright's `addInitScript` / `evaluate`), so they
  * must be self-contained.
@@ -33,7 +37,39 @@ declare global {
     /** Frame timestamps (`requestAnimationFrame` arguments) while recording. */
     __benchFrames?: number[]
     __benchFramesOn?: boolean
+    /** True from a frame's first animation-frame callback until that frame's rendering task ended (see {@link trackFramePhase}). */
+    __benchInFrame?: boolean
   }
+}
+
+/**
+ * Init script (before any page script): keeps `window.__benchInFrame` true while the page is in
+ * an animation frame's rendering update: set by the frame's first `requestAnimationFrame`
+ * callback (the page's own callbacks are wrapped), cleared by a message posted from there, which
+ * runs as the next task, after that frame's style, layout and paint.
+ *
+ * Why: a DOM change is painted in the next frame's rendering update, so a watcher stamps "painted"
+ * at the next animation frame. But a change made inside a frame's callbacks (a UI that renders in
+ * `requestAnimationFrame`) is painted by that very frame, and a callback the watcher requests
+ * then runs only in the frame after: one frame (16.7 ms) late. With this, the watcher stamps such
+ * a change when it sees it (after the UI's callback, before that frame's layout and paint), as
+ * the next frame's callback would stamp a change made between frames. Same script in both UIs.
+ */
+export function trackFramePhase(): void {
+  const request = window.requestAnimationFrame.bind(window)
+  const channel = new MessageChannel()
+  channel.port1.onmessage = () => {
+    window.__benchInFrame = false
+  }
+  window.__benchInFrame = false
+  window.requestAnimationFrame = (callback) =>
+    request((time) => {
+      if (!window.__benchInFrame) {
+        window.__benchInFrame = true
+        channel.port2.postMessage(0)
+      }
+      callback(time)
+    })
 }
 
 /**
@@ -66,9 +102,12 @@ export function watchMarkers(markers: string[]): void {
   }
   const hit = (marker: string) => {
     pending.delete(marker)
-    requestAnimationFrame(() => {
+    const stamp = () => {
       seen[marker] = { perf: performance.now(), epoch: Date.now() }
-    })
+    }
+    // Changed inside a frame's callbacks: painted by this frame (see trackFramePhase).
+    if (window.__benchInFrame) stamp()
+    else requestAnimationFrame(stamp)
     watchVisible(marker)
   }
   const check = (text: string | null) => {

@@ -6,7 +6,8 @@
  *   `stream N` reply (`alpha0 bravo1 … hotel4999`) is first painted. A MutationObserver looks at
  *   the text that changed — a changed text node's data, or the last text of an added subtree —
  *   and finds the highest token index in its tail; the next animation frame (the frame that
- *   paints it) stamps every index up to it that had no time yet. Tokens arrive in order, so a
+ *   paints it; or now, when the change was made inside a frame's callbacks: `trackFramePhase` in
+ *   observe.ts) stamps every index up to it that had no time yet. Tokens arrive in order, so a
  *   painted token i means tokens 0…i are painted too. Only the tail (400 characters) of the
  *   changed text is read, so the instrument costs the same whether the reply has 50 or 50,000
  *   tokens, and whether a UI patches one text node or re-creates a whole message.
@@ -87,7 +88,9 @@ export function watchTokens(): void {
     }
     if (best > seen) {
       seen = best
-      if (!scheduled) {
+      // Changed inside a frame's callbacks: painted by this frame (trackFramePhase in observe.ts).
+      if (window.__benchInFrame) stamp()
+      else if (!scheduled) {
         scheduled = true
         requestAnimationFrame(stamp)
       }

@@ -28,6 +28,7 @@ import { heapUsed, launchProfile, type Profile } from '../lib/browser.ts'
 import type { BenchContext, Row, SuiteResult } from '../lib/context.ts'
 import { fmt, percentile, summarize, type Stat } from '../lib/stats.ts'
 import { startTaskTrace, type TracedTask } from '../lib/task-trace.ts'
+import { trackFramePhase } from '../lib/observe.ts'
 import { startFrameLog, startLongTasks, stopFrameLog, stopLongTasks, watchTokens, type LongTask } from '../lib/token-observe.ts'
 import { deltaTokens, tokenLatencies } from '../lib/tokens.ts'
 import type { UiStack } from '../lib/ui-stack.ts'
@@ -70,6 +71,7 @@ function ratio(a: number, b: number): string {
 /** A browser profile whose pages all carry the token watcher (lib/token-observe.ts). */
 async function tokenProfile(): Promise<Profile> {
   const profile = await launchProfile()
+  await profile.context.addInitScript(trackFramePhase)
   await profile.context.addInitScript(watchTokens)
   return profile
 }

@@ -20,7 +20,7 @@ import type { Page } from '@playwright/test'
 import { heapUsed, launchProfile, type Profile } from '../lib/browser.ts'
 import type { BenchContext, Row, SuiteResult } from '../lib/context.ts'
 import { importSession, LAST_MESSAGE_MARKER, writeLongSession, type LongSession } from '../lib/long-session.ts'
-import { startFrames, stopFrames, watchMarkers, type MarkSeen } from '../lib/observe.ts'
+import { startFrames, stopFrames, trackFramePhase, watchMarkers, type MarkSeen } from '../lib/observe.ts'
 import { openRawListener } from '../lib/raw-sse.ts'
 import { fmt, percentile, summarize, type Stat } from '../lib/stats.ts'
 import { startUiStack, type UiStack } from '../lib/ui-stack.ts'
@@ -87,6 +87,7 @@ function getSessions(ctx: BenchContext, stack: UiStack): Promise<{ long: LongSes
 /** A browser profile whose pages all carry the marker watcher. */
 export async function uiProfile(markers: string[]): Promise<Profile> {
   const profile = await launchProfile()
+  await profile.context.addInitScript(trackFramePhase)
   await profile.context.addInitScript(watchMarkers, markers)
   return profile
 }
