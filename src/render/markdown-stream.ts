@@ -98,6 +98,11 @@ function topLevelBlocks(tokens: Token[]): TokenRange[] {
  */
 function lineStarts(text: string): number[] {
   const starts = [0]
+  if (!text.includes('\r')) {
+    // The common case, by native search rather than a loop over every character of the tail.
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1)
+    return starts
+  }
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)
     if (c === 13 && text.charCodeAt(i + 1) === 10) i++
