@@ -155,6 +155,31 @@ describe('Ingest', () => {
     expect(ingest.knownSeqs(DIR)).toEqual([{ directory: DIR, aggregateID: SES, seq: 5 }])
   })
 
+  it('does not take the next seq for a gap while the append of the batch before it is still waiting', async () => {
+    const { clock, ingest, calls, log } = await setup()
+    ingest.frame(syncRemoved('evt_1', 1))
+    await clock.advance(FLUSH_MS)
+    // The next append waits (as it does behind a write-behind backlog or an ordered write).
+    let release = () => {}
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    const appendLive = log.appendLive.bind(log)
+    vi.spyOn(log, 'appendLive').mockImplementation(async (batch, seqs) => {
+      await gate
+      return appendLive(batch, seqs)
+    })
+    ingest.frame(syncRemoved('evt_2', 2))
+    await clock.advance(FLUSH_MS)
+    expect(log.appendLive).toHaveBeenCalledTimes(1)
+    ingest.frame(syncRemoved('evt_3', 3))
+    expect(calls.gaps).toEqual([])
+    expect(Math.max(...ingest.knownSeqs(DIR).map((r) => r.seq))).toBe(3)
+    release()
+    await clock.advance(FLUSH_MS)
+    await until(() => calls.accepted.flat().some((e) => e.id === 'evt_3'))
+    expect(calls.gaps).toEqual([])
+    expect(calls.accepted.flat().map((e) => e.id)).toEqual(['evt_1', 'evt_2', 'evt_3'])
+  })
+
   it('takes the seqs a catch-up recovered only where they are higher, and writes them with the recovered batch', async () => {
     const { clock, ingest, log } = await setup()
     ingest.frame(syncRemoved('evt_1', 3))

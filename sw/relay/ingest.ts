@@ -264,13 +264,17 @@ export class Ingest implements CatchUpSink {
     this.lastFlushAt = this.deps.clock.now()
     this.pending = []
     this.pendingSeqs.clear()
+    // The batch's seqs count as known from now on, before the append: a frame that arrives while
+    // the append waits (for the write behind it, or behind an ordered write of recovered events)
+    // is compared with them, not with older ones, so the next seq is not taken for a gap (a false
+    // gap starts a catch-up, whose ordered append then holds every live event behind the writes).
+    for (const row of seqs) this.seqs.set(rowKey(row), row)
     // Live events fan out as soon as they have cursors; the log writes them behind (with their
     // seqs, in one transaction). Recovered events may be old, so they take the path that checks
     // the whole database for their ids before assigning cursors.
     const live = batch.every((e) => !e.recovered)
     const { accepted, storageError } = live ? await log.appendLive(batch, seqs) : await log.append(batch)
     if (accepted.length) this.host.accepted(accepted)
-    for (const row of seqs) this.seqs.set(rowKey(row), row)
     // Seqs are kept in memory by the log and written with its next successful write.
     if (!live && seqs.length) await log.setSeqs(seqs).catch(() => undefined)
     this.setStorageError(storageError)
