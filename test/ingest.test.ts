@@ -175,7 +175,7 @@ describe('Ingest', () => {
     expect(Math.max(...ingest.knownSeqs(DIR).map((r) => r.seq))).toBe(3)
     release()
     await clock.advance(FLUSH_MS)
-    await until(() => calls.accepted.flat().some((e) => e.id === 'evt_3'))
+    await until(() => calls.accepted.flat().some((e) => e.id === 'evt_3'), 'evt_3 accepted')
     expect(calls.gaps).toEqual([])
     expect(calls.accepted.flat().map((e) => e.id)).toEqual(['evt_1', 'evt_2', 'evt_3'])
   })
