@@ -54,6 +54,8 @@ function setup(answer: (read: Read, n: number) => Promise<CatchUpResult> | Catch
     busy: BusySession[]
     errors: string[]
     server: ServerConfig | undefined
+    /** Ids the log holds: `unseen` leaves them out. */
+    held: Set<string>
   } = {
     connected: true,
     lastEventAt: 1_000,
@@ -62,6 +64,7 @@ function setup(answer: (read: Read, n: number) => Promise<CatchUpResult> | Catch
     busy: [],
     errors: [],
     server: { url: 'http://opencode.test' },
+    held: new Set(),
   }
   const sink: CatchUpSink = {
     get lastEventAt() {
@@ -69,6 +72,7 @@ function setup(answer: (read: Read, n: number) => Promise<CatchUpResult> | Catch
     },
     knownSeqs: (directory) => state.known.filter((r) => r.directory === directory),
     knownDirectories: () => state.directories,
+    unseen: async (events) => events.filter((e) => !state.held.has(e.id)),
     enqueueRecovered: (directory, event) => {
       log.push(`enqueue ${event.id}`)
       enqueued.push({ directory, event })
@@ -172,6 +176,18 @@ describe('CatchUpRunner', () => {
     runner.liveEvent(DIR, partUpdated('evt_live_2', 'prt_2', 'later'))
     await runner.catchUp([DIR])
     expect(enqueued.map(({ event }) => event.id)).toEqual(['evt_old_2', 'evt_old_1', 'evt_old_2', expect.stringMatching(/^relay_status_/)])
+  })
+
+  it('never queues a recovered event the log already holds, and still queues the rest in server order', async () => {
+    const { runner, enqueued, state } = setup(() => ({
+      events: [partUpdated('evt_a', 'prt_1', 'a'), partUpdated('evt_held', 'prt_2', 'b'), partUpdated('evt_c', 'prt_3', 'c')],
+      seqs: [],
+      status: {},
+      pending: { permissions: [], questions: [] },
+    }))
+    state.held = new Set(['evt_held'])
+    await runner.catchUp([DIR])
+    expect(enqueued.map(({ event }) => event.id)).toEqual(['evt_a', 'evt_c'])
   })
 
   it('runs a catch-up asked for during another one right after it, from the first gap’s start', async () => {
@@ -300,6 +316,13 @@ describe('CatchUpRunner.poll (degraded mode)', () => {
     expect(await runner.poll([DIR], false)).toBe(true)
     expect(enqueued).toHaveLength(2)
     expect(log).toContain(`caught up ${DIR}`)
+  })
+
+  it('does not offer a pending request whose asked event the log holds (a relay started again)', async () => {
+    const { runner, enqueued, state } = setup(() => ({ ...nothing(), pending: { permissions: [permission('per_1'), permission('per_2')], questions: [] } }))
+    state.held = new Set(['relay_pending_per_1'])
+    expect(await runner.poll([DIR], true)).toBe(true)
+    expect(enqueued.map((e) => e.event.id)).toEqual(['relay_pending_per_2'])
   })
 
   it('reports a failed read and resolves false, with no retry of its own', async () => {

@@ -1,7 +1,8 @@
 /**
  * The event log's write-behind path (`EventLog.appendLive`, sw/relay/log/event-log.ts): live events
  * get cursors at once and fan out without waiting for IndexedDB; the write follows, coalesced,
- * with its seqs; backpressure bounds what is not written yet; ordered operations keep their order.
+ * with its seqs; backpressure bounds what is not written yet; ordered operations keep their order;
+ * compaction and the small writes do not hold it; `unseen` checks recovered events beforehand.
  * fake-indexeddb, one `IDBFactory` per test.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest'
@@ -92,6 +93,36 @@ describe('EventLog.appendLive (write-behind)', () => {
     await log.flushWrites()
     const stored = await log.dexie.events.orderBy('cursor').toArray()
     expect(stored.map((e) => e.cursor)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9])
+  })
+
+  it('compaction steps and seq writes never hold a live append: its cursors come at once, an ordered append still holds it', async () => {
+    const log = await openLog(new IDBFactory())
+    await log.appendLive(idles(3))
+    const compacting = log.compact({ keepAfterCursor: 0 })
+    const seqWrite = log.setSeqs([{ directory: DIR, aggregateID: 'ses_1', seq: 4 }])
+    const live = log.appendLive(idles(2))
+    // Assigned before any of the queued IndexedDB work ran.
+    expect(log.head()).toBe(5)
+    const ordered = log.append(idles(1))
+    const held = log.appendLive(idles(1))
+    expect(log.head()).toBe(5)
+    await Promise.all([compacting, seqWrite, live, ordered])
+    expect((await held).accepted.map((e) => e.cursor)).toEqual([7])
+    await log.flushWrites()
+    expect((await log.dexie.events.orderBy('cursor').primaryKeys())).toEqual([1, 2, 3, 4, 5, 6, 7])
+  })
+
+  it('unseen: leaves out ids in memory or stored by an earlier log, keeps the rest in order, each once', async () => {
+    const factory = new IDBFactory()
+    const first = await openLog(factory)
+    const [old] = idles(1)
+    await first.appendLive([old])
+    await first.flushWrites()
+    first.close()
+    const log = await openLog(factory)
+    const [recent, a, b] = idles(3)
+    await log.appendLive([recent])
+    expect((await log.unseen([a, old, recent, b, a])).map((e) => e.id)).toEqual([a.id, b.id])
   })
 
   it('backpressure: past maxUnpersisted unwritten events an append waits for the write', async () => {

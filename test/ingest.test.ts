@@ -197,6 +197,30 @@ describe('Ingest', () => {
     expect(await log.getSeqs(DIR)).toEqual(expect.arrayContaining([{ directory: DIR, aggregateID: 'ses_2', seq: 7 }]))
   })
 
+  it('writes recovered events behind like live ones, in the order they were queued, so they hold no live event', async () => {
+    const { clock, ingest, calls, log } = await setup()
+    vi.spyOn(log, 'append')
+    ingest.enqueueRecovered(DIR, idle('evt_recovered', 'ses_2'))
+    ingest.frame(frame(idle('evt_live')))
+    await clock.advance(FLUSH_MS)
+    await ingest.flushed()
+    expect(log.append).not.toHaveBeenCalled()
+    expect(calls.accepted.flat().map((e) => [e.id, e.recovered ?? false])).toEqual([
+      ['evt_recovered', true],
+      ['evt_live', false],
+    ])
+  })
+
+  it('leaves out a recovered event the log stored before it was reopened', async () => {
+    const factory = new IDBFactory()
+    const first = await setup({ factory })
+    first.ingest.frame(frame(idle('evt_old')))
+    await first.clock.advance(FLUSH_MS)
+    await first.ingest.stop()
+    const { ingest } = await setup({ factory })
+    expect((await ingest.unseen([idle('evt_old'), idle('evt_new')])).map((e) => e.id)).toEqual(['evt_new'])
+  })
+
   it('reports a failing write, retries it every 1.1 s while it fails, and reports storage ok once space is back without a further event', async () => {
     const { clock, ingest, calls, log } = await setup()
     const quota = vi.spyOn(log.dexie.events, 'bulkAdd').mockRejectedValue(new DOMException('The quota has been exceeded.', 'QuotaExceededError'))

@@ -36,7 +36,12 @@ export interface CatchUpSink {
   knownSeqs(directory: string): SeqRow[]
   /** Directories with a written seq position. */
   knownDirectories(): string[]
-  /** Queues a recovered (or synthesized) event for the log. */
+  /**
+   * `events` without those the log already holds (by id: recent ids, then the database), in
+   * order; what a catch-up recovered passes through it before {@link CatchUpSink.enqueueRecovered}.
+   */
+  unseen(events: readonly OpencodeEvent[]): Promise<OpencodeEvent[]>
+  /** Queues a recovered (or synthesized) event for the log (written behind, like a live one). */
   enqueueRecovered(directory: string, event: OpencodeEvent): void
   /** Raises the pending seq of each row's aggregate where the row's is higher. */
   offerSeqs(rows: readonly SeqRow[]): void
@@ -169,7 +174,7 @@ export class CatchUpRunner {
     try {
       for (const directory of directories) {
         const result = await read(directory, this.sink.knownSeqs(directory), gapStartedAt, this.deps.clock.now())
-        this.offerResult(directory, result)
+        await this.offerResult(directory, result)
       }
       // Recovered events reach the tabs first; then they re-read the non-durable state.
       await this.sink.flush()
@@ -217,8 +222,8 @@ export class CatchUpRunner {
     try {
       for (const directory of directories) {
         const result = await read(directory, this.sink.knownSeqs(directory), gapStartedAt, now, { pendingRequests: true })
-        this.offerResult(directory, result)
-        if (result.pending && this.offerPending(directory, result.pending)) reread.add(directory)
+        await this.offerResult(directory, result)
+        if (result.pending && (await this.offerPending(directory, result.pending))) reread.add(directory)
       }
       await this.sink.flush()
       if (reread.size) this.host.caughtUp([...reread])
@@ -247,9 +252,13 @@ export class CatchUpRunner {
     this.retryTimer = undefined
   }
 
-  /** Queues what one directory's read recovered: its events, seqs, and the sessions' status (non-durable). */
-  private offerResult(directory: string, result: CatchUpResult): void {
-    for (const event of result.events) this.offer(directory, event)
+  /**
+   * Queues what one directory's read recovered: its events the log does not hold yet (checked
+   * before they are queued, so they need no ordered write), its seqs, and the sessions' status
+   * (non-durable).
+   */
+  private async offerResult(directory: string, result: CatchUpResult): Promise<void> {
+    for (const event of await this.sink.unseen(result.events)) this.offer(directory, event)
     this.sink.offerSeqs(result.seqs)
     // Sessions we believed busy that the server reports idle get an idle event.
     for (const { sessionID, directory: dir } of this.host.busySessions()) {
@@ -263,20 +272,23 @@ export class CatchUpRunner {
   }
 
   /**
-   * Offers the pending requests a poll read that no poll saw before; true when one it saw is gone.
-   * (`permission.asked` / `question.asked` carry the request as the list returns it.)
+   * Offers the pending requests a poll read that no poll saw before (and the log does not hold);
+   * true when one it saw is gone. (`permission.asked` / `question.asked` carry the request as the
+   * list returns it.)
    */
-  private offerPending(directory: string, pending: NonNullable<CatchUpResult['pending']>): boolean {
+  private async offerPending(directory: string, pending: NonNullable<CatchUpResult['pending']>): Promise<boolean> {
     const seen = this.pendingSeen.get(directory) ?? new Set<string>()
     const now = new Set<string>()
+    const fresh: OpencodeEvent[] = []
     for (const request of pending.permissions) {
       now.add(request.id)
-      if (!seen.has(request.id)) this.offer(directory, { id: `relay_pending_${request.id}`, type: 'permission.asked', properties: request })
+      if (!seen.has(request.id)) fresh.push({ id: `relay_pending_${request.id}`, type: 'permission.asked', properties: request })
     }
     for (const request of pending.questions) {
       now.add(request.id)
-      if (!seen.has(request.id)) this.offer(directory, { id: `relay_pending_${request.id}`, type: 'question.asked', properties: request })
+      if (!seen.has(request.id)) fresh.push({ id: `relay_pending_${request.id}`, type: 'question.asked', properties: request })
     }
+    if (fresh.length) for (const event of await this.sink.unseen(fresh)) this.offer(directory, event)
     this.pendingSeen.set(directory, now)
     for (const id of seen) if (!now.has(id)) return true
     return false

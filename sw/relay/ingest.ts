@@ -2,9 +2,9 @@
  * The relay's ingest: from an upstream frame (or a recovered event) to the event log.
  *
  * Pipeline: upstream frame → (sync twin → seq tracking + bus shape; transport noise dropped) →
- * pending batch → cursors assigned by the event log (live
- * events: at once, written to IndexedDB behind; recovered events: after a duplicate check in the
- * database) → the host pumps every tab. It also owns the per-aggregate seq positions (what a
+ * pending batch → cursors assigned by the event log at once, written to IndexedDB behind (a
+ * recovered event was checked against the database before it was queued) → the host pumps every
+ * tab. It also owns the per-aggregate seq positions (what a
  * catch-up asks `/sync/history` for), the storage health shown in the status (retried while it
  * fails) and the log's periodic compaction.
  *
@@ -123,7 +123,19 @@ export class Ingest implements CatchUpSink {
     this.enqueue(frame.directory, payload, false)
   }
 
-  /** Queues an event a catch-up recovered (marked `recovered`; the log checks the whole database for its id). */
+  /**
+   * `events` without those the current log holds (`EventLog.unseen`: recent ids, then the
+   * database); all of them when no log is open (a flush then drops them anyway).
+   */
+  async unseen(events: readonly OpencodeEvent[]): Promise<OpencodeEvent[]> {
+    const log = this.currentLog
+    return log ? log.unseen(events) : [...events]
+  }
+
+  /**
+   * Queues an event a catch-up recovered (marked `recovered`), checked first with
+   * {@link Ingest.unseen}: it is written behind like a live event, in the order it was queued.
+   */
   enqueueRecovered(directory: string, payload: OpencodeEvent): void {
     this.enqueue(directory, payload, true)
   }
@@ -269,17 +281,14 @@ export class Ingest implements CatchUpSink {
     // is compared with them, not with older ones, so the next seq is not taken for a gap (a false
     // gap starts a catch-up, whose ordered append then holds every live event behind the writes).
     for (const row of seqs) this.seqs.set(rowKey(row), row)
-    // Live events fan out as soon as they have cursors; the log writes them behind (with their
-    // seqs, in one transaction). Recovered events may be old, so they take the path that checks
-    // the whole database for their ids before assigning cursors.
-    const live = batch.every((e) => !e.recovered)
-    const { accepted, storageError } = live ? await log.appendLive(batch, seqs) : await log.append(batch)
+    // Events fan out as soon as they have cursors, in the order they were queued; the log writes
+    // them behind (with their seqs, in one transaction). Recovered events were checked against the
+    // database before they were queued (`unseen`), so they never hold the live ones behind a write.
+    const { accepted, storageError } = await log.appendLive(batch, seqs)
     if (accepted.length) this.host.accepted(accepted)
-    // Seqs are kept in memory by the log and written with its next successful write.
-    if (!live && seqs.length) await log.setSeqs(seqs).catch(() => undefined)
     this.setStorageError(storageError)
     // The write behind this batch reports its outcome when it lands (a failure, or space back).
-    if (live) void log.flushWrites().then(() => this.currentLog === log && this.setStorageError(log.storageError))
+    void log.flushWrites().then(() => this.currentLog === log && this.setStorageError(log.storageError))
     this.host.pumpTabs()
     const now = this.deps.clock.now()
     if (now - this.lastCompact > this.options.compactEveryMs) {

@@ -19,7 +19,9 @@
  *   without being written (write-behind, below): {@link EventLog.lostCursors}.
  * - Live events are written behind ({@link EventLog.appendLive}): they get cursors and reach the
  *   tabs at once, the write follows (coalesced, bounded by `maxUnpersisted`); events that may be
- *   old (recovered after a gap) take {@link EventLog.append}, which checks the database first.
+ *   old (recovered after a gap) are first checked against the database ({@link EventLog.unseen},
+ *   a read that waits for no queued write) and then written behind like live ones, so a catch-up
+ *   never holds the live stream; {@link EventLog.append} checks and assigns in one transaction.
  * - An event id is stored once: duplicates inside a batch, against a bounded set of recent ids in
  *   memory, and against the database are dropped (the live bus event and its `sync` twin, or an
  *   event recovered after a reconnect that was already seen live).
@@ -190,20 +192,51 @@ export class EventLog {
   /**
    * Write-behind append for live events, so fan-out never waits for IndexedDB (which writes only
    * ~6 000 rows/s on a 2-core machine; see `npm run bench`). Drops duplicates within the batch and
-   * against the recent ids in memory — NOT against older rows of the database, so use
-   * {@link EventLog.append} for events that may be old (recovered after a gap) — assigns cursors at
+   * against the recent ids in memory — NOT against older rows of the database, so events that may
+   * be old (recovered after a gap) pass {@link EventLog.unseen} first, or take
+   * {@link EventLog.append} — assigns cursors at
    * once, keeps the events in the ring, records `seqs` like {@link EventLog.setSeqs}, and writes
    * events and seqs in one background transaction (coalesced: one write at a time, the next one
    * takes everything appended meanwhile; an id already in the database is then not written twice).
    *
    * Waits for the write only when more than `maxUnpersisted` events are not yet in IndexedDB and
-   * storage works (backpressure), or when an ordered operation (append, compaction, clear, …) is
-   * queued: then it behaves exactly like {@link EventLog.append}. A write failure is reported as
+   * storage works (backpressure), or when an ordered append or a clear is queued: then it behaves
+   * exactly like {@link EventLog.append} (compaction steps and the writes of seqs and meta do not
+   * hold it). A write failure is reported as
    * `storageError` by this or a later call, like `append`; the events stay in memory meanwhile.
    * {@link EventLog.flushWrites} waits for the writes. Rejects only when the log was closed.
    */
   appendLive(batch: readonly NewEvent[], seqs: readonly SeqRow[] = []): Promise<AppendResult> {
     return this.writer.appendLive(batch, seqs)
+  }
+
+  /**
+   * `events` without those whose id the log holds, in order (a repeated id kept once): an id among
+   * the recent ids in memory, or stored in IndexedDB (one read-only lookup by the `id` index, which
+   * waits for a write transaction already running but never for the log's queue). For events that
+   * may be old (recovered after a gap): what it returns can then take {@link EventLog.appendLive}
+   * like live events, so a catch-up never holds the live stream behind IndexedDB. An id appended
+   * between this lookup and that append is still among the recent ids then.
+   * When IndexedDB cannot be read (memory only, failing storage) only memory is checked; the write
+   * still skips an id the database holds. Rejects only when the log was closed.
+   */
+  async unseen<T extends { id: string }>(events: readonly T[]): Promise<T[]> {
+    this.storage.assertOpen()
+    const seen = new Set<string>()
+    const candidates = events.filter((e) => {
+      if (seen.has(e.id) || this.memory.holds(e.id)) return false
+      seen.add(e.id)
+      return true
+    })
+    if (candidates.length === 0 || this.storage.memoryOnly) return candidates
+    let stored: Set<string>
+    try {
+      const keys = await this.db.events.where('id').anyOf([...seen]).keys()
+      stored = new Set(keys.filter((k): k is string => typeof k === 'string'))
+    } catch {
+      return candidates
+    }
+    return candidates.filter((e) => !stored.has(e.id))
   }
 
   /** Resolves once everything appended so far was offered to IndexedDB (written, or failed: see `storageError`). Never rejects. */
@@ -250,7 +283,7 @@ export class EventLog {
 
   /**
    * Compacts the log, in bounded chunks (`compactChunk` events per transaction, each step queued
-   * like an append so live appends interleave):
+   * behind the writes; live appends go on meanwhile, their events are above every stored one):
    *
    * (a) delta collapse: a `message.part.delta` of a part is deleted once a LATER
    *     `message.part.updated` of the same part (same directory) is stored — the updated part

@@ -140,6 +140,11 @@ export class EventMemory {
     return this.unwritten.size + n > this.capacity
   }
 
+  /** Whether `id` is among the recent ids (an event the log holds or just held). */
+  holds(id: string): boolean {
+    return this.recent.has(id)
+  }
+
   /** `batch` without the events whose id comes earlier in the batch or is among the recent ids. */
   unseen(batch: readonly NewEvent[]): NewEvent[] {
     const seen = new Set<string>()

@@ -5,14 +5,17 @@
 
 /**
  * A promise queue that runs one operation at a time, in call order. It counts the queued
- * "ordered" operations (all but write-behind persists): while any is queued, a live append must
- * queue behind it instead of taking cursors at once (see `LogWriter.appendLive`).
+ * "ordered" operations, those that hand out cursors or empty the log (an ordered append, clear):
+ * while one is queued, a live append must queue behind it instead of taking cursors at once (see
+ * `LogWriter.appendLive`). Write-behind persists, compaction steps and the small writes of seqs and
+ * meta are not ordered: they take no cursor and touch only stored rows below the live ones, so
+ * live events keep fanning out while they wait for IndexedDB.
  */
 export class SerialQueue {
   private tail: Promise<unknown> = Promise.resolve()
   private ordered = 0
 
-  /** True while an ordered operation is queued or running. */
+  /** True while an ordered operation (one that hands out cursors or empties the log) is queued or running. */
   get orderedPending(): boolean {
     return this.ordered > 0
   }

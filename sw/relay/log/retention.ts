@@ -86,7 +86,7 @@ export class Retention {
     const collapsedBefore = this.collapsedThrough
     let deltasDropped = 0
     for (;;) {
-      const step = await this.queue.run(() => this.collapseChunk())
+      const step = await this.queue.run(() => this.collapseChunk(), false)
       deltasDropped += step.dropped
       if (step.done) break
     }
@@ -94,13 +94,13 @@ export class Retention {
     let hard: boolean | undefined
     let probe = true
     for (;;) {
-      const step = await this.queue.run(() => this.retentionChunk(keepAfterCursor, hard, probe ? RETENTION_PROBE : this.settings.compactChunk))
+      const step = await this.queue.run(() => this.retentionChunk(keepAfterCursor, hard, probe ? RETENTION_PROBE : this.settings.compactChunk), false)
       hard = step.hard
       probe = false
       expired += step.dropped
       if (step.done) break
     }
-    if (deltasDropped > 0 || expired > 0 || this.collapsedThrough !== collapsedBefore) await this.queue.run(() => this.persistMarkers())
+    if (deltasDropped > 0 || expired > 0 || this.collapsedThrough !== collapsedBefore) await this.queue.run(() => this.persistMarkers(), false)
     return { deltasDropped, expired }
   }
 

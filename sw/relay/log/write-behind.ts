@@ -142,13 +142,13 @@ export class LogWriter {
     await this.schedulePersist()
   }
 
-  /** `EventLog.setSeqs`: queued; memory at once, then the write. Rejects only when the log was closed. */
+  /** `EventLog.setSeqs`: queued (not ordered: live appends go on meanwhile); memory when it runs, then the write. Rejects only when the log was closed. */
   async setSeqs(rows: readonly SeqRow[]): Promise<WriteResult> {
     this.storage.assertOpen()
     return this.queue.run(async () => {
       this.values.noteSeqs(rows)
       return this.flushSmallWrites()
-    })
+    }, false)
   }
 
   /** `EventLog.setMeta` once the key was checked and `value` cloned: queued like {@link LogWriter.setSeqs}. */
@@ -156,7 +156,7 @@ export class LogWriter {
     return this.queue.run(async () => {
       this.values.setMeta(key, value)
       return this.flushSmallWrites()
-    })
+    }, false)
   }
 
   /**
