@@ -13,6 +13,8 @@ import {
   type NewEvent,
 } from '../sw/relay/log/event-log.ts'
 import type { OpencodeEvent, RelayedEvent } from '../sw/shared/protocol.ts'
+import Dexie from 'dexie'
+import { EVENT_LOG_SCHEMA_V1 } from '../sw/relay/log/schema.ts'
 import { indexFields } from '../sw/shared/opencode-events.ts'
 
 const DIR = '/home/dev/project'
@@ -177,9 +179,34 @@ describe('EventLog append and dedupe', () => {
       ['message.part.updated', 'ses_1', 'prt_2'],
       ['session.idle', 'ses_1', undefined],
     ])
-    const bySession = await log.dexie.events.where('[directory+sessionID]').equals([DIR, 'ses_1']).count()
-    expect(bySession).toBe(3)
+    // Indexed: only what the log queries (cursor, id, partID); the other fields are stored, not indexed.
+    expect(log.dexie.events.schema.indexes.map((i) => i.name).sort()).toEqual(['id', 'partID'])
+    expect(await log.dexie.events.where('partID').equals('prt_1').count()).toBe(1)
     expect(indexFields({ id: 'evt_x', type: 'server.connected', properties: {} })).toEqual({ type: 'server.connected' })
+  })
+
+  it('opens a database written with the version 1 schema: its rows stay and read as before, its unused indexes are dropped', async () => {
+    // A log written by the current code, copied table by table into a version 1 database.
+    const first = await openLog(new IDBFactory())
+    await first.append([delta('prt_1', 'a'), updated('prt_2', 'b'), idle()])
+    const [events, seqs, meta] = await Promise.all([first.dexie.events.toArray(), first.dexie.seqs.toArray(), first.dexie.meta.toArray()])
+    await first.close()
+    const factory = new IDBFactory()
+    const v1 = new Dexie('relay-test', { indexedDB: factory, IDBKeyRange })
+    v1.version(1).stores(EVENT_LOG_SCHEMA_V1)
+    await v1.table('events').bulkPut(events)
+    await v1.table('seqs').bulkPut(seqs)
+    await v1.table('meta').bulkPut(meta)
+    expect(v1.table('events').schema.indexes).toHaveLength(6)
+    v1.close()
+
+    const log = await openLog(factory)
+    expect(log.dexie.verno).toBe(2)
+    expect(log.dexie.events.schema.indexes.map((i) => i.name).sort()).toEqual(['id', 'partID'])
+    expect(cursors(await log.readAfter(0))).toEqual([1, 2, 3])
+    // Deduplication by id still finds the stored rows.
+    const again = await log.append([(await log.dexie.events.get(1)) ?? idle()])
+    expect(again.accepted).toEqual([])
   })
 })
 

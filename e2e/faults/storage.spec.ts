@@ -119,7 +119,7 @@ test('an app update changes the Dexie schema under a running relay: the app keep
     const pages = [await openTab(context, fa.url(session.id), dir, errors, 'tab 0'), await openTab(context, fa.url(session.id), dir, errors, 'tab 1')]
     await replyAndConverge(stack, pages, fa.truth, session.id, 'stream 10', true)
 
-    // "The new version" opens the log at Dexie version 2 (IndexedDB version 20) while a reply
+    // "The new version" opens the log at Dexie version 3 (IndexedDB version 30) while a reply
     // streams: it renames the events table, drops the seqs table and adds one. The running relay's
     // connection gets `versionchange` and is closed under it.
     await stack.api.promptAsync(session.id, 'stream 60 delay 10')
@@ -127,7 +127,7 @@ test('an app update changes the Dexie schema under a running relay: the app keep
     const since = Date.now()
     const upgraded = await pages[0].evaluate(async (name: string) => {
       return new Promise<string>((resolve) => {
-        const req = indexedDB.open(name, 20)
+        const req = indexedDB.open(name, 30)
         req.onupgradeneeded = () => {
           const db = req.result
           db.deleteObjectStore('events')
@@ -144,7 +144,7 @@ test('an app update changes the Dexie schema under a running relay: the app keep
         req.onerror = () => resolve(`error ${String(req.error)}`)
       })
     }, fa.logName)
-    expect(upgraded).toBe('version 20')
+    expect(upgraded).toBe('version 30')
     await stack.api.waitIdle(session.id)
     await expectConverged(pages, fa.truth, [session.id], { storageOk: false })
     await replyAndConverge(stack, pages, fa.truth, session.id, 'stream 30 delay 5', false)

@@ -4,10 +4,12 @@
  * here once, gets a local cursor, and is replayed to tabs that subscribe with the cursor they last
  * applied (see `RelayedEvent` in sw/shared/protocol.ts).
  *
- * Storage is IndexedDB through Dexie 4 (database `opencode-relay` by default, schema version 1):
+ * Storage is IndexedDB through Dexie 4 (database `opencode-relay` by default, schema version 2;
+ * a version 1 database is upgraded by dropping indexes, see schema.ts):
  *
  * - `events` — one row per event, primary key `cursor`, unique index `id` (the server's `evt_…`
- *   id, the deduplication key), plus denormalized indexed fields `type`, `sessionID`, `partID`.
+ *   id, the deduplication key), index `partID` (delta collapse), plus the denormalized fields
+ *   `type` and `sessionID` (stored, not indexed).
  * - `seqs` — per-aggregate `seq` positions of OpenCode sync events (catch-up bookkeeping).
  * - `meta` — a small key/value store (structured-clonable values).
  *
