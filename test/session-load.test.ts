@@ -11,7 +11,7 @@ import { createSessionLoader, MESSAGE_PAGE_SIZE } from '../src/sync/session-load
 import { createIntake } from '../src/sync/intake.ts'
 import { createLoadOnce } from '../src/sync/load-once.ts'
 import { createSyncData } from '../src/sync/data.ts'
-import { buildSnapshot } from '../src/sync/warm-start.ts'
+import { buildSnapshot, paintSnapshot } from '../src/sync/warm-start.ts'
 import { jsonResponse } from './support/http.ts'
 import { fakeRest, type FakeRoute } from './support/fake-rest.ts'
 
@@ -91,6 +91,16 @@ describe('session loads', () => {
     const reads = t.rest.reads.get(`/session/${SES}/message`)
     await t.loader.loadEarlier(DIR, SES)
     expect(t.rest.reads.get(`/session/${SES}/message`)).toBe(reads)
+  })
+
+  it('after a warm start, a snapshot message the server no longer has (reverted meanwhile) is gone with its parts', async () => {
+    const t = setup({ [`/session/${SES}/message`]: pagedMessages([message(1), message(3)]) })
+    paintSnapshot(t.data, SES, { sessionID: SES, directory: DIR, server: 'server', session, messages: [message(1), message(2)], truncated: false, cursor: 0, savedAt: 1 })
+    await t.loader.ensureSession(DIR, SES, { force: true })
+    const d = t.data.state.directories[DIR]
+    expect(d.messages[SES].map((m) => m.id)).toEqual(['msg_0001', 'msg_0003'])
+    expect(d.parts.msg_0002).toBeUndefined()
+    expect(t.data.sessionLoads[SES].fromSnapshot).toBe(false)
   })
 
   it('a failed read marks the transcript failed, asks for a retry, and throws', async () => {

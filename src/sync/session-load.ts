@@ -113,7 +113,9 @@ export function createSessionLoader(options: SessionLoaderOptions): SessionLoade
             () => Promise.all([api.listMessages(directory, sessionID, { limit: MESSAGE_PAGE_SIZE }), api.sessionTodos(directory, sessionID).catch(() => undefined)]),
             ([page, todos]) => {
               committed = true
-              if (load.provisional) dropProvisional(directoryData(data, directory), sessionID, page.messages)
+              // What was shown before this read (a provisional page, a warm start's snapshot) may
+              // hold messages removed since (a revert while the tab was closed).
+              if (load.provisional || load.fromSnapshot) dropGone(directoryData(data, directory), sessionID, page.messages)
               load.provisional = false
               loadMessages(directoryData(data, directory), sessionID, page.messages)
               if (todos) directoryData(data, directory).todos[sessionID] = todos
@@ -186,10 +188,12 @@ export function createSessionLoader(options: SessionLoaderOptions): SessionLoade
 }
 
 /**
- * Removes the messages (and their parts) of a provisional page that the gated page `kept` does not
- * have at or after its oldest message: they were removed (a revert) between the two reads.
+ * Removes the messages (and their parts) shown before the gated read (a provisional page, a
+ * warm-start snapshot) that its page `kept` does not have at or after its oldest message: they were
+ * removed (a revert) since. Live events of the session are held while the read runs
+ * (src/sync/intake.ts), so nothing newer than the page is in the list yet.
  */
-function dropProvisional(dir: DirectoryState, sessionID: string, kept: ReadonlyArray<{ info: { id: string } }>): void {
+function dropGone(dir: DirectoryState, sessionID: string, kept: ReadonlyArray<{ info: { id: string } }>): void {
   const ids = new Set(kept.map((m) => m.info.id))
   const oldest = kept[0]?.info.id ?? ''
   const list = dir.messages[sessionID] ?? []
