@@ -335,6 +335,38 @@ describe('CatchUpRunner.poll (degraded mode)', () => {
     expect(reads).toHaveLength(1)
   })
 
+  it('a stream that opens while a poll runs is caught up as soon as the poll ends', async () => {
+    // The poll's reads were answered before the machine slept; the stream reopened after the wake.
+    const slept = gate()
+    const { runner, reads, log } = setup(async (_read, n) => {
+      if (n === 1) await slept.wait
+      return { ...nothing(), pending: { permissions: [], questions: [] } }
+    })
+    const polling = runner.poll([DIR], false)
+    runner.streamOpened()
+    await settleImmediate()
+    expect(reads).toHaveLength(1)
+    slept.open()
+    expect(await polling).toBe(true)
+    await settleImmediate()
+    expect(reads.map((r) => r.directory)).toEqual([DIR, DIR])
+    expect(log.filter((l) => l.startsWith('caught up'))).toEqual([`caught up ${DIR}`])
+  })
+
+  it('a live seq jump seen while a poll runs is caught up after it, not ignored', async () => {
+    const slept = gate()
+    const { runner, reads } = setup(async (_read, n) => {
+      if (n === 1) await slept.wait
+      return nothing()
+    })
+    const polling = runner.poll([DIR], false)
+    runner.seqGap(OTHER)
+    slept.open()
+    await polling
+    await settleImmediate()
+    expect(reads.map((r) => r.directory)).toEqual([DIR, OTHER])
+  })
+
   it('starts each poll where the previous one began', async () => {
     const { runner, reads, clock } = setup()
     await runner.poll([DIR], true)

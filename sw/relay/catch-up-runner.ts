@@ -99,7 +99,8 @@ export function restReader(fetchImpl: typeof fetch): (server: ServerConfig) => D
 
 /** The catch-up runner of one relay. Its errors never escape: they go to {@link CatchUpHost.failed}. */
 export class CatchUpRunner {
-  private active = false
+  /** What runs now: a catch-up, a poll of degraded mode, or nothing. */
+  private runningKind: 'catch-up' | 'poll' | undefined
   /** Epoch ms when the gap that no catch-up has recovered yet began; undefined when none is pending. */
   private gapStartedAt: number | undefined
   /** Failed catch-ups in a row (backoff of the retry), and the retry's timer. */
@@ -127,7 +128,7 @@ export class CatchUpRunner {
 
   /** Whether a catch-up runs (the status's `catchingUp`). */
   get running(): boolean {
-    return this.active
+    return this.runningKind !== undefined
   }
 
   /** The upstream stream opened (first or again): catch up every directory with a known seq position. */
@@ -138,10 +139,13 @@ export class CatchUpRunner {
 
   /**
    * A live seq jump in `directory`: catch it up. Ignored while a catch-up runs: right after a
-   * reconnect every aggregate's first live seq jumps over the very gap being recovered.
+   * reconnect every aggregate's first live seq jumps over the very gap being recovered. While a
+   * poll runs it is queued instead: the poll's reads may have been answered before the events the
+   * jump skipped (a poll in flight when the machine slept), and once the jump is seen the next
+   * poll asks only for what follows it.
    */
   seqGap(directory: string): void {
-    if (!this.active) void this.catchUp([directory])
+    if (this.runningKind !== 'catch-up') void this.catchUp([directory])
   }
 
   /** A live event was queued: while a catch-up runs, its entity may no longer take recovered events. */
@@ -155,19 +159,20 @@ export class CatchUpRunner {
    * Recovers durable events for `directories` and re-reads non-durable state (session status);
    * see catch-up.ts. Recovered events are logged first, then every tab is told to resync those
    * directories. A failure is reported (`failed`) and retried with backoff while the stream stays
-   * up; every attempt covers the gap from where it began. Asked for while another one runs, it
-   * runs right after it. Does not reject (given a host that does not throw): failures go to `failed`.
+   * up; every attempt covers the gap from where it began. Asked for while another one (or a poll)
+   * runs, it runs right after it. Does not reject (given a host that does not throw): failures go
+   * to `failed`.
    */
   async catchUp(directories: string[]): Promise<void> {
     const server = this.host.server()
     if (!server) return
     this.gapStartedAt ??= this.sink.lastEventAt
-    if (this.active) {
+    if (this.runningKind !== undefined) {
       for (const d of directories) this.queued.add(d)
       return
     }
     const gapStartedAt = this.gapStartedAt
-    this.active = true
+    this.runningKind = 'catch-up'
     this.liveTouched = new Set()
     this.host.runningChanged()
     const read = this.deps.reader(server)
@@ -186,15 +191,11 @@ export class CatchUpRunner {
       this.host.failed(`catch-up failed: ${err instanceof Error ? err.message : String(err)}`)
       this.retry(directories)
     } finally {
-      this.active = false
+      this.runningKind = undefined
       this.liveTouched = undefined
       this.host.runningChanged()
     }
-    if (this.queued.size > 0) {
-      const next = [...this.queued]
-      this.queued.clear()
-      await this.catchUp(next)
-    }
+    await this.runQueued()
   }
 
   /**
@@ -203,18 +204,19 @@ export class CatchUpRunner {
    * `question.asked` event (id `relay_pending_<request id>`: logged once); the tabs are told to
    * re-read a directory (`caughtUp`) after the first poll (`resync`) and when a request it saw
    * is gone (answered elsewhere: the event log cannot say how). Skipped while a catch-up runs.
-   * Never retried: the next poll is the retry. Does not reject.
+   * Never retried: the next poll is the retry. A catch-up asked for while it runs (the stream
+   * opened, a live seq jump) starts when it ends, not awaited. Does not reject.
    * @returns false when a read failed (reported through `failed`), else true.
    */
   async poll(directories: readonly string[], resync: boolean): Promise<boolean> {
     const server = this.host.server()
     if (!server) return false
-    if (this.active) return true
+    if (this.runningKind !== undefined) return true
     const now = this.deps.clock.now()
     const gapStartedAt = this.lastPollAt ?? this.sink.lastEventAt
     this.lastPollAt = now
     if (resync) this.pendingSeen.clear()
-    this.active = true
+    this.runningKind = 'poll'
     this.liveTouched = new Set()
     this.host.runningChanged()
     const read = this.deps.reader(server)
@@ -232,10 +234,19 @@ export class CatchUpRunner {
       this.host.failed(`catch-up failed: ${err instanceof Error ? err.message : String(err)}`)
       return false
     } finally {
-      this.active = false
+      this.runningKind = undefined
       this.liveTouched = undefined
       this.host.runningChanged()
+      void this.runQueued()
     }
+  }
+
+  /** Runs the catch-up of the directories queued while another run went on (see {@link CatchUpRunner.catchUp}). */
+  private async runQueued(): Promise<void> {
+    if (this.queued.size === 0) return
+    const next = [...this.queued]
+    this.queued.clear()
+    await this.catchUp(next)
   }
 
   /** Another server (another log): its gap and queue are not this one's. */
