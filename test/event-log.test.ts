@@ -313,6 +313,28 @@ describe('EventLog delta collapse', () => {
     expect(state.get('prt_1')).toBe('abc')
   })
 
+  it('collapses a part with more deltas than a chunk in several transactions, none deleting more than the chunk', async () => {
+    const factory = new IDBFactory()
+    const first = await openLog(factory)
+    const text = 'abcdefghij'
+    await first.append([updated('prt_1', ''), ...[...text].map((c) => delta('prt_1', c)), updated('prt_1', text), delta('prt_1', '!')])
+    first.close()
+    // Reopened: the ring is empty, so every superseded delta is deleted from IndexedDB.
+    const second = await openLog(factory, { compactChunk: 3 })
+    const deletes: number[] = []
+    const bulkDelete = second.dexie.events.bulkDelete.bind(second.dexie.events)
+    vi.spyOn(second.dexie.events, 'bulkDelete').mockImplementation((keys) => {
+      deletes.push(keys.length)
+      return bulkDelete(keys)
+    })
+    expect(await second.compact({ keepAfterCursor: 0 })).toEqual({ deltasDropped: 10, expired: 0 })
+    expect(deletes).toEqual([3, 3, 3, 1])
+    const state = new Map<string, string>()
+    for (const e of await second.readAfter(0)) applyText(state, e)
+    expect(state.get('prt_1')).toBe('abcdefghij!')
+    expect(await second.compact({ keepAfterCursor: 0 })).toEqual({ deltasDropped: 0, expired: 0 })
+  })
+
   it('does not collapse deltas of a same-named part in another directory', async () => {
     const log = await openLog(new IDBFactory())
     const other = { ...delta('prt_1', 'z'), directory: '/elsewhere' }

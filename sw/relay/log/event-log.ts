@@ -284,8 +284,9 @@ export class EventLog {
   }
 
   /**
-   * Compacts the log, in bounded chunks (`compactChunk` events per transaction, each step queued
-   * behind the writes; live appends go on meanwhile, their events are above every stored one):
+   * Compacts the log, in bounded chunks (at most `compactChunk` events deleted per transaction,
+   * each step queued behind the writes; live appends go on meanwhile, their events are above every
+   * stored one):
    *
    * (a) delta collapse: a `message.part.delta` of a part is deleted once a LATER
    *     `message.part.updated` of the same part (same directory) is stored — the updated part

@@ -2,8 +2,9 @@
  * Compaction of the event log: delta collapse (a `message.part.delta` superseded by a later
  * `message.part.updated` of the same part is dropped) and retention (the oldest events go once
  * the log is too old or too long, never past what a connected tab still needs unless the log is
- * twice too long). Both work in bounded chunks, one queued transaction each, so live appends
- * interleave. See event-log.ts beside it for the design rules.
+ * twice too long). Both work in bounded chunks (at most `compactChunk` events deleted per
+ * transaction), one queued transaction each, so the writes of live events queued meanwhile go
+ * between two steps. See event-log.ts beside it for the design rules.
  */
 import { indexFields } from '../../shared/opencode-events.ts'
 import type { Cursors } from './cursors.ts'
@@ -84,12 +85,13 @@ export class Retention {
     this.storage.assertOpen()
     if (this.storage.memoryOnly) return { deltasDropped: 0, expired: 0 }
     const collapsedBefore = this.collapsedThrough
-    let deltasDropped = 0
+    // Cursors of the deltas this compaction dropped (from IndexedDB, memory or both), counted once.
+    const collapsed = new Set<number>()
     for (;;) {
-      const step = await this.queue.run(() => this.collapseChunk(), false)
-      deltasDropped += step.dropped
+      const step = await this.queue.run(() => this.collapseChunk(collapsed), false)
       if (step.done) break
     }
+    const deltasDropped = collapsed.size
     let expired = 0
     let hard: boolean | undefined
     let probe = true
@@ -114,9 +116,17 @@ export class Retention {
     this.collapsedThrough = Math.max(this.collapsedThrough, cursor)
   }
 
-  /** One chunk of delta collapse: examines up to `compactChunk` events after `collapsedThrough`. */
-  private async collapseChunk(): Promise<{ dropped: number; done: boolean }> {
-    if (this.storage.closed) return { dropped: 0, done: true }
+  /**
+   * One step of delta collapse: examines up to `compactChunk` events after `collapsedThrough` and
+   * deletes at most `compactChunk` deltas they supersede, so a transaction stays small however long
+   * the superseded parts were (a 50,000-token reply is 50,000 deltas of one part: deleted in one
+   * transaction, they held every write behind it for seconds). When that bound is reached the
+   * watermark stays, and the next step examines the same events again for the deltas left.
+   * Adds the cursors it dropped (IndexedDB rows, and unwritten ones from memory) to `collapsed`.
+   * @returns `done` once every event up to the head was examined and nothing is left to delete.
+   */
+  private async collapseChunk(collapsed: Set<number>): Promise<{ done: boolean }> {
+    if (this.storage.closed) return { done: true }
     const db = this.db
     const after = this.collapsedThrough
     const chunk = this.settings.compactChunk
@@ -131,34 +141,44 @@ export class Retention {
           }
         }
         const doomed: number[] = []
+        let more = false
         for (const u of latest.values()) {
+          const room = chunk - doomed.length
+          if (room <= 0) {
+            more = true
+            break
+          }
+          // The index holds a part's rows in cursor order: stop at the superseding update, so
+          // the deltas after it (a part still streaming: all of them) are never read.
           const keys = await db.events
             .where('partID')
             .equals(u.partID)
-            .filter((e) => e.type === 'message.part.delta' && e.directory === u.directory && e.cursor < u.cursor)
+            .until((e) => e.cursor >= u.cursor)
+            .filter((e) => e.type === 'message.part.delta' && e.directory === u.directory)
+            .limit(room)
             .primaryKeys()
           doomed.push(...keys)
+          if (keys.length === room) more = true
         }
         if (doomed.length) await db.events.bulkDelete(doomed)
-        return { doomed, latest, examined: rows.length, last: rows.length ? rows[rows.length - 1].cursor : after }
+        return { doomed, latest, more, examined: rows.length, last: rows.length ? rows[rows.length - 1].cursor : after }
       }),
     )
-    this.collapsedThrough = Math.max(this.collapsedThrough, result.last)
-    const doomed = new Set(result.doomed)
-    let dropped = doomed.size
-    if (result.latest.size > 0) {
-      const removedUnwritten = this.memory.removeWhere((e) => {
+    if (!result.more) this.collapsedThrough = Math.max(this.collapsedThrough, result.last)
+    for (const cursor of result.doomed) collapsed.add(cursor)
+    // Memory follows once these events' deltas are all gone from IndexedDB (one pass over the ring).
+    if (result.latest.size > 0 && !result.more) {
+      const doomed = new Set(result.doomed)
+      const removed = this.memory.removeWhere((e) => {
         if (doomed.has(e.cursor)) return true
         const fields = indexFields(e.payload)
         if (fields.type !== 'message.part.delta' || fields.partID === undefined) return false
         const u = result.latest.get(seqKey(e.directory, fields.partID))
         return u !== undefined && e.cursor < u.cursor
       })
-      for (const e of removedUnwritten) {
-        if (!doomed.has(e.cursor)) dropped++
-      }
+      for (const e of removed) collapsed.add(e.cursor)
     }
-    return { dropped, done: result.examined < chunk }
+    return { done: !result.more && result.examined < chunk }
   }
 
   /**
