@@ -327,8 +327,12 @@ describe('EventLog delta collapse', () => {
       deletes.push(keys.length)
       return bulkDelete(keys)
     })
-    expect(await second.compact({ keepAfterCursor: 0 })).toEqual({ deltasDropped: 10, expired: 0 })
+    // The caller's pace comes before every transaction (each delete follows one).
+    const paced: number[] = []
+    const pace = async () => void paced.push(deletes.length)
+    expect(await second.compact({ keepAfterCursor: 0, pace })).toEqual({ deltasDropped: 10, expired: 0 })
     expect(deletes).toEqual([3, 3, 3, 1])
+    expect(new Set(paced)).toEqual(new Set([0, 1, 2, 3, 4]))
     const state = new Map<string, string>()
     for (const e of await second.readAfter(0)) applyText(state, e)
     expect(state.get('prt_1')).toBe('abcdefghij!')

@@ -16,6 +16,7 @@ const DIR = '/tmp/project'
 const SES = 'ses_1'
 const FLUSH_MS = 16
 const COMPACT_MS = 60_000
+const QUIET_MS = 1_000
 
 function idle(id: string, sessionID = SES): OpencodeEvent {
   return { id, type: 'session.idle', properties: { sessionID } }
@@ -67,7 +68,7 @@ afterEach(() => {
 async function setup(opts: { cursors?: number[]; factory?: IDBFactory } = {}) {
   const clock = new FakeClock()
   const { host, calls } = recordingHost(opts.cursors)
-  const ingest: Ingest = new Ingest({ clock }, { flushMs: FLUSH_MS, compactEveryMs: COMPACT_MS }, {
+  const ingest: Ingest = new Ingest({ clock }, { flushMs: FLUSH_MS, compactEveryMs: COMPACT_MS, compactQuietMs: QUIET_MS }, {
     ...host,
     storageChanged: () => {
       host.storageChanged()
@@ -241,26 +242,67 @@ describe('Ingest', () => {
     expect(await log.dexie.events.count()).toBe(1)
   })
 
-  it('compacts at most once per period, keeping every entry after the lowest tab cursor', async () => {
+  it('compacts at most once per period, at a quiet moment, keeping every entry after the lowest tab cursor', async () => {
     const { clock, ingest, log } = await setup({ cursors: [2, 5] })
     const compact = vi.spyOn(log, 'compact')
     for (let i = 1; i <= 6; i++) ingest.frame(frame(idle(`evt_${i}`)))
     await clock.advance(FLUSH_MS)
-    expect(compact.mock.calls).toEqual([[{ keepAfterCursor: 2 }]])
+    expect(compact).not.toHaveBeenCalled()
+    await clock.advance(QUIET_MS)
+    expect(compact.mock.calls).toEqual([[{ keepAfterCursor: 2, pace: expect.any(Function) }]])
     ingest.frame(frame(idle('evt_7')))
-    await clock.advance(FLUSH_MS)
+    await clock.advance(FLUSH_MS + QUIET_MS)
     expect(compact).toHaveBeenCalledTimes(1)
     await clock.advance(COMPACT_MS)
     ingest.frame(frame(idle('evt_8')))
-    await clock.advance(FLUSH_MS)
+    await clock.advance(FLUSH_MS + QUIET_MS)
     expect(compact).toHaveBeenCalledTimes(2)
+  })
+
+  it('holds a due compaction and each of its steps while batches keep coming, and not longer than a period', async () => {
+    const { clock, ingest, log } = await setup()
+    const compact = vi.spyOn(log, 'compact')
+    /** Events every flush window for `ms`. */
+    const stream = async (ms: number) => {
+      for (let t = 0; t < ms; t += FLUSH_MS) {
+        ingest.frame(frame(idle(`evt_${clock.now()}`)))
+        await clock.advance(FLUSH_MS)
+      }
+    }
+    await stream(3 * QUIET_MS)
+    expect(compact).not.toHaveBeenCalled()
+    await clock.advance(QUIET_MS)
+    expect(compact).toHaveBeenCalledTimes(1)
+    // Each step asks for a quiet moment: none while the stream runs, one once it pauses.
+    const pace = compact.mock.calls[0][0].pace
+    if (!pace) throw new Error('no pace')
+    let paced = false
+    ingest.frame(frame(idle('evt_step')))
+    await clock.advance(FLUSH_MS)
+    void pace().then(() => (paced = true))
+    await stream(2 * QUIET_MS)
+    expect(paced).toBe(false)
+    await clock.advance(QUIET_MS)
+    expect(paced).toBe(true)
+    // A stream that never pauses: the next compaction runs once it waited a whole period.
+    await clock.advance(COMPACT_MS)
+    const dueAt = clock.now()
+    await stream(COMPACT_MS - 2 * FLUSH_MS)
+    expect(compact).toHaveBeenCalledTimes(1)
+    expect(clock.now() - dueAt).toBeLessThan(COMPACT_MS)
+    await stream(3 * FLUSH_MS)
+    expect(compact).toHaveBeenCalledTimes(2)
+    let pacedAgain = false
+    void compact.mock.calls[1][0].pace?.().then(() => (pacedAgain = true))
+    await clock.advance(0)
+    expect(pacedAgain).toBe(true)
   })
 
   it('a failed compaction is a storage error the host is told of', async () => {
     const { clock, ingest, calls, log } = await setup()
     const compact = vi.spyOn(log, 'compact').mockRejectedValue(new Error('disk gone'))
     ingest.frame(frame(idle('evt_1')))
-    await clock.advance(FLUSH_MS)
+    await clock.advance(FLUSH_MS + QUIET_MS)
     await until(() => compact.mock.results.length === 1 && calls.storage.length > 0, 'the compaction error')
     // (The next write's outcome reports the storage health again: here, ok.)
     expect(calls.storage[0]).toEqual({ ok: false, error: 'compaction failed: Error: disk gone' })

@@ -63,6 +63,8 @@ export interface HubOptions {
   maxBatch: number
   /** Compaction period, ms. Default 60 s. */
   compactEveryMs: number
+  /** Quiet (no batch flushed) a compaction step waits for, ms. Default 1000. */
+  compactQuietMs: number
   /**
    * Backoff cap (ms) for a server on this machine (loopback): a retry there costs nothing, and a
    * restarted launcher is then found within ~2 s. Default 2000; other servers use the connection's default (8 s).
@@ -84,7 +86,7 @@ const WAKE_SLACK_MS = 250
 /** Silence (ms) that is always suspect after a wake: OpenCode sends `server.heartbeat` every 10 s. */
 const WAKE_MAX_SILENCE_MS = 12_000
 
-const DEFAULTS: HubOptions = { flushMs: 16, maxBatch: 2000, compactEveryMs: 60_000, loopbackMaxDelayMs: 2000, firstEventTimeoutMs: 5000, probeTimeoutMs: 5000 }
+const DEFAULTS: HubOptions = { flushMs: 16, maxBatch: 2000, compactEveryMs: 60_000, compactQuietMs: 1000, loopbackMaxDelayMs: 2000, firstEventTimeoutMs: 5000, probeTimeoutMs: 5000 }
 
 /**
  * Whether the server at `url` runs on this machine, so a reconnect attempt costs nothing and the

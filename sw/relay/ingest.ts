@@ -47,8 +47,16 @@ export interface IngestHost {
 export interface IngestOptions {
   /** Batch window for persistence and fan-out under load, ms: at most one flush per window (a quiet stream's event goes at once). */
   flushMs: number
-  /** Least time between two compactions of the log, ms (checked after each flush). */
+  /**
+   * Least time between two compactions of the log, ms (checked after each flush); also the
+   * longest a due compaction waits for quiet moments before its steps run regardless.
+   */
   compactEveryMs: number
+  /**
+   * Quiet a compaction step waits for, ms: it runs only once no batch was flushed for this long,
+   * so the compaction's IndexedDB transactions never queue a busy stream's writes behind them.
+   */
+  compactQuietMs: number
 }
 
 /**
@@ -74,6 +82,8 @@ export class Ingest implements CatchUpSink {
   private flushing: Promise<void> = Promise.resolve()
   private health: RelayStatus['storage'] = { ok: true }
   private lastCompact = 0
+  /** A compaction is running (or waiting for a quiet moment): the next one starts after it. */
+  private compacting = false
   private lastReceived = 0
   /** Epoch ms when the last batch was taken for the log (adaptive batching). */
   private lastFlushAt = Number.NEGATIVE_INFINITY
@@ -291,22 +301,49 @@ export class Ingest implements CatchUpSink {
     void log.flushWrites().then(() => this.currentLog === log && this.setStorageError(log.storageError))
     this.host.pumpTabs()
     const now = this.deps.clock.now()
-    if (now - this.lastCompact > this.options.compactEveryMs) {
+    if (!this.compacting && now - this.lastCompact > this.options.compactEveryMs) {
       this.lastCompact = now
-      void this.compact()
+      void this.compact(now)
     }
   }
 
-  private async compact(): Promise<void> {
+  /**
+   * Compacts the log, each step at a quiet moment (see {@link Ingest.quietMoment}). A step
+   * deletes up to 2,000 rows in one IndexedDB transaction (after a 50,000-token reply: 25 of
+   * them), and the live stream's writes queue behind each: run during a long reply, they delayed
+   * its tokens by seconds.
+   */
+  private async compact(startedAt: number): Promise<void> {
     const log = this.currentLog
     if (!log) return
-    let keepAfter = log.head()
-    for (const cursor of this.host.tabCursors()) keepAfter = Math.min(keepAfter, cursor)
+    this.compacting = true
     try {
-      await log.compact({ keepAfterCursor: keepAfter })
+      await this.quietMoment(startedAt)
+      // Another server's log came meanwhile (the old one is closed): its own compaction follows.
+      if (this.currentLog !== log) return
+      let keepAfter = log.head()
+      for (const cursor of this.host.tabCursors()) keepAfter = Math.min(keepAfter, cursor)
+      await log.compact({ keepAfterCursor: keepAfter, pace: () => this.quietMoment(startedAt) })
     } catch (err) {
+      if (this.currentLog !== log) return
       this.health = { ok: false, error: `compaction failed: ${String(err)}` }
       this.host.storageChanged()
+    } finally {
+      this.compacting = false
+    }
+  }
+
+  /**
+   * Resolves once no batch was flushed for `compactQuietMs`, or at once when the compaction that
+   * started at `startedAt` (epoch ms) has waited `compactEveryMs` already (a stream that never
+   * pauses still gets its log compacted, one step per batch window at worst).
+   */
+  private async quietMoment(startedAt: number): Promise<void> {
+    for (;;) {
+      const now = this.deps.clock.now()
+      const quietAt = this.lastFlushAt + this.options.compactQuietMs
+      if (now >= quietAt || now - startedAt >= this.options.compactEveryMs) return
+      await new Promise<void>((resolve) => this.deps.clock.setTimeout(resolve, Math.min(quietAt, startedAt + this.options.compactEveryMs) - now))
     }
   }
 }

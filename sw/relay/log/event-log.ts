@@ -299,10 +299,13 @@ export class EventLog {
    *     dropped down to `maxEvents` regardless, and the hub resets the tabs that fell behind
    *     (see {@link EventLog.oldestCursor}).
    *
+   * Works in steps of at most `compactChunk` events, one IndexedDB transaction each; `pace`, when
+   * given, is awaited before every step (so a caller can hold compaction while a stream is busy).
+   *
    * Rejects with the Dexie error when IndexedDB fails (nothing is lost: the next call continues).
    */
-  compact(options: { keepAfterCursor: number }): Promise<CompactResult> {
-    return this.retention.compact(options.keepAfterCursor)
+  compact(options: { keepAfterCursor: number; pace?: () => Promise<void> }): Promise<CompactResult> {
+    return this.retention.compact(options.keepAfterCursor, options.pace)
   }
 
   /**

@@ -78,16 +78,19 @@ export class Retention {
 
   /**
    * `EventLog.compact`: collapse, then retention, then (when anything moved) a best-effort write
-   * of the floor and the watermark. Rejects with `Error('EventLog is closed')` when closed, and
-   * with the Dexie error when IndexedDB fails (nothing is lost: the next call continues).
+   * of the floor and the watermark. `pace`, when given, is awaited before every step (the ingest
+   * waits there for a quiet moment of the live stream). Rejects with `Error('EventLog is closed')`
+   * when closed, and with the Dexie error when IndexedDB fails (nothing is lost: the next call
+   * continues).
    */
-  async compact(keepAfterCursor: number): Promise<CompactResult> {
+  async compact(keepAfterCursor: number, pace?: () => Promise<void>): Promise<CompactResult> {
     this.storage.assertOpen()
     if (this.storage.memoryOnly) return { deltasDropped: 0, expired: 0 }
     const collapsedBefore = this.collapsedThrough
     // Cursors of the deltas this compaction dropped (from IndexedDB, memory or both), counted once.
     const collapsed = new Set<number>()
     for (;;) {
+      await pace?.()
       const step = await this.queue.run(() => this.collapseChunk(collapsed), false)
       if (step.done) break
     }
@@ -96,6 +99,7 @@ export class Retention {
     let hard: boolean | undefined
     let probe = true
     for (;;) {
+      await pace?.()
       const step = await this.queue.run(() => this.retentionChunk(keepAfterCursor, hard, probe ? RETENTION_PROBE : this.settings.compactChunk), false)
       hard = step.hard
       probe = false
