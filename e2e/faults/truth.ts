@@ -577,6 +577,8 @@ export interface StatusRecord {
   catchingUp: boolean
   storageOk: boolean
   storageError?: string
+  /** The relay was in degraded mode (polling over REST, sw/relay/degraded.ts): why. */
+  degraded?: string
 }
 
 /**
@@ -601,13 +603,37 @@ export async function recordStatuses(page: Page): Promise<boolean> {
       const st = connection.status
       if (!rec(st)) return
       const storage = rec(st.storage) ? st.storage : {}
-      log.push({ at: Date.now(), state: st.state, lastError: st.lastError, attempt: st.attempt, badFrames: st.badFrames, catchingUp: st.catchingUp, storageOk: storage.ok !== false, storageError: storage.error })
+      const degraded = rec(st.degraded) ? String(st.degraded.reason) : undefined
+      log.push({ at: Date.now(), state: st.state, lastError: st.lastError, attempt: st.attempt, badFrames: st.badFrames, catchingUp: st.catchingUp, storageOk: storage.ok !== false, storageError: storage.error, degraded })
       if (log.length > 200) log.splice(0, log.length - 200)
     }
     push()
     connection.$subscribe(push, { flush: 'sync', detached: true })
     return true
   })
+}
+
+/**
+ * One line on what a tab holds, for failure reports: the last relay cursor it applied and each
+ * session it asked for with its load status (`ses_x loaded`, `ses_y error (…)`), from the `sync`
+ * store. Never throws: a tab whose stores are not there says so.
+ */
+export async function tabLoads(page: Page): Promise<string> {
+  const raw: unknown = await page
+    .evaluate(() => {
+      const rec = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null
+      const el = document.querySelector('#app')
+      const app: unknown = el && '__vue_app__' in el ? el.__vue_app__ : undefined
+      if (!rec(app) || !rec(app.config) || !rec(app.config.globalProperties)) return 'app not mounted'
+      const pinia = app.config.globalProperties.$pinia
+      const sync: unknown = rec(pinia) && pinia._s instanceof Map ? pinia._s.get('sync') : undefined
+      if (!rec(sync) || !rec(sync.state)) return 'no sync store'
+      const loads = rec(sync.sessionLoads) ? Object.entries(sync.sessionLoads) : []
+      const each = loads.map(([sid, load]) => (rec(load) ? `${sid} ${String(load.status)}${typeof load.error === 'string' ? ` (${load.error})` : ''}` : sid))
+      return `cursor ${String(sync.state.lastCursor)}; sessions: ${each.join(', ') || 'none asked for'}`
+    })
+    .catch((err: unknown) => `unreadable (${String(err).slice(0, 120)})`)
+  return typeof raw === 'string' ? raw : 'unreadable'
 }
 
 /** The statuses recorded by {@link recordStatuses} (empty when not recording). */
@@ -629,6 +655,7 @@ export async function statusLog(page: Page): Promise<StatusRecord[]> {
       catchingUp: r.catchingUp === true,
       storageOk: r.storageOk !== false,
       storageError: str(r.storageError),
+      degraded: str(r.degraded),
     })
   }
   return out

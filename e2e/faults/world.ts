@@ -29,6 +29,7 @@ import {
   readTab,
   recordStatuses,
   statusLog,
+  tabLoads,
   ServerTruth,
   isRecord,
   type Problem,
@@ -687,9 +688,10 @@ export class World {
       try {
         const log = await statusLog(tab.page)
         const now = Date.now()
-        const recent = log.slice(-8).map((r) => `${((r.at - now) / 1000).toFixed(1)}s ${r.state}${r.catchingUp ? '+catchup' : ''}#${r.attempt}${r.lastError ? ` (${r.lastError})` : ''}`)
+        const recent = log.slice(-8).map((r) => `${((r.at - now) / 1000).toFixed(1)}s ${r.state}${r.catchingUp ? '+catchup' : ''}${r.degraded ? `+polling (${r.degraded})` : ''}#${r.attempt}${r.lastError ? ` (${r.lastError})` : ''}`)
         lines.push(`${tab.kind} tab ${tab.position} (slot ${tab.slot}): ${recent.join(' → ') || 'no statuses recorded'}`)
         lines.push(`  its own network: ${await probeNetwork(tab.page, this.proxy.url)}`)
+        lines.push(`  it holds: ${await tabLoads(tab.page)}`)
         if (!log.length) lines.push(`  its document: ${await pageLoadState(tab.page)}`)
         if (tab.pageLog.length) lines.push(`  its page log:\n    ${tab.pageLog.slice(-12).join('\n    ')}`)
       } catch (err) {
