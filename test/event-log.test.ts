@@ -257,6 +257,58 @@ describe('EventLog readAfter', () => {
   })
 })
 
+describe('EventLog delta runs', () => {
+  it('stores a run of deltas to one part field as one row, and a read from any cursor inside it gets only the rest of its text', async () => {
+    const factory = new IDBFactory()
+    const first = await openLog(factory)
+    const other = (text: string) => {
+      const e = delta('prt_1', text)
+      return e.payload.type === 'message.part.delta' ? { ...e, payload: { ...e.payload, properties: { ...e.payload.properties, field: 'other' } } } : e
+    }
+    const { accepted: all } = await first.append([
+      updated('prt_1', ''), // 1
+      delta('prt_1', 'Hé'), // 2
+      delta('prt_1', 'llo 😀'), // 3
+      delta('prt_1', ' wo'), // 4
+      delta('prt_2', 'x'), // 5
+      delta('prt_1', 'rld'), // 6
+      other('y'), // 7
+      idle(), // 8
+      delta('prt_1', '!'), // 9
+    ])
+    // Runs: 2–4 (one part, one field), then each delta on its own: another part or field, or an event between.
+    const rows = await first.dexie.events.toArray()
+    expect(rows.map((r) => r.cursor)).toEqual([1, 4, 5, 6, 7, 8, 9])
+    expect(rows[1]).toMatchObject({ id: all[3].id, run: { cursors: [2, 3, 4], ends: [2, 8, 11] } })
+    first.close()
+    // Reopened: the ring is empty, every read comes from IndexedDB.
+    const second = await openLog(factory)
+    const expected = new Map<string, string>()
+    for (const e of all) applyText(expected, e)
+    for (let c = 0; c <= second.head(); c++) {
+      const state = new Map<string, string>()
+      for (const e of all) if (e.cursor <= c) applyText(state, e)
+      const read = await second.readAfter(c)
+      for (const e of read) applyText(state, e)
+      expect(state, `replay from cursor ${c}`).toEqual(expected)
+      expect(read.every((e) => e.cursor > c)).toBe(true)
+    }
+  })
+
+  it('writes the deltas a failed write left in memory together with the next ones, as one run', async () => {
+    const log = await openLog(new IDBFactory(), { retryIntervalMs: 0 })
+    const bulkAdd = vi.spyOn(log.dexie.events, 'bulkAdd').mockRejectedValue(quotaError())
+    await log.appendLive([delta('prt_1', 'a'), delta('prt_1', 'b')])
+    await log.flushWrites()
+    expect(log.storageError).toBeDefined()
+    bulkAdd.mockRestore()
+    await log.appendLive([delta('prt_1', 'c')])
+    await log.flushWrites()
+    const rows = await log.dexie.events.toArray()
+    expect(rows.map((r) => [r.cursor, r.payload.type === 'message.part.delta' ? r.payload.properties.delta : ''])).toEqual([[3, 'abc']])
+  })
+})
+
 describe('EventLog delta collapse', () => {
   it('drops deltas superseded by a later part.updated, keeps everything else, and any replay ends with the right text', async () => {
     const log = await openLog(new IDBFactory(), { compactChunk: 3 })
@@ -287,7 +339,8 @@ describe('EventLog delta collapse', () => {
     const r1 = await log.compact({ keepAfterCursor: 0 })
     expect(r1).toEqual({ deltasDropped: 2, expired: 0 })
     expect(cursors(await log.readAfter(0))).toEqual([1, 4, 5, 6, 7, 8, 9])
-    expect(cursors(await log.dexie.events.toArray())).toEqual([1, 4, 5, 6, 7, 8, 9])
+    // In IndexedDB, deltas 6 and 7 are one row (a run), under the run's last cursor.
+    expect(cursors(await log.dexie.events.toArray())).toEqual([1, 4, 5, 7, 8, 9])
     await expectReplays({ prt_1: 'Hello world', prt_2: 'xy' })
 
     const { accepted: more } = await log.append([updated('prt_1', 'Hello world')]) // 10
@@ -317,7 +370,8 @@ describe('EventLog delta collapse', () => {
     const factory = new IDBFactory()
     const first = await openLog(factory)
     const text = 'abcdefghij'
-    await first.append([updated('prt_1', ''), ...[...text].map((c) => delta('prt_1', c)), updated('prt_1', text), delta('prt_1', '!')])
+    // Each delta a row of its own: an event between two deltas ends a run (see the next test).
+    await first.append([updated('prt_1', ''), ...[...text].flatMap((c) => [delta('prt_1', c), idle()]), updated('prt_1', text), delta('prt_1', '!')])
     first.close()
     // Reopened: the ring is empty, so every superseded delta is deleted from IndexedDB.
     const second = await openLog(factory, { compactChunk: 3 })

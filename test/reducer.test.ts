@@ -840,6 +840,12 @@ describe('coalesceDeltas', () => {
     expect(merged[2]).toBe(batch[3])
     expect(coalesceDeltas([])).toEqual([])
   })
+
+  it('never merges a delta a catch-up recovered with a live one', () => {
+    const [a, b, c] = relayed([ev.delta(MSG_ASSISTANT, PRT_TEXT, 'a'), ev.delta(MSG_ASSISTANT, PRT_TEXT, 'b'), ev.delta(MSG_ASSISTANT, PRT_TEXT, 'c')])
+    const merged = coalesceDeltas([a, { ...b, recovered: true }, { ...c, recovered: true }])
+    expect(merged.map((e) => (e.payload.type === 'message.part.delta' ? `${e.recovered === true}:${e.payload.properties.delta}` : ''))).toEqual(['false:a', 'true:bc'])
+  })
 })
 
 describe('REST loaders', () => {

@@ -32,7 +32,6 @@
  */
 import type {
   Event,
-  EventMessagePartDelta,
   Message,
   Part,
   PermissionRequest,
@@ -41,6 +40,7 @@ import type {
   SessionStatus,
 } from '@opencode-ai/sdk/v2/types'
 import type { RelayedEvent } from '../../sw/shared/protocol.ts'
+import { coalesceDeltas } from '../../sw/shared/opencode-events.ts'
 import { directoryState, type ClientState, type DirectoryState } from './client-state.ts'
 import { findIndexById, mergeSorted, removeSorted, sortById, upsertSorted } from './sorted.ts'
 import { t, tn } from '../i18n/index.ts'
@@ -398,59 +398,15 @@ export function applyRelayed(state: ClientState, events: readonly RelayedEvent[]
 }
 
 /**
- * Merges each run of adjacent `message.part.delta` events that append to the same part field
- * (same directory, messageID, partID and field) into one delta whose text is the run's deltas
- * concatenated in order; its `cursor`, `id` and `receivedAt` are those of the run's last event.
- * Everything else passes through unchanged, in order.
- *
- * Applying the result with {@link applyEvent} leaves the same state as applying `events` one by
- * one (deltas only append), with one write per run instead of one per token: a streamed reply
- * reaches a tab as batches of tens to hundreds of deltas, and on a Vue-reactive state each write
- * costs proxy traps and effect scheduling. Only the diagnostic counter `droppedDeltas` differs:
- * a run that cannot be applied counts once. Deltas whose fields are not strings (a malformed
- * frame) are never merged, so the reducer still sees and rejects them one by one.
- *
- * Pure: the input array and its events are not modified.
- * @returns a new array, never longer than `events`.
+ * Merges each run of adjacent `message.part.delta` events of one part field into one delta (see
+ * `coalesceDeltas` in sw/shared/opencode-events.ts, which the relay's event log uses too for the
+ * rows it writes). Applying the result with {@link applyEvent} leaves the same state as applying
+ * `events` one by one, with one write per run instead of one per token: a streamed reply reaches a
+ * tab as batches of tens to hundreds of deltas, and on a Vue-reactive state each write costs
+ * proxy traps and effect scheduling. Only the diagnostic counter `droppedDeltas` differs: a run
+ * that cannot be applied counts once.
  */
-export function coalesceDeltas(events: readonly RelayedEvent[]): RelayedEvent[] {
-  const out: RelayedEvent[] = []
-  let run: { key: string; first: EventMessagePartDelta; last: RelayedEvent; deltas: string[] } | undefined
-  const flush = () => {
-    if (run && run.deltas.length > 1) {
-      const { first, last, deltas } = run
-      out.push({ ...last, payload: { ...first, properties: { ...first.properties, delta: deltas.join('') } } })
-    } else if (run) out.push(run.last)
-    run = undefined
-  }
-  for (const ev of events) {
-    const delta = mergeableDelta(ev)
-    if (!delta) {
-      flush()
-      out.push(ev)
-      continue
-    }
-    const key = `${ev.directory}\u0000${delta.properties.messageID}\u0000${delta.properties.partID}\u0000${delta.properties.field}`
-    if (run?.key !== key) {
-      flush()
-      run = { key, first: delta, last: ev, deltas: [delta.properties.delta] }
-    } else {
-      run.last = ev
-      run.deltas.push(delta.properties.delta)
-    }
-  }
-  flush()
-  return out
-}
-
-/** The payload of a well-formed `message.part.delta` event (every field a string), else undefined. */
-function mergeableDelta(ev: RelayedEvent): EventMessagePartDelta | undefined {
-  const event = ev.payload
-  if (event.type !== 'message.part.delta') return undefined
-  const { messageID, partID, field, delta } = event.properties
-  if (typeof messageID !== 'string' || typeof partID !== 'string' || typeof field !== 'string' || typeof delta !== 'string') return undefined
-  return event
-}
+export { coalesceDeltas }
 
 /**
  * Replaces the session list of `dir` with `sessions` (REST `GET /session?directory=…`), sorted by

@@ -8,7 +8,7 @@
  * Source of the shapes: the SDK's `Event` union (`@opencode-ai/sdk/v2/types`) as sent on
  * `GET /global/event` by opencode 1.18 (see sw/shared/frames.ts for the envelope). Lib-neutral.
  */
-import type { Event } from '@opencode-ai/sdk/v2/types'
+import type { Event, EventMessagePartDelta } from '@opencode-ai/sdk/v2/types'
 import { isRecord, stringField } from './guards.ts'
 
 /** Event types that are transport noise (connection hello, heartbeat every 10 s): never stored, never applied. */
@@ -364,4 +364,82 @@ export function indexFields(payload: unknown): { type: string; sessionID?: strin
  */
 export function servicesChanged(event: Event): boolean {
   return event.type === 'lsp.updated' || event.type === 'mcp.tools.changed'
+}
+
+/** What {@link coalesceDeltas} merges: an event with its directory (a relayed event, a stored row). */
+export interface DeltaCarrier {
+  directory: string
+  payload: Event
+  /** Recovered by a catch-up: never merged with a live event. */
+  recovered?: boolean
+}
+
+/**
+ * Splits `events` into groups, in order: each run of adjacent `message.part.delta` events that
+ * append to the same part field (same directory, messageID, partID, field, and `recovered` flag)
+ * is one group, every other event a group of its own. Deltas whose fields are not strings (a
+ * malformed frame) are never grouped, so a reducer still sees and rejects them one by one.
+ * Concatenating the groups gives `events` back. See {@link mergeDeltaRun}.
+ */
+export function deltaRuns<E extends DeltaCarrier>(events: readonly E[]): E[][] {
+  const out: E[][] = []
+  let runKey: string | undefined
+  for (const ev of events) {
+    const delta = mergeableDelta(ev.payload)
+    if (!delta) {
+      runKey = undefined
+      out.push([ev])
+      continue
+    }
+    const p = delta.properties
+    const key = `${ev.recovered === true ? 'r' : 'l'}\u0000${ev.directory}\u0000${p.messageID}\u0000${p.partID}\u0000${p.field}`
+    if (key === runKey) out[out.length - 1].push(ev)
+    else out.push([ev])
+    runKey = key
+  }
+  return out
+}
+
+/**
+ * One event for a group of {@link deltaRuns}: a group of one is that event; a run of deltas is
+ * one delta whose text is the run's deltas concatenated in order, every other field (`cursor`,
+ * `id`, `receivedAt`, a stored row's index fields) the run's last event's.
+ * @throws Error on an empty group.
+ */
+export function mergeDeltaRun<E extends DeltaCarrier>(run: readonly E[]): E {
+  const last = run[run.length - 1]
+  if (!last) throw new Error('mergeDeltaRun: empty run')
+  const first = mergeableDelta(run[0].payload)
+  if (run.length === 1 || !first) return last
+  const text = run.map((e) => mergeableDelta(e.payload)?.properties.delta ?? '').join('')
+  return { ...last, payload: { ...first, properties: { ...first.properties, delta: text } } }
+}
+
+/**
+ * Merges each run of adjacent deltas to one part field into one delta ({@link deltaRuns},
+ * {@link mergeDeltaRun}); everything else passes through unchanged, in order.
+ *
+ * A part's text is the concatenation of its deltas (`message.part.delta` only appends, see the
+ * SDK's `EventMessagePartDelta`), so applying the result leaves the same state as applying
+ * `events` one by one. Used by the tab's intake (one reactive write per run); the relay's event
+ * log writes one IndexedDB row per run the same way (sw/relay/log/schema.ts, `toStoredRun`).
+ *
+ * Pure: the input array and its events are not modified.
+ * @returns a new array, never longer than `events`.
+ */
+export function coalesceDeltas<E extends DeltaCarrier>(events: readonly E[]): E[] {
+  return deltaRuns(events).map(mergeDeltaRun)
+}
+
+/** The text a well-formed `message.part.delta` appends, else undefined. */
+export function deltaText(event: Event): string | undefined {
+  return mergeableDelta(event)?.properties.delta
+}
+
+/** `event` when it is a well-formed `message.part.delta` (every field a string), else undefined. */
+function mergeableDelta(event: Event): EventMessagePartDelta | undefined {
+  if (event.type !== 'message.part.delta') return undefined
+  const { messageID, partID, field, delta } = event.properties
+  if (typeof messageID !== 'string' || typeof partID !== 'string' || typeof field !== 'string' || typeof delta !== 'string') return undefined
+  return event
 }

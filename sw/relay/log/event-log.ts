@@ -9,7 +9,11 @@
  *
  * - `events` — one row per event, primary key `cursor`, unique index `id` (the server's `evt_…`
  *   id, the deduplication key), index `partID` (delta collapse), plus the denormalized fields
- *   `type` and `sessionID` (stored, not indexed).
+ *   `type` and `sessionID` (stored, not indexed). A run of adjacent `message.part.delta` events to
+ *   one part field, written in one transaction, is one row under the run's last cursor and id,
+ *   with each delta's cursor and text offset (`run`, schema.ts): IndexedDB's cost is per row, and
+ *   a read from a cursor inside the run gets the rest of its text. Deltas are never sync events,
+ *   so no catch-up recovers them by the ids a run does not store.
  * - `seqs` — per-aggregate `seq` positions of OpenCode sync events (catch-up bookkeeping).
  * - `meta` — a small key/value store (structured-clonable values).
  *
@@ -274,7 +278,7 @@ export class EventLog {
       this.onDatabaseLost()
       return this.memory.sliceAfter(cursor, limit)
     }
-    const events = read.rows.map(fromStored)
+    const events = read.rows.map((row) => fromStored(row, cursor))
     const extra = this.memory.unwrittenAfter(cursor)
     if (extra.length === 0) return events
     const byCursor = new Map<number, RelayedEvent>()

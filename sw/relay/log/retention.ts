@@ -126,7 +126,8 @@ export class Retention {
    * the superseded parts were (a 50,000-token reply is 50,000 deltas of one part: deleted in one
    * transaction, they held every write behind it for seconds). When that bound is reached the
    * watermark stays, and the next step examines the same events again for the deltas left.
-   * Adds the cursors it dropped (IndexedDB rows, and unwritten ones from memory) to `collapsed`.
+   * Adds the cursors it dropped (every delta of the IndexedDB rows, and unwritten ones from memory)
+   * to `collapsed`.
    * @returns `done` once every event up to the head was examined and nothing is left to delete.
    */
   private async collapseChunk(collapsed: Set<number>): Promise<{ done: boolean }> {
@@ -144,7 +145,10 @@ export class Retention {
             latest.set(seqKey(row.directory, row.partID), { directory: row.directory, partID: row.partID, cursor: row.cursor })
           }
         }
+        /** Rows to delete (their primary keys). */
         const doomed: number[] = []
+        /** The cursors of the deltas those rows hold. */
+        const dropped: number[] = []
         let more = false
         for (const u of latest.values()) {
           const room = chunk - doomed.length
@@ -154,25 +158,29 @@ export class Retention {
           }
           // The index holds a part's rows in cursor order: stop at the superseding update, so
           // the deltas after it (a part still streaming: all of them) are never read.
-          const keys = await db.events
+          const superseded = await db.events
             .where('partID')
             .equals(u.partID)
             .until((e) => e.cursor >= u.cursor)
             .filter((e) => e.type === 'message.part.delta' && e.directory === u.directory)
             .limit(room)
-            .primaryKeys()
-          doomed.push(...keys)
-          if (keys.length === room) more = true
+            .toArray()
+          for (const row of superseded) {
+            doomed.push(row.cursor)
+            // A row holding a run of deltas (schema.ts, `toStoredRows`) drops each of them.
+            dropped.push(...(row.run?.cursors ?? [row.cursor]))
+          }
+          if (superseded.length === room) more = true
         }
         if (doomed.length) await db.events.bulkDelete(doomed)
-        return { doomed, latest, more, examined: rows.length, last: rows.length ? rows[rows.length - 1].cursor : after }
+        return { doomed, dropped, latest, more, examined: rows.length, last: rows.length ? rows[rows.length - 1].cursor : after }
       }),
     )
     if (!result.more) this.collapsedThrough = Math.max(this.collapsedThrough, result.last)
-    for (const cursor of result.doomed) collapsed.add(cursor)
+    for (const cursor of result.dropped) collapsed.add(cursor)
     // Memory follows once these events' deltas are all gone from IndexedDB (one pass over the ring).
     if (result.latest.size > 0 && !result.more) {
-      const doomed = new Set(result.doomed)
+      const doomed = new Set(result.dropped)
       const removed = this.memory.removeWhere((e) => {
         if (doomed.has(e.cursor)) return true
         const fields = indexFields(e.payload)
