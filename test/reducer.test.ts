@@ -21,11 +21,11 @@ import { createParser } from 'eventsource-parser'
 import { isDeepStrictEqual } from 'node:util'
 import { computed, reactive, toRaw } from 'vue'
 import type { RelayedEvent } from '../sw/shared/protocol.ts'
+import { coalesceDeltas } from '../sw/shared/opencode-events.ts'
 import { createClientState, createDirectoryState, type ClientState } from '../src/state/client-state.ts'
 import {
   applyEvent,
   applyRelayed,
-  coalesceDeltas,
   describeSessionError,
   loadMessages,
   loadPermissions,

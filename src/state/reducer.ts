@@ -40,7 +40,6 @@ import type {
   SessionStatus,
 } from '@opencode-ai/sdk/v2/types'
 import type { RelayedEvent } from '../../sw/shared/protocol.ts'
-import { coalesceDeltas } from '../../sw/shared/opencode-events.ts'
 import { directoryState, type ClientState, type DirectoryState } from './client-state.ts'
 import { findIndexById, mergeSorted, removeSorted, sortById, upsertSorted } from './sorted.ts'
 import { t, tn } from '../i18n/index.ts'
@@ -396,17 +395,6 @@ export function applyRelayed(state: ClientState, events: readonly RelayedEvent[]
   }
   return applied
 }
-
-/**
- * Merges each run of adjacent `message.part.delta` events of one part field into one delta (see
- * `coalesceDeltas` in sw/shared/opencode-events.ts, which the relay's event log uses too for the
- * rows it writes). Applying the result with {@link applyEvent} leaves the same state as applying
- * `events` one by one, with one write per run instead of one per token: a streamed reply reaches a
- * tab as batches of tens to hundreds of deltas, and on a Vue-reactive state each write costs
- * proxy traps and effect scheduling. Only the diagnostic counter `droppedDeltas` differs: a run
- * that cannot be applied counts once.
- */
-export { coalesceDeltas }
 
 /**
  * Replaces the session list of `dir` with `sessions` (REST `GET /session?directory=…`), sorted by

@@ -411,7 +411,7 @@ export function mergeDeltaRun<E extends DeltaCarrier>(run: readonly E[]): E {
   if (!last) throw new Error('mergeDeltaRun: empty run')
   const first = mergeableDelta(run[0].payload)
   if (run.length === 1 || !first) return last
-  const text = run.map((e) => mergeableDelta(e.payload)?.properties.delta ?? '').join('')
+  const text = run.map((e) => deltaText(e.payload) ?? '').join('')
   return { ...last, payload: { ...first, properties: { ...first.properties, delta: text } } }
 }
 
@@ -422,7 +422,7 @@ export function mergeDeltaRun<E extends DeltaCarrier>(run: readonly E[]): E {
  * A part's text is the concatenation of its deltas (`message.part.delta` only appends, see the
  * SDK's `EventMessagePartDelta`), so applying the result leaves the same state as applying
  * `events` one by one. Used by the tab's intake (one reactive write per run); the relay's event
- * log writes one IndexedDB row per run the same way (sw/relay/log/schema.ts, `toStoredRun`).
+ * log writes one IndexedDB row per run the same way (sw/relay/log/schema.ts, `toStoredRows`).
  *
  * Pure: the input array and its events are not modified.
  * @returns a new array, never longer than `events`.
