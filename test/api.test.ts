@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createIdGenerator, newMessageId } from '../src/api/ids.ts'
-import { basicAuthHeader, createOpencodeApi, normalizeServerUrl } from '../src/api/opencode.ts'
+import { createOpencodeApi } from '../src/api/opencode.ts'
+import { basicAuthHeader, normalizeServerUrl } from '../src/api/server-auth.ts'
 import { fetchRelayConfig, parseRelayConfig } from '../src/api/relayConfig.ts'
 
 /** A fake `fetch` that records requests and answers from a handler. */

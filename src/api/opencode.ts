@@ -37,6 +37,7 @@ import type {
   VcsFileStatus,
 } from '@opencode-ai/sdk/v2/types'
 import type { ServerConfig } from '../../sw/shared/protocol.ts'
+import { READ_TIMEOUT_MS, basicAuthHeader, normalizeServerUrl } from './server-auth.ts'
 import { listAllSessions } from '../../sw/shared/session-list.ts'
 
 /** A message with its parts, as `GET /session/{id}/message` returns it. */
@@ -283,28 +284,7 @@ export interface OpencodeApiOptions {
   fetch?: typeof fetch
 }
 
-/**
- * Basic-auth header value for servers started with `OPENCODE_SERVER_PASSWORD`
- * (user defaults to `opencode`, OpenCode's default). `undefined` when no password is set.
- */
-export function basicAuthHeader(server: Pick<ServerConfig, 'username' | 'password'>): string | undefined {
-  if (!server.password) return undefined
-  const raw = `${server.username || 'opencode'}:${server.password}`
-  const bytes = new TextEncoder().encode(raw)
-  let binary = ''
-  for (const b of bytes) binary += String.fromCharCode(b)
-  return `Basic ${btoa(binary)}`
-}
-
-/** Removes trailing slashes from a server URL. */
-export function normalizeServerUrl(url: string): string {
-  return url.trim().replace(/\/+$/, '')
-}
-
 const THROW = { throwOnError: true } as const
-
-/** Reads without a caller signal give up after this many ms, so a hung server cannot stall a load forever. */
-export const READ_TIMEOUT_MS = 15_000
 
 function deadline(signal: AbortSignal | undefined): AbortSignal {
   return signal ?? AbortSignal.timeout(READ_TIMEOUT_MS)

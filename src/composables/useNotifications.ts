@@ -1,7 +1,7 @@
 import { onScopeDispose, watch } from 'vue'
 import type { RelayNotification } from '../../sw/shared/protocol.ts'
 import { isOpenRouteMessage, notificationActions, type NotificationAction, type NotificationTexts, type RelayNotificationData } from '../../sw/shared/notification-actions.ts'
-import { basicAuthHeader } from '../api/opencode.ts'
+import { basicAuthHeader } from '../api/server-auth.ts'
 import { useRelay } from '../relay-client/provide.ts'
 import { navigate, parseRoute, routeHref } from '../router.ts'
 import { basename } from '../stores/projects.ts'

@@ -14,7 +14,8 @@
  */
 import { computed, onScopeDispose, shallowRef, toValue, watch, type ComputedRef, type MaybeRefOrGetter, type Ref } from 'vue'
 import type { LspStatus } from '@opencode-ai/sdk/v2/types'
-import { READ_TIMEOUT_MS, serverErrorMessage, type OpencodeApi } from '../api/opencode.ts'
+import { serverErrorMessage, type OpencodeApi } from '../api/opencode.ts'
+import { READ_TIMEOUT_MS } from '../api/server-auth.ts'
 import { createMcpApi, type McpConnection, type McpControlApi } from '../api/mcp.ts'
 import { lspServerRows, mcpServerRows, serviceSummary, statusLoadError, type McpServerRow, type ServiceSummary } from '../state/service-status.ts'
 import { useServerStore } from '../stores/server.ts'
