@@ -1,9 +1,30 @@
 /**
- * A second, tiny entry of index.html (async module script): starts reading the routed session's
- * warm-start snapshot while the main bundle is still loading. See src/db/snapshot-prefetch.ts.
+ * A second, tiny entry of index.html (async module script): starts what a page's first paint
+ * reads while the main bundle is still loading. Always the launcher's `/relay-config.json`
+ * (src/api/relayConfig.ts); on a session route its warm-start snapshot (src/db/snapshot-prefetch.ts)
+ * and, when there is none (a cold page), its newest messages from the server the app will use
+ * (src/sync/first-page-prefetch.ts): the saved current server, else the launcher's.
  */
+import { prefetchRelayConfig } from './api/relayConfig.ts'
 import { prefetchSnapshot } from './db/snapshot-prefetch.ts'
 import { parseRoute } from './route.ts'
+import { currentSavedServer } from './stores/saved-servers.ts'
+import { prefetchFirstPage } from './sync/first-page-prefetch.ts'
 
+const launcher = prefetchRelayConfig()
 const route = parseRoute(location.pathname, location.search)
-if (route.name === 'session') prefetchSnapshot(route.sessionID)
+if (route.name === 'session') {
+  const snapshot = prefetchSnapshot(route.sessionID) ?? Promise.resolve(undefined)
+  const { sessionID, directory } = route
+  const saved = currentSavedServer()
+  if (directory) {
+    // A profile that never saved a server never wrote a snapshot either (the app saves the server
+    // list at its first start, snapshots later): read at once, without waiting for IndexedDB, whose
+    // first open in a fresh profile takes hundreds of ms. A used profile reads only when the
+    // snapshot is missing.
+    const server = saved
+      ? snapshot.then((warm) => (warm ? undefined : saved))
+      : launcher.then((answer) => (answer.kind === 'ready' ? answer.server : undefined))
+    prefetchFirstPage({ sessionID, directory }, server)
+  }
+}

@@ -7,10 +7,12 @@
 import { describe, expect, it, vi } from 'vitest'
 import type { Event, Message, Part, Session, Todo } from '@opencode-ai/sdk/v2/types'
 import type { RelayedEvent } from '../sw/shared/protocol.ts'
+import type { MessagePage } from '../src/api/opencode.ts'
 import { createSessionLoader, MESSAGE_PAGE_SIZE } from '../src/sync/session-load.ts'
 import { createIntake } from '../src/sync/intake.ts'
 import { createLoadOnce } from '../src/sync/load-once.ts'
-import { createSyncData } from '../src/sync/data.ts'
+import { createSyncData, directoryData } from '../src/sync/data.ts'
+import { loadMessages } from '../src/state/reducer.ts'
 import { buildSnapshot, paintSnapshot } from '../src/sync/warm-start.ts'
 import { jsonResponse } from './support/http.ts'
 import { fakeRest, type FakeRoute } from './support/fake-rest.ts'
@@ -132,7 +134,7 @@ describe('session loads', () => {
 
   describe('a cold page (reads wait for the relay)', () => {
     /** A loader whose reads wait for `open()` (the relay's subscription), like a page just opened. */
-    function gated(routes: Record<string, FakeRoute>) {
+    function gated(routes: Record<string, FakeRoute>, firstPage?: () => Promise<MessagePage | undefined>) {
       const rest = fakeRest({ [`/session/${SES}`]: () => session, [`/session/${SES}/todo`]: () => [todo], ...routes })
       const data = createSyncData()
       let open!: () => void
@@ -140,7 +142,7 @@ describe('session loads', () => {
       let waiting = true
       void subscribed.then(() => (waiting = false))
       const intake = createIntake({ data, beforeRead: () => subscribed, afterEvent: () => undefined })
-      const loader = createSessionLoader({ data, api: () => rest.api, read: intake.read, loads: createLoadOnce(), failed: vi.fn(), readsWaiting: () => waiting, deleteSnapshot: async () => undefined })
+      const loader = createSessionLoader({ data, api: () => rest.api, read: intake.read, loads: createLoadOnce(), failed: vi.fn(), readsWaiting: () => waiting, deleteSnapshot: async () => undefined, firstPage })
       return { rest, data, loader, open }
     }
     const ids = (data: ReturnType<typeof createSyncData>) => (data.state.directories[DIR]?.messages[SES] ?? []).map((m) => m.id)
@@ -183,6 +185,42 @@ describe('session loads', () => {
       await new Promise((r) => setTimeout(r, 0))
       expect(ids(t.data)).toEqual(['msg_0001'])
       expect(t.data.sessionLoads[SES].provisional).toBe(false)
+    })
+
+    it('paints the page read before the app ran (the prefetch entry) instead of reading it again', async () => {
+      const t = gated({ [`/session/${SES}/message`]: pagedMessages([message(1), message(2)]) }, async () => ({ messages: [message(1)], nextCursor: 'c1' }))
+      const loading = t.loader.ensureSession(DIR, SES)
+      await vi.waitFor(() => expect(ids(t.data)).toEqual(['msg_0001']))
+      expect(t.data.sessionLoads[SES]).toMatchObject({ status: 'loading', provisional: true, hasEarlier: true })
+      expect(t.rest.reads.get(`/session/${SES}/message`)).toBeUndefined()
+      t.open()
+      await loading
+      expect(ids(t.data)).toEqual(['msg_0001', 'msg_0002'])
+      expect(t.rest.reads.get(`/session/${SES}/message`)).toBe(1)
+    })
+
+    it('reads the provisional page itself when the prefetched one failed', async () => {
+      const t = gated({ [`/session/${SES}/message`]: pagedMessages([message(1), message(2)]) }, async () => undefined)
+      const loading = t.loader.ensureSession(DIR, SES)
+      await vi.waitFor(() => expect(ids(t.data)).toEqual(['msg_0001', 'msg_0002']))
+      expect(t.data.sessionLoads[SES].provisional).toBe(true)
+      t.open()
+      await loading
+      expect(t.rest.reads.get(`/session/${SES}/message`)).toBe(2)
+    })
+
+    it('reads no provisional page when a warm-start snapshot painted the session meanwhile', async () => {
+      const t: ReturnType<typeof gated> = gated({ [`/session/${SES}/message`]: pagedMessages([message(1), message(2)]) }, async () => {
+        loadMessages(directoryData(t.data, DIR), SES, [message(1)])
+        return undefined
+      })
+      const loading = t.loader.ensureSession(DIR, SES)
+      await new Promise((r) => setTimeout(r, 10))
+      expect(t.rest.reads.get(`/session/${SES}/message`)).toBeUndefined()
+      t.open()
+      await loading
+      expect(ids(t.data)).toEqual(['msg_0001', 'msg_0002'])
+      expect(t.rest.reads.get(`/session/${SES}/message`)).toBe(1)
     })
 
     it('reads once when the session is shown already (a warm start) or the relay has answered', async () => {

@@ -66,10 +66,13 @@ let prefetched: { sessionID: string; snapshot: Promise<SessionSnapshot | undefin
 /**
  * Starts reading the snapshot of `sessionID` (once per page). `idb` is the IndexedDB factory
  * (tests pass fake-indexeddb's). Never throws.
+ * @returns the read (the same promise {@link takePrefetchedSnapshot} hands out), `undefined` when
+ * none was started (no IndexedDB, or one already started).
  */
-export function prefetchSnapshot(sessionID: string, idb: IDBFactory | undefined = globalThis.indexedDB): void {
-  if (prefetched || !idb) return
+export function prefetchSnapshot(sessionID: string, idb: IDBFactory | undefined = globalThis.indexedDB): Promise<SessionSnapshot | undefined> | undefined {
+  if (prefetched || !idb) return undefined
   prefetched = { sessionID, snapshot: readSnapshot(idb, sessionID) }
+  return prefetched.snapshot
 }
 
 /**

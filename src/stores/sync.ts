@@ -44,6 +44,7 @@ import {
 import * as select from '../sync/selectors.ts'
 import { useConnectionStore } from './connection.ts'
 import { useServerStore } from './server.ts'
+import { takePrefetchedFirstPage } from '../sync/first-page-prefetch.ts'
 
 export type { DirectoryMeta, LoadStatus, SessionLoad, SyncPhase } from '../sync/data.ts'
 export type { SyncDiagnostics } from '../sync/selectors.ts'
@@ -133,6 +134,8 @@ export const useSyncStore = defineStore('sync', () => {
   })
   let unsubscribers: Array<() => void> = []
   let started = false
+  /** The warm-start snapshot being painted at start (`start({ warm })`), until its read has ended. */
+  let warmPaint: { sessionID: string; done: Promise<unknown> } | undefined
 
   // ---- selectors -----------------------------------------------------------------------------
   // How components and other stores read the data (src/sync/selectors.ts): getters whose value is
@@ -220,6 +223,12 @@ export const useSyncStore = defineStore('sync', () => {
     loads,
     failed: () => scheduleFailedRetry(),
     readsWaiting: () => started && !relaySubscription.isReady(),
+    firstPage: (directory, sessionID) => {
+      const prefetched = takePrefetchedFirstPage(server.config, directory, sessionID)
+      // A session being painted from its warm-start snapshot needs no provisional page.
+      const warm = warmPaint?.sessionID === sessionID ? warmPaint.done : undefined
+      return warm ? warm.then(() => prefetched) : prefetched
+    },
   })
   const { loadProjects, ensureDirectory } = bootstrap
   const { ensureSession, loadEarlier } = sessionLoader
@@ -336,7 +345,9 @@ export const useSyncStore = defineStore('sync', () => {
     wireRelay()
     let cursor: number | 'head' = 'head'
     if (options.warm) {
-      const snapCursor = await paintWarmStart(data, options.warm.sessionID, server.storageKey)
+      const painting = paintWarmStart(data, options.warm.sessionID, server.storageKey)
+      warmPaint = { sessionID: options.warm.sessionID, done: painting.catch(() => undefined) }
+      const snapCursor = await painting
       if (snapCursor !== undefined) {
         cursor = snapCursor
         state.lastCursor = snapCursor

@@ -4,7 +4,7 @@
  * what session events mean for a loaded transcript (deleted: forget it; compacted: read it again).
  */
 import type { RelayedEvent } from '../../sw/shared/protocol.ts'
-import { errorMessage, type OpencodeApi } from '../api/opencode.ts'
+import { errorMessage, type MessagePage, type OpencodeApi } from '../api/opencode.ts'
 import { deleteSnapshot } from '../db/snapshots.ts'
 import type { DirectoryState } from '../state/client-state.ts'
 import { loadMessages } from '../state/reducer.ts'
@@ -12,14 +12,10 @@ import { getSorted, upsertSorted } from '../state/sorted.ts'
 import type { Intake } from './intake.ts'
 import type { LoadOnce } from './load-once.ts'
 import { bumpVersion, directoryData, loadOf, type SyncData } from './data.ts'
+import { PROVISIONAL_PAGE_SIZE } from './first-page-prefetch.ts'
 
 /** Messages per REST page (`GET /session/{id}/message?limit=`): the first page and each "load earlier". */
 export const MESSAGE_PAGE_SIZE = 100
-/**
- * Messages of the provisional first paint of a cold page (see {@link SessionLoader.ensureSession}):
- * a screenful, so the server answers and the tab renders it sooner; the gated read brings the page.
- */
-export const PROVISIONAL_PAGE_SIZE = 30
 
 /** What the session loads read with and report to. */
 export interface SessionLoaderOptions {
@@ -38,6 +34,14 @@ export interface SessionLoaderOptions {
    * {@link SessionLoader.ensureSession}). Absent: never.
    */
   readsWaiting?(): boolean
+  /**
+   * What may paint `directory`/`sessionID` before the provisional read: resolves the page read
+   * before the app ran (src/sync/first-page-prefetch.ts), used instead of reading it again, or
+   * `undefined` once nothing else will (a warm-start snapshot read has ended); the loader then
+   * reads the page itself unless the session shows messages by then. Returning `undefined`, or
+   * absent: the loader reads at once.
+   */
+  firstPage?(directory: string, sessionID: string): Promise<MessagePage | undefined> | undefined
   /** Deletes a session's warm-start snapshot (default: src/db/snapshots.ts). */
   deleteSnapshot?: (sessionID: string) => Promise<void>
 }
@@ -86,10 +90,14 @@ export function createSessionLoader(options: SessionLoaderOptions): SessionLoade
         const d = directoryData(data, directory)
         let committed = false
         if (options.readsWaiting?.() && (d.messages[sessionID]?.length ?? 0) === 0) {
-          api.listMessages(directory, sessionID, { limit: PROVISIONAL_PAGE_SIZE }).then(
+          const shown = () => (directoryData(data, directory).messages[sessionID]?.length ?? 0) > 0
+          const readPage = () => api.listMessages(directory, sessionID, { limit: PROVISIONAL_PAGE_SIZE })
+          const prefetched = options.firstPage?.(directory, sessionID)
+          const provisional = prefetched ? prefetched.then((page) => page ?? (shown() ? undefined : readPage())) : readPage()
+          provisional.then(
             (page) => {
               const dir = directoryData(data, directory)
-              if (committed || load.status !== 'loading' || (dir.messages[sessionID]?.length ?? 0) > 0) return
+              if (!page || committed || load.status !== 'loading' || shown()) return
               loadMessages(dir, sessionID, page.messages)
               load.provisional = true
               load.hasEarlier = page.nextCursor !== undefined
