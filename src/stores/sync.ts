@@ -225,9 +225,12 @@ export const useSyncStore = defineStore('sync', () => {
     readsWaiting: () => started && !relaySubscription.isReady(),
     firstPage: (directory, sessionID) => {
       const prefetched = takePrefetchedFirstPage(server.config, directory, sessionID)
-      // A session being painted from its warm-start snapshot needs no provisional page.
-      const warm = warmPaint?.sessionID === sessionID ? warmPaint.done : undefined
-      return warm ? warm.then(() => prefetched) : prefetched
+      // A session being painted from its warm-start snapshot needs no provisional page of its
+      // own; a prefetched page is painted at once (a fresh profile's first IndexedDB read, the
+      // snapshot's, takes hundreds of ms and finds nothing).
+      const warm = warmPaint?.sessionID === sessionID ? warmPaint.done.then(() => undefined) : undefined
+      if (!warm) return prefetched
+      return prefetched ? prefetched.then((page) => page ?? warm) : warm
     },
   })
   const { loadProjects, ensureDirectory } = bootstrap
