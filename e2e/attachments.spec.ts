@@ -37,6 +37,10 @@ async function transferFile(page: Page, kind: 'paste' | 'drop', name: string, mi
 }
 
 test('images attached by picker, paste and drop reach the server and the model, and show in the transcript', async ({ stack, page }) => {
+  // Playwright turns file-chooser interception on when a 'filechooser' listener is added, without
+  // waiting for the browser's answer: added just before the key press, the press can win and the
+  // browser opens its own (headless: invisible) chooser. Added here, it is on long before.
+  page.on('filechooser', () => undefined)
   const session = await stack.api.createSession('attachments')
   await openSession(page, stack, session.id)
   const input = page.getByTestId('prompt-input')
