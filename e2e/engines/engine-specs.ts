@@ -41,7 +41,9 @@ async function badgeTitle(tab: EngineTab): Promise<string> {
 
 /**
  * Events the relay persisted in this origin's IndexedDB event logs (databases `opencode-relay:<server>`,
- * store `events`), read with the raw IndexedDB API in the page.
+ * store `events`), read with the raw IndexedDB API in the page. A run of deltas stored as one row
+ * counts as its deltas (its `run.cursors`, sw/relay/log/schema.ts): how many rows a reply takes
+ * depends on how its deltas fell into write batches.
  */
 async function persistedEvents(tab: EngineTab): Promise<number> {
   const n = await tab.evaluate(async () => {
@@ -58,11 +60,17 @@ async function persistedEvents(tab: EngineTab): Promise<number> {
             resolve(0)
             return
           }
-          const counted = db.transaction('events', 'readonly').objectStore('events').count()
-          counted.onerror = () => reject(counted.error ?? new Error(`count ${name}`))
-          counted.onsuccess = () => {
+          const read = db.transaction('events', 'readonly').objectStore('events').getAll()
+          read.onerror = () => reject(read.error ?? new Error(`read ${name}`))
+          read.onsuccess = () => {
             db.close()
-            resolve(counted.result)
+            const rows: unknown[] = read.result
+            let events = 0
+            for (const row of rows) {
+              const run = typeof row === 'object' && row !== null && 'run' in row ? row.run : undefined
+              events += typeof run === 'object' && run !== null && 'cursors' in run && Array.isArray(run.cursors) ? run.cursors.length : 1
+            }
+            resolve(events)
           }
         }
       })
