@@ -141,3 +141,29 @@ export function routedSessionID(page: Page): string | undefined {
 export async function messageIdsInPage(page: Page): Promise<string[]> {
   return page.locator('[data-testid="message"]').evaluateAll((els) => els.map((e) => (e instanceof HTMLElement ? (e.dataset.messageId ?? '') : '')))
 }
+
+/**
+ * The tab's warm-start snapshot of a session as stored (database `opencode-relay-ui`, store
+ * `snapshots`, src/db/snapshots.ts), read with the raw IndexedDB API in the page; `undefined`
+ * before one was written.
+ */
+export async function warmStartSnapshot(page: Page, sessionID: string): Promise<unknown> {
+  return page.evaluate(async (id) => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const req = indexedDB.open('opencode-relay-ui')
+      req.onsuccess = () => resolve(req.result)
+      req.onerror = () => reject(req.error)
+    })
+    try {
+      if (!db.objectStoreNames.contains('snapshots')) return undefined
+      const snap: unknown = await new Promise((resolve, reject) => {
+        const req = db.transaction('snapshots').objectStore('snapshots').get(id)
+        req.onsuccess = () => resolve(req.result)
+        req.onerror = () => reject(req.error)
+      })
+      return snap
+    } finally {
+      db.close()
+    }
+  }, sessionID)
+}

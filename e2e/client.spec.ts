@@ -16,6 +16,7 @@ import {
   serverSession,
   sessionStatus,
   streamFrames,
+  warmStartSnapshot,
 } from './client-support.ts'
 
 test('Enter sends and the reply streams; Shift+Enter adds a line; Esc and Stop abort mid-stream and the session returns to idle', async ({ stack, page }) => {
@@ -227,24 +228,7 @@ test('reloading a tab mid-stream paints the session from IndexedDB first, then t
   await expect
     .poll(
       async () => {
-        snapshotText = await page.evaluate(async (sessionID) => {
-          const db = await new Promise<IDBDatabase>((resolve, reject) => {
-            const req = indexedDB.open('opencode-relay-ui')
-            req.onsuccess = () => resolve(req.result)
-            req.onerror = () => reject(req.error)
-          })
-          try {
-            if (!db.objectStoreNames.contains('snapshots')) return ''
-            const snap: unknown = await new Promise((resolve, reject) => {
-              const req = db.transaction('snapshots').objectStore('snapshots').get(sessionID)
-              req.onsuccess = () => resolve(req.result)
-              req.onerror = () => reject(req.error)
-            })
-            return JSON.stringify(snap ?? '')
-          } finally {
-            db.close()
-          }
-        }, session.id)
+        snapshotText = JSON.stringify((await warmStartSnapshot(page, session.id)) ?? '')
         return /alpha40/.test(snapshotText) && !/ END/.test(snapshotText)
       },
       { timeout: 10_000, message: 'a snapshot written mid-stream' },

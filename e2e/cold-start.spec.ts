@@ -8,6 +8,7 @@
  */
 import type { Request } from '@playwright/test'
 import { test, expect, sessionUrl } from './support/fixtures.ts'
+import { warmStartSnapshot } from './client-support.ts'
 
 /** The provisional read of a cold page: `GET /session/{id}/message?limit=30`. */
 function isFirstPageRead(request: Request, sessionID: string): boolean {
@@ -49,28 +50,7 @@ test('a cold page reads its newest messages before the app has loaded and paints
 
   // Reopened with its warm-start snapshot written: painted from it, no provisional read.
   await expect
-    .poll(
-      () =>
-        page.evaluate(async (sessionID) => {
-          const db = await new Promise<IDBDatabase>((resolve, reject) => {
-            const req = indexedDB.open('opencode-relay-ui')
-            req.onsuccess = () => resolve(req.result)
-            req.onerror = () => reject(req.error)
-          })
-          try {
-            if (!db.objectStoreNames.contains('snapshots')) return false
-            const snap: unknown = await new Promise((resolve, reject) => {
-              const req = db.transaction('snapshots').objectStore('snapshots').get(sessionID)
-              req.onsuccess = () => resolve(req.result)
-              req.onerror = () => reject(req.error)
-            })
-            return snap !== undefined
-          } finally {
-            db.close()
-          }
-        }, session.id),
-      { timeout: 10_000, message: 'a warm-start snapshot written' },
-    )
+    .poll(async () => (await warmStartSnapshot(page, session.id)) !== undefined, { timeout: 10_000, message: 'a warm-start snapshot written' })
     .toBe(true)
   await page.unroute(/\/assets\/index-[^/]+\.js$/)
   firstPageReads.length = 0

@@ -37,7 +37,7 @@ import type {
   VcsFileStatus,
 } from '@opencode-ai/sdk/v2/types'
 import type { ServerConfig } from '../../sw/shared/protocol.ts'
-import { READ_TIMEOUT_MS, basicAuthHeader, normalizeServerUrl } from './server-auth.ts'
+import { READ_TIMEOUT_MS, authHeaders, normalizeServerUrl } from './server-auth.ts'
 import { listAllSessions } from '../../sw/shared/session-list.ts'
 
 /** A message with its parts, as `GET /session/{id}/message` returns it. */
@@ -297,11 +297,8 @@ function deadline(signal: AbortSignal | undefined): AbortSignal {
  * @param server base URL and optional Basic-auth credentials.
  */
 export function sdkClient(server: ServerConfig, options: OpencodeApiOptions = {}): OpencodeClient {
-  const headers: Record<string, string> = {}
-  const auth = basicAuthHeader(server)
-  if (auth) headers.authorization = auth
   const fetchImpl: typeof fetch = (input, init) => (options.fetch ?? globalThis.fetch)(input, init)
-  return createOpencodeClient({ baseUrl: normalizeServerUrl(server.url), headers, fetch: fetchImpl })
+  return createOpencodeClient({ baseUrl: normalizeServerUrl(server.url), headers: authHeaders(server), fetch: fetchImpl })
 }
 
 /**

@@ -19,6 +19,12 @@ export function basicAuthHeader(server: Pick<ServerConfig, 'username' | 'passwor
   return `Basic ${btoa(binary)}`
 }
 
+/** The headers that authenticate a request to `server`: `{ authorization: 'Basic …' }`, or none. */
+export function authHeaders(server: Pick<ServerConfig, 'username' | 'password'>): Record<string, string> {
+  const auth = basicAuthHeader(server)
+  return auth ? { authorization: auth } : {}
+}
+
 /** Removes trailing slashes from a server URL. */
 export function normalizeServerUrl(url: string): string {
   return url.trim().replace(/\/+$/, '')

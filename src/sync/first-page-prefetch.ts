@@ -15,7 +15,7 @@
  * loader of the same server (URL and credentials), directory and session.
  */
 import type { MessagePage, MessageWithParts } from '../api/opencode.ts'
-import { READ_TIMEOUT_MS, basicAuthHeader, normalizeServerUrl } from '../api/server-auth.ts'
+import { READ_TIMEOUT_MS, authHeaders, basicAuthHeader, normalizeServerUrl } from '../api/server-auth.ts'
 import { isRecord } from '../../sw/shared/guards.ts'
 import type { ServerConfig } from '../../sw/shared/protocol.ts'
 
@@ -83,11 +83,8 @@ export function resetFirstPagePrefetch(): void {
 async function readFirstPage(server: ServerConfig, target: FirstPageTarget, fetchImpl: typeof fetch): Promise<MessagePage | undefined> {
   const query = new URLSearchParams({ directory: target.directory, limit: String(PROVISIONAL_PAGE_SIZE) })
   const url = `${normalizeServerUrl(server.url)}/session/${encodeURIComponent(target.sessionID)}/message?${query.toString()}`
-  const headers: Record<string, string> = {}
-  const auth = basicAuthHeader(server)
-  if (auth) headers.authorization = auth
   try {
-    const res = await fetchImpl(url, { headers, signal: AbortSignal.timeout(READ_TIMEOUT_MS) })
+    const res = await fetchImpl(url, { headers: authHeaders(server), signal: AbortSignal.timeout(READ_TIMEOUT_MS) })
     if (!res.ok) return undefined
     const body: unknown = await res.json()
     if (!isMessageList(body)) return undefined

@@ -89,8 +89,8 @@ export function createSessionLoader(options: SessionLoaderOptions): SessionLoade
         const api = options.api()
         const d = directoryData(data, directory)
         let committed = false
-        if (options.readsWaiting?.() && (d.messages[sessionID]?.length ?? 0) === 0) {
-          const shown = () => (directoryData(data, directory).messages[sessionID]?.length ?? 0) > 0
+        const shown = () => (directoryData(data, directory).messages[sessionID]?.length ?? 0) > 0
+        if (options.readsWaiting?.() && !shown()) {
           const readPage = () => api.listMessages(directory, sessionID, { limit: PROVISIONAL_PAGE_SIZE })
           const prefetched = options.firstPage?.(directory, sessionID)
           const provisional = prefetched ? prefetched.then((page) => page ?? (shown() ? undefined : readPage())) : readPage()
