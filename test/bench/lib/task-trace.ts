@@ -12,6 +12,7 @@
  * (each benchmark client is alone in its browser, so that is the tab that renders the stream; a
  * SharedWorker or service worker runs on other threads and is not counted).
  */
+import { writeFileSync } from 'node:fs'
 import type { CDPSession, Page } from '@playwright/test'
 import { isRecord } from '../../../sw/shared/guards.ts'
 
@@ -35,22 +36,45 @@ interface TraceEvent {
 const TASK_EVENT = 'ThreadControllerImpl::RunTask'
 
 /**
+ * Categories of the whole timeline (what the DevTools Performance panel records), added when
+ * `BENCH_TIMELINE` names a file prefix: each trace is then also written to
+ * `<prefix>-<n>.json` (Chrome's JSON trace format, open it in DevTools or Perfetto) for profiling.
+ */
+const TIMELINE_CATEGORIES = ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'disabled-by-default-devtools.timeline.frame', 'v8.execute', 'blink.user_timing', 'latencyInfo']
+let timelines = 0
+
+/**
  * Starts tracing the browser of `page`. Resolves with `stop`, which ends the trace and resolves
- * with the tasks of the page's main thread (see the module comment), in trace order.
+ * with the tasks of the page's main thread (see the module comment), in trace order. With the
+ * environment variable `BENCH_TIMELINE=<prefix>` the whole timeline is recorded too and written to
+ * `<prefix>-<n>.json`, n counting the traces of the process from 1; with `BENCH_CPUPROFILE=<prefix>`
+ * the page's main thread is sampled by V8's profiler too (every 1 ms), written to
+ * `<prefix>-<n>.cpuprofile`.
  * @throws the CDP error when tracing cannot start (one trace per browser at a time).
  */
 export async function startTaskTrace(page: Page): Promise<() => Promise<TracedTask[]>> {
+  const timeline = process.env.BENCH_TIMELINE
+  const cpuProfile = process.env.BENCH_CPUPROFILE
   const cdp: CDPSession = await page.context().newCDPSession(page)
   const events: TraceEvent[] = []
   cdp.on('Tracing.dataCollected', (e) => {
     for (const v of e.value) if (isRecord(v)) events.push(v)
   })
-  await cdp.send('Tracing.start', { traceConfig: { includedCategories: ['toplevel', '__metadata'] }, transferMode: 'ReportEvents' })
+  const categories = ['toplevel', '__metadata', ...(timeline ? TIMELINE_CATEGORIES : [])]
+  await cdp.send('Tracing.start', { traceConfig: { includedCategories: categories }, transferMode: 'ReportEvents' })
+  if (cpuProfile) {
+    await cdp.send('Profiler.enable')
+    await cdp.send('Profiler.setSamplingInterval', { interval: 1000 })
+    await cdp.send('Profiler.start')
+  }
   return async () => {
+    const n = ++timelines
+    if (cpuProfile) writeFileSync(`${cpuProfile}-${n}.cpuprofile`, JSON.stringify((await cdp.send('Profiler.stop')).profile))
     const complete = new Promise<void>((resolve) => cdp.once('Tracing.tracingComplete', () => resolve()))
     await cdp.send('Tracing.end')
     await complete
     await cdp.detach().catch(() => undefined)
+    if (timeline) writeFileSync(`${timeline}-${n}.json`, JSON.stringify({ traceEvents: events }))
     return mainThreadTasks(events)
   }
 }
