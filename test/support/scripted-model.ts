@@ -15,7 +15,7 @@
  * | `provider error`           | HTTP 400 with an OpenAI-style error body (not retried by OpenCode)     |
  * | `flaky error N`            | HTTP 500 for the first N calls of that prompt, then a normal reply      |
  * | `xss corpus`               | markdown made of script/HTML/`javascript:` payloads ({@link XSS_CORPUS}) |
- * | `markdown reply` / `delay D` | {@link MARKDOWN_REPLY} in 3-character chunks, D ms apart (default 0) |
+ * | `markdown reply` / `delay D` / `times K` | {@link MARKDOWN_REPLY} in 3-character chunks, D ms apart (default 0); `times K`: {@link markdownReply} of K |
  * | `change files NAME`        | one step per tool call ({@link changeScript}): `write` NAME.txt, `read` and `edit` it, `bash` creating NAME-bash.txt (asks permission), then text |
  * | `change again NAME`        | `read` and `edit` NAME.txt again, `bash` removing NAME-bash.txt, then text |
  * | `describe image`           | `Images seen: N (mime, …)` for the `image_url` content parts of the last user message, or `No image in the request.` ({@link imagesOf}) |
@@ -61,6 +61,16 @@ export const MARKDOWN_REPLY = [
   '> A quote with ~~no~~ **bold** words.',
   'Done: the last paragraph.',
 ].join('\n\n')
+
+/**
+ * {@link MARKDOWN_REPLY} `times` times, each copy followed by a rule and a `## Section i` heading
+ * (i from 1): 9 blocks a copy, so in a long text every construct starts and ends some run of 16
+ * blocks (src/components/ui/Markdown.vue chunks them). `markdownReply(1)` is MARKDOWN_REPLY itself.
+ */
+export function markdownReply(times: number): string {
+  if (times <= 1) return MARKDOWN_REPLY
+  return Array.from({ length: times }, (_, i) => `${MARKDOWN_REPLY}\n\n---\n\n## Section ${i + 1}`).join('\n\n')
+}
 
 /** One request the scripted model received, for assertions. */
 export interface ScriptedRequest {
@@ -310,7 +320,7 @@ export async function startScriptedModel(port = 0): Promise<ScriptedModel> {
     const delay = Number(/delay (\d+)/.exec(prompt)?.[1] ?? 0)
     if (/markdown reply/.test(prompt)) {
       record('markdown')
-      return streamText(res, id, MARKDOWN_REPLY.match(/[\s\S]{1,3}/g) ?? [], delay)
+      return streamText(res, id, markdownReply(Number(/\btimes (\d+)/.exec(prompt)?.[1] ?? 1)).match(/[\s\S]{1,3}/g) ?? [], delay)
     }
     if (/\bburst\b/.test(prompt)) {
       record('burst')
