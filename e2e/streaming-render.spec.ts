@@ -88,7 +88,7 @@ test('a long streaming reply keeps its finished blocks in chunks whose nodes and
   await openSession(page, stack, session.id)
   await stack.api.promptAsync(session.id, 'stream 800 rate 200 para 20')
   const reply = page.locator('[data-testid="message"][data-role="assistant"] .markdown').first()
-  // Every 16 blocks are one chunk element (src/components/ui/Markdown.vue): wait for the second.
+  // Every 16 blocks are one chunk element (src/render/markdown-chunks.ts): wait for the second.
   await expect.poll(() => reply.locator('.md-chunk').count(), { timeout: 30_000 }).toBeGreaterThan(1)
   await reply.locator('.md-chunk').first().locator('p').first().evaluate((el) => el.setAttribute('data-probe', 'chunked'))
   // The paragraph after the first chunk sits where the one-shot render of the whole text puts it.

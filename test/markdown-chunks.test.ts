@@ -43,7 +43,7 @@ describe('chunkBlocks', () => {
     const text = Array.from({ length: 60 }, (_, i) => (i % 7 === 3 ? `## Heading ${i}` : i % 11 === 5 ? '---' : `Paragraph ${i} with **bold** words.`)).join('\n\n')
     const renderer = new IncrementalMarkdown()
     const sealed = new Map<number, MarkdownBlock[]>()
-    for (let end = 1; end <= text.length; end += 7) {
+    for (let end = 1; end <= text.length; end++) {
       for (const chunk of chunkBlocks(renderer.update(text.slice(0, end), true), false)) {
         if (!chunk.sealed) continue
         const before = sealed.get(chunk.key)

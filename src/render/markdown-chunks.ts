@@ -27,33 +27,25 @@ export interface MarkdownChunk {
   sealed: boolean
 }
 
+/** A block whose element has a top margin: a heading or a rule (its HTML starts with the tag). */
 const TOP_MARGIN = /^<(h[1-6]|hr)[\s>/]/
-const hasTopMargin = new WeakMap<MarkdownBlock, boolean>()
-
-/** Whether the block's element has a top margin (a heading or a rule), cached per kept block object. */
-function startsWithTopMargin(block: MarkdownBlock): boolean {
-  let known = hasTopMargin.get(block)
-  if (known === undefined) {
-    known = TOP_MARGIN.test(block.html)
-    hasTopMargin.set(block, known)
-  }
-  return known
-}
 
 /**
- * The chunks of `blocks`: a new chunk starts at the first block, after at least
- * {@link CHUNK_BLOCKS} blocks, that has no top margin. Every chunk but the last is sealed; so is the
- * last when it is full and `followed` (a streaming paragraph shown after it as runs). Only the last
- * block of `blocks` may still change (IncrementalMarkdown's contract), and the boundaries depend
- * only on the blocks before it, so a sealed chunk keeps its blocks as the text grows.
+ * The chunks of `blocks`: a new chunk starts at the first final block, after at least
+ * {@link CHUNK_BLOCKS} blocks, that has no top margin. The last block may still change
+ * (IncrementalMarkdown's contract: a streamed `--` becomes a rule, `#` a heading), so it starts a
+ * chunk only when `followed` (then every block here is final): the boundaries depend on final
+ * blocks alone, and a sealed chunk keeps its blocks as the text grows. Every chunk but the last is
+ * sealed; so is the last when it is full and `followed`.
  * @param blocks as IncrementalMarkdown.update returns them (kept blocks are the same objects on every call)
- * @param followed whether a block the chunks do not hold is shown after them
+ * @param followed whether a block the chunks do not hold is shown after them (a streaming paragraph shown as runs)
  */
 export function chunkBlocks(blocks: readonly MarkdownBlock[], followed: boolean): MarkdownChunk[] {
   const out: MarkdownChunk[] = []
+  const final = followed ? blocks.length : blocks.length - 1
   let start = 0
-  for (let i = 1; i < blocks.length; i++) {
-    if (i - start < CHUNK_BLOCKS || startsWithTopMargin(blocks[i])) continue
+  for (let i = 1; i < final; i++) {
+    if (i - start < CHUNK_BLOCKS || TOP_MARGIN.test(blocks[i].html)) continue
     out.push({ key: blocks[start].key, blocks: blocks.slice(start, i), sealed: true })
     start = i
   }
