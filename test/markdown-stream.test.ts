@@ -4,7 +4,7 @@
  * change; each update parses only the tail; streamed output stays inert.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { closeDanglingMarkers, IncrementalMarkdown, LONG_PARAGRAPH_CHARS, type MarkdownBlock } from '../src/render/markdown-stream.ts'
+import { closeDanglingMarkers, extendsText, IncrementalMarkdown, LONG_PARAGRAPH_CHARS, type MarkdownBlock } from '../src/render/markdown-stream.ts'
 import { markdownRenderer, renderMarkdown } from '../src/render/markdown.ts'
 import { XSS_CORPUS } from './support/scripted-model.ts'
 import { expectInert } from './support/inert-html.ts'
@@ -121,6 +121,13 @@ describe('incremental markdown', () => {
     expect(joined(r.update('', false))).toBe('')
   })
 
+  it('starts over when a kept block changed, even when the text grew', () => {
+    const r = new IncrementalMarkdown()
+    r.update('first paragraph\n\nsecond paragraph\n\nthi', true)
+    const edited = 'First paragraph\n\nsecond paragraph\n\nthird, longer'
+    expect(joined(r.update(edited, false))).toBe(renderMarkdown(edited))
+  })
+
   it('renders a reference definition that arrives after its use (the whole text, from then on)', () => {
     const r = new IncrementalMarkdown()
     const before = joined(r.update('Read [the docs].\n\nMore text.\n\n', true))
@@ -143,6 +150,17 @@ describe('incremental markdown', () => {
     // Inside an open fence nothing is added.
     expect(joined(new IncrementalMarkdown().update('```\nx **y', true))).toContain('x **y')
     expect(joined(new IncrementalMarkdown().update('text\n\n```py', true))).toBe(renderMarkdown('text\n\n```py'))
+  })
+})
+
+describe('extendsText', () => {
+  it('is startsWith: a prefix, the text itself, not a changed or longer one', () => {
+    const text = 'abc'.repeat(1000)
+    expect(extendsText(text, '')).toBe(true)
+    expect(extendsText(text, text)).toBe(true)
+    expect(extendsText(text + 'more', text)).toBe(true)
+    expect(extendsText(text, text + 'x')).toBe(false)
+    expect(extendsText(text.slice(0, 1500) + 'X' + text.slice(1501) + 'tail', text)).toBe(false)
   })
 })
 
