@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { createFramePacer } from '../src/composables/useFramePacer.ts'
+import { createFramePacer, QUIET_FRAMES } from '../src/composables/useFramePacer.ts'
 
 /** A fake display: frames run when the test says so; visibility is a flag. */
 function fakeDisplay() {
@@ -38,7 +38,7 @@ describe('frame pacer', () => {
   beforeEach(() => vi.useFakeTimers())
   afterEach(() => vi.useRealTimers())
 
-  it('renders the first change after a quiet frame at once, without waiting for a frame', () => {
+  it('renders the first change on a quiet display at once, without waiting for a frame', () => {
     const d = fakeDisplay()
     const render = vi.fn()
     createFramePacer(render, d).request()
@@ -54,11 +54,26 @@ describe('frame pacer', () => {
     expect(render).toHaveBeenCalledTimes(1)
     d.frame()
     expect(render).toHaveBeenCalledTimes(2)
-    d.frame()
+    for (let f = 0; f < QUIET_FRAMES; f++) d.frame()
     expect(render).toHaveBeenCalledTimes(2)
-    // The frame after a frame without a render is quiet again: the next change renders at once.
+    expect(d.pendingFrames()).toBe(0)
+    // Quiet again: the next change renders at once.
     pacer.request()
     expect(render).toHaveBeenCalledTimes(3)
+  })
+
+  it('renders a change that follows a frame without one in the next frame, not between frames', () => {
+    const d = fakeDisplay()
+    const render = vi.fn()
+    const pacer = createFramePacer(render, d)
+    pacer.request()
+    expect(render).toHaveBeenCalledTimes(1)
+    // A stream with a gap of one frame: its next change still waits for a frame.
+    for (let f = 0; f < QUIET_FRAMES - 1; f++) d.frame()
+    pacer.request()
+    expect(render).toHaveBeenCalledTimes(1)
+    d.frame()
+    expect(render).toHaveBeenCalledTimes(2)
   })
 
   it('renders once per frame under a steady stream of changes', () => {

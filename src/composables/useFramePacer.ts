@@ -1,12 +1,17 @@
 /**
- * Paces a render to the display while something streams. The first change after a frame without
- * a render runs at once (a token that arrives while the stream is quiet waits for nothing); the
- * changes that follow within the same frame are coalesced into one render at the next animation
- * frame. So under load there is one render per frame whatever the event rate, and the only frame
- * that may see two renders is the first after a quiet one (the immediate render, then the coalesced
- * one). A hidden document renders nothing: the change is kept and rendered when it becomes visible
- * (Chromium, Firefox and WebKit run no animation frames in a hidden tab). A visible document whose
- * frames stall (an occluded window) renders on a fallback timer instead.
+ * Paces a render to the display while something streams. A change while the display is quiet (no
+ * change in the last {@link QUIET_FRAMES} frames) renders at once: a lone token waits for nothing.
+ * Once changes keep coming, each one waits for the next animation frame and the changes within a
+ * frame are coalesced into one render there, so under load there is one render per frame whatever
+ * the event rate, made in the frame's own callbacks: the DOM then changes only in the frame that
+ * paints it, and a frame lays it out once (a change made between frames, in an event's task, is
+ * laid out again by whatever reads layout first — a scroll event's handler, say — and then once
+ * more with the frame's own changes). The change waits for no paint by that: the frame that runs
+ * the render paints it. Only the first frame after a quiet stretch may see two renders (the
+ * immediate one, then the coalesced one). A hidden document renders nothing: the change is kept
+ * and rendered when it becomes visible (Chromium, Firefox and WebKit run no animation frames in a
+ * hidden tab). A visible document whose frames stall (an occluded window) renders on a fallback
+ * timer instead.
  */
 import { onScopeDispose } from 'vue'
 
@@ -23,6 +28,14 @@ export interface FramePacerOptions {
   /** Subscribes to the document becoming visible; returns the unsubscribe. Default `visibilitychange` on `document`. */
   onVisible?: (listener: () => void) => () => void
 }
+
+/**
+ * Frames without a change after which the display counts as quiet and the next change renders at
+ * once. Two, not one: a stream whose changes arrive about once a frame (a batch of tokens every
+ * ~16 ms) often leaves one frame without a change, and its next change would then render between
+ * frames.
+ */
+export const QUIET_FRAMES = 2
 
 /** A render paced to animation frames (see the module comment). */
 export interface FramePacer {
@@ -50,11 +63,13 @@ export function createFramePacer(render: () => void, options: FramePacerOptions 
       return () => document.removeEventListener('visibilitychange', handler)
     })
 
-  /** A render ran since the last frame; the frame that ends its interval is awaited. */
+  /** The next frame is awaited: a change renders there. Undefined once the display is quiet. */
   let frame: number | undefined
   let fallback: ReturnType<typeof setTimeout> | undefined
   /** A change not rendered yet. */
   let dirty = false
+  /** Frames since the last render that had no change to render. */
+  let idleFrames = 0
   let unsubscribe: (() => void) | undefined
 
   function clearFrame(): void {
@@ -64,16 +79,23 @@ export function createFramePacer(render: () => void, options: FramePacerOptions 
     fallback = undefined
   }
 
-  function renderNow(): void {
-    dirty = false
-    render()
+  function awaitFrame(): void {
     frame = requestFrame(onFrame)
     fallback = setTimeout(onFrame, fallbackMs)
   }
 
+  function renderNow(): void {
+    dirty = false
+    idleFrames = 0
+    render()
+    awaitFrame()
+  }
+
   function onFrame(): void {
     clearFrame()
-    if (dirty && !isHidden()) renderNow()
+    if (dirty) {
+      if (!isHidden()) renderNow()
+    } else if (++idleFrames < QUIET_FRAMES) awaitFrame()
   }
 
   function request(): void {
