@@ -79,6 +79,55 @@ describe('EventLog.appendLive (write-behind)', () => {
     expect(tx.mock.calls.length).toBeLessThan(20)
   })
 
+  it('persistEveryMs: a stream of appends shares one transaction per interval (writesSettled waits for it); flushWrites does not wait', async () => {
+    let now = T0
+    const log = await openLog(new IDBFactory(), { persistEveryMs: 100, now: () => now })
+    const tx = vi.spyOn(log.dexie, 'transaction')
+    await log.appendLive(idles(1))
+    await log.flushWrites()
+    expect(tx).toHaveBeenCalledTimes(1)
+    // Inside the interval: the next persist waits, and every append meanwhile joins it.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    try {
+      let settled = false
+      for (let i = 0; i < 10; i++) {
+        now += 5
+        await log.appendLive(idles(2))
+        void log.writesSettled().then(() => (settled = true))
+      }
+      await vi.advanceTimersByTimeAsync(40)
+      expect(tx).toHaveBeenCalledTimes(1)
+      expect(settled).toBe(false)
+      expect(log.head()).toBe(21)
+      await vi.advanceTimersByTimeAsync(100)
+    } finally {
+      vi.useRealTimers()
+    }
+    await log.flushWrites()
+    expect(tx).toHaveBeenCalledTimes(2)
+    expect(await log.dexie.events.count()).toBe(21)
+    // flushWrites starts a waiting persist at once.
+    await log.appendLive(idles(1))
+    await log.flushWrites()
+    expect(await log.dexie.events.count()).toBe(22)
+  })
+
+  it('persistEveryMs: a wall clock set back never holds a write longer than the interval', async () => {
+    let now = T0
+    const log = await openLog(new IDBFactory(), { persistEveryMs: 100, now: () => now })
+    await log.appendLive(idles(1))
+    await log.flushWrites()
+    now -= 3_600_000
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    try {
+      await log.appendLive(idles(1))
+      await vi.advanceTimersByTimeAsync(100)
+    } finally {
+      vi.useRealTimers()
+    }
+    await expect.poll(() => log.dexie.events.count()).toBe(2)
+  })
+
   it('keeps cursor order with ordered appends queued in between (recovered events)', async () => {
     const log = await openLog(new IDBFactory())
     const results = await Promise.all([

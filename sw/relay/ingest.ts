@@ -297,8 +297,9 @@ export class Ingest implements CatchUpSink {
     const { accepted, storageError } = await log.appendLive(batch, seqs)
     if (accepted.length) this.host.accepted(accepted)
     this.setStorageError(storageError)
-    // The write behind this batch reports its outcome when it lands (a failure, or space back).
-    void log.flushWrites().then(() => this.currentLog === log && this.setStorageError(log.storageError))
+    // The write behind this batch reports its outcome when it lands (a failure, or space back),
+    // in its own time: the log spaces its write-behind transactions (persistEveryMs).
+    void log.writesSettled().then(() => this.currentLog === log && this.setStorageError(log.storageError))
     this.host.pumpTabs()
     const now = this.deps.clock.now()
     if (!this.compacting && now - this.lastCompact > this.options.compactEveryMs) {

@@ -5,7 +5,7 @@
  */
 import type { RelayStatus, RelayToTab } from '../shared/protocol.ts'
 import { AwakeLeaser } from './awake-lease.ts'
-import { EventLog } from './log/event-log.ts'
+import { EventLog, RELAY_PERSIST_EVERY_MS } from './log/event-log.ts'
 import { DexieOutboxStore } from './outbox-store.ts'
 import { isTabToRelay } from './guards.ts'
 import { realClock } from '../shared/clock.ts'
@@ -43,7 +43,7 @@ export function createBrowserHub(mode: RelayStatus['mode']): RelayHub {
     mode,
     openLog: (server) => {
       awake.serverChanged()
-      return EventLog.open({ name: logName(serverIdentity(server)) })
+      return EventLog.open({ name: logName(serverIdentity(server)), persistEveryMs: RELAY_PERSIST_EVERY_MS })
     },
     // Same origin as the page or the worker script: the launcher that served the app.
     readLauncherConfig: ({ waitForReady, signal }) => readLauncherConfig({ waitForReady, signal }),

@@ -69,7 +69,7 @@ export { describeStorageError, isClosedError, isQuotaError } from './storage-err
 export type { NewEvent } from './cursors.ts'
 export type { AppendResult, WriteResult } from './write-behind.ts'
 export type { CompactResult } from './retention.ts'
-export { DEFAULT_LOG_NAME, DEFAULT_MAX_AGE_MS, DEFAULT_MAX_EVENTS, DEFAULT_MEMORY_EVENTS, type EventLogOptions } from './options.ts'
+export { DEFAULT_LOG_NAME, DEFAULT_MAX_AGE_MS, DEFAULT_MAX_EVENTS, DEFAULT_MEMORY_EVENTS, RELAY_PERSIST_EVERY_MS, type EventLogOptions } from './options.ts'
 
 /**
  * The event log. Create it with {@link EventLog.open}; one instance per database. All writes
@@ -112,6 +112,8 @@ export class EventLog {
       instance: this.instance,
       onDatabaseLost: () => this.onDatabaseLost(),
       maxUnpersisted: settings.maxUnpersisted,
+      persistEveryMs: settings.persistEveryMs,
+      now: settings.now,
     })
     this.retention = new Retention({ storage, queue: this.queue, cursors: this.cursors, memory: this.memory }, settings, stored?.collapsedThrough)
   }
@@ -245,9 +247,22 @@ export class EventLog {
     return candidates.filter((e) => !stored.has(e.id))
   }
 
-  /** Resolves once everything appended so far was offered to IndexedDB (written, or failed: see `storageError`). Never rejects. */
+  /**
+   * Resolves once everything appended so far was offered to IndexedDB (written, or failed: see
+   * `storageError`), starting a write-behind transaction that waits out `persistEveryMs` at once.
+   * Never rejects.
+   */
   flushWrites(): Promise<void> {
     return this.writer.flush()
+  }
+
+  /**
+   * Like {@link EventLog.flushWrites}, without hurrying the write: a write-behind transaction
+   * still waits out `persistEveryMs` (for a caller that only wants to learn the outcome). Never
+   * rejects.
+   */
+  writesSettled(): Promise<void> {
+    return this.writer.settled()
   }
 
   /**

@@ -34,9 +34,24 @@ export interface EventLogOptions {
    * so the ring never evicts an event that was not written.
    */
   maxUnpersisted?: number
+  /**
+   * Least time between the starts of two write-behind transactions of `EventLog.appendLive`, ms;
+   * default 0 (each starts as soon as the one before ended). The relay uses
+   * {@link RELAY_PERSIST_EVERY_MS}. `EventLog.flushWrites` never waits for it.
+   */
+  persistEveryMs?: number
   /** Wall clock in epoch ms (injected in tests); default `Date.now`. */
   now?: () => number
 }
+
+/**
+ * The relay's `persistEveryMs`: at most ~10 write-behind transactions a second. At 1,000 tokens/s
+ * the ingest flushes a batch every ~16 ms and each took its own IndexedDB transaction (~46 a
+ * second, 3–5 requests each, the browser's IndexedDB thread at ~30 % of a core); events wait up to
+ * this long in memory for their write (the tabs have them at once; a relay killed meanwhile
+ * catches them up from the server).
+ */
+export const RELAY_PERSIST_EVERY_MS = 100
 
 /** Default database name. */
 export const DEFAULT_LOG_NAME = 'opencode-relay'
@@ -60,6 +75,8 @@ export interface LogSettings extends RetentionSettings, RetrySettings {
   recentIds: number
   /** Write-behind bound (events), 1 … max(1, ⌊memoryEvents / 2⌋). */
   maxUnpersisted: number
+  /** Least time between write-behind transactions, ms, ≥ 0. */
+  persistEveryMs: number
 }
 
 /** The settings `options` ask for, with defaults for what they leave out and every bound clamped. */
@@ -73,6 +90,7 @@ export function resolveSettings(options: EventLogOptions): LogSettings {
     compactChunk: Math.max(1, options.compactChunk ?? DEFAULT_COMPACT_CHUNK),
     maxUnpersisted: Math.max(1, Math.min(options.maxUnpersisted ?? DEFAULT_MAX_UNPERSISTED, Math.floor(memoryEvents / 2) || 1)),
     recentIds: Math.max(1, options.recentIds ?? DEFAULT_RECENT_IDS),
+    persistEveryMs: Math.max(0, options.persistEveryMs ?? 0),
     now: options.now ?? (() => Date.now()),
   }
 }

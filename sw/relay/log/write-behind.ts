@@ -46,6 +46,10 @@ export interface WriterParts {
   onDatabaseLost: () => void
   /** Write-behind bound (events): past this many unwritten events a live append waits for the write. */
   maxUnpersisted: number
+  /** Least time between the starts of two write-behind persists, ms (`EventLogOptions.persistEveryMs`). */
+  persistEveryMs: number
+  /** Clock of {@link WriterParts.persistEveryMs}, ms. */
+  now: () => number
 }
 
 /** What one append transaction did; applied to memory only after it committed. */
@@ -80,8 +84,14 @@ export class LogWriter {
   private readonly instance: DatabaseInstance
   private readonly onDatabaseLost: () => void
   private readonly maxUnpersisted: number
+  private readonly persistEveryMs: number
+  private readonly now: () => number
   /** The queued (not yet started) write-behind persist, shared by every append until it starts. */
   private persistQueued: Promise<void> | undefined
+  /** When the last write-behind persist started (`now()`, ms). */
+  private persistStartedAt = -Infinity
+  /** Ends the wait of a persist held back by `persistEveryMs` (clears its timer); undefined when none waits. */
+  private releasePersist: (() => void) | undefined
 
   constructor(parts: WriterParts) {
     this.storage = parts.storage
@@ -93,6 +103,8 @@ export class LogWriter {
     this.instance = parts.instance
     this.onDatabaseLost = parts.onDatabaseLost
     this.maxUnpersisted = parts.maxUnpersisted
+    this.persistEveryMs = parts.persistEveryMs
+    this.now = parts.now
   }
 
   /**
@@ -136,10 +148,18 @@ export class LogWriter {
     return { accepted, ...this.storage.report() }
   }
 
-  /** `EventLog.flushWrites`: resolves once everything appended so far was offered to IndexedDB. Never rejects. */
-  async flush(): Promise<void> {
+  /** `EventLog.writesSettled`: resolves once everything appended so far was offered to IndexedDB, the write-behind waiting out `persistEveryMs`. Never rejects. */
+  async settled(): Promise<void> {
     if (this.storage.closed) return
     await this.schedulePersist()
+  }
+
+  /** `EventLog.flushWrites`: resolves once everything appended so far was offered to IndexedDB (at once: no `persistEveryMs` wait). Never rejects. */
+  async flush(): Promise<void> {
+    if (this.storage.closed) return
+    const written = this.schedulePersist()
+    this.releasePersist?.()
+    await written
   }
 
   /** `EventLog.setSeqs`: queued (not ordered: live appends go on meanwhile); memory when it runs, then the write. Rejects only when the log was closed. */
@@ -191,17 +211,44 @@ export class LogWriter {
     }
   }
 
-  /** Queues one write-behind persist unless one is already waiting to start; never rejects. */
+  /**
+   * Queues one write-behind persist unless one is already waiting to start; never rejects. A
+   * persist starts at least `persistEveryMs` after the previous one started: a stream's events
+   * then share one transaction per interval instead of one per ingest batch (IndexedDB's cost is
+   * per transaction and per row, and runs of deltas to one part merge into one row). Until it
+   * starts, its events are in memory (the tabs have them already); an ordered append or a clear
+   * queued meanwhile writes them first, and `flush` starts it at once.
+   */
   private schedulePersist(): Promise<void> {
-    this.persistQueued ??= this.queue.run(async () => {
-      this.persistQueued = undefined
-      if (this.storage.closed) return
-      try {
-        await this.appendNow([])
-      } catch {
-        // Only "closed" can get here; nothing left to write to.
+    if (this.persistQueued) return this.persistQueued
+    const persist = (): Promise<void> =>
+      this.queue.run(async () => {
+        this.persistQueued = undefined
+        this.persistStartedAt = this.now()
+        if (this.storage.closed) return
+        try {
+          await this.appendNow([])
+        } catch {
+          // Only "closed" can get here; nothing left to write to.
+        }
+      }, false)
+    // At most persistEveryMs, whatever the wall clock did since (a clock set back must not hold writes).
+    const wait = Math.min(this.persistEveryMs, this.persistStartedAt + this.persistEveryMs - this.now())
+    if (wait <= 0) {
+      this.persistQueued = persist()
+      return this.persistQueued
+    }
+    this.persistQueued = new Promise<void>((resolve) => {
+      const timer = setTimeout(release, wait)
+      function release(): void {
+        clearTimeout(timer)
+        resolve()
       }
-    }, false)
+      this.releasePersist = release
+    }).then(() => {
+      this.releasePersist = undefined
+      return persist()
+    })
     return this.persistQueued
   }
 
