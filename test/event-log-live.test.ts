@@ -183,6 +183,19 @@ describe('EventLog.appendLive (write-behind)', () => {
     expect(await log.dexie.events.count()).toBeGreaterThanOrEqual(8)
   })
 
+  it('backpressure does not wait out persistEveryMs: past maxUnpersisted the write starts at once', async () => {
+    let now = T0
+    const log = await openLog(new IDBFactory(), { maxUnpersisted: 10, persistEveryMs: 60_000, now: () => now })
+    await log.appendLive(idles(1))
+    await log.flushWrites()
+    now += 1
+    await log.appendLive(idles(8))
+    expect(await log.dexie.events.count()).toBe(1)
+    // 16 > 10 unwritten: returns once written, without the 60 s interval.
+    await log.appendLive(idles(8))
+    expect(await log.dexie.events.count()).toBe(17)
+  })
+
   it('storage failure: the events keep their cursors in memory, the error is reported, the next good write persists them', async () => {
     const log = await openLog(new IDBFactory(), { retryIntervalMs: 0 })
     const spy = vi.spyOn(log.dexie.events, 'bulkAdd').mockRejectedValue(new DOMException('The quota has been exceeded.', 'QuotaExceededError'))

@@ -144,7 +144,11 @@ export class LogWriter {
     const accepted = this.cursors.assign(fresh)
     this.commitToMemory(accepted, false)
     const written = this.schedulePersist()
-    if (this.memory.unwrittenCount > this.maxUnpersisted && this.storage.error === undefined) await written
+    if (this.memory.unwrittenCount > this.maxUnpersisted && this.storage.error === undefined) {
+      // Backpressure: the write is due now, not at the end of a persistEveryMs interval.
+      this.releasePersist?.()
+      await written
+    }
     return { accepted, ...this.storage.report() }
   }
 
