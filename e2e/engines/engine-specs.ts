@@ -40,44 +40,46 @@ async function badgeTitle(tab: EngineTab): Promise<string> {
 }
 
 /**
- * Events the relay persisted in this origin's IndexedDB event logs (databases `opencode-relay:<server>`,
- * store `events`), read with the raw IndexedDB API in the page. A run of deltas stored as one row
- * counts as its deltas (its `run.cursors`, sw/relay/log/schema.ts): how many rows a reply takes
- * depends on how its deltas fell into write batches.
+ * The text (whitespace collapsed, as {@link assistantTexts} reads it) of every text part the relay
+ * persisted a `message.part.updated` for in this origin's
+ * IndexedDB event logs (databases `opencode-relay:<server>`, store `events`), read with the raw
+ * IndexedDB API in the page. Compaction keeps these (it drops the deltas they supersede, so a
+ * count of rows or deltas shrinks once the log is compacted: sw/relay/log/retention.ts).
  */
-async function persistedEvents(tab: EngineTab): Promise<number> {
-  const n = await tab.evaluate(async () => {
+async function persistedPartTexts(tab: EngineTab): Promise<string[]> {
+  const texts = await tab.evaluate(async () => {
     const names = (await indexedDB.databases()).map((d) => d.name ?? '').filter((name) => name.startsWith('opencode-relay:'))
-    let total = 0
+    const out: string[] = []
     for (const name of names) {
-      total += await new Promise<number>((resolve, reject) => {
+      const rows = await new Promise<unknown[]>((resolve, reject) => {
         const req = indexedDB.open(name)
         req.onerror = () => reject(req.error ?? new Error(`open ${name}`))
         req.onsuccess = () => {
           const db = req.result
           if (!db.objectStoreNames.contains('events')) {
             db.close()
-            resolve(0)
+            resolve([])
             return
           }
           const read = db.transaction('events', 'readonly').objectStore('events').getAll()
           read.onerror = () => reject(read.error ?? new Error(`read ${name}`))
           read.onsuccess = () => {
             db.close()
-            const rows: unknown[] = read.result
-            let events = 0
-            for (const row of rows) {
-              const run = typeof row === 'object' && row !== null && 'run' in row ? row.run : undefined
-              events += typeof run === 'object' && run !== null && 'cursors' in run && Array.isArray(run.cursors) ? run.cursors.length : 1
-            }
-            resolve(events)
+            resolve(read.result)
           }
         }
       })
+      for (const row of rows) {
+        const payload = typeof row === 'object' && row !== null && 'payload' in row ? row.payload : undefined
+        if (typeof payload !== 'object' || payload === null || !('type' in payload) || payload.type !== 'message.part.updated') continue
+        const properties = 'properties' in payload ? payload.properties : undefined
+        const part = typeof properties === 'object' && properties !== null && 'part' in properties ? properties.part : undefined
+        if (typeof part === 'object' && part !== null && 'type' in part && part.type === 'text' && 'text' in part && typeof part.text === 'string') out.push(part.text.replace(/\s+/g, ' ').trim())
+      }
     }
-    return total
+    return out
   })
-  return typeof n === 'number' ? n : -1
+  return isStringArray(texts) ? texts : []
 }
 
 /** How many elements match `selector` in the tab. */
@@ -281,7 +283,7 @@ export function defineEngineSpecs(engine: EngineName): void {
       await stack.api.waitIdle(session.id)
       for (const tab of [a, b]) await expectEqualToServer(tab, stack, session.id)
       // The worker's event log is in this engine's IndexedDB (written behind the stream).
-      await expect.poll(() => persistedEvents(b)).toBeGreaterThan(40)
+      await expect.poll(() => persistedPartTexts(b)).toContain(streamedText(40))
       expect(await badgeTitle(b)).not.toContain('Storage:')
       expect(stack.proxy.openEventStreams()).toBe(1)
       expect(stack.proxy.eventStreamRequests()).toBe(1)
