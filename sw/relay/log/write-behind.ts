@@ -143,12 +143,9 @@ export class LogWriter {
     this.values.noteSeqs(seqs)
     const accepted = this.cursors.assign(fresh)
     this.commitToMemory(accepted, false)
-    const written = this.schedulePersist()
-    if (this.memory.unwrittenCount > this.maxUnpersisted && this.storage.error === undefined) {
-      // Backpressure: the write is due now, not at the end of a persistEveryMs interval.
-      this.releasePersist?.()
-      await written
-    }
+    // Backpressure: past the bound the write is due now, not at the end of a persistEveryMs interval.
+    if (this.memory.unwrittenCount > this.maxUnpersisted && this.storage.error === undefined) await this.persistNow()
+    else void this.schedulePersist()
     return { accepted, ...this.storage.report() }
   }
 
@@ -161,9 +158,7 @@ export class LogWriter {
   /** `EventLog.flushWrites`: resolves once everything appended so far was offered to IndexedDB (at once: no `persistEveryMs` wait). Never rejects. */
   async flush(): Promise<void> {
     if (this.storage.closed) return
-    const written = this.schedulePersist()
-    this.releasePersist?.()
-    await written
+    await this.persistNow()
   }
 
   /** `EventLog.setSeqs`: queued (not ordered: live appends go on meanwhile); memory when it runs, then the write. Rejects only when the log was closed. */
@@ -213,6 +208,13 @@ export class LogWriter {
       this.storage.fail(err)
       throw err
     }
+  }
+
+  /** {@link LogWriter.schedulePersist} without the `persistEveryMs` wait: the persist is queued at once. Never rejects. */
+  private persistNow(): Promise<void> {
+    const written = this.schedulePersist()
+    this.releasePersist?.()
+    return written
   }
 
   /**
