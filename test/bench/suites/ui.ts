@@ -23,6 +23,7 @@ import { importSession, LAST_MESSAGE_MARKER, writeLongSession, type LongSession 
 import { startFrames, stopFrames, trackFramePhase, watchMarkers, type MarkSeen } from '../lib/observe.ts'
 import { openRawListener } from '../lib/raw-sse.ts'
 import { fmt, percentile, summarize, type Stat } from '../lib/stats.ts'
+import { startTaskTrace } from '../lib/task-trace.ts'
 import { startUiStack, type UiStack } from '../lib/ui-stack.ts'
 import { opencodeBin } from '../../support/opencode-server.ts'
 import { streamedText } from '../../support/scripted-model.ts'
@@ -204,6 +205,9 @@ export async function burst(ctx: BenchContext): Promise<SuiteResult> {
           stack.proxy.setTap((data, at) => {
             if (isLastDelta(data, session.id)) tapEndAt = at
           })
+          // Profiling only (`BENCH_TIMELINE` / `BENCH_CPUPROFILE`, lib/task-trace.ts): the app tab's
+          // timeline from the prompt to the paint, with the last delta's time as a user-timing mark.
+          const stopTrace = client === 'app' && (process.env.BENCH_TIMELINE || process.env.BENCH_CPUPROFILE) ? await startTaskTrace(page) : undefined
           await stack.api.promptAsync(session.id, prompt)
           let seenAt: number | undefined
           if (client === 'relay-only') {
@@ -214,6 +218,16 @@ export async function burst(ctx: BenchContext): Promise<SuiteResult> {
           }
           const until = Date.now() + 10_000
           while ((!tapEndAt || !rawEndAt) && Date.now() < until) await sleep(20)
+          if (stopTrace) {
+            await page.evaluate(
+              ([delta, paint]) => {
+                performance.mark('bench:last-delta', { startTime: delta - performance.timeOrigin })
+                if (paint) performance.mark('bench:painted', { startTime: paint - performance.timeOrigin })
+              },
+              [tapEndAt, seenAt ?? 0],
+            )
+            await stopTrace()
+          }
           const lag = seenAt !== undefined && tapEndAt ? seenAt - tapEndAt : Number.NaN
           const rawLag = seenAt !== undefined && rawEndAt ? seenAt - rawEndAt : Number.NaN
           lags[client].push(lag)
