@@ -88,6 +88,14 @@ function tab() {
   return { endpoint, events, messages, status: () => status }
 }
 
+/**
+ * The cursors of the events a tab received, a merged run of deltas (`RelayedEvent.run`,
+ * sw/shared/delta-runs.ts) counted as the deltas it stands for.
+ */
+function deliveredCursors(events: readonly RelayedEvent[]): number[] {
+  return events.flatMap((e) => e.run?.cursors ?? [e.cursor])
+}
+
 /** A promise the test opens. */
 function gate(): { wait: Promise<void>; open: () => void } {
   let release: (() => void) | undefined
@@ -152,12 +160,15 @@ describe('RelayHub', () => {
     s.send(p1)
     s.send(syncTwin(p1, 0))
     for (let i = 0; i < 50; i++) s.send(delta(`evt_d${i}`, 'prt_1', `w${i} `))
-    await until(() => a.events.length === 51 && b.events.length === 51, 'all events')
+    await until(() => deliveredCursors(a.events).length === 51 && deliveredCursors(b.events).length === 51, 'all events')
     for (const t of [a, b]) {
-      const cursors = t.events.map((e) => e.cursor)
+      const cursors = deliveredCursors(t.events)
       expect(cursors).toEqual([...cursors].sort((x, y) => x - y))
-      expect(new Set(t.events.map((e) => e.id)).size).toBe(51)
+      expect(new Set(cursors).size).toBe(51)
+      expect(new Set(t.events.map((e) => e.id)).size).toBe(t.events.length)
       expect(t.events.some((e) => e.payload.type === 'server.connected')).toBe(false)
+      const part = applied(t.events).parts.msg_1?.find((p) => p.id === 'prt_1')
+      expect(part?.type === 'text' ? part.text : undefined).toBe(Array.from({ length: 50 }, (_, i) => `w${i} `).join(''))
     }
     expect(h.streams.length).toBe(1)
     await h.hub.stop()
@@ -193,8 +204,8 @@ describe('RelayHub', () => {
     const s = h.streams[0]
     s.send(partUpdated('evt_0', 'prt_1', ''))
     for (let i = 0; i < 20; i++) s.send(delta(`evt_a${i}`, 'prt_1', 'x'))
-    await until(() => a.events.length === 21, 'first batch')
-    const mid = a.events[9].cursor
+    await until(() => deliveredCursors(a.events).length === 21, 'first batch')
+    const mid = deliveredCursors(a.events)[9]
     // A reloaded tab that had applied up to `mid`.
     const late = tab()
     const tl = h.hub.connectTab(late.endpoint, 'late')
@@ -202,8 +213,8 @@ describe('RelayHub', () => {
     const sub = tl.receive({ type: 'subscribe', cursor: mid })
     for (let i = 0; i < 20; i++) s.send(delta(`evt_b${i}`, 'prt_1', 'y'))
     await sub
-    await until(() => a.events.length === 41 && late.events.length === 41 - 10, 'replay + live')
-    expect(late.events.map((e) => e.cursor)).toEqual(a.events.slice(10).map((e) => e.cursor))
+    await until(() => deliveredCursors(a.events).length === 41 && deliveredCursors(late.events).length === 41 - 10, 'replay + live')
+    expect(deliveredCursors(late.events)).toEqual(deliveredCursors(a.events).slice(10))
     expect(late.messages.find((m) => m.type === 'subscribed')).toMatchObject({ type: 'subscribed', from: mid })
     await h.hub.stop()
   })

@@ -7,6 +7,7 @@ import { describe, expect, it, vi } from 'vitest'
 import type { Event, Message, Part } from '@opencode-ai/sdk/v2/types'
 import type { RelayedEvent } from '../sw/shared/protocol.ts'
 import { createIntake } from '../src/sync/intake.ts'
+import { mergeIndexedRun } from '../sw/shared/delta-runs.ts'
 import { createSyncData, directoryData } from '../src/sync/data.ts'
 import { loadMessages } from '../src/state/reducer.ts'
 import { assistantMessage } from './support/messages.ts'
@@ -49,6 +50,17 @@ describe('event intake', () => {
     // Coalesced runs: one version bump per batch that touched the session, one afterEvent per applied run.
     expect(data.sessionVersion[SES]).toBe(2)
     expect(after).toEqual(['message.part.delta', 'message.part.delta'])
+  })
+
+  it('a replay that overlaps inside a merged run of deltas applies only the deltas after the last applied cursor', () => {
+    const { data, intake } = setup()
+    loadMessages(directoryData(data, DIR), SES, [{ info: reply, parts: [textPart('')] }])
+    // Applied one by one (an old relay's live batch), then the same deltas again as one merged run
+    // with two more (the new relay's replay from the cursor the tab subscribed with).
+    intake.onEvents([delta(1, 'Hel'), delta(2, 'lo')])
+    intake.onEvents([mergeIndexedRun([delta(1, 'Hel'), delta(2, 'lo'), delta(3, ' wor'), delta(4, 'ld')])])
+    expect(textOf(data)).toBe('Hello world')
+    expect(data.state.lastCursor).toBe(4)
   })
 
   it('holds a read’s scope until the answer is committed, then applies only what the answer lacks', async () => {

@@ -1,12 +1,14 @@
 /**
  * Where the relay's events and the tab's REST reads meet (the ordering rule; see the module comment
- * of src/sync/scope-gate.ts): relay batches are cut at the last applied cursor (a replay overlap),
+ * of src/sync/scope-gate.ts): relay batches are cut at the last applied cursor (a replay overlap;
+ * inside a merged run of deltas too, sw/shared/delta-runs.ts),
  * events of a scope being read are held by the {@link ScopeGate} until its read commits, and the
  * rest go to the reducer at once. Each read commits its answer first, then releases the held events
  * the answer does not already contain.
  */
 import type { RelayedEvent } from '../../sw/shared/protocol.ts'
 import { coalesceDeltas, eventSessionID } from '../../sw/shared/opencode-events.ts'
+import { eventAfter } from '../../sw/shared/delta-runs.ts'
 import { applyEvent } from '../state/reducer.ts'
 import { ScopeGate, type Scope } from './scope-gate.ts'
 import { bumpVersion, type SyncData } from './data.ts'
@@ -28,7 +30,8 @@ export interface IntakeOptions {
 /** The intake: see the module comment. */
 export interface Intake {
   /**
-   * Handles one relay batch (cursor order): drops events at or below `state.lastCursor`, advances
+   * Handles one relay batch (cursor order): drops events at or below `state.lastCursor` (and the
+   * deltas at or below it of a merged run: `eventAfter`), advances
    * it, holds those of a scope being read, applies the rest.
    */
   onEvents(events: readonly RelayedEvent[]): void
@@ -78,9 +81,11 @@ export function createIntake(options: IntakeOptions): Intake {
   function onEvents(events: readonly RelayedEvent[]): void {
     const fresh: RelayedEvent[] = []
     for (const ev of events) {
-      if (ev.cursor <= data.state.lastCursor) continue
-      data.state.lastCursor = ev.cursor
-      fresh.push(ev)
+      // A merged run of deltas that overlaps what was applied keeps only its newer text.
+      const rest = eventAfter(ev, data.state.lastCursor)
+      if (!rest) continue
+      data.state.lastCursor = rest.cursor
+      fresh.push(rest)
     }
     const ready = gate.admit(fresh)
     if (ready.length > 0) applyNow(ready)

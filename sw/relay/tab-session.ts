@@ -8,6 +8,7 @@
 import type { OutboxRequest, RelayStatus, RelayToTab, ServerConfig, TabToRelay } from '../shared/protocol.ts'
 import type { OutboxEntry } from '../shared/outbox-types.ts'
 import type { EventLog } from './log/event-log.ts'
+import { mergeForFanOut } from '../shared/delta-runs.ts'
 
 /** A tab as the hub sees it: something to post protocol messages to. */
 export interface TabEndpoint {
@@ -94,7 +95,9 @@ export class TabSession {
             this.endpoint.post({ type: 'reset', reason: 'event log no longer holds this tab’s cursor', head })
             break
           }
-          this.endpoint.post({ type: 'events', events })
+          // A run of deltas received together goes as one event (sw/shared/delta-runs.ts): a
+          // streamed reply is thousands of them, each cloned to the tab and read back there.
+          this.endpoint.post({ type: 'events', events: mergeForFanOut(events) })
           this.sent = events[events.length - 1].cursor
         }
       } while (this.again && !this.closed)

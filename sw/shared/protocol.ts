@@ -112,6 +112,24 @@ export interface RelayedEvent {
   recovered?: boolean
   /** Epoch ms when the relay received it. */
   receivedAt: number
+  /**
+   * Present when this event is a run of adjacent `message.part.delta` events to one part field
+   * merged into one (sw/shared/delta-runs.ts): its `delta` is their texts in order, its `cursor`,
+   * `id` and `receivedAt` the last one's. A run reaches a tab as one event (the relay's fan-out,
+   * and its event log, which stores a run as one row).
+   */
+  run?: DeltaRunIndex
+}
+
+/**
+ * Where each delta of a merged run ({@link RelayedEvent.run}) is: its cursor (ascending; the last
+ * is the event's `cursor`) and the offset in the merged text, in UTF-16 code units, where its text
+ * ends. A reader that has every event up to a cursor inside the run takes only the text after it
+ * (`eventAfter` in sw/shared/delta-runs.ts).
+ */
+export interface DeltaRunIndex {
+  cursors: number[]
+  ends: number[]
 }
 
 /**

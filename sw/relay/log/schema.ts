@@ -5,12 +5,14 @@
  */
 import Dexie, { type DexieOptions, type Table } from 'dexie'
 import type { RelayedEvent } from '../../shared/protocol.ts'
-import { deltaRuns, deltaText, indexFields, mergeDeltaRun } from '../../shared/opencode-events.ts'
+import { deltaRuns, indexFields } from '../../shared/opencode-events.ts'
+import { eventAfter, mergeIndexedRun } from '../../shared/delta-runs.ts'
 
 /**
  * One row of the `events` table: the `RelayedEvent` fields plus denormalized fields extracted
  * from `payload` (see `indexFields` of sw/shared/opencode-events.ts); of them only `partID` is
- * indexed ({@link EVENT_LOG_SCHEMA}).
+ * indexed ({@link EVENT_LOG_SCHEMA}). A run of deltas to one part field is one row, with its
+ * `run` index (`RelayedEvent.run`; {@link toStoredRows}).
  */
 export interface StoredEvent extends RelayedEvent {
   /** `payload.type`, e.g. `message.part.delta`. */
@@ -19,13 +21,6 @@ export interface StoredEvent extends RelayedEvent {
   sessionID?: string
   /** Part the event is about (`message.part.delta`/`.updated`/`.removed`), when any. */
   partID?: string
-  /**
-   * A run of `message.part.delta` events to one part field stored as this one row (see
-   * {@link toStoredRows}): the cursor of each delta of the run, ascending (the last is the row's
-   * `cursor`), and the offset (UTF-16 code units) in the merged text where each one's text ends.
-   * A read after a cursor inside the run gets only the text of the deltas after it.
-   */
-  run?: { cursors: number[]; ends: number[] }
 }
 
 /**
@@ -121,32 +116,17 @@ export function toStored(e: RelayedEvent): StoredEvent {
  * catch-up never recovers them by id).
  */
 export function toStoredRows(events: readonly RelayedEvent[]): StoredEvent[] {
-  return deltaRuns(events).map((run) => {
-    const row = toStored(mergeDeltaRun(run))
-    if (run.length < 2) return row
-    let end = 0
-    const ends = run.map((e) => (end += deltaText(e.payload)?.length ?? 0))
-    return { ...row, run: { cursors: run.map((e) => e.cursor), ends } }
-  })
+  return deltaRuns(events).map((run) => toStored(mergeIndexedRun(run)))
 }
 
 /**
  * The event a row stands for, as read by a reader that has everything up to `after` (a cursor;
  * default: nothing): a run row ({@link StoredEvent.run}) whose first deltas are at or below
- * `after` gives only the text of the deltas above it.
+ * `after` gives only the text (and index) of the deltas above it (`eventAfter`).
  */
 export function fromStored(row: StoredEvent, after = Number.NEGATIVE_INFINITY): RelayedEvent {
-  const e: RelayedEvent = { cursor: row.cursor, id: row.id, directory: row.directory, payload: runTail(row, after), receivedAt: row.receivedAt }
+  const e: RelayedEvent = { cursor: row.cursor, id: row.id, directory: row.directory, payload: row.payload, receivedAt: row.receivedAt }
   if (row.recovered !== undefined) e.recovered = row.recovered
-  return e
-}
-
-/** The payload of `row` without the deltas of its run at or below `after`. */
-function runTail(row: StoredEvent, after: number): RelayedEvent['payload'] {
-  const payload = row.payload
-  const run = row.run
-  if (!run || !(run.cursors[0] <= after) || payload.type !== 'message.part.delta') return payload
-  const firstAbove = run.cursors.findIndex((c) => c > after)
-  const from = firstAbove > 0 ? (run.ends[firstAbove - 1] ?? 0) : 0
-  return { ...payload, properties: { ...payload.properties, delta: payload.properties.delta.slice(from) } }
+  if (row.run !== undefined) e.run = row.run
+  return eventAfter(e, after) ?? e
 }
