@@ -2,9 +2,11 @@
  * Issue 18, long sessions cold: a fresh profile opening a session asks the server for its newest
  * messages from the tiny prefetch entry (src/prefetch.ts → src/sync/first-page-prefetch.ts) while
  * the main bundle is still on its way, and the app paints that page instead of asking again; a
- * reopened tab paints its warm-start snapshot and asks for no such page. Real `opencode serve`;
- * the main bundle is held back with `page.route` until the transcript read was sent, so the order
- * is certain, not a race.
+ * reopened tab paints its warm-start snapshot and asks for no such page; before the app runs, that
+ * page is shown as a plain-text preview (src/render/first-paint-preview.ts) that gives way to the
+ * app's rows. Real `opencode serve`; the main bundle is held back with `page.route` (until the
+ * transcript read was sent, or until the preview was checked), so the order is certain, not a race.
+ * Writes the README's screenshot of the preview, e2e/first-paint-preview.png.
  */
 import type { Request } from '@playwright/test'
 import { test, expect, sessionUrl } from './support/fixtures.ts'
@@ -58,4 +60,41 @@ test('a cold page reads its newest messages before the app has loaded and paints
   await expect(page.locator('[data-testid="message"]').last()).toContainText(expected)
   await expect(page.getByTestId('connection-badge').first()).toHaveAttribute('data-state', 'connected')
   expect(firstPageReads).toHaveLength(0)
+})
+
+test('a cold page shows its newest messages as plain text before the app has loaded, and the app’s own rows replace them', async ({ stack, page }) => {
+  test.setTimeout(120_000)
+  const session = await stack.api.createSession('cold preview')
+  // Markup in a prompt is text in the preview too: nothing of a transcript is parsed as HTML.
+  const markup = '<img src=x onerror="window.__previewXss=1"> <b>not bold</b>'
+  await stack.api.prompt(session.id, markup)
+  await stack.api.prompt(session.id, 'stream 40')
+  const last = (await stack.api.messages(session.id)).at(-1)
+  const lastText = last?.parts.find((p) => p.type === 'text')
+  const expected = lastText?.type === 'text' ? lastText.text.trim().split(/\s+/).slice(-2).join(' ') : ''
+  expect(expected).not.toBe('')
+
+  let release: () => void = () => undefined
+  const held = new Promise<void>((resolve) => (release = resolve))
+  await page.route(/\/assets\/index-[^/]+\.js$/, async (route) => {
+    await held
+    await route.continue()
+  })
+  // Not until `load`: the page's load waits for the main bundle held back here.
+  await page.goto(sessionUrl(stack, session.id), { waitUntil: 'commit' })
+  const preview = page.getByTestId('first-paint-preview')
+  // The app has not run: what is on screen is the preview's.
+  await expect(preview.locator('.message').last()).toContainText(expected, { timeout: 30_000 })
+  await expect(preview.locator('.message').last()).toBeInViewport()
+  await expect(page.locator('[data-testid="message"]')).toHaveCount(0)
+  await expect(preview.locator('.user-bubble')).toHaveCount(2)
+  await expect(preview.locator('.user-bubble').first()).toHaveText(markup)
+  expect(await preview.locator('img, b').count()).toBe(0)
+  expect(await page.evaluate(() => (window as { __previewXss?: number }).__previewXss)).toBeUndefined()
+  await page.screenshot({ path: 'e2e/first-paint-preview.png' })
+
+  release()
+  await expect(page.locator('[data-testid="message"]').last()).toContainText(expected, { timeout: 30_000 })
+  await expect(preview).toHaveCount(0)
+  await expect(page.locator('[data-testid="message"]').last()).toBeInViewport()
 })

@@ -9,6 +9,7 @@ import { createPinia } from 'pinia'
 import App from './App.vue'
 import './styles/tokens.css'
 import './styles/main.css'
+import './styles/first-paint.css'
 import { installRouter, navigate, route } from './router.ts'
 import { installRoutePerServer } from './route-per-server.ts'
 import { useServerStore } from './stores/server.ts'
@@ -18,6 +19,10 @@ import { createRelayClient } from './relay-client/index.ts'
 import { installOfflineCache } from './pwa/offline.ts'
 import { BUILD_ID } from './pwa/build-info.ts'
 import { i18n, intlLocale } from './i18n/index.ts'
+import { dismissFirstPaintPreview, firstPaintPreviewShown } from './render/first-paint-preview.ts'
+
+/** Longest wait (ms) for a cold page's first-paint preview before the app mounts anyway. */
+const PREVIEW_WAIT_CAP_MS = 300
 
 async function boot(): Promise<void> {
   performance.mark('relay:boot')
@@ -43,8 +48,14 @@ async function boot(): Promise<void> {
   installOfflineCache({ sync, serverUrl: () => server.storageKey })
   const r = route.value
   void sync.start(r.name === 'session' ? { warm: { sessionID: r.sessionID } } : {})
+  // A cold page's preview of its newest messages paints before the mount's long task, not after.
+  await firstPaintPreviewShown(PREVIEW_WAIT_CAP_MS)
   app.mount('#app')
   performance.mark('relay:mounted')
 }
 
-void boot()
+// A boot that fails must not leave the cold page's preview of the transcript over the page.
+boot().catch((err: unknown) => {
+  dismissFirstPaintPreview()
+  throw err
+})

@@ -3,13 +3,15 @@
  * reads while the main bundle is still loading. Always the launcher's `/relay-config.json`
  * (src/api/relayConfig.ts); on a session route its warm-start snapshot (src/db/snapshot-prefetch.ts)
  * and, when there is none (a cold page), its newest messages from the server the app will use
- * (src/sync/first-page-prefetch.ts): the saved current server, else the launcher's.
+ * (src/sync/first-page-prefetch.ts): the saved current server, else the launcher's, painted as a
+ * plain-text preview until the app's own rows are (src/render/first-paint-preview.ts).
  */
 import { prefetchRelayConfig } from './api/relayConfig.ts'
 import { prefetchSnapshot } from './db/snapshot-prefetch.ts'
 import { parseRoute } from './route.ts'
 import { currentSavedServer } from './stores/saved-servers.ts'
 import { prefetchFirstPage } from './sync/first-page-prefetch.ts'
+import { expectFirstPaintPreview } from './render/first-paint-preview.ts'
 
 const launcher = prefetchRelayConfig()
 const route = parseRoute(location.pathname, location.search)
@@ -25,6 +27,7 @@ if (route.name === 'session') {
     const server = saved
       ? snapshot.then((warm) => (warm ? undefined : saved))
       : launcher.then((answer) => (answer.kind === 'ready' ? answer.server : undefined))
-    prefetchFirstPage({ sessionID, directory }, server)
+    // Painted as plain text at once (src/render/first-paint-preview.ts), until the app's rows are.
+    expectFirstPaintPreview(prefetchFirstPage({ sessionID, directory }, server))
   }
 }

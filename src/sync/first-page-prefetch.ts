@@ -48,9 +48,11 @@ function serverKey(server: ServerConfig): string {
  * no server known) starts nothing. Never throws.
  * @param server the server the app will read from, when known before the bundle runs.
  * @param fetchImpl fetch to use (tests pass a fake); default the global fetch.
+ * @returns the page read (for the first-paint preview), or `undefined` when none was (nothing
+ *   started, a failed read, a second call). Never rejects.
  */
-export function prefetchFirstPage(target: FirstPageTarget, server: Promise<ServerConfig | undefined>, fetchImpl?: typeof fetch): void {
-  if (prefetched) return
+export function prefetchFirstPage(target: FirstPageTarget, server: Promise<ServerConfig | undefined>, fetchImpl?: typeof fetch): Promise<MessagePage | undefined> {
+  if (prefetched) return Promise.resolve(undefined)
   const read = server.then(
     async (s) => {
       if (!s) return undefined
@@ -60,6 +62,7 @@ export function prefetchFirstPage(target: FirstPageTarget, server: Promise<Serve
     () => undefined,
   )
   prefetched = { ...target, read }
+  return read.then((r) => r?.page)
 }
 
 /**
