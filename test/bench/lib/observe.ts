@@ -34,6 +34,8 @@ declare global {
     __benchSeen?: Record<string, MarkSeen>
     /** Marker text → the first animation frame in which it was inside the viewport. */
     __benchVisible?: Record<string, MarkSeen>
+    /** Marker text → the first animation frame in which it was inside a row of `watchMarkers`' `rowSelector`. */
+    __benchInRow?: Record<string, MarkSeen>
     /** Frame timestamps (`requestAnimationFrame` arguments) while recording. */
     __benchFrames?: number[]
     __benchFramesOn?: boolean
@@ -74,13 +76,18 @@ export function trackFramePhase(): void {
 
 /**
  * Init script: watches the DOM for `markers`. Text split over several text nodes of one element
- * is found through the element's `textContent`. Markers in shadow DOM are not seen.
+ * is found through the element's `textContent`. Markers in shadow DOM are not seen. With
+ * `rowSelector`, also when each marker is first inside an element it matches (checked once per
+ * animation frame from the marker's first appearance; for a UI that paints something else first,
+ * e.g. the app's first-paint preview before its own rows).
  */
-export function watchMarkers(markers: string[]): void {
+export function watchMarkers([markers, rowSelector]: [string[], string | undefined]): void {
   const seen: Record<string, MarkSeen> = {}
   const visible: Record<string, MarkSeen> = {}
+  const inRow: Record<string, MarkSeen> = {}
   window.__benchSeen = seen
   window.__benchVisible = visible
+  window.__benchInRow = inRow
   const pending = new Set(markers)
   /** Whether the element of a text node holding `marker` overlaps the viewport now. */
   const inView = (marker: string): boolean => {
@@ -100,6 +107,18 @@ export function watchMarkers(markers: string[]): void {
     }
     requestAnimationFrame(frame)
   }
+  const watchRow = (marker: string, selector: string) => {
+    const frame = () => {
+      for (const row of document.querySelectorAll(selector)) {
+        if (row.textContent?.includes(marker)) {
+          inRow[marker] = { perf: performance.now(), epoch: Date.now() }
+          return
+        }
+      }
+      requestAnimationFrame(frame)
+    }
+    requestAnimationFrame(frame)
+  }
   const hit = (marker: string) => {
     pending.delete(marker)
     const stamp = () => {
@@ -109,6 +128,7 @@ export function watchMarkers(markers: string[]): void {
     if (window.__benchInFrame) stamp()
     else requestAnimationFrame(stamp)
     watchVisible(marker)
+    if (rowSelector) watchRow(marker, rowSelector)
   }
   const check = (text: string | null) => {
     if (!text) return

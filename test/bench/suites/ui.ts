@@ -85,11 +85,14 @@ function getSessions(ctx: BenchContext, stack: UiStack): Promise<{ long: LongSes
   return sessionsPromise
 }
 
-/** A browser profile whose pages all carry the marker watcher. */
-export async function uiProfile(markers: string[]): Promise<Profile> {
+/**
+ * A browser profile whose pages all carry the marker watcher; with `rowSelector`, it also records
+ * when a marker is first inside an element it matches (`watchMarkers`).
+ */
+export async function uiProfile(markers: string[], rowSelector?: string): Promise<Profile> {
   const profile = await launchProfile()
   await profile.context.addInitScript(trackFramePhase)
-  await profile.context.addInitScript(watchMarkers, markers)
+  await profile.context.addInitScript(watchMarkers, [markers, rowSelector] satisfies [string[], string | undefined])
   return profile
 }
 
@@ -97,7 +100,7 @@ export async function uiProfile(markers: string[]): Promise<Profile> {
  * Waits until `watchMarkers` recorded `marker` in `page` under `record` (`__benchSeen`: painted;
  * `__benchVisible`: inside the viewport); resolves with when, or undefined after `timeoutMs`.
  */
-async function markedAt(page: Page, record: '__benchSeen' | '__benchVisible', marker: string, timeoutMs: number): Promise<MarkSeen | undefined> {
+async function markedAt(page: Page, record: '__benchSeen' | '__benchVisible' | '__benchInRow', marker: string, timeoutMs: number): Promise<MarkSeen | undefined> {
   try {
     await page.waitForFunction(([r, m]) => window[r]?.[m] !== undefined, [record, marker] as const, { polling: 20, timeout: timeoutMs })
   } catch {
@@ -114,6 +117,14 @@ export function painted(page: Page, marker: string, timeoutMs: number): Promise<
 /** When `marker` was first inside the viewport (see `watchMarkers`), or undefined after `timeoutMs`. */
 function visibleAt(page: Page, marker: string, timeoutMs: number): Promise<MarkSeen | undefined> {
   return markedAt(page, '__benchVisible', marker, timeoutMs)
+}
+
+/** The app's transcript rows (not its first-paint preview, src/render/first-paint-preview.ts). */
+const APP_ROW = '[data-testid="message"]'
+
+/** When `marker` was first inside one of the app's own rows (see `uiProfile`), ms from navigation start; NaN after `timeoutMs`. */
+async function appRowAt(page: Page, marker: string, timeoutMs: number): Promise<number> {
+  return (await markedAt(page, '__benchInRow', marker, timeoutMs))?.perf ?? Number.NaN
 }
 
 /** Opens `url` in a new page and waits for `marker`; `loadMs` is ms from navigation start, NaN when it did not load in time. */
@@ -286,18 +297,20 @@ export async function longSession(ctx: BenchContext): Promise<SuiteResult> {
   stack.setAppServer(stack.url)
   const clients: Array<Exclude<Client, 'relay-only'>> = stack.app ? ['app', 'official'] : ['official']
   const steps = ctx.quick ? 5 : SCROLL_STEPS
-  type Metrics = { cold: number[]; coldVisible: number[]; warm: number[]; frameP95: number[]; frameMax: number[]; heapMB: number[] }
+  type Metrics = { cold: number[]; coldVisible: number[]; coldAppRow: number[]; warm: number[]; frameP95: number[]; frameMax: number[]; heapMB: number[] }
   const m: Record<'app' | 'official', Metrics> = {
-    app: { cold: [], coldVisible: [], warm: [], frameP95: [], frameMax: [], heapMB: [] },
-    official: { cold: [], coldVisible: [], warm: [], frameP95: [], frameMax: [], heapMB: [] },
+    app: { cold: [], coldVisible: [], coldAppRow: [], warm: [], frameP95: [], frameMax: [], heapMB: [] },
+    official: { cold: [], coldVisible: [], coldAppRow: [], warm: [], frameP95: [], frameMax: [], heapMB: [] },
   }
   for (let run = 0; run < ctx.runs; run++) {
     for (const client of clients) {
       const url = client === 'app' ? stack.appSessionUrl(long.sessionID) : stack.officialSessionUrl(stack.url, long.sessionID)
-      const profile = await uiProfile([LAST_MESSAGE_MARKER])
+      const profile = await uiProfile([LAST_MESSAGE_MARKER], client === 'app' ? APP_ROW : undefined)
       try {
         const cold = await openAndWait(profile, url, LAST_MESSAGE_MARKER, 60_000)
         const coldVisible = Number.isFinite(cold.loadMs) ? await visibleAt(cold.page, LAST_MESSAGE_MARKER, 60_000) : undefined
+        // The app's own row (after its plain-text first-paint preview, src/render/first-paint-preview.ts).
+        const coldAppRow = client === 'app' && Number.isFinite(cold.loadMs) ? await appRowAt(cold.page, LAST_MESSAGE_MARKER, 60_000) : Number.NaN
         await sleep(ctx.quick ? 800 : 1500) // let the app write its warm-start snapshot (debounced 500 ms)
         await cold.page.close({ runBeforeUnload: true })
         await sleep(300)
@@ -315,12 +328,14 @@ export async function longSession(ctx: BenchContext): Promise<SuiteResult> {
         const r = m[client]
         r.cold.push(cold.loadMs)
         r.coldVisible.push(coldVisible ? coldVisible.perf : Number.NaN)
+        if (client === 'app') r.coldAppRow.push(coldAppRow)
         r.warm.push(warm.loadMs)
         r.frameP95.push(percentile(frames, 95))
         r.frameMax.push(frames.length ? Math.max(...frames) : Number.NaN)
         r.heapMB.push(heap / 1024 / 1024)
         ctx.log(
-          `  long session run ${run + 1}, ${client}: first paint cold ${fmt(cold.loadMs)} ms (visible ${fmt(coldVisible?.perf ?? Number.NaN)} ms), warm ${fmt(warm.loadMs)} ms; ` +
+          `  long session run ${run + 1}, ${client}: first paint cold ${fmt(cold.loadMs)} ms (visible ${fmt(coldVisible?.perf ?? Number.NaN)} ms` +
+            `${client === 'app' ? `, app's row ${fmt(coldAppRow)} ms` : ''}), warm ${fmt(warm.loadMs)} ms; ` +
             `scroll frames p95 ${fmt(percentile(frames, 95))} ms, max ${fmt(Math.max(...frames))} ms (${frames.length} frames); heap ${fmt(heap / 1024 / 1024)} MB`,
         )
       } finally {
@@ -355,6 +370,11 @@ export async function longSession(ctx: BenchContext): Promise<SuiteResult> {
     },
     coldRow(`${n} messages: first paint of the latest message, cold (fresh profile, REST): navigation → its text in the DOM, next frame`, pair('cold', 'ms')),
     coldRow(`${n} messages: first paint of the latest message, cold (fresh profile, REST): navigation → its text inside the viewport`, pair('coldVisible', 'ms')),
+    {
+      bench: '5. Long session',
+      metric: `${n} messages, cold: navigation → the latest message's text in the app's own row (after the plain-text preview), next frame`,
+      relay: stack.app ? summarize(m.app.coldAppRow, 'ms') : na,
+    },
     { bench: '5. Long session', metric: `scroll up ${steps} × 600 px: frame interval p95`, ...pair('frameP95', 'ms') },
     { bench: '5. Long session', metric: `scroll up ${steps} × 600 px: longest frame`, ...pair('frameMax', 'ms') },
     {
