@@ -11,6 +11,7 @@
 import type { Request } from '@playwright/test'
 import { test, expect, sessionUrl } from './support/fixtures.ts'
 import { warmStartSnapshot } from './client-support.ts'
+import { streamedText } from '../test/support/scripted-model.ts'
 
 /** The provisional read of a cold page: `GET /session/{id}/message?limit=30`. */
 function isFirstPageRead(request: Request, sessionID: string): boolean {
@@ -97,4 +98,30 @@ test('a cold page shows its newest messages as plain text before the app has loa
   await expect(page.locator('[data-testid="message"]').last()).toContainText(expected, { timeout: 30_000 })
   await expect(preview).toHaveCount(0)
   await expect(page.locator('[data-testid="message"]').last()).toBeInViewport()
+})
+
+/** The last two words of the scripted model's `stream 12` reply. */
+const LAST_OF_12 = streamedText(12).split(' ').slice(-2).join(' ')
+
+test('a saved theme applies before the app runs: the preview of a cold page is in it', async ({ stack, page }) => {
+  test.setTimeout(120_000)
+  const session = await stack.api.createSession('cold preview, dark')
+  await stack.api.prompt(session.id, 'stream 12')
+  // A profile where the user chose the dark theme (the settings store's saved document).
+  await page.addInitScript(() => localStorage.setItem('opencode-relay:settings', JSON.stringify({ theme: 'dark' })))
+  let release: () => void = () => undefined
+  const held = new Promise<void>((resolve) => (release = resolve))
+  await page.route(/\/assets\/index-[^/]+\.js$/, async (route) => {
+    await held
+    await route.continue()
+  })
+  await page.goto(sessionUrl(stack, session.id), { waitUntil: 'commit' })
+  const preview = page.getByTestId('first-paint-preview')
+  await expect(preview.locator('.message').last()).toContainText(LAST_OF_12, { timeout: 30_000 })
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark')
+  // tokens.css: --bg is #141416 in the dark palette.
+  await expect(preview).toHaveCSS('background-color', 'rgb(20, 20, 22)')
+  release()
+  await expect(page.locator('[data-testid="message"]').last()).toContainText(LAST_OF_12, { timeout: 30_000 })
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark')
 })

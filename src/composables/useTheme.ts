@@ -1,5 +1,6 @@
 import { onScopeDispose, watchEffect } from 'vue'
 import { useSettingsStore } from '../stores/settings.ts'
+import { applyTheme } from '../stores/saved-settings.ts'
 
 /**
  * Applies the theme preference to `<html>`: `data-theme="light|dark"`, or no attribute for
@@ -8,10 +9,6 @@ import { useSettingsStore } from '../stores/settings.ts'
  */
 export function useTheme(): void {
   const settings = useSettingsStore()
-  const stop = watchEffect(() => {
-    const root = document.documentElement
-    if (settings.theme === 'system') root.removeAttribute('data-theme')
-    else root.setAttribute('data-theme', settings.theme)
-  })
+  const stop = watchEffect(() => applyTheme(settings.theme))
   onScopeDispose(stop)
 }

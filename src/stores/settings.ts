@@ -1,5 +1,6 @@
 /**
- * User preferences, persisted in `localStorage` under `opencode-relay:settings`: system
+ * User preferences, persisted in `localStorage` under `opencode-relay:settings` (shape and parsing:
+ * src/stores/saved-settings.ts, which the prefetch entry reads too): system
  * notifications (opt-in), theme, and desktop sleep protection.
  *
  * Sleep protection talks to `relay-awake`, the companion the launcher runs with
@@ -15,34 +16,11 @@ import { defineStore } from 'pinia'
 import { computed, ref, shallowRef, watch } from 'vue'
 import { createAwakeClient, fetchAwakeConfig, type AwakeClient, type AwakeResult } from '../../sw/shared/awake-client.ts'
 import type { AwakeConfig, AwakeStatus } from '../../sw/shared/awake-wire.ts'
-import { readJson, writeJson } from './storage.ts'
-import { isRecord } from '../../sw/shared/guards.ts'
+import { writeJson } from './storage.ts'
+import { SETTINGS_KEY, parseSettings, savedSettings, type ThemePreference } from './saved-settings.ts'
 import { t } from '../i18n/index.ts'
 
-const KEY = 'opencode-relay:settings'
-
-/** Theme preference; `system` follows `prefers-color-scheme`. */
-export type ThemePreference = 'system' | 'light' | 'dark'
-
-/** The persisted shape. */
-export interface Settings {
-  notifications: boolean
-  sleepProtection: boolean
-  theme: ThemePreference
-}
-
-/** Defaults for a new browser profile. */
-export const DEFAULT_SETTINGS: Settings = { notifications: false, sleepProtection: false, theme: 'system' }
-
-/** Narrows stored JSON to {@link Settings}, filling defaults for missing or wrong fields. */
-export function parseSettings(json: unknown): Settings {
-  const out: Settings = { ...DEFAULT_SETTINGS }
-  if (!isRecord(json)) return out
-  if (typeof json.notifications === 'boolean') out.notifications = json.notifications
-  if (typeof json.sleepProtection === 'boolean') out.sleepProtection = json.sleepProtection
-  if (json.theme === 'light' || json.theme === 'dark' || json.theme === 'system') out.theme = json.theme
-  return out
-}
+export { DEFAULT_SETTINGS, parseSettings, type Settings, type ThemePreference } from './saved-settings.ts'
 
 /**
  * What the app knows about the sleep-protection companion. `unpaired`: `/relay-config.json` has no
@@ -131,7 +109,7 @@ export const AWAKE_POLL_DOWN_MS = 30_000
  * `stopAwake()`.
  */
 export const useSettingsStore = defineStore('settings', () => {
-  const initial = parseSettings(readJson(KEY))
+  const initial = savedSettings()
   /** Show system notifications when the relay asks this tab to (needs the browser permission too). */
   const notifications = ref(initial.notifications)
   /** Keep the desktop awake while a session works (through the relay-awake companion). */
@@ -143,13 +121,13 @@ export const useSettingsStore = defineStore('settings', () => {
   )
 
   watch([notifications, sleepProtection, theme], () => {
-    writeJson(KEY, { notifications: notifications.value, sleepProtection: sleepProtection.value, theme: theme.value })
+    writeJson(SETTINGS_KEY, { notifications: notifications.value, sleepProtection: sleepProtection.value, theme: theme.value })
   })
 
   // Another tab changed the settings: follow it (otherwise tabs would push different `enabled`).
   if (typeof window !== 'undefined' && typeof window.addEventListener === 'function') {
     window.addEventListener('storage', (ev: StorageEvent) => {
-      if (ev.key !== KEY || ev.newValue === null) return
+      if (ev.key !== SETTINGS_KEY || ev.newValue === null) return
       let parsed: unknown
       try {
         parsed = JSON.parse(ev.newValue)
