@@ -132,6 +132,9 @@ test('when a newly opened tab moves the relay to the launcher’s new address, t
     launcher.doc = { status: 'ready', server: { url: after.url, identity }, source: 'e2e' }
     const second = await context.newPage()
     await second.goto(url)
+    // The app mounts after the page's load event (a cold page first waits, briefly, for its
+    // first-paint preview: src/main.ts); the tab's state is readable once it has.
+    await expect(second.getByTestId('connection-badge').first()).toBeVisible({ timeout: 30_000 })
     await expect.poll(async () => (await readTab(second, opencode.directory)).relay.server, { timeout: 30_000 }).toBe(after.url)
     // The relay is on the new address: the first tab's REST client must be too.
     await expect.poll(async () => (await readTab(page, opencode.directory)).serverUrl, { timeout: 15_000 }).toBe(after.url)
