@@ -8,7 +8,7 @@
  * transcript read was sent, or until the preview was checked), so the order is certain, not a race.
  * Writes the README's screenshot of the preview, e2e/first-paint-preview.png.
  */
-import type { Request } from '@playwright/test'
+import type { Page, Request } from '@playwright/test'
 import { test, expect, sessionUrl } from './support/fixtures.ts'
 import { warmStartSnapshot } from './client-support.ts'
 import { streamedText } from '../test/support/scripted-model.ts'
@@ -63,6 +63,21 @@ test('a cold page reads its newest messages before the app has loaded and paints
   expect(firstPageReads).toHaveLength(0)
 })
 
+/**
+ * Opens `url` with the main bundle held back until the returned `release` is called: nothing of
+ * the app runs meanwhile (only the prefetch entry). Does not wait for `load`, which waits for it.
+ */
+async function openWithAppHeld(page: Page, url: string): Promise<() => void> {
+  let release: () => void = () => undefined
+  const held = new Promise<void>((resolve) => (release = resolve))
+  await page.route(/\/assets\/index-[^/]+\.js$/, async (route) => {
+    await held
+    await route.continue()
+  })
+  await page.goto(url, { waitUntil: 'commit' })
+  return release
+}
+
 test('a cold page shows its newest messages as plain text before the app has loaded, and the app’s own rows replace them', async ({ stack, page }) => {
   test.setTimeout(120_000)
   const session = await stack.api.createSession('cold preview')
@@ -75,14 +90,7 @@ test('a cold page shows its newest messages as plain text before the app has loa
   const expected = lastText?.type === 'text' ? lastText.text.trim().split(/\s+/).slice(-2).join(' ') : ''
   expect(expected).not.toBe('')
 
-  let release: () => void = () => undefined
-  const held = new Promise<void>((resolve) => (release = resolve))
-  await page.route(/\/assets\/index-[^/]+\.js$/, async (route) => {
-    await held
-    await route.continue()
-  })
-  // Not until `load`: the page's load waits for the main bundle held back here.
-  await page.goto(sessionUrl(stack, session.id), { waitUntil: 'commit' })
+  const release = await openWithAppHeld(page, sessionUrl(stack, session.id))
   const preview = page.getByTestId('first-paint-preview')
   // The app has not run: what is on screen is the preview's.
   await expect(preview.locator('.message').last()).toContainText(expected, { timeout: 30_000 })
@@ -109,13 +117,7 @@ test('a saved theme applies before the app runs: the preview of a cold page is i
   await stack.api.prompt(session.id, 'stream 12')
   // A profile where the user chose the dark theme (the settings store's saved document).
   await page.addInitScript(() => localStorage.setItem('opencode-relay:settings', JSON.stringify({ theme: 'dark' })))
-  let release: () => void = () => undefined
-  const held = new Promise<void>((resolve) => (release = resolve))
-  await page.route(/\/assets\/index-[^/]+\.js$/, async (route) => {
-    await held
-    await route.continue()
-  })
-  await page.goto(sessionUrl(stack, session.id), { waitUntil: 'commit' })
+  const release = await openWithAppHeld(page, sessionUrl(stack, session.id))
   const preview = page.getByTestId('first-paint-preview')
   await expect(preview.locator('.message').last()).toContainText(LAST_OF_12, { timeout: 30_000 })
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark')
