@@ -4,15 +4,16 @@
  * after navigation, while the main bundle is still being compiled and started, and the app's own
  * rows follow hundreds of ms later (a first Vue render, the virtualizer, markdown-it). This shows
  * the end of that page as plain text — the newest messages' text parts, user prompts as bubbles,
- * scrolled to the end — in a layer over the page, until the app's transcript has painted its rows
+ * the newest at the bottom — in a layer over the page, until the app's transcript has painted its rows
  * and calls {@link dismissFirstPaintPreview} (src/components/session/MessageList.vue; any route
  * change or a failed boot dismisses it too).
  *
  * Plain text on purpose: no markdown renderer in the prefetch chunk (its cost is what the preview
  * saves), and text set with `textContent` only, so no markup from a transcript is ever parsed.
  * The layer is `aria-hidden` (the app's transcript is the accessible one) and takes the pointer
- * while it is shown (no click lands on a control of the app beneath that cannot be seen). Styles: src/styles/first-paint.css (in the page's stylesheet,
- * which loads before either script runs).
+ * while it is shown (no click lands on a control of the app beneath that cannot be seen).
+ * Styles: src/styles/first-paint.css (in the page's stylesheet, which loads before either script
+ * runs).
  */
 import type { MessagePage, MessageWithParts } from '../api/opencode.ts'
 
