@@ -63,6 +63,19 @@ describe('event intake', () => {
     expect(data.state.lastCursor).toBe(4)
   })
 
+  it('hands each applied run of deltas on with an index of every cursor in it, merged runs included', () => {
+    const data = createSyncData()
+    loadMessages(directoryData(data, DIR), SES, [{ info: reply, parts: [textPart('')] }])
+    const seen: RelayedEvent[] = []
+    const intake = createIntake({ data, beforeRead: () => undefined, afterEvent: (ev) => seen.push(ev) })
+    // A merged run from the relay's fan-out followed by single deltas of the same part.
+    intake.onEvents([mergeIndexedRun([delta(1, 'Hel'), delta(2, 'lo')]), delta(3, ' wor'), delta(4, 'ld')])
+    expect(textOf(data)).toBe('Hello world')
+    expect(seen).toHaveLength(1)
+    expect(seen[0].cursor).toBe(4)
+    expect(seen[0].run).toEqual({ cursors: [1, 2, 3, 4], ends: [3, 5, 9, 11] })
+  })
+
   it('holds a read’s scope until the answer is committed, then applies only what the answer lacks', async () => {
     const { data, intake } = setup(1_000)
     let answer: (parts: Part[]) => void = () => undefined

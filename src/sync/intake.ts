@@ -7,8 +7,8 @@
  * the answer does not already contain.
  */
 import type { RelayedEvent } from '../../sw/shared/protocol.ts'
-import { coalesceDeltas, eventSessionID } from '../../sw/shared/opencode-events.ts'
-import { eventAfter } from '../../sw/shared/delta-runs.ts'
+import { eventSessionID } from '../../sw/shared/opencode-events.ts'
+import { coalesceRelayed, eventAfter } from '../../sw/shared/delta-runs.ts'
 import { applyEvent } from '../state/reducer.ts'
 import { ScopeGate, type Scope } from './scope-gate.ts'
 import { bumpVersion, type SyncData } from './data.ts'
@@ -57,14 +57,14 @@ export function createIntake(options: IntakeOptions): Intake {
 
   /**
    * Applies events the reducer has not seen. Runs of deltas to one part are merged first
-   * ({@link coalesceDeltas}): the state is reactive (each write costs proxy traps and effect
+   * ({@link coalesceRelayed}, each with its index): the state is reactive (each write costs proxy traps and effect
    * scheduling), and a streamed reply arrives as hundreds of deltas per batch; the state is the
    * same, only the counter `droppedDeltas` counts a run that cannot be applied once. Each touched
    * session's version is bumped once.
    */
   function applyNow(events: readonly RelayedEvent[]): void {
     const touched = new Set<string>()
-    for (const ev of coalesceDeltas(events)) {
+    for (const ev of coalesceRelayed(events)) {
       try {
         applyEvent(data.state, ev.directory, ev.payload)
       } catch {

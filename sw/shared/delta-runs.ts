@@ -45,6 +45,17 @@ export function mergeIndexedRun<E extends RelayedEvent>(run: readonly E[]): E {
 }
 
 /**
+ * `events` (cursor order) with each run of adjacent deltas to one part field merged into one event
+ * with its index ({@link mergeIndexedRun}); everything else unchanged, in order. The relayed-event
+ * form of `coalesceDeltas` (sw/shared/opencode-events.ts), whose merged event would keep the last
+ * member's index: a reader of the result still knows which cursor each part of the text came from.
+ * Pure: the input array and its events are not modified.
+ */
+export function coalesceRelayed(events: readonly RelayedEvent[]): RelayedEvent[] {
+  return deltaRuns(events).map(mergeIndexedRun)
+}
+
+/**
  * A tab's batch (cursor order) with each run of adjacent deltas to one part field that the relay
  * received in the same millisecond merged into one event ({@link mergeIndexedRun}); everything else
  * unchanged, in order. Runs are cut where `receivedAt` changes because a tab compares each event's
