@@ -85,6 +85,26 @@ describe('LauncherWatch', () => {
     expect(t.statuses).toEqual([{ state: 'checking' }, { state: 'starting' }, { state: 'checking' }, undefined])
   })
 
+  it('a launcher back at the same address since the last read replaces the attempt in flight once, however fast it came back', async () => {
+    const t = setup([{ kind: 'unreachable', reason: 'Failed to fetch' }, { kind: 'ready', server: A }])
+    t.watch.setServer(A)
+    t.watch.connectionFailed()
+    await settleImmediate()
+    expect(t.statuses.at(-1)).toEqual({ state: 'unreachable', detail: 'Failed to fetch' })
+    // The next attempt went to a server that was starting and never answers: the launcher is
+    // ready by the time the attempt counts as slow, so the watch never saw "starting".
+    t.watch.connectionFailed('slow')
+    await settleImmediate()
+    expect(t.ready()).toBe(1)
+    expect(t.statuses.at(-1)).toEqual({ state: 'checking' })
+    // The replacement is only slow: it is left to answer.
+    t.watch.connectionFailed('slow')
+    await settleImmediate()
+    expect(t.ready()).toBe(1)
+    t.watch.connected()
+    expect(t.statuses.at(-1)).toBeUndefined()
+  })
+
   it('a ready launcher at the same address changes nothing (the connection keeps its backoff)', async () => {
     const t = setup([{ kind: 'ready', server: A }])
     t.watch.setServer(A)

@@ -7,6 +7,8 @@
  *   waits for it with a long poll (`?wait=ready`), asking the relay to reconnect the moment it is up;
  * - `ready` at another address (a restart on a new port): the relay follows it (`onMoved`);
  * - the app's own origin does not answer: the launcher is stopped, the app runs from its offline copy;
+ * - `ready` at the same address after it was seen down or starting: the attempt in flight is
+ *   replaced once (`onReady`), since one made while the server started may never be answered;
  * - a malformed document: said plainly, retried after the next failed attempt (the connection's backoff paces it).
  * A server the user chose by hand (no `followLauncher`) is never looked up, nor replaced.
  */
@@ -25,7 +27,7 @@ export interface LauncherWatchHandlers {
   onStatus(status: LauncherStatus | undefined): void
   /** The launcher's server listens at another address now (same or new identity): switch to it. */
   onMoved(server: ServerConfig): void
-  /** The launcher's server just finished starting at the current address: reconnect now. */
+  /** The launcher's server just finished starting at the current address, or is back there after it was down: reconnect now. */
   onReady(): void
 }
 
@@ -40,6 +42,12 @@ export class LauncherWatch {
   private status: LauncherStatus | undefined
   /** No attempt failed since the stream was last live (or since the start): the next failure is the first. */
   private fresh = true
+  /**
+   * The launcher was seen down or starting since the stream was last live, and no attempt was made
+   * since it said ready: the attempt in flight may be one `opencode serve` accepted while it was
+   * starting, which it never answers.
+   */
+  private sawDown = false
 
   constructor(
     private readonly deps: LauncherWatchDeps,
@@ -96,6 +104,7 @@ export class LauncherWatch {
   /** The stream is open: nothing to say about the launcher any more. */
   connected(): void {
     this.fresh = true
+    this.sawDown = false
     this.abort()
     this.report(undefined)
   }
@@ -121,6 +130,7 @@ export class LauncherWatch {
     let waited = false
     // The long poll: the launcher answers when its server is up (or after ~20 s, then again).
     while (answer.kind === 'starting' && !signal.aborted) {
+      this.sawDown = true
       this.report({ state: 'starting' })
       if (answer.server && !sameServer(answer.server, server)) {
         this.handlers.onMoved(answer.server)
@@ -137,10 +147,19 @@ export class LauncherWatch {
           this.handlers.onMoved(answer.server)
         } else if (waited) {
           // Still "starting" until the stream is open (`connected`): no "connection lost" in between.
+          this.sawDown = false
+          this.handlers.onReady()
+        } else if (this.sawDown) {
+          // Back since the last read (it was down or starting then): the attempt in flight may
+          // have been accepted during the start and never be answered, and a failed one waits
+          // for its backoff. Replaced once; a server merely slow after that is left to answer.
+          this.sawDown = false
+          this.report({ state: 'checking' })
           this.handlers.onReady()
         } else this.report(attempt === 'slow' ? { state: 'checking' } : undefined)
         return
       case 'unreachable':
+        this.sawDown = true
         this.report({ state: 'unreachable', detail: answer.reason })
         return
       case 'invalid':
