@@ -21,7 +21,7 @@ import { createParser } from 'eventsource-parser'
 import { isDeepStrictEqual } from 'node:util'
 import { computed, reactive, toRaw } from 'vue'
 import type { RelayedEvent } from '../sw/shared/protocol.ts'
-import { coalesceDeltas } from '../sw/shared/opencode-events.ts'
+import { coalesceRelayed } from '../sw/shared/delta-runs.ts'
 import { createClientState, createDirectoryState, type ClientState } from '../src/state/client-state.ts'
 import {
   applyEvent,
@@ -779,13 +779,13 @@ describe('applyRelayed', () => {
   })
 })
 
-describe('coalesceDeltas', () => {
+describe('coalesceRelayed', () => {
   const PRT_REASONING = 'prt_1fe802c21001reasoningPartXyz'
   const reasoning: Part = { id: PRT_REASONING, sessionID: SES, messageID: MSG_ASSISTANT, type: 'reasoning', text: '', time: { start: 1 } }
 
   it('merges runs of deltas to one part into one event that carries the last cursor, and applying it equals applying each', () => {
     const batch = relayed(streamTurn())
-    const merged = coalesceDeltas(batch)
+    const merged = coalesceRelayed(batch)
     const deltas = batch.filter((e) => e.payload.type === 'message.part.delta')
     expect(deltas).toHaveLength(11)
     expect(merged).toHaveLength(batch.length - 10)
@@ -809,7 +809,7 @@ describe('coalesceDeltas', () => {
       ev.delta(MSG_ASSISTANT, PRT_TEXT, 'c'),
     ])
     const other = relayed([ev.delta(MSG_ASSISTANT, PRT_TEXT, 'd')], 100, '/elsewhere')
-    const merged = coalesceDeltas([...batch, ...other])
+    const merged = coalesceRelayed([...batch, ...other])
     const shown = merged.map((e) => (e.payload.type === 'message.part.delta' ? `${e.directory}:${e.payload.properties.partID}.${e.payload.properties.field}=${e.payload.properties.delta}` : e.payload.type))
     expect(shown).toEqual([
       'message.part.updated',
@@ -833,17 +833,17 @@ describe('coalesceDeltas', () => {
     const b = ev.delta(MSG_ASSISTANT, PRT_TEXT, 'b')
     const batch = relayed([a, b, bad, a])
     const copy = structuredClone(batch)
-    const merged = coalesceDeltas(batch)
+    const merged = coalesceRelayed(batch)
     expect(batch).toEqual(copy)
     expect(merged).toHaveLength(3)
     expect(merged[1]).toBe(batch[2])
     expect(merged[2]).toBe(batch[3])
-    expect(coalesceDeltas([])).toEqual([])
+    expect(coalesceRelayed([])).toEqual([])
   })
 
   it('never merges a delta a catch-up recovered with a live one', () => {
     const [a, b, c] = relayed([ev.delta(MSG_ASSISTANT, PRT_TEXT, 'a'), ev.delta(MSG_ASSISTANT, PRT_TEXT, 'b'), ev.delta(MSG_ASSISTANT, PRT_TEXT, 'c')])
-    const merged = coalesceDeltas([a, { ...b, recovered: true }, { ...c, recovered: true }])
+    const merged = coalesceRelayed([a, { ...b, recovered: true }, { ...c, recovered: true }])
     expect(merged.map((e) => (e.payload.type === 'message.part.delta' ? `${e.recovered === true}:${e.payload.properties.delta}` : ''))).toEqual(['false:a', 'true:bc'])
   })
 })

@@ -46,10 +46,12 @@ export function mergeIndexedRun<E extends RelayedEvent>(run: readonly E[]): E {
 
 /**
  * `events` (cursor order) with each run of adjacent deltas to one part field merged into one event
- * with its index ({@link mergeIndexedRun}); everything else unchanged, in order. The relayed-event
- * form of `coalesceDeltas` (sw/shared/opencode-events.ts), whose merged event would keep the last
- * member's index: a reader of the result still knows which cursor each part of the text came from.
+ * with its index ({@link mergeIndexedRun}); everything else unchanged, in order. Applying the
+ * result leaves the same state as applying `events` one by one (see `DeltaCarrier`), with one
+ * reactive write per run: the tab's intake (src/sync/intake.ts). A reader of the result still
+ * knows which cursor each part of a run's text came from.
  * Pure: the input array and its events are not modified.
+ * @returns a new array, never longer than `events`.
  */
 export function coalesceRelayed(events: readonly RelayedEvent[]): RelayedEvent[] {
   return deltaRuns(events).map(mergeIndexedRun)

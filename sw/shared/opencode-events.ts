@@ -366,7 +366,14 @@ export function servicesChanged(event: Event): boolean {
   return event.type === 'lsp.updated' || event.type === 'mcp.tools.changed'
 }
 
-/** What {@link coalesceDeltas} merges: an event with its directory (a relayed event, a stored row). */
+/**
+ * What {@link deltaRuns} groups: an event with its directory (a relayed event, a stored row).
+ *
+ * A part's text is the concatenation of its deltas (`message.part.delta` only appends, see the
+ * SDK's `EventMessagePartDelta`), so applying one merged delta per run leaves the same state as
+ * applying the run's deltas one by one: the tab's intake merges each run of a batch
+ * (`coalesceRelayed`, sw/shared/delta-runs.ts), the event log stores a run as one row.
+ */
 export interface DeltaCarrier {
   directory: string
   payload: Event
@@ -413,22 +420,6 @@ export function mergeDeltaRun<E extends DeltaCarrier>(run: readonly E[]): E {
   if (run.length === 1 || !first) return last
   const text = run.map((e) => deltaText(e.payload) ?? '').join('')
   return { ...last, payload: { ...first, properties: { ...first.properties, delta: text } } }
-}
-
-/**
- * Merges each run of adjacent deltas to one part field into one delta ({@link deltaRuns},
- * {@link mergeDeltaRun}); everything else passes through unchanged, in order.
- *
- * A part's text is the concatenation of its deltas (`message.part.delta` only appends, see the
- * SDK's `EventMessagePartDelta`), so applying the result leaves the same state as applying
- * `events` one by one. Used by the tab's intake (one reactive write per run); the relay's event
- * log writes one IndexedDB row per run the same way (sw/relay/log/schema.ts, `toStoredRows`).
- *
- * Pure: the input array and its events are not modified.
- * @returns a new array, never longer than `events`.
- */
-export function coalesceDeltas<E extends DeltaCarrier>(events: readonly E[]): E[] {
-  return deltaRuns(events).map(mergeDeltaRun)
 }
 
 /** The text a well-formed `message.part.delta` appends, else undefined. */
