@@ -26,6 +26,17 @@ export function percentile(values: ArrayLike<number>, p: number): number {
   return sorted[Math.min(Math.max(rank - 1, 0), n - 1)]
 }
 
+/**
+ * The largest of `values`; `empty` for an empty list. A loop, not `Math.max(...values)`: a trace's
+ * task list (tens of thousands of entries) overflows the call stack as spread arguments.
+ */
+export function maximum(values: ArrayLike<number>, empty = Number.NaN): number {
+  if (values.length === 0) return empty
+  let max = -Infinity
+  for (let i = 0; i < values.length; i++) if (values[i] > max) max = values[i]
+  return max
+}
+
 /** Median (the mean of the two middle values for an even count); `NaN` for an empty list. */
 export function median(values: ArrayLike<number>): number {
   const n = values.length

@@ -26,7 +26,7 @@
 import type { Page } from '@playwright/test'
 import { heapUsed, launchProfile, type Profile } from '../lib/browser.ts'
 import type { BenchContext, Row, SuiteResult } from '../lib/context.ts'
-import { fmt, percentile, summarize, type Stat } from '../lib/stats.ts'
+import { fmt, maximum, percentile, summarize, type Stat } from '../lib/stats.ts'
 import { startTaskTrace, type TracedTask } from '../lib/task-trace.ts'
 import { trackFramePhase } from '../lib/observe.ts'
 import { startFrameLog, startLongTasks, stopFrameLog, stopLongTasks, watchTokens, type LongTask } from '../lib/token-observe.ts'
@@ -181,7 +181,7 @@ export async function rates(ctx: BenchContext): Promise<SuiteResult> {
           const d = data[client][rate]
           d.p50.push(percentile(lat.latencies, 50))
           d.p99.push(percentile(lat.latencies, 99))
-          d.max.push(lat.latencies.length ? Math.max(...lat.latencies) : Number.NaN)
+          d.max.push(maximum(lat.latencies))
           d.unpainted.push(lat.unpainted)
           d.samples.push(lat.latencies.length)
           ctx.log(
@@ -299,11 +299,11 @@ export async function longReply(ctx: BenchContext): Promise<SuiteResult> {
         const lastWritten = r.writtenAt[tokens - 1]
         const x = m[client]
         x.frameP95.push(percentile(frames, 95))
-        x.frameMax.push(frames.length ? Math.max(...frames) : Number.NaN)
+        x.frameMax.push(maximum(frames))
         x.longTasks.push(tasks.length)
-        x.longTaskMax.push(tasks.length ? Math.max(...tasks) : 0)
+        x.longTaskMax.push(maximum(tasks, 0))
         x.cpuLongTasks.push(cpuLong.length)
-        x.cpuTaskMax.push(cpu.length ? Math.max(...cpu) : Number.NaN)
+        x.cpuTaskMax.push(maximum(cpu))
         x.heapGrowthMB.push((rec.heapAfter - rec.heapBefore) / 1024 / 1024)
         x.p50.push(percentile(lat.latencies, 50))
         x.p99.push(percentile(lat.latencies, 99))
