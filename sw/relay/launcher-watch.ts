@@ -72,8 +72,9 @@ export class LauncherWatch {
   /**
    * A connection attempt failed (`'failed'`), or is still waiting for its response head (`'slow'`):
    * re-read the launcher's document unless a read is running already. When the launcher then says
-   * its server is ready at this address, a slow attempt is only slow (a server just started answers
-   * its first stream late): the status says "checking" (the app shows "Connecting…"), never
+   * its server is ready at this address after it was seen down or starting, the attempt is replaced
+   * once (`onReady`). Otherwise a slow attempt is only slow (a server just started answers its
+   * first stream late): the status says "checking" (the app shows "Connecting…"), never
    * "connection lost"; a failed one clears the status, so the app says the connection is lost.
    */
   connectionFailed(attempt: 'failed' | 'slow' = 'failed'): void {
@@ -145,16 +146,14 @@ export class LauncherWatch {
         if (!sameServer(answer.server, server)) {
           this.report(undefined)
           this.handlers.onMoved(answer.server)
-        } else if (waited) {
-          // Still "starting" until the stream is open (`connected`): no "connection lost" in between.
-          this.sawDown = false
-          this.handlers.onReady()
         } else if (this.sawDown) {
-          // Back since the last read (it was down or starting then): the attempt in flight may
-          // have been accepted during the start and never be answered, and a failed one waits
-          // for its backoff. Replaced once; a server merely slow after that is left to answer.
+          // Up after it was down or starting (the long poll just now, or an earlier read): the
+          // attempt in flight may have been accepted during the start and never be answered, and
+          // a failed one waits for its backoff. Replaced once; a server merely slow after that is
+          // left to answer. After the long poll the status stays "starting" until the stream is
+          // open (`connected`): no "connection lost" in between.
           this.sawDown = false
-          this.report({ state: 'checking' })
+          if (!waited) this.report({ state: 'checking' })
           this.handlers.onReady()
         } else this.report(attempt === 'slow' ? { state: 'checking' } : undefined)
         return

@@ -51,7 +51,7 @@ export function summarize(runs: number[], unit: string): Stat {
   return {
     median: median(ok),
     min: ok.length ? Math.min(...ok) : Number.NaN,
-    max: ok.length ? Math.max(...ok) : Number.NaN,
+    max: maximum(ok),
     runs,
     unit,
   }

@@ -22,7 +22,7 @@ import type { BenchContext, Row, SuiteResult } from '../lib/context.ts'
 import { importSession, LAST_MESSAGE_MARKER, writeLongSession, type LongSession } from '../lib/long-session.ts'
 import { startFrames, stopFrames, trackFramePhase, watchMarkers, type MarkSeen } from '../lib/observe.ts'
 import { openRawListener } from '../lib/raw-sse.ts'
-import { fmt, percentile, summarize, type Stat } from '../lib/stats.ts'
+import { fmt, maximum, percentile, summarize, type Stat } from '../lib/stats.ts'
 import { startTaskTrace } from '../lib/task-trace.ts'
 import { startUiStack, type UiStack } from '../lib/ui-stack.ts'
 import { opencodeBin } from '../../support/opencode-server.ts'
@@ -331,12 +331,12 @@ export async function longSession(ctx: BenchContext): Promise<SuiteResult> {
         if (client === 'app') r.coldAppRow.push(coldAppRow)
         r.warm.push(warm.loadMs)
         r.frameP95.push(percentile(frames, 95))
-        r.frameMax.push(frames.length ? Math.max(...frames) : Number.NaN)
+        r.frameMax.push(maximum(frames))
         r.heapMB.push(heap / 1024 / 1024)
         ctx.log(
           `  long session run ${run + 1}, ${client}: first paint cold ${fmt(cold.loadMs)} ms (visible ${fmt(coldVisible?.perf ?? Number.NaN)} ms` +
             `${client === 'app' ? `, app's row ${fmt(coldAppRow)} ms` : ''}), warm ${fmt(warm.loadMs)} ms; ` +
-            `scroll frames p95 ${fmt(percentile(frames, 95))} ms, max ${fmt(Math.max(...frames))} ms (${frames.length} frames); heap ${fmt(heap / 1024 / 1024)} MB`,
+            `scroll frames p95 ${fmt(percentile(frames, 95))} ms, max ${fmt(maximum(frames))} ms (${frames.length} frames); heap ${fmt(heap / 1024 / 1024)} MB`,
         )
       } finally {
         await profile.close()
